@@ -1,0 +1,124 @@
+"""
+Settings for the API (port 5002 in development).
+
+Everything deployment-specific comes from environment variables, so the same
+code protects the API with tokens from any OpenID Connect provider:
+
+    OIDC_ISSUER=https://login.example.com OIDC_AUDIENCE=api1 python manage.py runserver
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from config.env import env_bool, env_float, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-change-me")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],api")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "jwks_auth",
+    "api",
+    "client_static",
+]
+
+MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "api.sqlite3",
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Keys are shared by every worker and host that share this cache. Without
+# REDIS_URL each process keeps its own copy in local memory.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A stopped or unreachable Redis must fail fast, not hang requests.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+OIDC_ISSUER = env_str("OIDC_ISSUER", "http://localhost:5000")
+
+JWKS_AUTH = {
+    "ISSUER": OIDC_ISSUER,
+    "AUDIENCE": env_list("OIDC_AUDIENCE", "api1"),
+    "JWKS_URI": env_str("OIDC_JWKS_URI") or None,
+    "ALGORITHMS": env_list("OIDC_ALGORITHMS", "RS256"),
+    "PROFILE": env_str("OIDC_PROFILE", "rfc9068"),
+    "LEEWAY": env_float("OIDC_LEEWAY", 60),
+    "ALLOW_INSECURE_HTTP": env_bool("OIDC_ALLOW_HTTP", False),
+    "REQUIRED_SCOPES": env_list("API_REQUIRED_SCOPES", "api1"),
+    "RESOURCE": env_str("API_RESOURCE", "http://localhost:5002"),
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["jwks_auth.authentication.JWKSAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "JWKS-protected API",
+    "DESCRIPTION": "A Django REST framework API that accepts OAuth 2.0 access tokens verified with the issuer's JWKS.",
+    "VERSION": "1.0.0",
+}
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:5002,http://127.0.0.1:5002")
+CORS_ALLOW_HEADERS = ["authorization", "content-type"]
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"jwks_auth": {"handlers": ["console"], "level": env_str("JWKS_AUTH_LOG_LEVEL", "INFO")}},
+}
