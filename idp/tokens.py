@@ -1,0 +1,90 @@
+"""The signing key, its public JWK and the RFC 9068 JWT access token generator.
+
+DOT signs ID tokens with ``OIDC_RSA_PRIVATE_KEY`` and puts the key's RFC 7638
+thumbprint (jwcrypto's ``JWK.thumbprint()``) in their ``kid``. The access
+tokens and the published JWKS use that same key object, so one ``kid`` covers
+every token this server issues.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import time
+import uuid
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.conf import settings
+from jwcrypto import jwk, jwt
+from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.utils import jwk_from_pem
+from oauthlib.common import Request
+
+
+def signing_key() -> jwk.JWK:
+    """The private signing key, the very (cached) object DOT uses for ID tokens."""
+    return jwk_from_pem(oauth2_settings.OIDC_RSA_PRIVATE_KEY)
+
+
+def key_id() -> str:
+    """The ``kid`` shared by ID tokens, access tokens and the JWKS."""
+    return signing_key().thumbprint()
+
+
+@functools.lru_cache(maxsize=4)
+def _certificate_der(pem: str) -> bytes:
+    return x509.load_pem_x509_certificate(pem.encode("ascii")).public_bytes(Encoding.DER)
+
+
+def public_jwk() -> dict[str, Any]:
+    """The JWKS entry in IdentityServer's shape: kty, use, kid, x5t, e, n, x5c, alg."""
+    entry: dict[str, Any] = {"kty": "RSA", "use": "sig", "kid": key_id()}
+    public = json.loads(signing_key().export_public())
+    der = _certificate_der(settings.IDP_SIGNING_CERT_PEM) if settings.IDP_SIGNING_CERT_PEM else None
+    if der:
+        # x5t is base64url(SHA-1(DER)); x5c is plain base64 DER (RFC 7517 4.7, 4.8).
+        entry["x5t"] = base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode()
+    entry["e"], entry["n"] = public["e"], public["n"]
+    if der:
+        entry["x5c"] = [base64.b64encode(der).decode()]
+    entry["alg"] = "RS256"
+    return entry
+
+
+def access_token_claims(request: Request) -> dict[str, Any]:
+    """RFC 9068 claims for the token oauthlib is about to issue."""
+    now = int(time.time())
+    client_id = request.client.client_id
+    user = request.user if request.grant_type != "client_credentials" else None
+    claims: dict[str, Any] = {
+        "iss": oauth2_settings.OIDC_ISS_ENDPOINT,
+        # RFC 9068 2.2: with no resource owner, sub is the client's own id.
+        "sub": str(user.pk) if user is not None else client_id,
+        "aud": settings.IDP_ACCESS_TOKEN_AUDIENCE,
+        "client_id": client_id,
+        "scope": " ".join(request.scopes or []),
+        "iat": now,
+        "nbf": now,
+        # oauthlib sets expires_in before calling the generator; DOT stores the same lifetime.
+        "exp": now + int(request.expires_in),
+        "jti": uuid.uuid4().hex,
+    }
+    last_login = getattr(user, "last_login", None)
+    if last_login is not None:
+        claims["auth_time"] = int(last_login.timestamp())
+    return claims
+
+
+def access_token_generator(request: Request) -> str:
+    """DOT ``ACCESS_TOKEN_GENERATOR``: returns a signed ``at+jwt`` for the request.
+
+    DOT stores the returned string (or only its checksum), so its own userinfo
+    and introspection endpoints keep working with these tokens.
+    """
+    header = {"alg": "RS256", "typ": "at+jwt", "kid": key_id()}
+    token = jwt.JWT(header=header, claims=access_token_claims(request))
+    token.make_signed_token(signing_key())
+    return token.serialize()

@@ -1,0 +1,31 @@
+"""IdentityServer-style URLs (/connect/*, /.well-known/openid-configuration/jwks) on DOT views.
+
+The routes keep DOT's URL names in the ``oauth2_provider`` namespace, so DOT's
+discovery document and redirects resolve to these paths.
+"""
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from oauth2_provider import views as dot
+
+from idp import views
+
+oauth_patterns = [
+    path(".well-known/openid-configuration", views.DiscoveryView.as_view(), name="oidc-connect-discovery-info"),
+    path(".well-known/openid-configuration/jwks", views.JwksView.as_view(), name="jwks-info"),
+    path(".well-known/oauth-authorization-server", dot.OAuthServerMetadataView.as_view(), name="oauth-server-metadata"),
+    path("connect/authorize", dot.AuthorizationView.as_view(), name="authorize"),
+    path("connect/token", dot.TokenView.as_view(), name="token"),
+    path("connect/userinfo", dot.UserInfoView.as_view(), name="user-info"),
+    path("connect/endsession", dot.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
+    path("connect/introspect", dot.IntrospectTokenView.as_view(), name="introspect"),
+    path("connect/revocation", dot.RevokeTokenView.as_view(), name="revoke-token"),
+]
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("", include((oauth_patterns, "oauth2_provider"))),
+    path("account/login/", auth_views.LoginView.as_view(template_name="idp/login.html"), name="login"),
+    path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
