@@ -1,0 +1,1 @@
+"""Benchmarks for the JWKS-protected API: `make bench` runs bench/run.py."""

@@ -1,0 +1,265 @@
+"""The summary table (stdout) and the Markdown report (BENCHMARKS.md)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.http_load import HttpResults, ServerRun
+from bench.machine import Machine
+from bench.validation import Measured
+
+REPEATED_MAX_US = 10.0
+REPEATED_MAX_RSA_FRACTION = 1 / 3
+ME_MIN_FRACTION_OF_ROOT = 0.85
+ME_MIN_PEER_MULTIPLE = 2.0
+
+
+@dataclass
+class Row:
+    section: str
+    measure: str
+    value: str
+    compare: str = ""
+    status: str = ""  # "met", "MISSED" or ""
+    ref: str = ""  # id of the command that produced the figure
+
+
+@dataclass
+class Report:
+    machine: Machine
+    invocation: str
+    smoke: bool
+    validation: list[Measured] = field(default_factory=list)
+    http: HttpResults | None = None
+    max_token_length: tuple[int, str] | None = None
+    elapsed_s: float = 0.0
+    commands: dict[str, str] = field(default_factory=dict)
+
+    # -- commands -------------------------------------------------------------
+    def ref(self, command: str, prefix: str) -> str:
+        for key, known in self.commands.items():
+            if known == command:
+                return key
+        key = f"{prefix}{sum(1 for k in self.commands if k.startswith(prefix)) + 1}"
+        self.commands[key] = command
+        return key
+
+    # -- rows -------------------------------------------------------------------
+    def rows(self) -> list[Row]:
+        rows: list[Row] = []
+        if self.validation:
+            rows += self._validation_rows()
+        if self.http is not None:
+            rows += self._http_rows(self.http)
+        return rows
+
+    def _core(self) -> Measured | None:
+        return next((m for m in self.validation if m.case.name == "core"), None)
+
+    def _validation_rows(self) -> list[Row]:
+        rows: list[Row] = []
+        core = self._core()
+        if core is not None:
+            r, ref = core.result, self.ref(core.command, "V")
+            sec = f"validation (µs/token, best of {core.case.repeats})"
+            rows += [
+                Row(sec, "(a) raw jwt.decode, preloaded key, aud+iss", f"{r.raw_jwt_decode_us:.1f}", "", "", ref),
+                Row(sec, "(b) bare RSA-2048 PKCS#1 v1.5 SHA-256 verify", f"{r.rsa_verify_us:.1f}", f"{r.rsa_verify_us / r.raw_jwt_decode_us:.2f} x (a)", "", ref),
+                Row(sec, "(c) product, first-seen tokens", f"{r.first_seen_us:.1f}", f"{r.first_seen_us / r.raw_jwt_decode_us:.2f} x (a)", "", ref),
+                Row(sec, "(d) product, repeated token", f"{r.repeated_us:.2f}", f"{r.repeated_us / r.rsa_verify_us:.3f} x (b)", "", ref),
+            ]
+            if r.warm_set_us is not None:
+                rows.append(Row(sec, f"(e) product, {core.case.warm_set} distinct tokens, all seen before", f"{r.warm_set_us:.2f}", f"{r.warm_set_us / r.repeated_us:.2f} x (d)", "", ref))
+            tsec = "targets (validation)"
+            rows += [
+                Row(tsec, f"repeated token <= {REPEATED_MAX_US:g} µs", f"{r.repeated_us:.2f} µs", f"<= {REPEATED_MAX_US:g}", _status(r.repeated_us <= REPEATED_MAX_US), ref),
+                Row(tsec, "repeated token < 1/3 RSA verify", f"{r.repeated_us / r.rsa_verify_us:.3f} x (b)", "< 0.333", _status(r.repeated_us < r.rsa_verify_us * REPEATED_MAX_RSA_FRACTION), ref),
+                Row(tsec, "first-seen token <= raw jwt.decode", f"{r.first_seen_us / r.raw_jwt_decode_us:.2f} x (a)", "<= 1.00", _status(r.first_seen_us <= r.raw_jwt_decode_us), ref),
+            ]
+        gsec = "growth (µs/token: first-seen / repeated; raw jwt.decode)"
+        base = core.result if core is not None else None
+        for m in self.validation:
+            if m.case.name == "core":
+                label = f"1 key, 1 issuer, {m.result.token_bytes} B token"
+            elif m.case.name.startswith("keys-"):
+                label = f"{m.case.keys} keys in the JWKS"
+            elif m.case.name.startswith("issuers-"):
+                label = f"{m.case.issuers} configured issuers"
+            else:
+                label = f"{m.result.token_bytes} B token" + (f" ({m.case.pad_bytes} B pad)" if m.case.pad_bytes else " (just under MAX_TOKEN_LENGTH)")
+            r = m.result
+            compare = ""
+            if base is not None and m is not core:
+                compare = f"{r.first_seen_us / base.first_seen_us:.2f} / {r.repeated_us / base.repeated_us:.2f} x base"
+            rows.append(Row(gsec, label, f"{r.first_seen_us:.1f} / {r.repeated_us:.2f}; {r.raw_jwt_decode_us:.1f}", compare, "", self.ref(m.command, "V")))
+        return rows
+
+    def _server_rows(self, run: ServerRun, section: str) -> list[Row]:
+        rows = []
+        for path in ("/", "/me"):
+            w = run.results[path]
+            errors = "" if w.clean else f" ({w.non_2xx} non-2xx, {w.socket_errors} socket errors)"
+            rows.append(Row(section, f"GET {path}", f"{w.rps:,.0f} req/s", f"p50 {w.p50_ms:.2f} ms, p99 {w.p99_ms:.2f} ms{errors}", "", self._http_ref(run, path)))
+        rows.append(Row(section, "/me ÷ /", f"{run.rps('/me') / run.rps('/'):.2f}", "", "", ""))
+        return rows
+
+    def _http_ref(self, run: ServerRun, path: str) -> str:
+        server = self.ref(run.server_command, "S")
+        return f"{server}+{self.ref(run.results[path].command, 'W')}"
+
+    def _http_rows(self, http: HttpResults) -> list[Row]:
+        best = http.recommended
+        rows = self._server_rows(best, f"HTTP product: gunicorn {best.label}, LocMem")
+        if http.redis is not None:
+            rows += self._server_rows(http.redis, f"HTTP product: gunicorn {best.label}, Redis")
+        if http.peer is not None:
+            rows += self._server_rows(http.peer, "HTTP peer: seed Node API (express-jwt + jwks-rsa)")
+            rows += [
+                Row("product ÷ peer", "GET /me", f"{best.rps('/me') / http.peer.rps('/me'):.2f}", "LocMem"),
+                Row("product ÷ peer", "GET /", f"{best.rps('/') / http.peer.rps('/'):.2f}", "LocMem"),
+            ]
+        tsec = "targets (HTTP)"
+        ratio = best.rps("/me") / best.rps("/")
+        rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (LocMem)", f"{ratio:.2f}", f">= {ME_MIN_FRACTION_OF_ROOT}", _status(ratio >= ME_MIN_FRACTION_OF_ROOT)))
+        if http.redis is not None:
+            ratio = http.redis.rps("/me") / http.redis.rps("/")
+            rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (Redis)", f"{ratio:.2f}", f">= {ME_MIN_FRACTION_OF_ROOT}", _status(ratio >= ME_MIN_FRACTION_OF_ROOT)))
+        if http.peer is not None:
+            ratio = best.rps("/me") / http.peer.rps("/me")
+            rows.append(Row(tsec, f"/me >= {ME_MIN_PEER_MULTIPLE:g} x Node peer /me", f"{ratio:.2f}", f">= {ME_MIN_PEER_MULTIPLE:g}", _status(ratio >= ME_MIN_PEER_MULTIPLE)))
+        else:
+            rows.append(Row(tsec, f"/me >= {ME_MIN_PEER_MULTIPLE:g} x Node peer /me", "n/a", f"peer skipped: {http.peer_skipped}", "not run"))
+        return rows
+
+
+def _status(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+# -- rendering ---------------------------------------------------------------
+
+def text_table(rows: list[Row]) -> str:
+    """A plain-text table for the terminal."""
+    header = ("section", "measure", "value", "compare", "target", "ref")
+    body = [(r.section, r.measure, r.value, r.compare, r.status, r.ref) for r in rows]
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *body)]
+    lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths)), "-+-".join("-" * w for w in widths)]
+    last = None
+    for cells in body:
+        shown = ("" if cells[0] == last else cells[0],) + cells[1:]
+        last = cells[0]
+        lines.append(" | ".join(str(c).ljust(w) for c, w in zip(shown, widths)))
+    return "\n".join(lines)
+
+
+def _md_table(header: list[str], body: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in body]
+    return "\n".join(lines)
+
+
+def markdown(report: Report) -> str:
+    rows = report.rows()  # fills report.commands
+    m = report.machine
+    out = [
+        "# Benchmarks" + (" (smoke run: tiny counts, not for comparison)" if report.smoke else ""),
+        "",
+        f"Generated by `{report.invocation}` (bench/run.py) on {m.date}; the whole run took {report.elapsed_s:.0f} s.",
+        "Every figure below names the exact command that produced it (column *ref*, see [Commands](#commands)).",
+        "Numbers from different machines or runs are not comparable; the ratios are measured within this run.",
+        "",
+        "## Machine",
+        "",
+        _md_table(["what", "value"], [
+            ["CPUs (nproc)", str(m.nproc)], ["CPU model", m.cpu_model], ["Python", m.python],
+            ["Node.js", m.node], ["kernel", m.kernel], ["date", m.date],
+        ]),
+        "",
+        "## Summary",
+        "",
+        _md_table(["section", "measure", "value", "compare", "target", "ref"],
+                  [[r.section, r.measure, r.value, r.compare, r.status, r.ref] for r in rows]),
+        "",
+    ]
+    out += _method(report)
+    if report.http is not None:
+        out += _http_details(report)
+    out += ["## Commands", "", "Run from the repository root. `$TOKEN` is an RS256 `at+jwt` access token minted by the bench "
+            "(tests/support/tokens.py `access_claims(issuer, lifetime=3600)`) for the JWKS served by the bench's JWKSProvider "
+            "at the `OIDC_JWKS_URI` shown; ports are picked free per run.", ""]
+    for key, command in report.commands.items():
+        out += [f"- **{key}**: `{command}`"]
+    out.append("")
+    return "\n".join(out)
+
+
+def _method(report: Report) -> list[str]:
+    lines = ["## Method", ""]
+    core = report._core()
+    if core is not None:
+        c = core.case
+        lines += [
+            "In-process validation (each case in a fresh interpreter, `python -m bench.validation_worker '<case>'`):",
+            f"Django is configured from `config.settings` (LocMem cache) with the case's issuers; a JWKSProvider serves the "
+            f"JWKS over loopback HTTP and one warm-up validation fetches it before timing. Each figure is the best of "
+            f"{c.repeats} repeats of a loop with the garbage collector off (as `timeit` does):",
+            f"(a) `jwt.decode(token, public_key, algorithms=['RS256'], audience='api1', issuer=iss)` x {c.number_raw}; "
+            f"(b) `public_key.verify(sig, signing_input, PKCS1v15(), SHA256())` x {c.number_rsa}; "
+            f"(c) `{core.result.validator}` on {c.distinct} distinct, never-seen tokens per repeat (keys already cached); "
+            f"(d) the same call on one token x {c.number_repeated}"
+            + (f"; (e) {c.warm_set} distinct tokens validated once before timing, then cycled." if c.warm_set else "."),
+            "Tokens carry `typ: at+jwt` and iss, sub, aud=api1, client_id, scope=api1, iat, nbf, exp, jti.",
+            "",
+        ]
+    if report.max_token_length is not None:
+        limit, source = report.max_token_length
+        lines += [f"Token size growth stops below the product's limit of {limit} characters ({source}); "
+                  "a 16 KB payload would exceed it and be refused.", ""]
+    if report.http is not None:
+        load = report.http.load
+        lines += [
+            f"HTTP: wrk with {load.threads} threads, {load.connections} connections, {load.seconds} s, `--latency` (p99 from its "
+            "latency distribution), after a short warm-up run per endpoint; loopback only, so wrk shares the CPUs with the server. "
+            "Every server fetches keys over HTTP from the bench's JWKSProvider "
+            f"({report.http.jwks_fetches} JWKS fetches in total). gunicorn serves `config.wsgi:application` with "
+            "`DJANGO_DEBUG=0`, `DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost`, LocMem cache (no `REDIS_URL`) or a throwaway "
+            "`redis-server --save '' --appendonly no`.",
+            "",
+        ]
+    return lines
+
+
+def _http_details(report: Report) -> list[str]:
+    http = report.http
+    assert http is not None
+    body = []
+    for run in http.sweep + [r for r in (http.redis, http.peer) if r is not None]:
+        for path in ("/", "/me"):
+            w = run.results[path]
+            body.append([
+                run.target, run.label, run.cache, f"GET {path}", f"{w.rps:,.0f}", f"{w.p50_ms:.2f}", f"{w.p99_ms:.2f}",
+                f"{w.non_2xx}/{w.socket_errors}", report._http_ref(run, path),
+            ])
+    best = http.recommended
+    others = sorted((r for r in http.sweep if r is not best), key=lambda r: -r.rps("/me"))
+    why = (f"Recommended: **{best.label}**, the highest `/me` throughput of the worker models tried "
+           f"({best.rps('/me'):,.0f} req/s, p99 {best.results['/me'].p99_ms:.2f} ms)")
+    if others:
+        why += f"; next best {others[0].label} at {others[0].rps('/me'):,.0f} req/s"
+    why += "."
+    notes = [n for r in (http.redis, http.peer) if r is not None for n in r.notes] + http.notes
+    if http.peer_skipped and http.peer is None:
+        notes.append(f"Node peer skipped: {http.peer_skipped}")
+    return [
+        "## HTTP runs",
+        "",
+        _md_table(["target", "server", "cache", "request", "req/s", "p50 ms", "p99 ms", "non-2xx/socket err", "ref"], body),
+        "",
+        why,
+        "",
+    ] + [f"- {n}" for n in notes] + ([""] if notes else [])
+
+
+def write(report: Report, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(markdown(report), encoding="utf-8")

@@ -1,0 +1,94 @@
+#!/usr/bin/env python
+"""Benchmark the JWKS-protected API: `make bench` (full) or `make bench-smoke`.
+
+    .venv/bin/python bench/run.py [--smoke] [--only validation,http] [--no-peer] [--out FILE]
+
+Prints one summary table and writes BENCHMARKS.md (with --smoke:
+bench/out/BENCHMARKS.smoke.md). Every server it starts is stopped on exit.
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run from the repository root with it importable, and never let bench/'s own
+# modules shadow the standard library.
+sys.path[0] = str(ROOT)
+
+from bench import http_load, machine, report, validation, wrk  # noqa: E402
+
+SECTIONS = ("validation", "http")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="tiny iteration counts and 1 s wrk runs")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: validation, http")
+    parser.add_argument("--no-peer", action="store_true", help="skip the Node peer")
+    parser.add_argument("--out", type=Path, help="report path (default BENCHMARKS.md, or bench/out/BENCHMARKS.smoke.md)")
+    args = parser.parse_args(argv)
+    args.sections = {s.strip() for s in args.only.split(",") if s.strip()}
+    unknown = args.sections - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    if args.out is None:
+        args.out = ROOT / ("bench/out/BENCHMARKS.smoke.md" if args.smoke else "BENCHMARKS.md")
+    return args
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
+    from tests.support.jwks_server import JWKSProvider
+    from tests.support.keys import SigningKey
+    from tests.support.tokens import access_claims, mint
+
+    load = wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 10)
+    warmup = wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 2)
+    provider = JWKSProvider()
+    try:
+        key = SigningKey.rsa(kid="bench-http")
+        provider.set_keys(key)
+        token = mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600))
+        return http_load.run(
+            provider.issuer, provider.jwks_uri, lambda: provider.jwks_hits, token, load, warmup, log_dir,
+            with_peer=not args.no_peer, peer_install_timeout=90 if args.smoke else 300, log=log,
+        )
+    finally:
+        provider.stop()
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    started = time.monotonic()
+    invocation = shlex.join([".venv/bin/python", "bench/run.py", *argv])
+    result = report.Report(machine=machine.collect(), invocation=invocation, smoke=args.smoke)
+    log_dir = ROOT / "bench" / "out" / ("logs-smoke" if args.smoke else "logs")
+    if "validation" in args.sections:
+        log("in-process validation:")
+        result.max_token_length = validation.max_token_length()
+        result.validation = validation.run_all(args.smoke, log=log)
+    if "http" in args.sections:
+        log("HTTP under wrk:")
+        result.http = run_http(args, log_dir)
+    result.elapsed_s = time.monotonic() - started
+    print(report.text_table(result.rows()))
+    report.write(result, args.out)
+    log(f"wrote {args.out} in {result.elapsed_s:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,75 @@
+"""In-process validation: which cases to run, and running each in a fresh process."""
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bench.validation_worker import Case, CaseResult
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MAX_TOKEN_LENGTH = 16384
+
+
+def max_token_length() -> tuple[int, str]:
+    """The product's token size limit and where it came from."""
+    try:
+        from jwks_auth.conf import DEFAULTS
+
+        return int(DEFAULTS["MAX_TOKEN_LENGTH"]), "jwks_auth.conf.DEFAULTS['MAX_TOKEN_LENGTH']"
+    except (ImportError, KeyError):
+        return DEFAULT_MAX_TOKEN_LENGTH, "assumed (jwks_auth.conf has no MAX_TOKEN_LENGTH)"
+
+
+def cases(smoke: bool) -> list[Case]:
+    """The core case (µs per token, all four measures) then the growth cases."""
+    if smoke:
+        core = Case("core", distinct=20, repeats=2, number_repeated=200, number_raw=20, number_rsa=50, warm_set=20)
+        scale = dict(distinct=10, repeats=2, number_repeated=100, number_raw=10, number_rsa=20)
+    else:
+        core = Case("core", warm_set=1000)
+        scale = dict(distinct=500, repeats=5, number_repeated=20000, number_raw=1000, number_rsa=2000)
+    limit, _ = max_token_length()
+    base = Case("", **scale)
+    return [
+        core,
+        replace(base, name="keys-10", keys=10),
+        replace(base, name="keys-100", keys=100),
+        replace(base, name="pad-1k", pad_bytes=1024),
+        replace(base, name="pad-4k", pad_bytes=4096),
+        replace(base, name="pad-max", token_len=limit - 64),
+        replace(base, name="issuers-10", issuers=10),
+        replace(base, name="issuers-100", issuers=100),
+    ]
+
+
+@dataclass
+class Measured:
+    case: Case
+    result: CaseResult
+    command: str
+
+
+def worker_command(case: Case) -> list[str]:
+    return [sys.executable, "-m", "bench.validation_worker", case.to_json()]
+
+
+def run(case: Case, timeout: float = 600) -> Measured:
+    argv = worker_command(case)
+    out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"validation case {case.name} failed ({out.returncode}):\n{out.stderr[-4000:]}")
+    result = CaseResult(**json.loads(out.stdout.strip().splitlines()[-1]))
+    shown = [".venv/bin/python" if argv[0] == sys.executable else argv[0], *argv[1:]]
+    return Measured(case, result, shlex.join(shown))
+
+
+def run_all(smoke: bool, log=print) -> list[Measured]:
+    measured = []
+    for case in cases(smoke):
+        log(f"  validation case {case.name} ...")
+        measured.append(run(case))
+    return measured
