@@ -1,0 +1,94 @@
+"""The sample's console client: client-credentials token from the issuer, then GET <api>/me.
+
+    python manage.py call_api [--issuer URL] [--client-id client] [--client-secret secret]
+                              [--scope api1] [--api-url http://localhost:5002]
+
+Prints the token's decoded header and payload (never the token itself), the
+API's status and the claims it returned. Any failure exits non-zero.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import jwt
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def _json(response: requests.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise CommandError(f"{what}: HTTP {response.status_code}, expected JSON but got {response.headers.get('Content-Type', 'no content type')}") from None
+
+
+class Command(BaseCommand):
+    help = "Get an access token with client credentials and call the API's /me with it."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--issuer", default=getattr(settings, "OIDC_ISSUER", "http://localhost:5000"))
+        parser.add_argument("--client-id", default="client")
+        parser.add_argument("--client-secret", default="secret")
+        parser.add_argument("--scope", default="api1")
+        parser.add_argument("--api-url", default=os.environ.get("API_URL", "http://localhost:5002"))
+        parser.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP request")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        issuer, api_url = options["issuer"].rstrip("/"), options["api_url"].rstrip("/")
+        timeout = options["timeout"]
+        try:
+            with requests.Session() as http:
+                token, payload = self.get_token(http, issuer, options, timeout)
+                self.call_me(http, api_url, token, payload, timeout)
+        except requests.RequestException as exc:
+            raise CommandError(f"HTTP request failed: {exc}") from None
+
+    def get_token(self, http: requests.Session, issuer: str, options: dict[str, Any], timeout: float) -> tuple[str, dict[str, Any]]:
+        """Discover the token endpoint, request a token and print its decoded header and payload."""
+        discovery_url = f"{issuer}/.well-known/openid-configuration"
+        response = http.get(discovery_url, timeout=timeout)
+        if response.status_code != 200:
+            raise CommandError(f"Discovery {discovery_url} failed: HTTP {response.status_code}")
+        token_endpoint = _json(response, "Discovery").get("token_endpoint")
+        if not token_endpoint:
+            raise CommandError(f"Discovery {discovery_url} has no token_endpoint")
+
+        response = http.post(
+            token_endpoint,
+            data={"grant_type": "client_credentials", "scope": options["scope"]},
+            auth=(options["client_id"], options["client_secret"]),  # HTTP Basic (client_secret_basic)
+            timeout=timeout,
+        )
+        body = _json(response, "Token request")
+        if response.status_code != 200 or "access_token" not in body:
+            detail = " ".join(str(body.get(key, "")) for key in ("error", "error_description")).strip()
+            raise CommandError(f"Token request to {token_endpoint} failed: HTTP {response.status_code} {detail}".rstrip())
+        token = body["access_token"]
+        try:
+            header = jwt.get_unverified_header(token)
+            payload = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise CommandError(f"The access token is not a JWT: {exc}") from None
+        self.stdout.write(f"Got a {body.get('token_type', 'Bearer')} token from {token_endpoint}, expires in {body.get('expires_in')} s")
+        self.stdout.write("Token header:\n" + json.dumps(header, indent=2))
+        self.stdout.write("Token payload:\n" + json.dumps(payload, indent=2))
+        return token, payload
+
+    def call_me(self, http: requests.Session, api_url: str, token: str, payload: dict[str, Any], timeout: float) -> None:
+        """GET <api>/me with the bearer token and print the claims the API saw."""
+        url = f"{api_url}/me"
+        response = http.get(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}, timeout=timeout)
+        self.stdout.write(f"GET {url} -> HTTP {response.status_code}")
+        if response.status_code != 200:
+            challenge = response.headers.get("WWW-Authenticate")
+            raise CommandError(f"The API refused the token: HTTP {response.status_code}" + (f", WWW-Authenticate: {challenge}" if challenge else ""))
+        claims = _json(response, f"GET {url}")
+        self.stdout.write("Claims returned by the API:\n" + json.dumps(claims, indent=2))
+        if claims == payload:
+            self.stdout.write(self.style.SUCCESS("The API's claims match the token payload."))
+        else:
+            self.stdout.write(self.style.WARNING("The API's claims differ from the token payload."))

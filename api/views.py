@@ -1,0 +1,39 @@
+"""The API of the sample: ``/`` for anyone, ``/me`` for a valid token."""
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jwks_auth.conf import jwks_settings
+from jwks_auth.permissions import HasScopes
+
+
+class HelloView(APIView):
+    """Answers ``Hello`` to anyone, as the seed's API does."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response("Hello")
+
+
+class MeView(APIView):
+    """The claims of the caller's access token.
+
+    Needs a valid bearer token with the scopes in
+    ``JWKS_AUTH["REQUIRED_SCOPES"]`` (``api1`` by default).
+    """
+
+    permission_classes = [HasScopes]
+
+    @property
+    def required_scopes(self) -> list[str]:
+        return list(jwks_settings.REQUIRED_SCOPES)
+
+    def get(self, request: Request) -> Response:
+        return Response(dict(request.auth.claims))

@@ -1,0 +1,3 @@
+"""Django REST framework authentication with OAuth 2.0 access tokens verified by JWKS."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class JWKSAuthConfig(AppConfig):
+    name = "jwks_auth"
+    verbose_name = "JWKS authentication"
+
+    def ready(self) -> None:
+        from jwks_auth import checks  # noqa: F401 - registers the system checks

@@ -1,0 +1,107 @@
+"""The DRF authentication class: ``Authorization: Bearer <access token>``."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from django.utils.module_loading import import_string
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from jwks_auth import signals
+from jwks_auth.challenges import InvalidRequest, InvalidToken, KeysUnavailableError, bearer_challenge
+from jwks_auth.conf import jwks_settings, on_reset
+from jwks_auth.exceptions import KeysUnavailable, TokenError
+from jwks_auth.tokens import AccessToken, get_validator
+
+logger = logging.getLogger("jwks_auth.authentication")
+
+_FORM_TYPE = "application/x-www-form-urlencoded"
+_resolver: Callable[[AccessToken], Any] | None = None
+
+
+@on_reset
+def _reset_resolver() -> None:
+    global _resolver
+    _resolver = None
+
+
+def get_user_resolver() -> Callable[[AccessToken], Any]:
+    global _resolver
+    if _resolver is None:
+        value = jwks_settings.USER_RESOLVER
+        _resolver = import_string(value) if isinstance(value, str) else value
+    return _resolver
+
+
+class JWKSAuthentication(BaseAuthentication):
+    """Authenticate with an access token verified by the issuer's JWKS.
+
+    ``request.user`` is what ``USER_RESOLVER`` makes of the token (a stateless
+    ``TokenUser`` by default) and ``request.auth`` is the ``AccessToken``.
+    Only the Authorization header carries tokens: the URI query and form
+    body methods of RFC 6750 are not accepted, and a request that also uses
+    them is malformed.
+    """
+
+    keyword = "bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
+        token = self.get_token(request)
+        if token is None:
+            return None
+        try:
+            access_token = get_validator().validate(token)
+        except TokenError as exc:
+            self.rejected(exc.code, None)
+            raise InvalidToken(exc.description) from None
+        except KeysUnavailable as exc:
+            logger.warning("Token verification unavailable: %s", exc)
+            raise KeysUnavailableError(exc.retry_after) from None
+        try:
+            user = self.get_user(access_token)
+        except TokenError as exc:
+            self.rejected(exc.code, access_token.issuer)
+            raise InvalidToken(exc.description) from None
+        return user, access_token
+
+    def get_token(self, request: Request) -> str | None:
+        """The bearer token, ``None`` without one, ``InvalidRequest`` when malformed."""
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if header is None:
+            return None
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != self.keyword:
+            return None
+        token = credentials.strip(" ")
+        if not token:
+            raise InvalidRequest("empty bearer token")
+        # Whitespace or a comma means several credentials, e.g. two
+        # Authorization headers joined by the server.
+        if any(char in token for char in " \t,"):
+            raise InvalidRequest("more than one credential")
+        if self._token_elsewhere(request):
+            raise InvalidRequest("token sent by more than one method")
+        return token
+
+    @staticmethod
+    def _token_elsewhere(request: Request) -> bool:
+        django_request = request._request
+        if "access_token" in django_request.GET:
+            return True
+        content_type = django_request.META.get("CONTENT_TYPE", "")
+        if content_type.split(";")[0].strip().lower() == _FORM_TYPE:
+            return "access_token" in django_request.POST
+        return False
+
+    def get_user(self, token: AccessToken) -> Any:
+        """Map the token to ``request.user``; may raise ``TokenError``."""
+        return get_user_resolver()(token)
+
+    @staticmethod
+    def rejected(reason: str, issuer: str | None) -> None:
+        signals.token_rejected.send(sender=JWKSAuthentication, reason=reason, issuer=issuer)
+        logger.debug("Bearer token rejected: %s", reason)
+
+    def authenticate_header(self, request: Request) -> str:
+        return bearer_challenge()

@@ -1,0 +1,126 @@
+"""Strict HTTP fetching of discovery and JWKS documents.
+
+Every request has connect and read timeouts and an overall deadline, follows
+no redirects, reads at most ``MAX_RESPONSE_BYTES`` and accepts only a JSON
+object. Plain ``http`` is refused except for loopback hosts or when
+``ALLOW_INSECURE_HTTP`` is set for development.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from jwks_auth.conf import jwks_settings
+from jwks_auth.exceptions import FetchError
+
+_MAX_AGE = re.compile(r"(?:^|[,\s])(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+_NO_CACHE = re.compile(r"(?:^|[,\s])(?:no-store|no-cache)(?:$|[,\s=])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    document: dict[str, Any]
+    max_age: int | None
+    duration: float
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, allow_insecure: bool | None = None) -> None:
+    """Refuse URLs we must not fetch keys from."""
+    if allow_insecure is None:
+        allow_insecure = bool(jwks_settings.ALLOW_INSECURE_HTTP)
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and (allow_insecure or is_loopback(parts.hostname)):
+        return
+    raise FetchError(f"refusing to fetch keys from {url!r}: https is required")
+
+
+def parse_max_age(cache_control: str | None) -> int | None:
+    """Seconds the response may be cached for, 0 for no-cache/no-store, None if unsaid."""
+    if not cache_control:
+        return None
+    if _NO_CACHE.search(cache_control):
+        return 0
+    match = _MAX_AGE.search(cache_control)
+    return int(match.group(1)) if match else None
+
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    # One pooled session per thread and process: requests sessions are not
+    # documented as thread-safe, and a forked worker must not share sockets.
+    session = getattr(_local, "session", None)
+    if session is None or getattr(_local, "pid", None) != os.getpid():
+        session = requests.Session()
+        session.trust_env = True  # honour HTTPS_PROXY / REQUESTS_CA_BUNDLE as requests does
+        _local.session, _local.pid = session, os.getpid()
+    return session
+
+
+def fetch_json(url: str) -> FetchResult:
+    """GET ``url`` and return its JSON object, or raise ``FetchError``."""
+    check_url(url)
+    timeout = jwks_settings.HTTP_TIMEOUT
+    connect, read = (timeout, timeout) if isinstance(timeout, (int, float)) else timeout
+    limit = int(jwks_settings.MAX_RESPONSE_BYTES)
+    started = time.monotonic()
+    deadline = started + connect + read
+    try:
+        response = _session().get(
+            url,
+            headers={"Accept": "application/json, application/jwk-set+json", "User-Agent": jwks_settings.USER_AGENT},
+            timeout=(connect, read),
+            allow_redirects=False,
+            stream=True,
+            verify=jwks_settings.HTTP_VERIFY,
+            proxies=jwks_settings.HTTP_PROXIES,
+        )
+    except requests.RequestException as exc:
+        raise FetchError(f"GET {url} failed: {type(exc).__name__}") from exc
+    with response:
+        if response.status_code != 200:
+            raise FetchError(f"GET {url} answered HTTP {response.status_code}")
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FetchError(f"GET {url}: response larger than {limit} bytes")
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(chunk_size=16384):
+                body += chunk
+                if len(body) > limit:
+                    raise FetchError(f"GET {url}: response larger than {limit} bytes")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"GET {url}: response too slow")
+        except requests.RequestException as exc:
+            raise FetchError(f"GET {url} failed while reading: {type(exc).__name__}") from exc
+        max_age = parse_max_age(response.headers.get("Cache-Control"))
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise FetchError(f"GET {url}: response is not JSON") from exc
+    if not isinstance(document, dict):
+        raise FetchError(f"GET {url}: response is not a JSON object")
+    return FetchResult(document, max_age, time.monotonic() - started)

@@ -1,0 +1,298 @@
+"""Public keys from a JWKS, filtered to those safe to verify with.
+
+A key is skipped (with a reason, for ``jwks_inspect`` and the logs) when it
+carries private members, is symmetric, is not for signatures, is a short or
+malformed RSA key, is an EC point off its curve, or when its ``alg``, ``kty``,
+``crv`` or certificate disagree. Two different keys under one ``kid`` and key
+type are ambiguous and neither is used.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+logger = logging.getLogger("jwks_auth.keys")
+
+MIN_RSA_BITS = 2048
+PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+_CURVES: dict[str, tuple[type[ec.EllipticCurve], int, str]] = {
+    "P-256": (ec.SECP256R1, 32, "ES256"),
+    "P-384": (ec.SECP384R1, 48, "ES384"),
+    "P-521": (ec.SECP521R1, 66, "ES512"),
+}
+_SHA = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
+#: Algorithms a JWKS key can ever verify. HMAC and "none" are absent by design.
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+
+
+def b64url_decode(value: str) -> bytes:
+    """Strict base64url: no padding, alphabet only, canonical trailing bits."""
+    if not isinstance(value, str) or not value or "=" in value:
+        raise ValueError("not base64url")
+    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != value:
+        raise ValueError("not canonical base64url")
+    return raw
+
+
+def _uint(value: Any) -> int:
+    return int.from_bytes(b64url_decode(value), "big")
+
+
+def _family(alg: str) -> str:
+    return "EC" if alg.startswith("ES") else ("OKP" if alg == "EdDSA" else "RSA")
+
+
+@dataclass(frozen=True, eq=False)
+class VerificationKey:
+    """One usable public key and how to verify a signature with it."""
+
+    kid: str
+    kty: str
+    key: Any
+    alg: str | None = None
+    crv: str | None = None
+    size: int = 0
+    thumbprint: str = ""
+    x5t: str | None = None
+    certificate: x509.Certificate | None = field(default=None, repr=False)
+
+    def accepts(self, alg: str) -> bool:
+        if alg not in ASYMMETRIC_ALGORITHMS or _family(alg) != self.kty:
+            return False
+        if self.alg is not None and self.alg != alg:
+            return False
+        if self.kty == "EC":
+            return _CURVES[self.crv or ""][2] == alg
+        return True
+
+    def verify(self, alg: str, signing_input: bytes, signature: bytes) -> bool:
+        """True when ``signature`` is valid; never raises for bad input."""
+        try:
+            _VERIFIERS[alg[:2]](self, alg, signing_input, signature)
+        except (_CryptoInvalidSignature, ValueError, KeyError, TypeError):
+            return False
+        return True
+
+
+def _verify_rsa(key: VerificationKey, alg: str, data: bytes, sig: bytes) -> None:
+    # An RSA signature is exactly as long as the modulus; one byte short or
+    # long is refused here rather than left to the library's leniency.
+    if len(sig) != (key.size + 7) // 8:
+        raise ValueError("RSA signature length")
+    digest = _SHA[alg[2:]]
+    pad = padding.PKCS1v15() if alg[0] == "R" else padding.PSS(padding.MGF1(digest), digest.digest_size)
+    key.key.verify(sig, data, pad, digest)
+
+
+def _verify_ec(key: VerificationKey, alg: str, data: bytes, sig: bytes) -> None:
+    size = _CURVES[key.crv or ""][1]
+    if len(sig) != 2 * size:
+        raise ValueError("ECDSA signature length")
+    r, s = int.from_bytes(sig[:size], "big"), int.from_bytes(sig[size:], "big")
+    # The "psychic signature" (r = s = 0) and out-of-range values are refused
+    # before they reach OpenSSL.
+    order = _ORDERS[key.crv or ""]
+    if not (0 < r < order and 0 < s < order):
+        raise ValueError("ECDSA signature out of range")
+    key.key.verify(encode_dss_signature(r, s), data, ec.ECDSA(_SHA[alg[2:]]))
+
+
+def _verify_eddsa(key: VerificationKey, alg: str, data: bytes, sig: bytes) -> None:
+    if len(sig) != 64:
+        raise ValueError("EdDSA signature length")
+    key.key.verify(sig, data)
+
+
+_ORDERS = {
+    "P-256": 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
+    "P-384": int(
+        "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973", 16
+    ),
+    "P-521": int(
+        "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+        16,
+    ),
+}
+_VERIFIERS: dict[str, Callable[[VerificationKey, str, bytes, bytes], None]] = {
+    "RS": _verify_rsa, "PS": _verify_rsa, "ES": _verify_ec, "Ed": _verify_eddsa,
+}
+
+
+class KeyRejected(ValueError):
+    """A JWK that must not be used; the message says why."""
+
+
+def _thumbprint(members: dict[str, str]) -> str:
+    """RFC 7638 JWK thumbprint (SHA-256)."""
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode("ascii")
+
+
+def parse_jwk(jwk: Any) -> VerificationKey:
+    """Build a ``VerificationKey`` from one JWK, or raise ``KeyRejected``."""
+    if not isinstance(jwk, dict):
+        raise KeyRejected("not a JSON object")
+    kid = jwk.get("kid")
+    if not isinstance(kid, str) or not kid or len(kid) > 512:
+        raise KeyRejected("missing or invalid kid")
+    if PRIVATE_MEMBERS & jwk.keys():
+        raise KeyRejected("contains private or symmetric key material")
+    kty = jwk.get("kty")
+    use = jwk.get("use")
+    if use is not None and use != "sig":
+        raise KeyRejected(f"use is {use!r}, not 'sig'")
+    key_ops = jwk.get("key_ops")
+    if key_ops is not None and (not isinstance(key_ops, list) or "verify" not in key_ops):
+        raise KeyRejected("key_ops does not allow verify")
+    alg = jwk.get("alg")
+    if alg is not None and (not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS):
+        raise KeyRejected(f"alg {alg!r} is not an asymmetric signature algorithm")
+    try:
+        if kty == "RSA":
+            key, crv, size, members = _rsa_key(jwk)
+        elif kty == "EC":
+            key, crv, size, members = _ec_key(jwk)
+        elif kty == "OKP":
+            key, crv, size, members = _okp_key(jwk)
+        else:
+            raise KeyRejected(f"unsupported kty {kty!r}")
+    except (ValueError, TypeError, binascii.Error) as exc:
+        if isinstance(exc, KeyRejected):
+            raise
+        raise KeyRejected(f"invalid {kty} key: {exc}") from exc
+    if alg is not None and _family(alg) != kty:
+        raise KeyRejected(f"alg {alg} does not match kty {kty}")
+    if alg is not None and kty == "EC" and _CURVES[crv][2] != alg:
+        raise KeyRejected(f"alg {alg} does not match crv {crv}")
+    certificate, x5t = _certificate(jwk, key)
+    return VerificationKey(
+        kid=kid, kty=kty, key=key, alg=alg, crv=crv, size=size,
+        thumbprint=_thumbprint(members), x5t=x5t, certificate=certificate,
+    )
+
+
+def _rsa_key(jwk: dict[str, Any]) -> tuple[Any, None, int, dict[str, str]]:
+    n, e = _uint(jwk.get("n")), _uint(jwk.get("e"))
+    if n.bit_length() < MIN_RSA_BITS:
+        raise KeyRejected(f"RSA key of {n.bit_length()} bits is under {MIN_RSA_BITS}")
+    if e < 3 or e % 2 == 0 or e >= n:
+        raise KeyRejected("RSA public exponent is invalid")
+    key = rsa.RSAPublicNumbers(e, n).public_key()
+    return key, None, n.bit_length(), {"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}
+
+
+def _ec_key(jwk: dict[str, Any]) -> tuple[Any, str, int, dict[str, str]]:
+    crv = jwk.get("crv")
+    if crv not in _CURVES:
+        raise KeyRejected(f"unsupported EC curve {crv!r}")
+    curve, size, _ = _CURVES[crv]
+    x_raw, y_raw = b64url_decode(jwk.get("x")), b64url_decode(jwk.get("y"))
+    if len(x_raw) != size or len(y_raw) != size:
+        raise KeyRejected("EC coordinates have the wrong length")
+    # cryptography checks that the point lies on the curve.
+    key = ec.EllipticCurvePublicNumbers(int.from_bytes(x_raw, "big"), int.from_bytes(y_raw, "big"), curve()).public_key()
+    return key, crv, curve.key_size, {"crv": crv, "kty": "EC", "x": jwk["x"], "y": jwk["y"]}
+
+
+def _okp_key(jwk: dict[str, Any]) -> tuple[Any, str, int, dict[str, str]]:
+    if jwk.get("crv") != "Ed25519":
+        raise KeyRejected(f"unsupported OKP curve {jwk.get('crv')!r}")
+    raw = b64url_decode(jwk.get("x"))
+    if len(raw) != 32:
+        raise KeyRejected("Ed25519 key has the wrong length")
+    key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
+    return key, "Ed25519", 256, {"crv": "Ed25519", "kty": "OKP", "x": jwk["x"]}
+
+
+def _certificate(jwk: dict[str, Any], key: Any) -> tuple[x509.Certificate | None, str | None]:
+    """Parse ``x5c[0]`` for display; refuse a key whose certificate or x5t disagree."""
+    x5t = jwk.get("x5t")
+    if x5t is not None and not isinstance(x5t, str):
+        raise KeyRejected("x5t is not a string")
+    chain = jwk.get("x5c")
+    if chain is None:
+        return None, x5t
+    if not isinstance(chain, list) or not chain or not isinstance(chain[0], str):
+        raise KeyRejected("x5c is not a list of certificates")
+    try:
+        der = base64.b64decode(chain[0], validate=True)
+        certificate = x509.load_der_x509_certificate(der)
+        cert_key = certificate.public_key()
+    except (ValueError, binascii.Error) as exc:
+        raise KeyRejected("x5c certificate cannot be parsed") from exc
+    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if cert_key.public_bytes(*fmt) != key.public_bytes(*fmt):
+        raise KeyRejected("x5c certificate holds a different key")
+    if x5t is not None:
+        expected = base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode("ascii")
+        if x5t != expected:
+            raise KeyRejected("x5t does not match the x5c certificate")
+    return certificate, x5t
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """The usable keys of one JWKS document, indexed by kid."""
+
+    keys: tuple[VerificationKey, ...]
+    rejected: tuple[tuple[str, str], ...] = ()
+    _index: dict[str, tuple[VerificationKey, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_document(cls, document: Any) -> "KeySet":
+        if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+            raise ValueError("not a JWK Set: no 'keys' list")
+        usable: list[VerificationKey] = []
+        rejected: list[tuple[str, str]] = []
+        for jwk in document["keys"]:
+            kid = str(jwk.get("kid"))[:64] if isinstance(jwk, dict) else "?"
+            try:
+                usable.append(parse_jwk(jwk))
+            except KeyRejected as exc:
+                rejected.append((kid, str(exc)))
+        index: dict[str, list[VerificationKey]] = {}
+        for key in usable:
+            same = index.setdefault(key.kid, [])
+            if any(k.kty == key.kty and k.thumbprint == key.thumbprint and k.alg == key.alg for k in same):
+                continue  # an exact repeat is harmless
+            same.append(key)
+        keys: list[VerificationKey] = []
+        for kid, candidates in index.items():
+            for kty in {k.kty for k in candidates}:
+                group = [k for k in candidates if k.kty == kty]
+                if len(group) > 1:
+                    rejected.append((kid[:64], f"ambiguous: {len(group)} different {kty} keys share this kid"))
+                else:
+                    keys.append(group[0])
+        for kid, reason in rejected:
+            logger.warning("JWKS key %r skipped: %s", kid, reason)
+        final: dict[str, tuple[VerificationKey, ...]] = {}
+        for key in keys:
+            final[key.kid] = final.get(key.kid, ()) + (key,)
+        return cls(tuple(keys), tuple(rejected), final)
+
+    def find(self, kid: str, alg: str) -> VerificationKey | None:
+        for key in self._index.get(kid, ()):
+            if key.accepts(alg):
+                return key
+        return None
+
+    def __contains__(self, kid: object) -> bool:
+        return kid in self._index
+
+    def __len__(self) -> int:
+        return len(self.keys)

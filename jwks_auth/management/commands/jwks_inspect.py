@@ -1,0 +1,90 @@
+"""Show the cached keys and how fresh they are."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from cryptography.hazmat.primitives import hashes
+
+from jwks_auth.keys import KeySet, VerificationKey
+from jwks_auth.management.commands._stores import add_issuer_argument, selected_stores
+
+
+def _when(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def describe_key(key: VerificationKey) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "kid": key.kid, "kty": key.kty, "alg": key.alg, "crv": key.crv, "size": key.size,
+        "thumbprint": key.thumbprint, "x5t": key.x5t,
+    }
+    cert = key.certificate
+    if cert is not None:
+        info["certificate"] = {
+            "subject": cert.subject.rfc4514_string(),
+            "issuer": cert.issuer.rfc4514_string(),
+            "not_before": cert.not_valid_before_utc.isoformat(),
+            "not_after": cert.not_valid_after_utc.isoformat(),
+            "sha256": cert.fingerprint(hashes.SHA256()).hex(),
+        }
+    return info
+
+
+class Command(BaseCommand):
+    help = "Show the cached signing keys of the configured issuers, without fetching."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_issuer_argument(parser)
+        parser.add_argument("--json", action="store_true", help="Print JSON for machines.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = time.time()
+        report = []
+        for store in selected_stores(options["issuer"]):
+            status = store.status()
+            for tier in ("shared", "local"):
+                entry = status.get(tier)
+                if entry:
+                    entry["age"] = round(now - entry["fetched_at"], 1)
+                    entry["fresh"] = now < entry["soft_expiry"]
+                    for name in ("fetched_at", "soft_expiry", "hard_expiry"):
+                        entry[name] = _when(entry[name])
+            snapshot = store.cached()
+            keyset = snapshot.keyset if snapshot else KeySet(())
+            status["keys"] = [describe_key(key) for key in keyset.keys]
+            report.append(status)
+        if options["json"]:
+            self.stdout.write(json.dumps(report, indent=2))
+            return
+        for status in report:
+            self._print(status)
+
+    def _print(self, status: dict[str, Any]) -> None:
+        self.stdout.write(self.style.MIGRATE_HEADING(status["issuer"]))
+        self.stdout.write(f"  jwks_uri: {status['jwks_uri'] or '(discovered on first fetch)'}")
+        for tier in ("shared", "local"):
+            entry = status[tier]
+            if not entry:
+                self.stdout.write(f"  {tier}: nothing cached")
+                continue
+            state = "fresh" if entry["fresh"] else "stale"
+            self.stdout.write(
+                f"  {tier}: {len(entry['keys'])} key(s), {state}, age {entry['age']} s, fetched {entry['fetched_at']}, "
+                f"refresh after {entry['soft_expiry']}, served until {entry['hard_expiry']}"
+            )
+        if status["last_error"]:
+            self.stdout.write(self.style.WARNING(f"  last error: {status['last_error']}"))
+        for key in status["keys"]:
+            line = f"  - kid={key['kid']} kty={key['kty']} alg={key['alg'] or '-'} size={key['size']}"
+            if key["x5t"]:
+                line += f" x5t={key['x5t']}"
+            self.stdout.write(line)
+            cert = key.get("certificate")
+            if cert:
+                self.stdout.write(f"      certificate {cert['subject']}, expires {cert['not_after']}")

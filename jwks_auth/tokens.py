@@ -1,0 +1,307 @@
+"""Validation of JWT access tokens against the trusted issuers' keys.
+
+The compact JWS is parsed here, strictly, rather than by PyJWT: exactly
+three unpadded canonical base64url segments, UTF-8 JSON objects without
+duplicate names, a header of known members only (no ``jwk``, ``jku``,
+``x5u``, ``x5c``, ``crit``, ``zip``, ``cty`` or ``b64``), an algorithm from
+the issuer's allowlist and a key from that issuer's JWKS. Claims follow
+RFC 9068 and the issuer's profile; nothing here can be switched off.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping
+
+from django.utils.module_loading import import_string
+
+from jwks_auth.conf import IssuerConfig, issuer_configs, jwks_settings, normalise_typ, on_reset
+from jwks_auth.exceptions import (
+    ExpiredToken,
+    InvalidClaims,
+    InvalidSignature,
+    MalformedToken,
+    RevokedToken,
+    TokenError,
+)
+from jwks_auth.keys import ASYMMETRIC_ALGORITHMS
+from jwks_auth.keystore import KeyStore
+from jwks_auth.token_cache import CachedToken, VerifiedTokenCache
+
+#: Header members a token may carry. Anything else, including the members
+#: that would let a token choose its own key, is refused.
+ALLOWED_HEADER_MEMBERS = frozenset({"alg", "kid", "typ", "x5t", "x5t#S256"})
+#: Claims that only ID tokens carry.
+ID_TOKEN_CLAIMS = ("at_hash", "c_hash", "s_hash")
+STRING_CLAIMS = ("iss", "sub", "jti", "client_id", "azp", "cid", "token_use")
+MAX_KID_LENGTH = 512
+
+_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)", re.ASCII)
+# For canonical base64url the unused low bits of the last character are zero.
+_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A validated access token: ``request.auth`` in DRF views."""
+
+    header: Mapping[str, Any]
+    claims: Mapping[str, Any]
+    issuer: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.claims[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.claims.get(name, default)
+
+    def has_scopes(self, scopes: Iterable[str]) -> bool:
+        return set(scopes) <= self.scopes
+
+    def __repr__(self) -> str:
+        return f"<AccessToken iss={self.issuer!r} sub={self.claims.get('sub')!r}>"
+
+
+def _b64decode(segment: str) -> bytes:
+    remainder = len(segment) % 4
+    if remainder == 1 or (remainder and segment[-1] not in _CANONICAL_LAST[remainder]):
+        raise MalformedToken()
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-remainder % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedToken() from exc
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate member name")
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_object(segment: str) -> dict[str, Any]:
+    try:
+        value = json.loads(
+            _b64decode(segment).decode("utf-8"),
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constants,
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise MalformedToken() from exc
+    if not isinstance(value, dict):
+        raise MalformedToken()
+    return value
+
+
+def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """Split a compact JWS into header, claims, signing input and signature."""
+    if len(token) > max_length:
+        raise MalformedToken("token too large", code="too_large")
+    match = _JWS.fullmatch(token)
+    if match is None:
+        raise MalformedToken()
+    header_b64, payload_b64, signature_b64 = match.groups()
+    header = _json_object(header_b64)
+    claims = _json_object(payload_b64)
+    signature = _b64decode(signature_b64)
+    signing_input = token[: len(header_b64) + len(payload_b64) + 1].encode("ascii")
+    return header, claims, signing_input, signature
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _scope_values(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return [part for item in value for part in item.split()]
+    raise InvalidClaims("invalid scope claim")
+
+
+def scopes_from_claims(claims: Mapping[str, Any], scope_claims: Iterable[str]) -> frozenset[str]:
+    """One set from ``scope``/``scp`` (string or array) and configured extras."""
+    scopes: set[str] = set()
+    for name in scope_claims:
+        if claims.get(name) is not None:
+            scopes.update(_scope_values(claims[name]))
+    return frozenset(scopes)
+
+
+class IssuerRegistry:
+    """Trusted issuers by every ``iss`` value they may use, each with its key store."""
+
+    def __init__(self, configs: Iterable[IssuerConfig]) -> None:
+        self._by_iss: dict[str, tuple[IssuerConfig, KeyStore]] = {}
+        self.stores: list[KeyStore] = []
+        for config in configs:
+            store = KeyStore(config)
+            self.stores.append(store)
+            for iss in config.accepted_issuers:
+                self._by_iss.setdefault(iss, (config, store))
+
+    def get(self, iss: Any) -> tuple[IssuerConfig, KeyStore] | None:
+        return self._by_iss.get(iss) if isinstance(iss, str) else None
+
+    def __len__(self) -> int:
+        return len(self.stores)
+
+
+def check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str, str]:
+    """Apply the header policy; return ``(alg, kid)``."""
+    if not header.keys() <= ALLOWED_HEADER_MEMBERS:
+        raise MalformedToken("unsupported header parameter", code="header")
+    alg = header.get("alg")
+    if type(alg) is not str or alg not in ASYMMETRIC_ALGORITHMS or alg not in config.algorithms:
+        raise MalformedToken("algorithm not allowed", code="alg")
+    kid = header.get("kid")
+    if type(kid) is not str or not kid or len(kid) > MAX_KID_LENGTH:
+        raise MalformedToken("missing or invalid key id", code="kid")
+    typ = header.get("typ", None)
+    if "typ" in header and type(typ) is not str:
+        raise MalformedToken("token type not accepted", code="typ")
+    if normalise_typ(typ) not in config.token_types:
+        raise MalformedToken("token type not accepted", code="typ")
+    for name in ("x5t", "x5t#S256"):
+        if name in header and type(header[name]) is not str:
+            raise MalformedToken("unsupported header parameter", code="header")
+    return alg, kid
+
+
+def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) -> None:
+    """Registered claims, audience and profile rules; raises ``TokenError``."""
+    for name in config.required_claims:
+        if claims.get(name) is None:
+            raise InvalidClaims(f"missing required claim {name}", code="claims")
+    for name in STRING_CLAIMS:
+        if name in claims and type(claims[name]) is not str:
+            raise InvalidClaims(f"invalid {name} claim")
+    if claims["iss"] not in config.accepted_issuers:
+        raise InvalidClaims("invalid issuer", code="issuer")
+    leeway = config.leeway
+    exp = claims["exp"]
+    if not _is_number(exp):
+        raise InvalidClaims("invalid exp claim")
+    if now > exp + leeway:
+        raise ExpiredToken()
+    for name, message in (("nbf", "token not yet valid"), ("iat", "token issued in the future")):
+        value = claims.get(name)
+        if value is None:
+            if name in claims:
+                raise InvalidClaims(f"invalid {name} claim")
+            continue
+        if not _is_number(value):
+            raise InvalidClaims(f"invalid {name} claim")
+        if value > now + leeway:
+            raise InvalidClaims(message, code=name)
+    audience = claims.get(config.audience_claim)
+    values = [audience] if isinstance(audience, str) else audience
+    if (
+        not isinstance(values, list)
+        or not values
+        or not all(isinstance(item, str) for item in values)
+        or config.audiences.isdisjoint(values)
+    ):
+        raise InvalidClaims("invalid audience", code="audience")
+    for name, expected in config.claim_values.items():
+        if claims.get(name) != expected:
+            raise InvalidClaims(f"invalid {name} claim")
+    if any(name in claims for name in ID_TOKEN_CLAIMS):
+        raise InvalidClaims("an ID token is not an access token", code="typ")
+
+
+class TokenValidator:
+    """Validates access tokens for every trusted issuer; one per process."""
+
+    def __init__(
+        self,
+        registry: IssuerRegistry,
+        *,
+        max_length: int = 16384,
+        cache_size: int = 4096,
+        is_revoked: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.max_length = int(max_length)
+        self.cache = VerifiedTokenCache(cache_size)
+        self.is_revoked = is_revoked
+
+    @classmethod
+    def from_settings(cls) -> "TokenValidator":
+        revoked = jwks_settings.IS_REVOKED
+        return cls(
+            IssuerRegistry(issuer_configs()),
+            max_length=jwks_settings.MAX_TOKEN_LENGTH,
+            cache_size=jwks_settings.TOKEN_CACHE_SIZE,
+            is_revoked=import_string(revoked) if isinstance(revoked, str) else revoked,
+        )
+
+    def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
+        """The validated token, or ``TokenError`` / ``KeysUnavailable``."""
+        if len(token) > self.max_length:
+            raise MalformedToken("token too large", code="too_large")
+        now = time.time()
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        if use_cache:
+            entry = self.cache.get(digest, now)
+            if entry is not None:
+                if entry.store.has_key(entry.kid, entry.alg, entry.thumbprint):
+                    self._check_revoked(entry.token)
+                    return entry.token
+                self.cache.discard(digest)
+        header, claims, signing_input, signature = parse_jws(token, self.max_length)
+        found = self.registry.get(claims.get("iss"))
+        if found is None:
+            raise InvalidClaims("untrusted issuer", code="issuer")
+        config, store = found
+        alg, kid = check_header(header, config)
+        key = store.get_key(kid, alg)
+        if not key.verify(alg, signing_input, signature):
+            raise InvalidSignature()
+        check_claims(claims, config, now)
+        access_token = AccessToken(
+            MappingProxyType(header), MappingProxyType(claims), config.issuer,
+            scopes_from_claims(claims, config.scope_claims),
+        )
+        self._check_revoked(access_token)
+        if use_cache:
+            self.cache.put(digest, CachedToken(access_token, float(claims["exp"]), store, kid, alg, key.thumbprint))
+        return access_token
+
+    def _check_revoked(self, token: AccessToken) -> None:
+        if self.is_revoked is not None and self.is_revoked(token.claims):
+            raise RevokedToken()
+
+
+_validator: TokenValidator | None = None
+
+
+def get_validator() -> TokenValidator:
+    """The process-wide validator, built from the settings on first use."""
+    global _validator
+    validator = _validator
+    if validator is None:
+        validator = _validator = TokenValidator.from_settings()
+    return validator
+
+
+@on_reset
+def _reset_validator() -> None:
+    global _validator
+    _validator = None
+
+
+__all__ = ["AccessToken", "TokenValidator", "TokenError", "get_validator", "parse_jws", "scopes_from_claims"]
