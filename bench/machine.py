@@ -54,6 +54,14 @@ def collect() -> Machine:
     )
 
 
+def load_average() -> str:
+    """1/5/15-minute load averages: other work on the machine skews timings."""
+    try:
+        return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def free_port() -> int:
     """A loopback TCP port that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -33,6 +33,8 @@ class Report:
     http: HttpResults | None = None
     max_token_length: tuple[int, str] | None = None
     elapsed_s: float = 0.0
+    load_start: str = ""
+    load_end: str = ""
     commands: dict[str, str] = field(default_factory=dict)
 
     # -- commands -------------------------------------------------------------
@@ -77,10 +79,13 @@ class Report:
                 Row(tsec, "first-seen token <= raw jwt.decode", f"{r.first_seen_us / r.raw_jwt_decode_us:.2f} x (a)", "<= 1.00", _status(r.first_seen_us <= r.raw_jwt_decode_us), ref),
             ]
         gsec = "growth (µs/token: first-seen / repeated; raw jwt.decode)"
-        base = core.result if core is not None else None
+        base_case = next((m for m in self.validation if m.case.name == "base"), None)
+        base = base_case.result if base_case is not None else None
         for m in self.validation:
             if m.case.name == "core":
-                label = f"1 key, 1 issuer, {m.result.token_bytes} B token"
+                continue
+            if m.case.name == "base":
+                label = f"base: 1 key, 1 issuer, {m.result.token_bytes} B token"
             elif m.case.name.startswith("keys-"):
                 label = f"{m.case.keys} keys in the JWKS"
             elif m.case.name.startswith("issuers-"):
@@ -89,7 +94,7 @@ class Report:
                 label = f"{m.result.token_bytes} B token" + (f" ({m.case.pad_bytes} B pad)" if m.case.pad_bytes else " (just under MAX_TOKEN_LENGTH)")
             r = m.result
             compare = ""
-            if base is not None and m is not core:
+            if base is not None and m is not base_case:
                 compare = f"{r.first_seen_us / base.first_seen_us:.2f} / {r.repeated_us / base.repeated_us:.2f} x base"
             rows.append(Row(gsec, label, f"{r.first_seen_us:.1f} / {r.repeated_us:.2f}; {r.raw_jwt_decode_us:.1f}", compare, "", self.ref(m.command, "V")))
         return rows
@@ -173,6 +178,8 @@ def markdown(report: Report) -> str:
         _md_table(["what", "value"], [
             ["CPUs (nproc)", str(m.nproc)], ["CPU model", m.cpu_model], ["Python", m.python],
             ["Node.js", m.node], ["kernel", m.kernel], ["date", m.date],
+            ["load average 1/5/15 min, start of run", report.load_start],
+            ["load average 1/5/15 min, end of run", report.load_end],
         ]),
         "",
         "## Summary",

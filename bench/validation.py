@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -33,9 +34,10 @@ def cases(smoke: bool) -> list[Case]:
         core = Case("core", warm_set=1000)
         scale = dict(distinct=500, repeats=5, number_repeated=20000, number_raw=1000, number_rsa=2000)
     limit, _ = max_token_length()
-    base = Case("", **scale)
+    base = Case("base", **scale)
     return [
         core,
+        base,
         replace(base, name="keys-10", keys=10),
         replace(base, name="keys-100", keys=100),
         replace(base, name="pad-1k", pad_bytes=1024),
@@ -59,7 +61,8 @@ def worker_command(case: Case) -> list[str]:
 
 def run(case: Case, timeout: float = 600) -> Measured:
     argv = worker_command(case)
-    out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
+    out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if out.returncode != 0:
         raise RuntimeError(f"validation case {case.name} failed ({out.returncode}):\n{out.stderr[-4000:]}")
     result = CaseResult(**json.loads(out.stdout.strip().splitlines()[-1]))

@@ -72,6 +72,8 @@ def configure_django(issuer_entries: list[dict[str, Any]], single: bool) -> None
         jwks_auth["ISSUERS"] = issuer_entries
     values["JWKS_AUTH"] = jwks_auth
     values["DEBUG"] = False
+    # In-process figures always use the per-process LocMem cache, whatever REDIS_URL says.
+    values["CACHES"] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.configure(**values)
     django.setup()
 
