@@ -56,10 +56,12 @@ class Snapshot:
     uri: str
     source: str  # "fetch" or "shared cache"
 
-    @property
-    def refresh_at(self) -> float:
-        ahead = min(float(jwks_settings.JWKS_REFRESH_AHEAD), (self.soft_expiry - self.fetched_at) / 4)
-        return self.soft_expiry - ahead
+    refresh_at: float = 0.0  # when a background refresh should start
+
+    def __post_init__(self) -> None:
+        if not self.refresh_at:
+            ahead = min(float(jwks_settings.JWKS_REFRESH_AHEAD), (self.soft_expiry - self.fetched_at) / 4)
+            object.__setattr__(self, "refresh_at", self.soft_expiry - ahead)
 
 
 class KeyStore:
@@ -88,14 +90,17 @@ class KeyStore:
         self._jwks_uri: tuple[str, float] | None = None
 
     # -- public API ------------------------------------------------------------
-    def get_key(self, kid: str, alg: str) -> VerificationKey:
-        """The key for ``kid`` and ``alg``; ``UnknownKey`` or ``KeysUnavailable`` otherwise."""
+    def get_key(self, kid: str, alg: str) -> tuple[VerificationKey, KeySet]:
+        """The key for ``kid`` and ``alg`` and the set holding it.
+
+        Raises ``UnknownKey`` or ``KeysUnavailable``.
+        """
         now = time.time()
         snapshot = self.snapshot(now)
         key = snapshot.keyset.find(kid, alg)
         if key is None:
-            key = self._unknown_kid(kid, alg, snapshot, now)
-        return key
+            return self._unknown_kid(kid, alg, snapshot, now)
+        return key, snapshot.keyset
 
     def snapshot(self, now: float | None = None) -> Snapshot:
         """The current key set, loading or fetching it when needed."""
@@ -109,12 +114,15 @@ class KeyStore:
             self._refresh_in_background(now)
         return snapshot
 
-    def has_key(self, kid: str, alg: str, thumbprint: str) -> bool:
+    def has_key(self, kid: str, alg: str, thumbprint: str, keyset: KeySet | None = None) -> bool:
         """True while the exact key is still in the current set (for cached tokens)."""
         try:
-            key = self.snapshot().keyset.find(kid, alg)
+            current = self.snapshot().keyset
         except KeysUnavailable:
             return False
+        if current is keyset:
+            return True  # the very set that verified the token
+        key = current.find(kid, alg)
         return key is not None and key.thumbprint == thumbprint
 
     def refresh(self) -> Snapshot:
@@ -324,7 +332,7 @@ class KeyStore:
             signals.stale_keys_served.send(sender=KeyStore, issuer=self.config.issuer, age=age)
 
     # -- unknown kid -----------------------------------------------------------------
-    def _unknown_kid(self, kid: str, alg: str, snapshot: Snapshot, now: float) -> VerificationKey:
+    def _unknown_kid(self, kid: str, alg: str, snapshot: Snapshot, now: float) -> tuple[VerificationKey, KeySet]:
         kid_hash = short_hash(kid)
         if self._missing.get(kid_hash, 0.0) > now:
             raise UnknownKey()
@@ -335,7 +343,7 @@ class KeyStore:
             snapshot = shared
             key = snapshot.keyset.find(kid, alg)
             if key is not None:
-                return key
+                return key, snapshot.keyset
         fetched = False
         if self._may_refetch_for_unknown_kid(now):
             fetched = True
@@ -348,7 +356,7 @@ class KeyStore:
                     raise KeysUnavailable(retry_after=int(jwks_settings.JWKS_RETRY_INTERVAL)) from exc
             key = snapshot.keyset.find(kid, alg)
             if key is not None:
-                return key
+                return key, snapshot.keyset
         if len(self._missing) >= _MISSING_KIDS_MAX:
             self._missing.clear()
         self._missing[kid_hash] = now + float(jwks_settings.UNKNOWN_KID_COOLDOWN)

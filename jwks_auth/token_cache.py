@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from jwks_auth.keys import KeySet
     from jwks_auth.keystore import KeyStore
     from jwks_auth.tokens import AccessToken
 
@@ -25,6 +26,7 @@ class CachedToken:
     kid: str
     alg: str
     thumbprint: str
+    keyset: "KeySet"
 
 
 class VerifiedTokenCache:

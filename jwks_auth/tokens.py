@@ -258,7 +258,7 @@ class TokenValidator:
         if use_cache:
             entry = self.cache.get(digest, now)
             if entry is not None:
-                if entry.store.has_key(entry.kid, entry.alg, entry.thumbprint):
+                if entry.store.has_key(entry.kid, entry.alg, entry.thumbprint, entry.keyset):
                     self._check_revoked(entry.token)
                     return entry.token
                 self.cache.discard(digest)
@@ -268,7 +268,7 @@ class TokenValidator:
             raise InvalidClaims("untrusted issuer", code="issuer")
         config, store = found
         alg, kid = check_header(header, config)
-        key = store.get_key(kid, alg)
+        key, keyset = store.get_key(kid, alg)
         if not key.verify(alg, signing_input, signature):
             raise InvalidSignature()
         check_claims(claims, config, now)
@@ -278,7 +278,7 @@ class TokenValidator:
         )
         self._check_revoked(access_token)
         if use_cache:
-            self.cache.put(digest, CachedToken(access_token, float(claims["exp"]), store, kid, alg, key.thumbprint))
+            self.cache.put(digest, CachedToken(access_token, float(claims["exp"]), store, kid, alg, key.thumbprint, keyset))
         return access_token
 
     def _check_revoked(self, token: AccessToken) -> None:
