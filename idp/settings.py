@@ -148,7 +148,18 @@ LANGUAGE_CODE = "en-us"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"oauth2_provider": {"handlers": ["console"], "level": env_str("IDP_LOG_LEVEL", "WARNING")}},
+    "filters": {"redact_tokens": {"()": "idp.log.RedactTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["redact_tokens"]},
+    },
+    "loggers": {
+        "oauth2_provider": {"handlers": ["console"], "level": env_str("IDP_LOG_LEVEL", "WARNING")},
+        # runserver's access log, minus id_token_hint and friends.
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }
