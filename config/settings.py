@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets as static files (no CDN)
     "jwks_auth",
     "api",
     "client_static",
@@ -44,7 +45,10 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # api/templates first: its rest_framework/api.html (the browsable API with
+        # a "Log in" link) must win over DRF's own, and "api" comes after it in
+        # INSTALLED_APPS.
+        "DIRS": [BASE_DIR / "api" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -94,7 +98,6 @@ JWKS_AUTH = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["jwks_auth.authentication.JWKSAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [],
-    "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
@@ -102,7 +105,23 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "JWKS-protected API",
     "DESCRIPTION": "A Django REST framework API that accepts OAuth 2.0 access tokens verified with the issuer's JWKS.",
     "VERSION": "1.0.0",
+    # Swagger UI from the drf-spectacular-sidecar package, served as static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # "Authorize" runs authorization code + PKCE against OIDC_ISSUER as the public
+    # client `spa`; the redirect URI is the default ./oauth2-redirect.html next to
+    # /api/docs/, i.e. <api>/api/docs/oauth2-redirect.html (registered by seed_idp).
+    "SWAGGER_UI_OAUTH2_CONFIG": {
+        "clientId": env_str("SPA_CLIENT_ID", "spa"),
+        "usePkceWithAuthorizationCodeGrant": True,
+        "scopes": "openid api1",
+    },
 }
+
+# The browser client at /client/ and the browsable API's "Log in" (client_static).
+SPA_CLIENT_ID = env_str("SPA_CLIENT_ID", "spa")
+SPA_SCOPE = env_str("SPA_SCOPE", "openid profile email api1")
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:5002,http://127.0.0.1:5002")
 CORS_ALLOW_HEADERS = ["authorization", "content-type"]
@@ -110,6 +129,11 @@ CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# oidc-client-ts from client_static/node_modules (`make client-deps`, pinned in
+# client_static/package.json); served as /static/vendor/oidc-client-ts/*.js.
+STATICFILES_DIRS = [
+    ("vendor/oidc-client-ts", BASE_DIR / "client_static" / "node_modules" / "oidc-client-ts" / "dist" / "browser"),
+]
 
 USE_TZ = True
 TIME_ZONE = "UTC"
