@@ -8,6 +8,7 @@ code protects the API with tokens from any OpenID Connect provider:
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from config.env import env_bool, env_float, env_list, env_str
@@ -94,12 +95,19 @@ JWKS_AUTH = {
     "REQUIRED_SCOPES": env_list("API_REQUIRED_SCOPES", "api1"),
     "RESOURCE": env_str("API_RESOURCE", "http://localhost:5002"),
 }
+# Any other JWKS_AUTH setting (e.g. short timings in multi-process tests), as a
+# JSON object: JWKS_AUTH_OVERRIDES='{"LOCAL_TTL": 1, "UNKNOWN_KID_COOLDOWN": 2}'.
+JWKS_AUTH.update(json.loads(env_str("JWKS_AUTH_OVERRIDES") or "{}"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["jwks_auth.authentication.JWKSAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+
+# The browser client at /client/ and the browsable API's "Log in" (client_static).
+SPA_CLIENT_ID = env_str("SPA_CLIENT_ID", "spa")
+SPA_SCOPE = env_str("SPA_SCOPE", "openid profile email api1")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "JWKS-protected API",
@@ -113,15 +121,11 @@ SPECTACULAR_SETTINGS = {
     # client `spa`; the redirect URI is the default ./oauth2-redirect.html next to
     # /api/docs/, i.e. <api>/api/docs/oauth2-redirect.html (registered by seed_idp).
     "SWAGGER_UI_OAUTH2_CONFIG": {
-        "clientId": env_str("SPA_CLIENT_ID", "spa"),
+        "clientId": SPA_CLIENT_ID,
         "usePkceWithAuthorizationCodeGrant": True,
         "scopes": "openid api1",
     },
 }
-
-# The browser client at /client/ and the browsable API's "Log in" (client_static).
-SPA_CLIENT_ID = env_str("SPA_CLIENT_ID", "spa")
-SPA_SCOPE = env_str("SPA_SCOPE", "openid profile email api1")
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:5002,http://127.0.0.1:5002")
 CORS_ALLOW_HEADERS = ["authorization", "content-type"]
