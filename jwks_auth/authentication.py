@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Callable
 
 from django.utils.module_loading import import_string
@@ -17,6 +18,7 @@ from jwks_auth.tokens import AccessToken, get_validator
 logger = logging.getLogger("jwks_auth.authentication")
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
+_JOINED_BEARER = re.compile(r",[ \t]*bearer(?:[ \t]|$)", re.IGNORECASE)
 _resolver: Callable[[AccessToken], Any] | None = None
 
 
@@ -72,13 +74,17 @@ class JWKSAuthentication(BaseAuthentication):
             return None
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != self.keyword:
+            # Two Authorization headers arrive joined by a comma; a Bearer
+            # credential after another scheme's is still a second credential.
+            if _JOINED_BEARER.search(header):
+                raise InvalidRequest("more than one credential")
             return None
         token = credentials.strip(" ")
         if not token:
             raise InvalidRequest("empty bearer token")
-        # Whitespace or a comma means several credentials, e.g. two
-        # Authorization headers joined by the server.
-        if any(char in token for char in " \t,"):
+        # A space separates extra parts; ",Bearer" is a second header joined
+        # by the server. Anything else is the token's problem (invalid_token).
+        if " " in token or _JOINED_BEARER.search(token):
             raise InvalidRequest("more than one credential")
         if self._token_elsewhere(request):
             raise InvalidRequest("token sent by more than one method")

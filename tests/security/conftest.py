@@ -1,0 +1,236 @@
+"""Shared machinery of the attack suite.
+
+Every attack goes through the real ``JWKSAuthentication`` in a real Django
+request cycle (DRF ``APIClient`` on ``/me``) and is judged by ``Judge``:
+
+* the status and the RFC 6750 challenge, parsed properly (RFC 7235
+  grammar, not whole-string comparison) — ``W0`` (401, no error),
+  ``WR`` (400 invalid_request), ``WT`` (401 invalid_token), ``WS`` (403
+  insufficient_scope), ``503`` (Retry-After) or ``200``;
+* no 5xx other than a deliberate 503;
+* the token (and its long segments) never appears in the body, in any
+  response header or in any log record (caplog at DEBUG);
+* a valid token still gets 200 right after.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.support.keys import SigningKey
+from tests.support.tokens import access_claims, mint
+
+RESOURCE_METADATA = "http://testserver/.well-known/oauth-protected-resource"
+# RFC 6750 section 3: error, error_description and scope values.
+_DESCRIPTION_CHARS = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]{1,200}")
+_ERROR_CHARS = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+")
+_SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*")
+
+EXPECTED = {
+    "W0": (401, None),
+    "WR": (400, "invalid_request"),
+    "WT": (401, "invalid_token"),
+    "WS": (403, "insufficient_scope"),
+    "503": (503, None),
+    "200": (200, None),
+}
+#: What an attack may be answered with; never 200 and never another 5xx.
+REFUSALS = frozenset({400, 401, 403, 503})
+
+MISSING = object()
+
+
+# -- RFC 7235 challenge parsing ---------------------------------------------------
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_SCHEME_RE = re.compile(rf"\s*({_TOKEN})(?:[ ]+|$)")
+_PARAM_RE = re.compile(rf"\s*({_TOKEN})\s*=\s*({_TOKEN}|{_QUOTED})\s*")
+_TOKEN68_RE = re.compile(r"\s*([A-Za-z0-9\-._~+/]+=*)\s*(?:,|$)")
+
+
+def _unquote(value: str) -> str:
+    if value.startswith('"'):
+        return re.sub(r"\\(.)", r"\1", value[1:-1])
+    return value
+
+
+def parse_challenges(header: str) -> list[tuple[str, dict[str, str]]]:
+    """``WWW-Authenticate`` as ``[(scheme, {param: value})]``; raises on bad syntax or repeated params."""
+    challenges: list[tuple[str, dict[str, str]]] = []
+    pos = 0
+    while pos < len(header):
+        match = _SCHEME_RE.match(header, pos)
+        if match is None:
+            raise AssertionError(f"bad challenge syntax at {pos}: {header!r}")
+        scheme, params = match.group(1), {}
+        pos = match.end()
+        while pos < len(header):
+            param = _PARAM_RE.match(header, pos)
+            if param is None:
+                raise AssertionError(f"bad auth-param at {pos}: {header!r}")
+            name = param.group(1).lower()
+            if name in params:
+                raise AssertionError(f"repeated auth-param {name!r}: {header!r}")
+            params[name] = _unquote(param.group(2))
+            pos = param.end()
+            if pos >= len(header):
+                break
+            if header[pos] != ",":
+                raise AssertionError(f"expected ',' at {pos}: {header!r}")
+            pos += 1
+            # A comma followed by "scheme SP" (not "name=") starts a new challenge.
+            nxt = _SCHEME_RE.match(header, pos)
+            if nxt is not None and not _PARAM_RE.match(header, pos):
+                break
+        challenges.append((scheme, params))
+    return challenges
+
+
+def bearer_params(response: Any) -> dict[str, str]:
+    """The parameters of the one Bearer challenge of ``response``."""
+    header = response.headers.get("WWW-Authenticate")
+    assert header, f"no WWW-Authenticate on a {response.status_code}"
+    challenges = parse_challenges(header)
+    assert len(challenges) == 1, header
+    scheme, params = challenges[0]
+    assert scheme.lower() == "bearer", header
+    return params
+
+
+# -- judging responses -------------------------------------------------------------
+def secrets_of(token: str | None) -> list[str]:
+    """The strings that must never be echoed: the token and its long segments."""
+    if not token:
+        return []
+    values = [token] if len(token) >= 8 else []
+    values += [part for part in token.split(".") if len(part) >= 16 and part != token]
+    return values
+
+
+def assert_no_leak(response: Any, secrets: Iterable[str], caplog: pytest.LogCaptureFixture | None) -> None:
+    secrets = [s for s in secrets if s]
+    if not secrets:
+        return
+    body = response.content.decode("latin-1")
+    headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+    logs = ""
+    if caplog is not None:
+        logs = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
+    for secret in secrets:
+        assert secret not in body, "token echoed in the response body"
+        assert secret not in headers, "token echoed in a response header"
+        assert secret not in logs, "token written to the log"
+
+
+def assert_outcome(response: Any, kind: str, *, scopes: str | None = None, resource: bool = True) -> None:
+    """``response`` is exactly the ``kind`` of answer the issue specifies."""
+    status, error = EXPECTED[kind]
+    assert response.status_code < 500 or response.status_code == 503, f"server error {response.status_code}"
+    assert response.status_code == status, (
+        f"expected {kind} ({status}), got {response.status_code}: {response.content[:300]!r} "
+        f"{response.headers.get('WWW-Authenticate')!r}"
+    )
+    if kind == "200":
+        return
+    if kind == "503":
+        assert int(response.headers["Retry-After"]) >= 1
+        return
+    params = bearer_params(response)
+    assert params.get("realm") == "api", params
+    if resource:
+        assert params.get("resource_metadata") == RESOURCE_METADATA, params
+    if error is None:
+        assert "error" not in params and "error_description" not in params, params
+        return
+    assert params.get("error") == error, params
+    assert _ERROR_CHARS.fullmatch(params["error"])
+    description = params.get("error_description")
+    if description is not None:
+        assert _DESCRIPTION_CHARS.fullmatch(description), description
+        assert len(description) <= 100, "error_description should be short"
+    if kind == "WS":
+        assert "scope" in params and _SCOPE.fullmatch(params["scope"]), params
+        if scopes is not None:
+            assert set(params["scope"].split()) == set(scopes.split()), params
+    else:
+        assert "scope" not in params, params
+
+
+@dataclass
+class Judge:
+    """Sends attacks through APIClient on /me and checks everything the issue asks."""
+
+    client: APIClient
+    caplog: pytest.LogCaptureFixture
+    make_token: Callable[..., str]
+    path: str = "/me"
+    sent: list[str] = field(default_factory=list)
+
+    def send(self, authorization: str | None = None, *, method: str = "get", path: str | None = None,
+             data: Any = None, content_type: str | None = None, query: str = "", **extra: Any) -> Any:
+        if authorization is not None:
+            extra["HTTP_AUTHORIZATION"] = authorization
+        url = (path or self.path) + (f"?{query}" if query else "")
+        call = getattr(self.client, method)
+        kwargs: dict[str, Any] = dict(extra)
+        if data is not None:
+            kwargs["data"] = data
+        if content_type is not None:
+            kwargs["content_type"] = content_type
+        return call(url, **kwargs)
+
+    def valid_still_works(self) -> None:
+        response = self.send(f"Bearer {self.make_token()}")
+        assert response.status_code == 200, (response.status_code, response.content[:300])
+
+    def expect(self, kind: str, authorization: str | None, *, secret: str | None = None,
+               then_valid: bool = True, scopes: str | None = None, **send: Any) -> Any:
+        """Send one request and judge it; ``secret`` is the token to look for in leaks."""
+        response = self.send(authorization, **send)
+        assert_outcome(response, kind, scopes=scopes)
+        assert_no_leak(response, secrets_of(secret), self.caplog)
+        if then_valid:
+            self.valid_still_works()
+        return response
+
+    def token(self, kind: str, token: str, **kwargs: Any) -> Any:
+        """The common case: ``Authorization: Bearer <token>``."""
+        return self.expect(kind, f"Bearer {token}", secret=token, **kwargs)
+
+    def refused(self, token: str, *, allowed: frozenset[int] = REFUSALS) -> Any:
+        """For fuzzing: any refusal is fine, 200 and 5xx (but 503) are not."""
+        response = self.send(f"Bearer {token}")
+        assert response.status_code in allowed, (response.status_code, response.content[:200])
+        if response.status_code != 503 and response.status_code in (400, 401, 403):
+            bearer_params(response)
+        assert_no_leak(response, secrets_of(token), self.caplog)
+        return response
+
+
+@pytest.fixture
+def judge(client: APIClient, caplog: pytest.LogCaptureFixture, make_token: Callable[..., str]) -> Judge:
+    caplog.set_level(logging.DEBUG)
+    for name in ("jwks_auth", "django", "django.request", "rest_framework"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    return Judge(client, caplog, make_token)
+
+
+@pytest.fixture
+def claims_token(provider: Any, signing_key: SigningKey) -> Callable[..., str]:
+    """A token signed by the real key with claims changed: ``MISSING`` removes one, ``None`` is JSON null."""
+
+    def make(key: SigningKey | None = None, header: Any = None, typ: str | None = "at+jwt", **changes: Any) -> str:
+        claims = access_claims(provider.issuer)
+        for name, value in changes.items():
+            if value is MISSING:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
+        return mint(key or signing_key, claims, header=header, typ=typ)
+
+    return make

@@ -1,0 +1,85 @@
+"""RFC 6750 section 2: how the token travels, and the W0 / WR answers."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+pytestmark = pytest.mark.django_db(databases=[])
+
+
+# name -> (expected, Authorization value with "{t}" for a valid token, or None for no header)
+HEADER_CASES = {
+    "no header": ("W0", None),
+    "basic": ("W0", "Basic YWxpY2U6YWxpY2U="),
+    "digest": ("W0", 'Digest username="alice", realm="api", nonce="x", uri="/me", response="y"'),
+    "other scheme carrying the token": ("W0", "Token {t}"),
+    "bearer glued to the token": ("W0", "Bearer{t}"),
+    "empty header": ("W0", ""),
+    "bearer with nothing": ("WR", "Bearer"),
+    "bearer and a space": ("WR", "Bearer "),
+    "bearer and spaces": ("WR", "Bearer     "),
+    "extra part": ("WR", "Bearer {t} x"),
+    "two tokens": ("WR", "Bearer {t} {t}"),
+    "token then another scheme": ("WR", "Bearer {t} Basic YWxpY2U6YWxpY2U="),
+    # What a WSGI server makes of two Authorization headers (joined with a comma).
+    "joined twice": ("WR", "Bearer {t},Bearer {t}"),
+    "joined twice with a space": ("WR", "Bearer {t}, Bearer {t}"),
+    "joined with an empty bearer": ("WR", "Bearer {t},Bearer"),
+    "joined after basic": ("WR", "Basic YWxpY2U6YWxpY2U=,Bearer {t}"),
+    "joined after an empty bearer": ("WR", "Bearer,Bearer {t}"),
+    "joined before basic": ("WR", "Bearer {t},Basic YWxpY2U6YWxpY2U="),
+    "lowercase bearer": ("200", "bearer {t}"),
+    "uppercase bearer": ("200", "BEARER {t}"),
+    "several spaces before the token": ("200", "Bearer   {t}"),
+    "trailing space": ("200", "Bearer {t} "),
+}
+
+
+@pytest.mark.parametrize("name", list(HEADER_CASES))
+def test_authorization_header(judge, token, name):
+    kind, template = HEADER_CASES[name]
+    header = None if template is None else template.replace("{t}", token)
+    judge.expect(kind, header, secret=token)
+
+
+# name -> (expected, how the request is sent)
+METHOD_CASES = {
+    "header and query": ("WR", dict(header=True, query=True)),
+    "header and form body": ("WR", dict(header=True, form=True)),
+    "header, query and form body": ("WR", dict(header=True, query=True, form=True)),
+    "header and an empty access_token in the query": ("WR", dict(header=True, query="")),
+    "query only": ("W0", dict(query=True)),
+    "form body only": ("W0", dict(form=True)),
+    "query and form body": ("W0", dict(query=True, form=True)),
+}
+
+
+@pytest.mark.parametrize("name", list(METHOD_CASES))
+def test_token_sent_by_another_method(judge, token, name):
+    """Only the header carries tokens: query and form-body tokens never authenticate,
+    and a request combining them with the header is malformed."""
+    kind, how = METHOD_CASES[name]
+    send = {}
+    if how.get("header"):
+        send["authorization"] = f"Bearer {token}"
+    if "query" in how:
+        send["query"] = urlencode({"access_token": token if how["query"] is True else ""})
+    if how.get("form"):
+        send.update(method="post", data=urlencode({"access_token": token}),
+                    content_type="application/x-www-form-urlencoded")
+    response = judge.expect(kind, send.pop("authorization", None), secret=token, **send)
+    assert response.status_code != 200
+
+
+def test_token_in_json_body_is_not_a_token_method(judge, token):
+    judge.expect("W0", None, secret=token, method="post", data={"access_token": token}, format="json")
+
+
+def test_insufficient_scope_is_403_with_the_needed_scope(judge, make_token):
+    bad = make_token(scope="openid profile")
+    judge.token("WS", bad, scopes="api1")
+
+
+def test_no_scope_claim_is_insufficient_scope(judge, make_token):
+    judge.token("WS", make_token(scope=None), scopes="api1")
