@@ -1,0 +1,91 @@
+"""The whole sample as real processes: the dev idp issues a token, the API verifies it with the JWKS."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import jwt
+import pytest
+import requests
+
+from tests.e2e.helpers import TIMEOUT, client_credentials_token
+from tests.stack import PYTHON, REPO, Server, base_env, free_port, start_api, start_idp
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, signing_certs: Path) -> Iterator[tuple[Server, Server]]:
+    directory = tmp_path_factory.mktemp("stack")
+    api_port = free_port()
+    api_url = f"http://127.0.0.1:{api_port}"
+    with start_idp(directory, api_urls=[api_url], certs_dir=signing_certs) as idp:
+        env = {"OIDC_ISSUER": idp.url, "OIDC_AUDIENCE": "api1", "API_RESOURCE": api_url}
+        with start_api(directory, env, port=api_port) as api:
+            yield idp, api
+
+
+@pytest.fixture
+def token(stack: tuple[Server, Server]) -> str:
+    response = client_credentials_token(stack[0].url)
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def test_me_returns_the_token_claims(stack: tuple[Server, Server], token: str) -> None:
+    _, api = stack
+    response = requests.get(f"{api.url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert response.json() == jwt.decode(token, options={"verify_signature": False})
+
+
+def test_me_without_a_token_is_a_bearer_challenge(stack: tuple[Server, Server]) -> None:
+    _, api = stack
+    response = requests.get(f"{api.url}/me", timeout=TIMEOUT)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith('Bearer realm="api"')
+
+
+def test_me_with_a_tampered_token_is_invalid_token(stack: tuple[Server, Server], token: str) -> None:
+    _, api = stack
+    header, payload, signature = token.split(".")
+    # Flip one character in the middle of the signature (the last one may only carry padding bits).
+    middle = len(signature) // 2
+    tampered = ".".join([header, payload, signature[:middle] + ("A" if signature[middle] != "A" else "B") + signature[middle + 1 :]])
+    response = requests.get(f"{api.url}/me", headers={"Authorization": f"Bearer {tampered}"}, timeout=TIMEOUT)
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def _call_api(idp: Server, api: Server, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "manage.py", "call_api", "--issuer", idp.url, "--api-url", api.url, *extra],
+        cwd=REPO, env=base_env("config.settings", Path(api.env["VAR_DIR"])), capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_console_client_prints_matching_claims(stack: tuple[Server, Server]) -> None:
+    idp, api = stack
+    result = _call_api(idp, api)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '"typ": "at+jwt"' in result.stdout
+    assert '"sub": "client"' in result.stdout
+    assert f"GET {api.url}/me -> HTTP 200" in result.stdout
+    assert "The API's claims match the token payload." in result.stdout
+    assert "eyJ" not in result.stdout + result.stderr  # the raw token is never printed
+
+
+def test_console_client_fails_with_a_wrong_secret(stack: tuple[Server, Server]) -> None:
+    idp, api = stack
+    result = _call_api(idp, api, "--client-secret", "wrong")
+    assert result.returncode != 0
+    assert "invalid_client" in result.stderr
+    assert "wrong" not in result.stdout + result.stderr  # nor the secret
+
+
+def test_console_client_fails_when_the_api_is_unreachable(stack: tuple[Server, Server]) -> None:
+    idp, api = stack
+    result = _call_api(idp, api, "--api-url", f"http://127.0.0.1:{free_port()}", "--timeout", "2")
+    assert result.returncode != 0
+    assert "HTTP request failed" in result.stderr
