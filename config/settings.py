@@ -117,6 +117,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,  # /api/schema/ itself is not part of the API
     # "Authorize" runs authorization code + PKCE against OIDC_ISSUER as the public
     # client `spa`; the redirect URI is the default ./oauth2-redirect.html next to
     # /api/docs/, i.e. <api>/api/docs/oauth2-redirect.html (registered by seed_idp).
