@@ -31,11 +31,13 @@ DEFAULTS: dict[str, Any] = {
     "REQUIRED_CLAIMS": None,  # None: the profile's list
     "AUDIENCE_CLAIM": None,  # None: the profile's claim ("aud")
     "CLAIM_VALUES": None,  # exact values required, e.g. {"token_use": "access"}
-    "SCOPE_CLAIMS": None,  # claims merged into the scope set
+    "SCOPE_CLAIMS": None,  # claims merged into the scope set; a list/tuple is a path
+    "REQUIRED_ONE_OF": None,  # None: the profile's list; at least one of these claims
     "USER_ID_CLAIM": "sub",
+    "USER_PREFIX": "",  # prepended to the user id by DjangoUserResolver (several issuers)
     "ALIASES": [],
     "TENANTS": [],
-    "INTROSPECTION": None,
+    "INTROSPECTION": None,  # RFC 7662 for opaque tokens: see jwks_auth.introspection
     # Key fetching.
     "CACHE_ALIAS": "default",
     "CACHE_KEY_PREFIX": "jwks_auth",
@@ -61,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
     # DRF integration.
     "REALM": "api",
     "USER_RESOLVER": "jwks_auth.users.token_user",
+    # jwks_auth.users.django_user: Django users from tokens.
+    "USER_CREATE": False,
+    "USER_LOOKUP_FIELD": None,  # None: the user model's USERNAME_FIELD
+    "USER_CLAIM_FIELDS": {},  # claim -> model field, written only when the value changed
     "REQUIRED_SCOPES": [],
     "RESOURCE": None,  # RFC 9728 resource identifier
     "RESOURCE_SCOPES": [],
@@ -70,7 +76,7 @@ DEFAULTS: dict[str, Any] = {
 PER_ISSUER_KEYS = (
     "ISSUER", "AUDIENCE", "JWKS_URI", "PROFILE", "ALGORITHMS", "LEEWAY", "TOKEN_TYPES",
     "REQUIRED_CLAIMS", "AUDIENCE_CLAIM", "CLAIM_VALUES", "SCOPE_CLAIMS", "USER_ID_CLAIM",
-    "ALIASES", "TENANTS", "INTROSPECTION",
+    "ALIASES", "TENANTS", "INTROSPECTION", "REQUIRED_ONE_OF", "USER_PREFIX",
 )
 
 _reset_hooks: list[Callable[[], None]] = []
@@ -155,9 +161,11 @@ class IssuerConfig:
     required_claims: tuple[str, ...] = ()
     audience_claim: str = "aud"
     claim_values: Mapping[str, Any] = field(default_factory=dict)
-    scope_claims: tuple[str, ...] = ("scope",)
+    scope_claims: tuple[str | tuple[str, ...], ...] = ("scope",)
     user_id_claim: str = "sub"
     introspection: Mapping[str, Any] | None = None
+    required_one_of: tuple[str, ...] = ()
+    user_prefix: str = ""
 
     @property
     def accepted_issuers(self) -> frozenset[str]:
@@ -188,7 +196,7 @@ def _expand_tenants(entry: dict[str, Any]) -> list[dict[str, Any]]:
     expanded = []
     for tenant in _as_list(entry.get("TENANTS")):
         item = dict(entry)
-        for key in ("ISSUER", "JWKS_URI"):
+        for key in ("ISSUER", "JWKS_URI", "USER_PREFIX"):
             if item.get(key):
                 item[key] = str(item[key]).replace("{tenant}", str(tenant))
         item["ALIASES"] = [str(alias).replace("{tenant}", str(tenant)) for alias in _as_list(entry.get("ALIASES"))]
@@ -226,9 +234,14 @@ def build_issuer(entry: Mapping[str, Any]) -> IssuerConfig:
         required_claims=tuple(dict.fromkeys(required)),
         audience_claim=audience_claim,
         claim_values=dict(pick("CLAIM_VALUES", {})),
-        scope_claims=tuple(_as_list(pick("SCOPE_CLAIMS", ["scope"]))),
+        scope_claims=tuple(
+            tuple(str(part) for part in name) if isinstance(name, (list, tuple)) else str(name)
+            for name in _as_list(pick("SCOPE_CLAIMS", ["scope"]))
+        ),
         user_id_claim=str(entry.get("USER_ID_CLAIM") or "sub"),
         introspection=entry.get("INTROSPECTION") or None,
+        required_one_of=tuple(str(name) for name in _as_list(pick("REQUIRED_ONE_OF", []))),
+        user_prefix=str(entry.get("USER_PREFIX") or ""),
     )
 
 

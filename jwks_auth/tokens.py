@@ -132,12 +132,25 @@ def _scope_values(value: Any) -> list[str]:
     raise InvalidClaims("invalid scope claim")
 
 
-def scopes_from_claims(claims: Mapping[str, Any], scope_claims: Iterable[str]) -> frozenset[str]:
+def _claim_at(claims: Mapping[str, Any], name: str | tuple[str, ...]) -> Any:
+    """A claim by name, or by path (a tuple) into nested objects, e.g. Keycloak's roles."""
+    if isinstance(name, str):
+        return claims.get(name)
+    value: Any = claims
+    for part in name:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def scopes_from_claims(claims: Mapping[str, Any], scope_claims: Iterable[str | tuple[str, ...]]) -> frozenset[str]:
     """One set from ``scope``/``scp`` (string or array) and configured extras."""
     scopes: set[str] = set()
     for name in scope_claims:
-        if claims.get(name) is not None:
-            scopes.update(_scope_values(claims[name]))
+        value = _claim_at(claims, name)
+        if value is not None:
+            scopes.update(_scope_values(value))
     return frozenset(scopes)
 
 
@@ -186,6 +199,8 @@ def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) ->
     for name in config.required_claims:
         if claims.get(name) is None:
             raise InvalidClaims(f"missing required claim {name}", code="claims")
+    if config.required_one_of and all(claims.get(name) is None for name in config.required_one_of):
+        raise InvalidClaims(f"missing one of the claims {', '.join(config.required_one_of)}", code="claims")
     for name in STRING_CLAIMS:
         if name in claims and type(claims[name]) is not str:
             raise InvalidClaims(f"invalid {name} claim")
@@ -233,26 +248,37 @@ class TokenValidator:
         max_length: int = 16384,
         cache_size: int = 4096,
         is_revoked: Callable[[Mapping[str, Any]], bool] | None = None,
+        introspector: Any = None,
     ) -> None:
         self.registry = registry
         self.max_length = int(max_length)
         self.cache = VerifiedTokenCache(cache_size)
         self.is_revoked = is_revoked
+        self.introspector = introspector  # jwks_auth.introspection.Introspector for opaque tokens
 
     @classmethod
     def from_settings(cls) -> "TokenValidator":
+        from jwks_auth.introspection import introspector_for
+
         revoked = jwks_settings.IS_REVOKED
+        configs = issuer_configs()
         return cls(
-            IssuerRegistry(issuer_configs()),
+            IssuerRegistry(configs),
             max_length=jwks_settings.MAX_TOKEN_LENGTH,
             cache_size=jwks_settings.TOKEN_CACHE_SIZE,
             is_revoked=import_string(revoked) if isinstance(revoked, str) else revoked,
+            introspector=introspector_for(configs),
         )
 
     def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
         """The validated token, or ``TokenError`` / ``KeysUnavailable``."""
         if len(token) > self.max_length:
             raise MalformedToken("token too large", code="too_large")
+        if self.introspector is not None and _JWS.fullmatch(token) is None:
+            # Not a JWS: a reference token, asked about at its issuer (RFC 7662).
+            access_token = self.introspector.introspect(token, use_cache=use_cache)
+            self._check_revoked(access_token)
+            return access_token
         now = time.time()
         digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
         if use_cache:

@@ -1,0 +1,277 @@
+"""RFC 7662 token introspection, for issuers that hand out reference (opaque) tokens.
+
+A bearer token that is not a compact JWS is sent to the introspection
+endpoint of the issuer configured with ``INTROSPECTION`` (the first such
+issuer: an opaque token names no issuer, and it must never be sent to a
+server that did not issue it). Per issuer::
+
+    "INTROSPECTION": {
+        "ENDPOINT": "https://idp.example.com/connect/introspect",
+        "CLIENT_ID": "api1",                    # the API's own credentials
+        "CLIENT_SECRET": "secret",
+        "AUTH_METHOD": "client_secret_basic",   # or "client_secret_post"
+        "CACHE": True,                          # False: ask on every request
+        "CACHE_TTL": 60,                        # seconds, never past the token's exp
+    }
+
+An answer is cached under a SHA-256 digest of the token (never the token
+itself) in ``CACHE_ALIAS``: an active token for at most ``CACHE_TTL`` and never
+beyond its ``exp`` (without ``exp`` it is not cached), an inactive one for
+``CACHE_TTL``. ``active: false`` is 401 ``invalid_token``; an endpoint that
+cannot be reached or answers anything but a JSON object with a boolean
+``active`` is 503, and for ``JWKS_RETRY_INTERVAL`` after that the endpoint is
+not asked again by this process.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+import threading
+import time
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+import requests
+from django.core.cache import caches
+
+from jwks_auth.conf import IssuerConfig, jwks_settings
+from jwks_auth.exceptions import ConfigurationError, ExpiredToken, InvalidClaims, KeysUnavailable, MalformedToken
+from jwks_auth.fetch import _session, check_url
+
+logger = logging.getLogger("jwks_auth.introspection")
+
+#: RFC 6750 2.1 b64token.
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
+_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+_STRING_CLAIMS = ("iss", "sub", "client_id", "username", "token_type", "jti")
+
+INTROSPECTION_DEFAULTS: dict[str, Any] = {
+    "ENDPOINT": None,
+    "CLIENT_ID": None,
+    "CLIENT_SECRET": None,
+    "AUTH_METHOD": "client_secret_basic",
+    "TOKEN_TYPE_HINT": "access_token",
+    "CACHE": True,
+    "CACHE_TTL": 60,
+}
+
+
+class IntrospectionUnavailable(KeysUnavailable):
+    """The introspection endpoint could not give an answer: 503, not the token's fault."""
+
+    def __init__(self, message: str = "token introspection unavailable", retry_after: int = 5) -> None:
+        super().__init__(message, retry_after)
+
+
+def introspection_settings(config: IssuerConfig) -> dict[str, Any]:
+    """The issuer's INTROSPECTION dict with defaults; ``ConfigurationError`` if unusable."""
+    raw = config.introspection
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError(f"INTROSPECTION of {config.issuer} must be a dict")
+    unknown = sorted(set(raw) - set(INTROSPECTION_DEFAULTS))
+    if unknown:
+        raise ConfigurationError(f"Unknown INTROSPECTION key(s) for {config.issuer}: {', '.join(unknown)}")
+    options = {**INTROSPECTION_DEFAULTS, **raw}
+    if not isinstance(options["ENDPOINT"], str) or not options["ENDPOINT"]:
+        raise ConfigurationError(f"INTROSPECTION of {config.issuer} needs an ENDPOINT")
+    if options["AUTH_METHOD"] not in _AUTH_METHODS:
+        raise ConfigurationError(f"INTROSPECTION AUTH_METHOD must be one of {', '.join(_AUTH_METHODS)}")
+    if options["AUTH_METHOD"] != "none" and not options["CLIENT_ID"]:
+        raise ConfigurationError(f"INTROSPECTION of {config.issuer} needs CLIENT_ID and CLIENT_SECRET")
+    return options
+
+
+def introspector_for(configs: Iterable[IssuerConfig]) -> "Introspector | None":
+    """The introspector of the first issuer with ``INTROSPECTION``, if any."""
+    for config in configs:
+        if config.introspection:
+            return Introspector(config)
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _form_encode(value: str) -> str:
+    # RFC 6749 2.3.1: client id and secret are form-urlencoded before Basic.
+    return requests.utils.quote(value, safe="")
+
+
+class Introspector:
+    """Asks one issuer's introspection endpoint about opaque tokens."""
+
+    def __init__(self, config: IssuerConfig) -> None:
+        self.config = config
+        self.options = introspection_settings(config)
+        digest = hashlib.sha256(f"{config.issuer}|{self.options['ENDPOINT']}".encode()).hexdigest()[:16]
+        self._key_prefix = f"{jwks_settings.CACHE_KEY_PREFIX}:introspect:{digest}:"
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    # -- public -----------------------------------------------------------------
+    def introspect(self, token: str, *, use_cache: bool = True) -> Any:
+        """The ``AccessToken`` for an active token; ``TokenError`` or ``IntrospectionUnavailable``."""
+        from jwks_auth.tokens import AccessToken, scopes_from_claims
+
+        if _B64TOKEN.fullmatch(token) is None:
+            raise MalformedToken()
+        caching = use_cache and bool(self.options["CACHE"])
+        digest = hashlib.sha256(token.encode("ascii")).hexdigest()
+        now = time.time()
+        answer = self._cache_get(digest, now) if caching else None
+        if answer is None:
+            answer = self._ask(token)
+            if caching:
+                self._cache_put(digest, answer, now)
+        if answer.get("active") is not True:
+            raise InvalidClaims("token not active", code="inactive")
+        claims = {name: value for name, value in answer.items() if name != "active"}
+        self._check(claims, time.time())
+        return AccessToken(
+            MappingProxyType({}), MappingProxyType(claims), self.config.issuer,
+            scopes_from_claims(claims, self.config.scope_claims),
+        )
+
+    # -- checks --------------------------------------------------------------------
+    def _check(self, claims: Mapping[str, Any], now: float) -> None:
+        config = self.config
+        for name in _STRING_CLAIMS:
+            if name in claims and type(claims[name]) is not str:
+                raise InvalidClaims(f"invalid {name} claim")
+        if "iss" in claims and claims["iss"] not in config.accepted_issuers:
+            raise InvalidClaims("invalid issuer", code="issuer")
+        if "exp" in claims:
+            if not _is_number(claims["exp"]):
+                raise InvalidClaims("invalid exp claim")
+            if now > claims["exp"] + config.leeway:
+                raise ExpiredToken()
+        if "nbf" in claims:
+            if not _is_number(claims["nbf"]):
+                raise InvalidClaims("invalid nbf claim")
+            if claims["nbf"] > now + config.leeway:
+                raise InvalidClaims("token not yet valid", code="nbf")
+        # RFC 7662 makes aud optional; when the server says it, it must be us.
+        audience = claims.get(config.audience_claim if config.audience_claim in claims else "aud")
+        if audience is not None:
+            values = [audience] if isinstance(audience, str) else audience
+            if (
+                not isinstance(values, list)
+                or not all(isinstance(item, str) for item in values)
+                or config.audiences.isdisjoint(values)
+            ):
+                raise InvalidClaims("invalid audience", code="audience")
+        for name, expected in config.claim_values.items():
+            if name in claims and claims[name] != expected:
+                raise InvalidClaims(f"invalid {name} claim")
+
+    # -- HTTP ---------------------------------------------------------------------------
+    def _ask(self, token: str) -> dict[str, Any]:
+        now = time.time()
+        retry = int(jwks_settings.JWKS_RETRY_INTERVAL)
+        if now < self._down_until:
+            raise IntrospectionUnavailable(retry_after=int(self._down_until - now) + 1)
+        try:
+            return self._post(token)
+        except IntrospectionUnavailable as exc:
+            with self._lock:
+                self._down_until = time.time() + retry
+            logger.warning("Token introspection at %s failed: %s", self.options["ENDPOINT"], exc)
+            raise IntrospectionUnavailable(retry_after=retry) from exc
+
+    def _post(self, token: str) -> dict[str, Any]:
+        options = self.options
+        url = options["ENDPOINT"]
+        try:
+            check_url(url)
+        except Exception as exc:
+            raise IntrospectionUnavailable(str(exc)) from exc
+        data = {"token": token}
+        if options["TOKEN_TYPE_HINT"]:
+            data["token_type_hint"] = options["TOKEN_TYPE_HINT"]
+        auth = None
+        if options["AUTH_METHOD"] == "client_secret_basic":
+            auth = (_form_encode(str(options["CLIENT_ID"])), _form_encode(str(options["CLIENT_SECRET"] or "")))
+        elif options["AUTH_METHOD"] == "client_secret_post":
+            data["client_id"] = str(options["CLIENT_ID"])
+            data["client_secret"] = str(options["CLIENT_SECRET"] or "")
+        timeout = jwks_settings.HTTP_TIMEOUT
+        connect, read = (timeout, timeout) if isinstance(timeout, (int, float)) else timeout
+        limit = int(jwks_settings.MAX_RESPONSE_BYTES)
+        deadline = time.monotonic() + connect + read
+        try:
+            response = _session().post(
+                url,
+                data=data,
+                auth=auth,
+                headers={"Accept": "application/json", "User-Agent": jwks_settings.USER_AGENT},
+                timeout=(connect, read),
+                allow_redirects=False,
+                stream=True,
+                verify=jwks_settings.HTTP_VERIFY,
+                proxies=jwks_settings.HTTP_PROXIES,
+            )
+        except requests.RequestException as exc:
+            raise IntrospectionUnavailable(f"POST {url} failed: {type(exc).__name__}") from exc
+        with response:
+            if response.status_code != 200:
+                raise IntrospectionUnavailable(f"POST {url} answered HTTP {response.status_code}")
+            body = bytearray()
+            try:
+                for chunk in response.iter_content(chunk_size=16384):
+                    body += chunk
+                    if len(body) > limit or time.monotonic() > deadline:
+                        raise IntrospectionUnavailable(f"POST {url}: response too large or too slow")
+            except requests.RequestException as exc:
+                raise IntrospectionUnavailable(f"POST {url} failed while reading: {type(exc).__name__}") from exc
+        try:
+            document = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise IntrospectionUnavailable(f"POST {url}: response is not JSON") from exc
+        if not isinstance(document, dict) or type(document.get("active")) is not bool:
+            raise IntrospectionUnavailable(f"POST {url}: response has no boolean 'active'")
+        return document
+
+    # -- cache ------------------------------------------------------------------------------
+    def _ttl(self, answer: Mapping[str, Any], now: float) -> float:
+        ttl = float(self.options["CACHE_TTL"] or 0)
+        if answer.get("active") is not True:
+            return ttl
+        exp = answer.get("exp")
+        if not _is_number(exp):
+            return 0.0  # how long it lives is unknown: do not keep it
+        return min(ttl, float(exp) - now)
+
+    def _cache_put(self, digest: str, answer: dict[str, Any], now: float) -> None:
+        ttl = self._ttl(answer, now)
+        if ttl < 1:
+            return
+        entry = {"until": now + ttl, "answer": json.dumps(answer)}
+        self._cache_call("set", self._key_prefix + digest, entry, int(ttl))
+
+    def _cache_get(self, digest: str, now: float) -> dict[str, Any] | None:
+        entry = self._cache_call("get", self._key_prefix + digest)
+        if not isinstance(entry, dict):
+            return None
+        try:
+            if float(entry["until"]) <= now:
+                return None
+            answer = json.loads(entry["answer"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return answer if isinstance(answer, dict) else None
+
+    def clear(self, token: str) -> None:
+        """Forget the cached answer for ``token`` (e.g. after revoking it)."""
+        self._cache_call("delete", self._key_prefix + hashlib.sha256(token.encode("ascii")).hexdigest())
+
+    @staticmethod
+    def _cache_call(method: str, *args: Any) -> Any:
+        try:
+            return getattr(caches[jwks_settings.CACHE_ALIAS], method)(*args)
+        except Exception as exc:  # a down cache must not fail requests
+            logger.warning("Cache %r unavailable for introspection (%s)", jwks_settings.CACHE_ALIAS, type(exc).__name__)
+            return None
