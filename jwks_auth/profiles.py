@@ -45,9 +45,13 @@ PROFILES: dict[str, dict[str, Any]] = {
         "SCOPE_CLAIMS": ["scope"],
     },
     # Entra ID v1 and v2 access tokens: typ JWT, scp (delegated), roles (app).
+    # An ID token of the same app registration has the same aud (the client
+    # id), typ JWT, sub and iat, and may carry roles: only access tokens name
+    # the calling client, in azp (v2) or appid (v1).
     "entra": {
         "TOKEN_TYPES": ["JWT"],
         "REQUIRED_CLAIMS": ["iss", "exp", "aud", "iat", "sub"],
+        "REQUIRED_ONE_OF": ["azp", "appid"],
         "SCOPE_CLAIMS": ["scp", "roles"],
     },
     # Auth0: typ JWT (at+jwt with the RFC 9068 profile), RBAC in `permissions`.
