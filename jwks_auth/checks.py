@@ -1,7 +1,9 @@
 """System checks for JWKS_AUTH (``manage.py check``)."""
 from __future__ import annotations
 
+import math
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -15,6 +17,7 @@ E002 = "jwks_auth.E002"  # issuer without audience
 E003 = "jwks_auth.E003"  # algorithm that is not an asymmetric signature algorithm
 E004 = "jwks_auth.E004"  # CACHE_ALIAS not in CACHES
 E005 = "jwks_auth.E005"  # settings that cannot be parsed (unknown key, bad profile)
+E006 = "jwks_auth.E006"  # a timing or size setting that is not a positive number
 W001 = "jwks_auth.W001"  # DummyCache holds the keys
 W002 = "jwks_auth.W002"  # (deploy) plain-http issuer or key URL
 
@@ -47,6 +50,39 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             errors.append(Error(f"Issuer {config.issuer} allows {', '.join(unsafe)}.",
                                 hint="Only RS*, PS*, ES* and EdDSA can be verified with a JWKS; "
                                      "'none' and HMAC never are.", id=E003))
+    return errors + _check_numbers(user)
+
+
+_POSITIVE = ("JWKS_DEFAULT_TTL", "JWKS_MIN_TTL", "JWKS_MAX_TTL", "JWKS_STALE_TTL", "JWKS_RETRY_INTERVAL",
+             "UNKNOWN_KID_COOLDOWN", "DISCOVERY_TTL", "MAX_RESPONSE_BYTES")
+_NON_NEGATIVE = ("JWKS_REFRESH_AHEAD", "LOCAL_TTL")
+
+
+def _number(value: Any) -> float | None:
+    if type(value) not in (int, float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _check_numbers(user: dict[str, Any]) -> list[Any]:
+    errors: list[Any] = []
+    hint = "Timings are seconds and sizes bytes; see jwks_auth.conf.DEFAULTS."
+    for name in _POSITIVE + _NON_NEGATIVE:
+        if name not in user:
+            continue
+        value = _number(user[name])
+        if value is None or value < 0 or (value == 0 and name in _POSITIVE):
+            kind = "a positive" if name in _POSITIVE else "a non-negative"
+            errors.append(Error(f"JWKS_AUTH['{name}'] is {user[name]!r}, not {kind} number.", hint=hint, id=E006))
+    timeout = user.get("HTTP_TIMEOUT", DEFAULTS["HTTP_TIMEOUT"])
+    parts = [timeout] if not isinstance(timeout, (list, tuple)) else list(timeout)
+    if len(parts) not in (1, 2) or any((_number(p) or 0) <= 0 for p in parts):
+        errors.append(Error(f"JWKS_AUTH['HTTP_TIMEOUT'] is {timeout!r}: give seconds, or (connect, read) seconds.",
+                            hint="Fetches never run without timeouts; the default (2, 4) is used meanwhile.", id=E006))
+    low = _number(user.get("JWKS_MIN_TTL", DEFAULTS["JWKS_MIN_TTL"]))
+    high = _number(user.get("JWKS_MAX_TTL", DEFAULTS["JWKS_MAX_TTL"]))
+    if low is not None and high is not None and low > high:
+        errors.append(Error(f"JWKS_AUTH['JWKS_MIN_TTL'] ({low:g}) is above JWKS_MAX_TTL ({high:g}).", hint=hint, id=E006))
     return errors
 
 
@@ -72,9 +108,12 @@ def check_https(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     warnings = []
     for config in configs:
         for url in filter(None, (config.issuer, config.jwks_uri)):
-            scheme, _, rest = url.partition("://")
-            host = rest.split("/", 1)[0].rsplit(":", 1)[0]
-            if scheme != "https" and not is_loopback(host):
+            try:
+                parts = urlsplit(url)
+                host = parts.hostname
+            except ValueError:
+                host, parts = None, None
+            if parts is None or parts.scheme != "https" and not is_loopback(host):
                 warnings.append(Warning(f"{url} is not https.",
                                         hint="Fetch keys over https in production; ALLOW_INSECURE_HTTP is for development.",
                                         id=W002))

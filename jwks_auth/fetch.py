@@ -80,11 +80,30 @@ def _session() -> requests.Session:
     return session
 
 
+def http_timeouts(value: Any = None) -> tuple[float, float]:
+    """``HTTP_TIMEOUT`` as (connect, read) seconds; a bad value falls back to the default.
+
+    A fetch is never made without timeouts, whatever the settings say
+    (``manage.py check`` reports the bad value as jwks_auth.E006).
+    """
+    value = jwks_settings.HTTP_TIMEOUT if value is None else value
+    try:
+        pair = (value, value) if isinstance(value, (int, float)) else tuple(value)
+        connect, read = (float(pair[0]), float(pair[1]))
+        if len(pair) == 2 and all(0 < t < float("inf") for t in (connect, read)) and not isinstance(value, bool):
+            return connect, read
+    except (TypeError, ValueError, IndexError):
+        pass
+    return DEFAULT_TIMEOUTS
+
+
+DEFAULT_TIMEOUTS = (2.0, 4.0)
+
+
 def fetch_json(url: str) -> FetchResult:
     """GET ``url`` and return its JSON object, or raise ``FetchError``."""
     check_url(url)
-    timeout = jwks_settings.HTTP_TIMEOUT
-    connect, read = (timeout, timeout) if isinstance(timeout, (int, float)) else timeout
+    connect, read = http_timeouts()
     limit = int(jwks_settings.MAX_RESPONSE_BYTES)
     started = time.monotonic()
     deadline = started + connect + read
@@ -98,7 +117,7 @@ def fetch_json(url: str) -> FetchResult:
             verify=jwks_settings.HTTP_VERIFY,
             proxies=jwks_settings.HTTP_PROXIES,
         )
-    except requests.RequestException as exc:
+    except (requests.RequestException, OSError, ValueError) as exc:
         raise FetchError(f"GET {url} failed: {type(exc).__name__}") from exc
     with response:
         if response.status_code != 200:
@@ -114,7 +133,7 @@ def fetch_json(url: str) -> FetchResult:
                     raise FetchError(f"GET {url}: response larger than {limit} bytes")
                 if time.monotonic() > deadline:
                     raise FetchError(f"GET {url}: response too slow")
-        except requests.RequestException as exc:
+        except (requests.RequestException, OSError, ValueError) as exc:
             raise FetchError(f"GET {url} failed while reading: {type(exc).__name__}") from exc
         max_age = parse_max_age(response.headers.get("Cache-Control"))
     try:

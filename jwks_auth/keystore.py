@@ -43,7 +43,7 @@ from django.core.cache import caches
 from jwks_auth import signals
 from jwks_auth.conf import IssuerConfig, jwks_settings
 from jwks_auth.exceptions import FetchError, KeysUnavailable, UnknownKey
-from jwks_auth.fetch import check_url, fetch_json
+from jwks_auth.fetch import check_url, fetch_json, http_timeouts
 from jwks_auth.keys import KeySet, VerificationKey
 
 logger = logging.getLogger("jwks_auth.keystore")
@@ -367,9 +367,7 @@ class KeyStore:
 
     def _lock_timeout(self) -> int:
         """Longest a fetch may take (discovery and JWKS, each within its timeouts), plus a margin."""
-        timeout = jwks_settings.HTTP_TIMEOUT
-        total = 2 * float(timeout) if isinstance(timeout, (int, float)) else sum(float(t) for t in timeout)
-        return math.ceil(total * 2) + 2
+        return math.ceil(sum(http_timeouts()) * 2) + 2
 
     def _discover_jwks_uri(self, now: float) -> str:
         if self.config.jwks_uri:

@@ -55,6 +55,8 @@ class Command(BaseCommand):
                     entry["fresh"] = now < entry["soft_expiry"]
                     for name in ("fetched_at", "soft_expiry", "hard_expiry"):
                         entry[name] = _when(entry[name])
+            for name in ("last_error_at", "retry_not_before"):
+                status[name] = _when(status.get(name))
             snapshot = store.cached()
             keyset = snapshot.keyset if snapshot else KeySet(())
             status["keys"] = [describe_key(key) for key in keyset.keys]
@@ -71,15 +73,18 @@ class Command(BaseCommand):
         for tier in ("shared", "local"):
             entry = status[tier]
             if not entry:
-                self.stdout.write(f"  {tier}: nothing cached")
+                self.stdout.write(f"  {'shared cache' if tier == 'shared' else 'this process'}: nothing cached")
                 continue
             state = "fresh" if entry["fresh"] else "stale"
+            label = "shared cache" if tier == "shared" else f"this process (from {entry['source']})"
             self.stdout.write(
-                f"  {tier}: {len(entry['keys'])} key(s), {state}, age {entry['age']} s, fetched {entry['fetched_at']}, "
+                f"  {label}: {len(entry['keys'])} key(s), {state}, age {entry['age']} s, fetched {entry['fetched_at']}, "
                 f"refresh after {entry['soft_expiry']}, served until {entry['hard_expiry']}"
             )
         if status["last_error"]:
-            self.stdout.write(self.style.WARNING(f"  last error: {status['last_error']}"))
+            self.stdout.write(self.style.WARNING(f"  last error ({status['last_error_at']}): {status['last_error']}"))
+        if status["retry_not_before"]:
+            self.stdout.write(self.style.WARNING(f"  fetching paused until {status['retry_not_before']}"))
         for key in status["keys"]:
             line = f"  - kid={key['kid']} kty={key['kty']} alg={key['alg'] or '-'} size={key['size']}"
             if key["x5t"]:
