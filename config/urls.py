@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerOauthRed
 
 urlpatterns = [
     path("", include("api.urls")),
+    # RFC 9728 protected resource metadata (/.well-known/oauth-protected-resource).
+    path("", include("jwks_auth.urls")),
     # The browser client (/client/) and the browsable API's sign-in callback.
     path("", include("client_static.urls")),
     # OpenAPI schema and Swagger UI; oauth2-redirect.html sits next to the UI,

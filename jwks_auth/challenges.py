@@ -25,10 +25,10 @@ def _quote(value: str) -> str:
 
 
 def resource_metadata_url() -> str | None:
-    resource = jwks_settings.RESOURCE
-    if not resource:
-        return None
-    return str(resource).rstrip("/") + "/.well-known/oauth-protected-resource"
+    # RFC 9728 3.1: the well-known suffix goes between host and path.
+    from jwks_auth.metadata import resource_metadata_url as url
+
+    return url()
 
 
 def bearer_challenge(
