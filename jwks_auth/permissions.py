@@ -5,16 +5,38 @@ Scopes come from the view (``required_scopes``, or
 ``HasScopes.require("a", "b")``. An anonymous request gets DRF's 401 with
 the plain Bearer challenge; a token without a needed scope gets 403 with
 ``error="insufficient_scope"`` and the scopes it needs.
+
+The classes compose with DRF's ``&``, ``|`` and ``~``. A scope permission
+that fails raises the 403 itself (DRF's own operators cannot carry a
+challenge), so the operators built from a scope permission evaluate their
+operands without raising and raise once, at the top, when the whole
+expression denies: ``HasScopes.require("admin") | HasScopes.require("read")``
+admits a token with either scope. Keep a scope permission on the left of, or
+inside, such an expression; DRF's own operators (built when the left operand
+is a plain DRF permission expression such as ``(A | B)``) stop at the first
+raise.
 """
 from __future__ import annotations
 
+from itertools import product
 from typing import Any, Iterable
 
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework.permissions import (
+    SAFE_METHODS,
+    BasePermission,
+    BasePermissionMetaclass,
+    OperandHolder,
+    OperationHolderMixin,
+    SingleOperandHolder,
+)
 from rest_framework.request import Request
 
 from jwks_auth.challenges import InsufficientScope
 from jwks_auth.tokens import AccessToken
+
+#: The result of a quiet check: allowed, and if not, the scopes that would allow it.
+Check = tuple[bool, "frozenset[str] | None"]
 
 
 def _token_scopes(request: Request) -> frozenset[str] | None:
@@ -22,7 +44,126 @@ def _token_scopes(request: Request) -> frozenset[str] | None:
     return token.scopes if isinstance(token, AccessToken) else None
 
 
-class ScopePermission(BasePermission):
+def _insufficient(scopes: Iterable[str]) -> InsufficientScope:
+    scopes = frozenset(scopes)
+    exc = InsufficientScope("insufficient scope", scopes=scopes)
+    exc.required_scopes = scopes  # type: ignore[attr-defined]
+    return exc
+
+
+def _quiet_check(permission: Any, request: Request, view: Any) -> Check:
+    """Evaluate any permission without letting a scope failure escape."""
+    if isinstance(permission, (ScopePermission, _ScopeOperator)):
+        return permission.check(request, view)
+    try:
+        return bool(permission.has_permission(request, view)), None
+    except InsufficientScope as exc:  # a scope permission nested in DRF's operators
+        return False, getattr(exc, "required_scopes", None)
+
+
+def _raise_or_return(result: Check) -> bool:
+    allowed, missing = result
+    if not allowed and missing:
+        raise _insufficient(missing)
+    return allowed
+
+
+# -- composition ------------------------------------------------------------------------
+class _ScopeOperator:
+    def check(self, request: Request, view: Any) -> Check:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return _raise_or_return(self.check(request, view))
+
+
+class _ScopeAND(_ScopeOperator):
+    def __init__(self, op1: Any, op2: Any) -> None:
+        self.op1, self.op2 = op1, op2
+
+    def check(self, request: Request, view: Any) -> Check:
+        first = _quiet_check(self.op1, request, view)
+        return first if not first[0] else _quiet_check(self.op2, request, view)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return self.op1.has_object_permission(request, view, obj) and self.op2.has_object_permission(request, view, obj)
+
+    def schema_alternatives(self, request: Request, view: Any) -> list[frozenset[str]] | None:
+        parts = [alts for alts in (_alternatives(op, request, view) for op in (self.op1, self.op2)) if alts is not None]
+        if not parts:
+            return None
+        return [frozenset().union(*combo) for combo in product(*parts)]
+
+
+class _ScopeOR(_ScopeOperator):
+    def __init__(self, op1: Any, op2: Any) -> None:
+        self.op1, self.op2 = op1, op2
+
+    def check(self, request: Request, view: Any) -> Check:
+        missing: set[str] = set()
+        for op in (self.op1, self.op2):
+            allowed, needed = _quiet_check(op, request, view)
+            if allowed:
+                return True, None
+            missing |= needed or set()
+        return False, frozenset(missing) or None
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return any(
+            _quiet_check(op, request, view)[0] and op.has_object_permission(request, view, obj)
+            for op in (self.op1, self.op2)
+        )
+
+    def schema_alternatives(self, request: Request, view: Any) -> list[frozenset[str]] | None:
+        parts = [alts for alts in (_alternatives(op, request, view) for op in (self.op1, self.op2)) if alts is not None]
+        return [alt for alts in parts for alt in alts] if parts else None
+
+
+class _ScopeNOT(_ScopeOperator):
+    def __init__(self, op1: Any) -> None:
+        self.op1 = op1
+
+    def check(self, request: Request, view: Any) -> Check:
+        return not _quiet_check(self.op1, request, view)[0], None
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return not self.op1.has_object_permission(request, view, obj)
+
+    def schema_alternatives(self, request: Request, view: Any) -> None:
+        return None
+
+
+class _ScopeHolderMixin(OperationHolderMixin):
+    def __and__(self, other: Any) -> "_ScopeOperandHolder":
+        return _ScopeOperandHolder(_ScopeAND, self, other)
+
+    def __rand__(self, other: Any) -> "_ScopeOperandHolder":
+        return _ScopeOperandHolder(_ScopeAND, other, self)
+
+    def __or__(self, other: Any) -> "_ScopeOperandHolder":
+        return _ScopeOperandHolder(_ScopeOR, self, other)
+
+    def __ror__(self, other: Any) -> "_ScopeOperandHolder":
+        return _ScopeOperandHolder(_ScopeOR, other, self)
+
+    def __invert__(self) -> "_ScopeSingleOperandHolder":
+        return _ScopeSingleOperandHolder(_ScopeNOT, self)
+
+
+class _ScopeOperandHolder(_ScopeHolderMixin, OperandHolder):
+    pass
+
+
+class _ScopeSingleOperandHolder(_ScopeHolderMixin, SingleOperandHolder):
+    pass
+
+
+class ScopePermissionMetaclass(_ScopeHolderMixin, BasePermissionMetaclass):
+    """``&``, ``|`` and ``~`` on scope permissions build scope-aware operators."""
+
+
+# -- the permissions ------------------------------------------------------------------------
+class ScopePermission(BasePermission, metaclass=ScopePermissionMetaclass):
     """Base class: subclasses say which scopes and whether all or any are needed."""
 
     scopes: tuple[str, ...] | None = None
@@ -31,24 +172,46 @@ class ScopePermission(BasePermission):
     @classmethod
     def require(cls, *scopes: str) -> type["ScopePermission"]:
         """A subclass bound to ``scopes``: ``permission_classes = [HasScopes.require("api1")]``."""
+        if not scopes or not all(isinstance(scope, str) and scope and " " not in scope for scope in scopes):
+            raise ImproperlyConfigured(f"{cls.__name__}.require() needs one or more scope names")
         return type(f"{cls.__name__}({' '.join(scopes)})", (cls,), {"scopes": tuple(scopes)})
 
-    def get_required_scopes(self, request: Request, view: Any) -> Iterable[str]:
+    def get_required_scopes(self, request: Request, view: Any) -> Iterable[str] | None:
+        """The scopes for this request; ``None`` denies it outright."""
         if self.scopes is not None:
             return self.scopes
-        return getattr(view, "required_scopes", None) or ()
+        if not hasattr(view, "required_scopes"):
+            raise ImproperlyConfigured(
+                f"{type(view).__name__} uses {type(self).__name__} without required_scopes; set the view's "
+                f"required_scopes (an empty list for none) or use {type(self).__name__}.require(...)"
+            )
+        return view.required_scopes or ()
 
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def check(self, request: Request, view: Any) -> Check:
         granted = _token_scopes(request)
         if granted is None:
-            return False  # not authenticated by a token: DRF answers 401
-        required = set(self.get_required_scopes(request, view))
+            return False, None  # not authenticated by a token: DRF answers 401
+        required = self.get_required_scopes(request, view)
+        if required is None:
+            return False, None
+        required = frozenset(required)
         if not required:
-            return True
-        ok = required <= granted if self.require_all else not required.isdisjoint(granted)
-        if not ok:
-            raise InsufficientScope("insufficient scope", scopes=required)
-        return True
+            return True, None
+        allowed = required <= granted if self.require_all else not required.isdisjoint(granted)
+        return allowed, None if allowed else required
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return _raise_or_return(self.check(request, view))
+
+    def schema_alternatives(self, request: Request, view: Any) -> list[frozenset[str]] | None:
+        """The scope sets any one of which satisfies this permission (for OpenAPI)."""
+        required = self.get_required_scopes(request, view)
+        if required is None:
+            return None
+        required = frozenset(required)
+        if self.require_all or len(required) < 2:
+            return [required]
+        return [frozenset({scope}) for scope in sorted(required)]
 
 
 class HasScopes(ScopePermission):
@@ -71,13 +234,25 @@ class HasMethodScopes(ScopePermission):
     """
 
     def get_required_scopes(self, request: Request, view: Any) -> Iterable[str] | None:
+        method = (request.method or "").upper()
         by_method = getattr(view, "required_scopes_by_method", None)
         if by_method is not None:
-            return by_method.get(request.method, by_method.get("*"))
-        name = "read_scopes" if request.method in SAFE_METHODS else "write_scopes"
+            by_method = {str(name).upper(): scopes for name, scopes in by_method.items()}
+            return by_method.get(method, by_method.get("*"))
+        name = "read_scopes" if method in SAFE_METHODS else "write_scopes"
         return getattr(view, name, None)
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if _token_scopes(request) is not None and self.get_required_scopes(request, view) is None:
-            return False
-        return super().has_permission(request, view)
+
+def _alternatives(permission: Any, request: Request, view: Any) -> list[frozenset[str]] | None:
+    method = getattr(permission, "schema_alternatives", None)
+    return method(request, view) if method is not None else None
+
+
+def required_scope_alternatives(view: Any, request: Request | None = None) -> list[frozenset[str]]:
+    """Scope sets, any one of which the view's permissions accept (``[frozenset()]``: none needed)."""
+    request = request if request is not None else getattr(view, "request", None)
+    parts = [alts for alts in (_alternatives(p, request, view) for p in view.get_permissions()) if alts is not None]
+    if not parts:
+        return [frozenset()]
+    combined = [frozenset().union(*combo) for combo in product(*parts)]
+    return list(dict.fromkeys(combined))

@@ -2,13 +2,54 @@
 
 The default, ``token_user``, builds a stateless ``TokenUser`` from the claims:
 no database read or write per request. ``USER_RESOLVER`` names another
-callable ``(AccessToken) -> user`` for deployments that want Django users.
+callable ``(AccessToken) -> user`` for deployments that want Django users;
+``jwks_auth.users.django_user`` (a ``DjangoUserResolver``) is one::
+
+    JWKS_AUTH = {
+        ...,
+        "USER_RESOLVER": "jwks_auth.users.django_user",
+        "USER_CREATE": True,                       # create unknown users
+        "USER_LOOKUP_FIELD": "username",           # default: USERNAME_FIELD
+        "USER_CLAIM_FIELDS": {"email": "email", "given_name": "first_name", "family_name": "last_name"},
+    }
+
+The user is found by the issuer's ``USER_ID_CLAIM`` (``sub``) prefixed with its
+``USER_PREFIX``; mapped fields are written only when a claim's value differs
+from the stored one; an inactive or unknown (and not created) user makes the
+token ``invalid_token`` (401).
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Mapping
 
-from jwks_auth.tokens import AccessToken
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import IntegrityError, transaction
+
+from jwks_auth.conf import IssuerConfig, jwks_settings
+from jwks_auth.exceptions import TokenError
+from jwks_auth.tokens import AccessToken, get_validator
+
+logger = logging.getLogger("jwks_auth.users")
+
+#: Fields a claim may never write: credentials, privileges, bookkeeping.
+PROTECTED_FIELDS = frozenset(
+    {"password", "is_superuser", "is_staff", "is_active", "last_login", "date_joined", "groups", "user_permissions"}
+)
+
+
+class UserRefused(TokenError):
+    """The token is valid but names no usable user."""
+
+    code = "user"
+    description = "user not allowed"
+
+
+def issuer_config(token: AccessToken) -> IssuerConfig | None:
+    """The configuration of the issuer that the token was validated for."""
+    found = get_validator().registry.get(token.issuer)
+    return found[0] if found is not None else None
 
 
 class TokenUser:
@@ -23,7 +64,7 @@ class TokenUser:
     def __init__(self, token: AccessToken, id_claim: str = "sub") -> None:
         self.token = token
         # Client-credentials tokens may have no sub: fall back to the client.
-        subject = token.get(id_claim) or token.get("client_id") or token.get("azp") or ""
+        subject = token.get(id_claim) or token.get("client_id") or token.get("azp") or token.get("cid") or ""
         self.id = self.pk = self.username = str(subject)
 
     @property
@@ -63,5 +104,111 @@ class TokenUser:
 
 
 def token_user(token: AccessToken) -> TokenUser:
-    """The default ``USER_RESOLVER``."""
-    return TokenUser(token)
+    """The default ``USER_RESOLVER``: the issuer's ``USER_ID_CLAIM`` names the user."""
+    config = issuer_config(token)
+    return TokenUser(token, config.user_id_claim if config is not None else "sub")
+
+
+class DjangoUserResolver:
+    """Maps a token to a row of the user model, optionally creating it.
+
+    Subclass and override ``user_id``, ``claim_values`` or ``create_user`` for
+    other rules, and point ``USER_RESOLVER`` at an instance.
+    """
+
+    def __call__(self, token: AccessToken) -> Any:
+        model = get_user_model()
+        lookup = self.lookup_field(model)
+        value = self.user_id(token, model, lookup)
+        manager = model._default_manager
+        try:
+            user = manager.get(**{lookup: value})
+        except model.DoesNotExist:
+            if not jwks_settings.USER_CREATE:
+                raise UserRefused() from None
+            user = self.create_user(model, lookup, value, token)
+        else:
+            self.update_user(user, token)
+        if not getattr(user, "is_active", True):
+            raise UserRefused()
+        return user
+
+    # -- hooks -------------------------------------------------------------------------
+    @staticmethod
+    def lookup_field(model: Any) -> str:
+        return str(jwks_settings.USER_LOOKUP_FIELD or model.USERNAME_FIELD)
+
+    def user_id(self, token: AccessToken, model: Any, lookup: str) -> str:
+        """The lookup value: the issuer's USER_ID_CLAIM, prefixed with its USER_PREFIX."""
+        config = issuer_config(token)
+        claim = config.user_id_claim if config is not None else "sub"
+        subject = token.get(claim)
+        if type(subject) is not str or not subject:
+            raise UserRefused("token names no user")
+        value = (config.user_prefix if config is not None else "") + subject
+        max_length = getattr(model._meta.get_field(lookup), "max_length", None)
+        if max_length and len(value) > max_length:
+            raise UserRefused("token names no user")
+        return value
+
+    def field_map(self, model: Any, lookup: str) -> dict[str, str]:
+        mapping = dict(jwks_settings.USER_CLAIM_FIELDS or {})
+        for claim, field_name in mapping.items():
+            if field_name in PROTECTED_FIELDS or field_name in (lookup, model._meta.pk.name, "pk"):
+                raise ImproperlyConfigured(f"USER_CLAIM_FIELDS may not write {field_name!r}")
+            try:
+                model._meta.get_field(field_name)
+            except FieldDoesNotExist as exc:
+                raise ImproperlyConfigured(f"USER_CLAIM_FIELDS: {model.__name__} has no field {field_name!r}") from exc
+        return mapping
+
+    def claim_values(self, token: AccessToken, model: Any, lookup: str) -> dict[str, Any]:
+        """Field values from the mapped claims; absent or unusable claims are left out."""
+        values: dict[str, Any] = {}
+        for claim, field_name in self.field_map(model, lookup).items():
+            value = token.get(claim)
+            if value is None or not isinstance(value, (str, bool, int)):
+                continue
+            max_length = getattr(model._meta.get_field(field_name), "max_length", None)
+            if isinstance(value, str) and max_length and len(value) > max_length:
+                logger.info("Claim %s is longer than %s.%s; not stored", claim, model.__name__, field_name)
+                continue
+            values[field_name] = value
+        return values
+
+    def create_user(self, model: Any, lookup: str, value: str, token: AccessToken) -> Any:
+        user = model(**{lookup: value, **self.claim_values(token, model, lookup)})
+        user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save(force_insert=True)
+        except IntegrityError:
+            # Created by a concurrent request meanwhile, or a mapped unique field clashes.
+            try:
+                user = model._default_manager.get(**{lookup: value})
+            except model.DoesNotExist:
+                raise UserRefused() from None
+            self.update_user(user, token)
+        return user
+
+    def update_user(self, user: Any, token: AccessToken) -> None:
+        """Write the mapped claims that changed, and nothing when none did."""
+        model = type(user)
+        changed = []
+        for name, value in self.claim_values(token, model, self.lookup_field(model)).items():
+            if getattr(user, name) != value:
+                setattr(user, name, value)
+                changed.append(name)
+        if not changed:
+            return
+        try:
+            with transaction.atomic():
+                user.save(update_fields=changed)
+        except IntegrityError:
+            # A mapped unique field (e.g. email) clashes with another user: keep the old values.
+            logger.warning("Could not update %s from the token's claims (%s)", model.__name__, ", ".join(changed))
+            user.refresh_from_db(fields=changed)
+
+
+#: ``"USER_RESOLVER": "jwks_auth.users.django_user"``
+django_user = DjangoUserResolver()
