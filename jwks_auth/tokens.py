@@ -93,12 +93,13 @@ def _no_constants(name: str) -> Any:
 
 def _json_object(segment: str) -> dict[str, Any]:
     try:
-        value = json.loads(
-            _b64decode(segment).decode("utf-8"),
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_no_constants,
-        )
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        text = _b64decode(segment).decode("utf-8")
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        if "\\u" in text:
+            # An escaped lone surrogate ("\ud800") is not a character (RFC 7493
+            # 2.1); kept, it would break every later encoding of the claims.
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError) as exc:
         raise MalformedToken() from exc
     if not isinstance(value, dict):
         raise MalformedToken()

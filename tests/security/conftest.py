@@ -189,11 +189,18 @@ class Judge:
         assert response.status_code == 200, (response.status_code, response.content[:300])
 
     def expect(self, kind: str, authorization: str | None, *, secret: str | None = None,
-               then_valid: bool = True, scopes: str | None = None, **send: Any) -> Any:
-        """Send one request and judge it; ``secret`` is the token to look for in leaks."""
+               then_valid: bool = True, scopes: str | None = None,
+               after: Callable[[Any], None] | None = None, **send: Any) -> Any:
+        """Send one request and judge it; ``secret`` is the token to look for in leaks.
+
+        ``after(response)`` runs before the follow-up valid request (to
+        assert, say, that no key fetch happened).
+        """
         response = self.send(authorization, **send)
         assert_outcome(response, kind, scopes=scopes)
         assert_no_leak(response, secrets_of(secret), self.caplog)
+        if after is not None:
+            after(response)
         if then_valid:
             self.valid_still_works()
         return response
