@@ -7,3 +7,9 @@ class JWKSAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from jwks_auth import checks  # noqa: F401 - registers the system checks
+
+        try:
+            import drf_spectacular  # noqa: F401
+        except ImportError:
+            return
+        from jwks_auth import openapi  # noqa: F401 - registers the OpenAPI security scheme
