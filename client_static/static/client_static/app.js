@@ -10,6 +10,8 @@ function log(message) {
   $("log").prepend(item);
 }
 
+const clock = (seconds) => new Date(seconds * 1000).toLocaleTimeString();
+
 function show(title, text, state) {
   $("result-title").textContent = title;
   $("result").textContent = text;
@@ -20,7 +22,7 @@ async function refreshStatus() {
   const user = await mgr.getUser();
   const signedIn = Boolean(user && !user.expired);
   $("status").textContent = signedIn
-    ? `Signed in as ${user.profile.name || user.profile.sub} (sub ${user.profile.sub}); access token expires in ${user.expires_in} s`
+    ? `Signed in as ${user.profile.name || user.profile.sub} (sub ${user.profile.sub}); access token valid until ${clock(user.expires_at)}`
     : "Not signed in";
   $("status").dataset.signedIn = signedIn;
   $("login").disabled = signedIn;
@@ -59,12 +61,14 @@ $("profile").addEventListener("click", async () => {
 $("renew").addEventListener("click", () =>
   mgr.signinSilent().catch((error) => log(`Renewal failed: ${error.message}`)));
 
+// automaticSilentRenew: a minute before the access token expires, oidc-client-ts
+// renews it (refresh token grant, or prompt=none in a hidden iframe) and then
+// raises userLoaded.
 mgr.events.addUserLoaded((user) => {
-  log(`Token renewed; expires in ${user.expires_in} s`);
+  log(`Token renewed silently; the new access token is valid until ${clock(user.expires_at)}`);
   refreshStatus();
 });
-mgr.events.addAccessTokenExpiring(() => log("Access token expiring: renewing silently"));
 mgr.events.addAccessTokenExpired(() => { log("Access token expired"); refreshStatus(); });
 mgr.events.addSilentRenewError((error) => log(`Silent renewal failed: ${error.message}`));
 
-refreshStatus().then((user) => { if (user) log(`Signed in; access token expires in ${user.expires_in} s`); });
+refreshStatus().then((user) => { if (user) log(`Signed in; access token valid until ${clock(user.expires_at)}`); });
