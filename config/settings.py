@@ -129,7 +129,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_OAUTH2_CONFIG": {
         "clientId": SPA_CLIENT_ID,
         "usePkceWithAuthorizationCodeGrant": True,
-        "scopes": "openid api1",
+        "scopes": "api1",
     },
 }
 
