@@ -34,7 +34,7 @@ class ClientScopes(BaseScopes):
 
 
 class Validator(OAuth2Validator):
-    """Releases the quickstart profile claims in ID tokens and at userinfo."""
+    """Releases the quickstart profile claims; supports prompt=none (silent renew)."""
 
     oidc_claim_scope = {**OAuth2Validator.oidc_claim_scope, **CLAIM_SCOPES}
 
@@ -45,3 +45,13 @@ class Validator(OAuth2Validator):
     def get_discovery_claims(self, request: Any) -> list[str]:
         # The request-aware get_additional_claims() hides the names from DOT, so list them here.
         return ["sub", *CLAIM_SCOPES]
+
+    # oauthlib asks these for prompt=none, and DOT leaves them unimplemented (a 500).
+    # DOT's authorization view has already handled the session: a signed-in user
+    # reaches the normal flow, anyone else gets error=login_required.
+    def validate_silent_login(self, request: Any) -> bool:
+        return True
+
+    def validate_silent_authorization(self, request: Any) -> bool:
+        # Without a consent page to skip, prompt=none must answer consent_required.
+        return bool(getattr(request, "client", None) and request.client.skip_authorization)

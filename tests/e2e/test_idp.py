@@ -209,15 +209,26 @@ def test_code_flow_with_pkce_userinfo_and_logout(idp: Server) -> None:
     assert userinfo.status_code == 200, userinfo.text
     assert userinfo.json()["sub"] == "88421113" and userinfo.json()["website"] == "http://bob.com"
 
+    # Refresh tokens stay opaque; a refreshed access token still names the user.
+    assert tokens["refresh_token"].count(".") == 0
+    refreshed = requests.post(
+        f"{idp.url}/connect/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "client_id": "spa"},
+        timeout=TIMEOUT,
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    assert verify(refreshed.json()["access_token"], idp.url, audience="api1")["sub"] == "88421113"
+    id_token = refreshed.json().get("id_token", tokens["id_token"])
+
     response = http.get(
         f"{idp.url}/connect/endsession",
-        params={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": f"{API_URL}/client/", "state": "bye"},
+        params={"id_token_hint": id_token, "post_logout_redirect_uri": f"{API_URL}/client/", "state": "bye"},
         allow_redirects=False,
         timeout=TIMEOUT,
     )
     assert response.status_code == 302, response.text  # no confirmation prompt
     assert response.headers["Location"] == f"{API_URL}/client/?state=bye"
-    assert tokens["id_token"] not in idp.logs()  # the access log redacts id_token_hint
+    assert id_token not in idp.logs()  # the access log redacts id_token_hint
     # Signed out: authorizing again asks for the password.
     response = http.get(f"{idp.url}/connect/authorize", params=_authorize_params(challenge), allow_redirects=False, timeout=TIMEOUT)
     assert "/account/login/" in response.headers["Location"]
@@ -248,6 +259,23 @@ def test_pkce_is_required(idp: Server) -> None:
     assert response.status_code == 302
     assert response.headers["Location"].startswith(CALLBACK + "?")
     assert query(response.headers["Location"])["error"] == "invalid_request"
+
+
+def test_silent_renew(idp: Server) -> None:
+    """prompt=none in the hidden iframe: a code with a session, login_required without."""
+    silent = f"{API_URL}/client/silent-renew.html"
+    params = _authorize_params(pkce_pair()[1], prompt="none", redirect_uri=silent)
+    http = requests.Session()
+    response = http.get(f"{idp.url}/connect/authorize", params=params, allow_redirects=False, timeout=TIMEOUT)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(silent + "?")
+    assert query(response.headers["Location"])["error"] == "login_required"
+
+    assert _login(http, f"{idp.url}/account/login/", "alice", "alice").status_code == 302
+    response = http.get(f"{idp.url}/connect/authorize", params=params, allow_redirects=False, timeout=TIMEOUT)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(silent + "?")
+    assert set(query(response.headers["Location"])) == {"code", "state"}
 
 
 def test_home_page_links_discovery(idp: Server) -> None:

@@ -49,6 +49,16 @@ def _write(path: Path, data: bytes, mode: int) -> None:
     os.chmod(path, mode)  # the umask may have narrowed it; make it exact
 
 
+def _load_rsa_key(path: Path) -> rsa.RSAPrivateKey:
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise CommandError(f"{path} is not an unencrypted RSA private key; use --force to replace it.")
+    return key
+
+
 class Command(BaseCommand):
     help = "Create certs/signing-key.pem (0600) and certs/signing-cert.pem unless they exist."
 
@@ -74,10 +84,9 @@ class Command(BaseCommand):
 
         if key_path.exists() and not options["force"]:
             # Keep a key that tokens were already signed with; only add its certificate.
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-            if not isinstance(key, rsa.RSAPrivateKey):
-                raise CommandError(f"{key_path} is not an RSA private key; use --force to replace it.")
-            _write(cert_path, self_signed_certificate(key, options["common_name"], options["days"]).public_bytes(serialization.Encoding.PEM), 0o644)
+            key = _load_rsa_key(key_path)
+            cert = self_signed_certificate(key, options["common_name"], options["days"])
+            _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
             self.stdout.write(self.style.SUCCESS(f"Wrote {cert_path} for the existing key {key_path}."))
             return
         if cert_path.exists() and not options["force"]:
