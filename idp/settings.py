@@ -66,6 +66,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # the idp's cookies get their own names.
 SESSION_COOKIE_NAME = "idp_sessionid"
 CSRF_COOKIE_NAME = "idp_csrftoken"
+# No Cross-Origin-Opener-Policy header: Swagger UI on the API signs in through a
+# popup that must keep window.opener while it visits the idp's pages.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = None
 LOGIN_URL = "/account/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -120,6 +123,8 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": IDP_ACCESS_TOKEN_LIFETIME,
     "ID_TOKEN_EXPIRE_SECONDS": IDP_ACCESS_TOKEN_LIFETIME,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
+    # Rotated on every use; replaying a used one revokes its whole family (RFC 9700 4.14.2).
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "PKCE_REQUIRED": True,
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],

@@ -81,8 +81,9 @@ def access_token_claims(request: Request) -> dict[str, Any]:
 def access_token_generator(request: Request) -> str:
     """DOT ``ACCESS_TOKEN_GENERATOR``: returns a signed ``at+jwt`` for the request.
 
-    DOT stores the returned string (or only its checksum), so its own userinfo
-    and introspection endpoints keep working with these tokens.
+    DOT keeps a checksum of the returned string (COMPLIANT_BCP_RFC9700_TOKEN_STORAGE
+    stores no token at rest), so its userinfo and introspection endpoints still
+    find these tokens.
     """
     header = {"alg": "RS256", "typ": "at+jwt", "kid": key_id()}
     token = jwt.JWT(header=header, claims=access_token_claims(request))
