@@ -27,6 +27,7 @@ from jwks_auth.exceptions import (
     ExpiredToken,
     InvalidClaims,
     InvalidSignature,
+    KeysUnavailable,
     MalformedToken,
     RevokedToken,
     TokenError,
@@ -122,7 +123,10 @@ def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, An
 
 
 def _is_number(value: Any) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
+    try:
+        return type(value) in (int, float) and math.isfinite(value)
+    except OverflowError:  # an int too large for a float, e.g. 10**400
+        return False
 
 
 def _scope_values(value: Any) -> list[str]:
@@ -198,7 +202,7 @@ def check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str, 
 def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) -> None:
     """Registered claims, audience and profile rules; raises ``TokenError``."""
     for name in config.required_claims:
-        if claims.get(name) is None:
+        if claims.get(name) is None or claims[name] == "":
             raise InvalidClaims(f"missing required claim {name}", code="claims")
     if config.required_one_of and all(claims.get(name) is None for name in config.required_one_of):
         raise InvalidClaims(f"missing one of the claims {', '.join(config.required_one_of)}", code="claims")
@@ -309,7 +313,13 @@ class TokenValidator:
         return access_token
 
     def _check_revoked(self, token: AccessToken) -> None:
-        if self.is_revoked is not None and self.is_revoked(token.claims):
+        if self.is_revoked is None:
+            return
+        try:
+            revoked = self.is_revoked(token.claims)
+        except Exception as exc:  # the revocation backend is down: fail closed, as 503
+            raise KeysUnavailable(f"revocation check failed: {type(exc).__name__}") from exc
+        if revoked:
             raise RevokedToken()
 
 
