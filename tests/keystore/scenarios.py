@@ -208,12 +208,14 @@ def outage(directory: Path, threads: int = 8) -> Figures:
         until_every_worker(api, lambda: token(provider, key), 200, warm)
         provider.stop()
         stopped_at = time.time()
+        time.sleep(0.3)  # a fetch answered just before the stop is the last one
         last_fetch = clock.last
         hard_expiry = last_fetch + hard  # the set fetched last is served until then
         during = Tally()
         _traffic(api.url, pool, threads, during, until=hard_expiry - 1.0)
         served_until = time.time()
 
+        hard_expiry = clock.last + hard  # in case a fetch was answered after all
         time.sleep(max(0.0, hard_expiry + 1.5 - time.time()))
         after = Tally()
         fire_at_once(api.url, pool[:16], 16, after)
@@ -231,6 +233,7 @@ def outage(directory: Path, threads: int = 8) -> Figures:
             stale_log_lines=log_count(api, "Serving stale signing keys"),
             failed_fetch_log_lines=log_count(api, "Fetching signing keys for"),
             after_hard_limit_requests=after.total, after_hard_limit_503=after.statuses[503],
+            after_hard_limit_statuses=dict(after.statuses),
             after_hard_limit_503_without_retry_after=after.retry_after_missing,
             recovered_ok=recovered.statuses[200], recovered_failed=recovered.not_ok(),
             recovery_jwks_fetches=provider.jwks_hits,
