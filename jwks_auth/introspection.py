@@ -93,7 +93,10 @@ def introspector_for(configs: Iterable[IssuerConfig]) -> "Introspector | None":
 
 
 def _is_number(value: Any) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
+    try:
+        return type(value) in (int, float) and math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _form_encode(value: str) -> str:
