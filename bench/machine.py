@@ -7,7 +7,9 @@ import platform
 import shutil
 import socket
 import subprocess
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,41 @@ def load_average() -> str:
         return " / ".join(f"{v:.2f}" for v in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies over all CPUs from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    total = sum(values[:8])  # guest time is already in user
+    return total - idle, total
+
+
+def cpu_busy(interval: float = 2.0) -> float:
+    """Fraction (0..1) of all CPUs busy over the next `interval` seconds."""
+    busy0, total0 = _cpu_ticks()
+    time.sleep(interval)
+    busy1, total1 = _cpu_ticks()
+    return (busy1 - busy0) / max(1, total1 - total0)
+
+
+def wait_until_quiet(max_wait: float, threshold: float = 0.25, log: Callable[[str], None] = print) -> str:
+    """Wait (at most `max_wait` s) until other work keeps < `threshold` of the CPUs busy.
+
+    Returns a note for the report: how busy the machine was when we started.
+    """
+    deadline = time.monotonic() + max_wait
+    busy = cpu_busy(1.0)
+    waited = 0.0
+    start = time.monotonic()
+    while busy >= threshold and time.monotonic() < deadline:
+        if waited == 0.0:
+            log(f"  machine {busy:.0%} busy with other work; waiting up to {max_wait:.0f} s for it to calm down ...")
+        busy = cpu_busy(5.0)
+        waited = time.monotonic() - start
+    state = "quiet" if busy < threshold else "still busy"
+    return f"{busy:.0%} of the CPUs busy with other work before starting ({state}; waited {waited:.0f} s)"
 
 
 def free_port() -> int:

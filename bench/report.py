@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bench.http_load import HttpResults, ServerRun
 from bench.machine import Machine
-from bench.validation import Measured
+from bench.validation import Measured, WsgiMeasured
 
 REPEATED_MAX_US = 10.0
 REPEATED_MAX_RSA_FRACTION = 1 / 3
@@ -30,11 +30,13 @@ class Report:
     invocation: str
     smoke: bool
     validation: list[Measured] = field(default_factory=list)
+    wsgi: WsgiMeasured | None = None
     http: HttpResults | None = None
     max_token_length: tuple[int, str] | None = None
     elapsed_s: float = 0.0
     load_start: str = ""
     load_end: str = ""
+    background: list[str] = field(default_factory=list)
     commands: dict[str, str] = field(default_factory=dict)
 
     # -- commands -------------------------------------------------------------
@@ -51,6 +53,14 @@ class Report:
         rows: list[Row] = []
         if self.validation:
             rows += self._validation_rows()
+        if self.wsgi is not None:
+            w, ref = self.wsgi, self.ref(self.wsgi.command, "V")
+            sec = f"in-process WSGI, no network (µs/request, best of {w.repeats})"
+            rows += [
+                Row(sec, "GET /", f"{w.root_us:.0f}", f"{1e6 / w.root_us:,.0f} req/s on one core", "", ref),
+                Row(sec, "GET /me (repeated token)", f"{w.me_us:.0f}", f"{1e6 / w.me_us:,.0f} req/s on one core", "", ref),
+                Row(sec, "/me ÷ / (throughput)", f"{w.root_us / w.me_us:.2f}", f"/me costs {w.me_us - w.root_us:+.0f} µs", "", ref),
+            ]
         if self.http is not None:
             rows += self._http_rows(self.http)
         return rows
@@ -104,7 +114,8 @@ class Report:
         for path in ("/", "/me"):
             w = run.results[path]
             errors = "" if w.clean else f" ({w.non_2xx} non-2xx, {w.socket_errors} socket errors)"
-            rows.append(Row(section, f"GET {path}", f"{w.rps:,.0f} req/s", f"p50 {w.p50_ms:.2f} ms, p99 {w.p99_ms:.2f} ms{errors}", "", self._http_ref(run, path)))
+            cpu = f", server CPU {w.server_cpu_us:.0f} µs/req" if w.server_cpu_us is not None else ""
+            rows.append(Row(section, f"GET {path}", f"{w.rps:,.0f} req/s", f"p50 {w.p50_ms:.2f} ms, p99 {w.p99_ms:.2f} ms{cpu}{errors}", "", self._http_ref(run, path)))
         rows.append(Row(section, "/me ÷ /", f"{run.rps('/me') / run.rps('/'):.2f}", "", "", ""))
         return rows
 
@@ -119,10 +130,12 @@ class Report:
             rows += self._server_rows(http.redis, f"HTTP product: gunicorn {best.label}, Redis")
         if http.peer is not None:
             rows += self._server_rows(http.peer, "HTTP peer: seed Node API (express-jwt + jwks-rsa)")
-            rows += [
-                Row("product ÷ peer", "GET /me", f"{best.rps('/me') / http.peer.rps('/me'):.2f}", "LocMem"),
-                Row("product ÷ peer", "GET /", f"{best.rps('/') / http.peer.rps('/'):.2f}", "LocMem"),
-            ]
+            for path in ("/me", "/"):
+                mine, theirs = best.results[path], http.peer.results[path]
+                cpu = ""
+                if mine.server_cpu_us and theirs.server_cpu_us:
+                    cpu = f"; server CPU per request {mine.server_cpu_us / theirs.server_cpu_us:.2f} x peer's"
+                rows.append(Row("product ÷ peer (LocMem)", f"GET {path} req/s", f"{mine.rps / theirs.rps:.2f}", cpu.lstrip("; ")))
         tsec = "targets (HTTP)"
         ratio = best.rps("/me") / best.rps("/")
         rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (LocMem)", f"{ratio:.2f}", f">= {ME_MIN_FRACTION_OF_ROOT}", _status(ratio >= ME_MIN_FRACTION_OF_ROOT)))
@@ -180,6 +193,7 @@ def markdown(report: Report) -> str:
             ["Node.js", m.node], ["kernel", m.kernel], ["date", m.date],
             ["load average 1/5/15 min, start of run", report.load_start],
             ["load average 1/5/15 min, end of run", report.load_end],
+            *[["other work", note] for note in report.background],
         ]),
         "",
         "## Summary",
@@ -226,7 +240,9 @@ def _method(report: Report) -> list[str]:
         load = report.http.load
         lines += [
             f"HTTP: wrk with {load.threads} threads, {load.connections} connections, {load.seconds} s, `--latency` (p99 from its "
-            "latency distribution), after a short warm-up run per endpoint; loopback only, so wrk shares the CPUs with the server. "
+            f"latency distribution), after a short warm-up run per endpoint; {report.http.rounds} alternating rounds of `/` and `/me` "
+            "per server, each path's best round (highest req/s) reported, since other work on a shared machine only slows runs down. "
+            "Loopback only, so wrk shares the CPUs with the server. "
             "Every server fetches keys over HTTP from the bench's JWKSProvider "
             f"({report.http.jwks_fetches} JWKS fetches in total). gunicorn serves `config.wsgi:application` with "
             "`DJANGO_DEBUG=0`, `DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost`, LocMem cache (no `REDIS_URL`) or a throwaway "
@@ -245,7 +261,8 @@ def _http_details(report: Report) -> list[str]:
             w = run.results[path]
             body.append([
                 run.target, run.label, run.cache, f"GET {path}", f"{w.rps:,.0f}", f"{w.p50_ms:.2f}", f"{w.p99_ms:.2f}",
-                f"{w.non_2xx}/{w.socket_errors}", report._http_ref(run, path),
+                "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}", f"{w.non_2xx}/{w.socket_errors}",
+                run.background.split(" of the CPUs")[0], report._http_ref(run, path),
             ])
     best = http.recommended
     others = sorted((r for r in http.sweep if r is not best), key=lambda r: -r.rps("/me"))
@@ -260,7 +277,12 @@ def _http_details(report: Report) -> list[str]:
     return [
         "## HTTP runs",
         "",
-        _md_table(["target", "server", "cache", "request", "req/s", "p50 ms", "p99 ms", "non-2xx/socket err", "ref"], body),
+        _md_table(["target", "server", "cache", "request", "req/s", "p50 ms", "p99 ms", "server CPU µs/req", "non-2xx/socket err", "other work before", "ref"], body),
+        "",
+        "*server CPU µs/req*: user+system CPU time of the server's whole process group (/proc/<pid>/stat) during the "
+        "reported wrk run, divided by the requests it served; it depends far less on other load than req/s does. "
+        "*other work before*: share of all CPUs busy with other processes just before the server started "
+        "(the bench first waits, up to `--wait-quiet` seconds, for it to drop below 25%).",
         "",
         why,
         "",

@@ -30,12 +30,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="tiny iteration counts and 1 s wrk runs")
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: validation, http")
     parser.add_argument("--no-peer", action="store_true", help="skip the Node peer")
+    parser.add_argument("--wait-quiet", type=float, metavar="SECONDS",
+                        help="before each part, wait up to this long for other work on the machine to calm down "
+                             "(default 0 with --smoke, else 120)")
     parser.add_argument("--out", type=Path, help="report path (default BENCHMARKS.md, or bench/out/BENCHMARKS.smoke.md)")
     args = parser.parse_args(argv)
     args.sections = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = args.sections - set(SECTIONS)
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    if args.wait_quiet is None:
+        args.wait_quiet = 0.0 if args.smoke else 120.0
     if args.out is None:
         args.out = ROOT / ("bench/out/BENCHMARKS.smoke.md" if args.smoke else "BENCHMARKS.md")
     return args
@@ -47,6 +52,11 @@ def _terminate(signum: int, _frame: object) -> None:
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def settle(args: argparse.Namespace) -> str:
+    """Wait for other work on the machine to calm down; a note on how busy it was."""
+    return machine.wait_until_quiet(args.wait_quiet, log=log)
 
 
 def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
@@ -63,7 +73,8 @@ def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
         token = mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600))
         return http_load.run(
             provider.issuer, provider.jwks_uri, lambda: provider.jwks_hits, token, load, warmup, log_dir,
-            with_peer=not args.no_peer, peer_install_timeout=90 if args.smoke else 300, log=log,
+            with_peer=not args.no_peer, peer_install_timeout=90 if args.smoke else 300,
+            rounds=1 if args.smoke else 3, settle=lambda: settle(args), log=log,
         )
     finally:
         provider.stop()
@@ -79,8 +90,11 @@ def main(argv: list[str]) -> int:
     log_dir = ROOT / "bench" / "out" / ("logs-smoke" if args.smoke else "logs")
     if "validation" in args.sections:
         log("in-process validation:")
+        result.background.append("in-process part: " + settle(args))
         result.max_token_length = validation.max_token_length()
         result.validation = validation.run_all(args.smoke, log=log)
+        log("  WSGI handler in-process ...")
+        result.wsgi = validation.run_wsgi(args.smoke)
     if "http" in args.sections:
         log("HTTP under wrk:")
         result.http = run_http(args, log_dir)

@@ -70,6 +70,27 @@ def run(case: Case, timeout: float = 600) -> Measured:
     return Measured(case, result, shlex.join(shown))
 
 
+@dataclass
+class WsgiMeasured:
+    root_us: float
+    me_us: float
+    number: int
+    repeats: int
+    command: str
+
+
+def run_wsgi(smoke: bool, timeout: float = 300) -> WsgiMeasured:
+    """µs per GET / and GET /me through Django's WSGI handler, in a fresh process."""
+    spec = json.dumps({"number": 50, "repeats": 2} if smoke else {"number": 3000, "repeats": 7}, separators=(",", ":"))
+    argv = [sys.executable, "-m", "bench.wsgi_worker", spec]
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
+    out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"WSGI case failed ({out.returncode}):\n{out.stderr[-4000:]}")
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return WsgiMeasured(data["root_us"], data["me_us"], data["number"], data["repeats"], shlex.join([".venv/bin/python", *argv[1:]]))
+
+
 def run_all(smoke: bool, log=print) -> list[Measured]:
     measured = []
     for case in cases(smoke):

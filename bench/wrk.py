@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Callable
 
 _UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
 _COUNT_SUFFIX = {"": 1, "k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6}
@@ -29,6 +30,7 @@ class WrkResult:
     non_2xx: int
     socket_errors: int
     raw: str
+    server_cpu_us: float | None = None  # server CPU time per request, if sampled
 
     @property
     def clean(self) -> bool:
@@ -75,12 +77,21 @@ def command(url: str, load: WrkLoad, bearer: bool) -> list[str]:
     return argv + [url]
 
 
-def run(url: str, load: WrkLoad, token: str | None = None) -> WrkResult:
-    """Run wrk against `url`; the report shows the token as $TOKEN."""
+def run(url: str, load: WrkLoad, token: str | None = None, cpu: Callable[[], float] | None = None) -> WrkResult:
+    """Run wrk against `url`; the report shows the token as $TOKEN.
+
+    `cpu()`, if given, returns the server's CPU seconds so far; the result then
+    carries the server's CPU time per request during the run.
+    """
     shown = command(url, load, token is not None)
     argv = [arg.replace("$TOKEN", token) if token else arg for arg in shown]
+    cpu_before = cpu() if cpu else 0.0
     out = subprocess.run(argv, capture_output=True, text=True, timeout=load.seconds + 60)
+    cpu_used = cpu() - cpu_before if cpu else 0.0
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr or out.stdout}")
     printable = " ".join(shlex.quote(a) if "$TOKEN" not in a else f'"{a}"' for a in shown)
-    return parse(out.stdout, printable)
+    result = parse(out.stdout, printable)
+    if cpu and result.requests:
+        result = replace(result, server_cpu_us=cpu_used / result.requests * 1e6)
+    return result

@@ -30,6 +30,8 @@ EXPECTED_ROWS = [
     "just under MAX_TOKEN_LENGTH",
     "10 configured issuers",
     "100 configured issuers",
+    "in-process WSGI",
+    "GET /me (repeated token)",
 ]
 
 
