@@ -251,6 +251,7 @@ class KeyStore:
         deadline = time.time() + timeout
         if not self._fetch_lock.acquire(timeout=timeout):
             raise KeysUnavailable("timed out waiting for a key fetch in this process", retry_after=1)
+        lock_cleared = False
         try:
             while True:
                 now = time.time()
@@ -272,12 +273,19 @@ class KeyStore:
                     finally:
                         if acquired:
                             self._release_lock(owner)
+                if time.time() >= deadline:
+                    if lock_cleared:
+                        raise KeysUnavailable("timed out waiting for another worker to fetch the keys", retry_after=1)
+                    # The lock outlived any fetch (a lock without expiry, or a cache that
+                    # keeps it): drop it and take it ourselves.
+                    logger.warning("Removing a stale key fetch lock for %s", self.config.issuer)
+                    self._cache_call("delete", self._k_lock)
+                    lock_cleared = True
+                    continue
                 newer = self._wait_for_other_worker(since, deadline)
                 if newer is not None:
                     return newer
-                if time.time() >= deadline:
-                    raise KeysUnavailable("timed out waiting for another worker to fetch the keys", retry_after=1)
-                # The lock went away without a result (its holder died): try again.
+                # The lock went away without a result (its holder died), or the wait timed out: try again.
         finally:
             self._fetch_lock.release()
 
@@ -304,8 +312,11 @@ class KeyStore:
         if now < self._local_failure_until:
             return self._local_failure_until - now
         failure = self._cache_call("get", self._k_failure)
-        if isinstance(failure, dict) and _finite(failure.get("until")) and failure["until"] > now:
-            return float(failure["until"]) - now
+        if isinstance(failure, dict) and _finite(failure.get("until")):
+            remaining = float(failure["until"]) - now
+            # More than one retry interval ahead is not something we wrote: ignore it.
+            if 0 < remaining <= float(jwks_settings.JWKS_RETRY_INTERVAL) + 1:
+                return remaining
         return 0.0
 
     def _raise_if_backing_off(self, now: float) -> None:
@@ -325,6 +336,10 @@ class KeyStore:
             if not keyset.keys:
                 raise FetchError(f"{uri}: the JWKS holds no usable key")
         except FetchError as exc:
+            if not self.config.jwks_uri:
+                # The key URL may have moved (or the cached one is wrong): discover it again next time.
+                self._jwks_uri = None
+                self._cache_call("delete", self._k_discovery)
             self._record_failure(uri, exc)
             raise
         ttl = self._ttl(result.max_age)
@@ -376,6 +391,11 @@ class KeyStore:
         if self._jwks_uri and self._jwks_uri[1] > now:
             return self._jwks_uri[0]
         uri = self._cache_call("get", self._k_discovery)
+        if isinstance(uri, str):
+            try:
+                check_url(uri)
+            except FetchError:
+                uri = None  # garbage in the cache: discover again
         if not isinstance(uri, str) or not uri:
             url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
             document = fetch_json(url).document
@@ -505,8 +525,18 @@ class KeyStore:
 
     def _take_cooldown(self) -> bool:
         """The shared unknown-kid cooldown: at most one refetch per window across workers."""
-        seconds = max(1, math.ceil(float(jwks_settings.UNKNOWN_KID_COOLDOWN)))
-        return self._cache_call("add", self._k_cooldown, "1", seconds, default=None) is not False
+        cooldown = float(jwks_settings.UNKNOWN_KID_COOLDOWN)
+        seconds = max(1, math.ceil(cooldown))
+        now = time.time()
+        if self._cache_call("add", self._k_cooldown, now, seconds, default=None) is not False:
+            return True
+        # Taken: by another worker within the window, or by an entry we did not
+        # write (garbage, or one that never expires), which must not stop refetching.
+        taken_at = self._cache_call("get", self._k_cooldown)
+        if _finite(taken_at) and now - seconds - 1 <= taken_at <= now + 1:
+            return False
+        self._cache_call("delete", self._k_cooldown)
+        return self._cache_call("add", self._k_cooldown, now, seconds, default=None) is not False
 
     def _await_fetch_in_progress(self, since: float) -> Snapshot | None:
         """During the cooldown: wait for a fetch already under way (a thread here or another worker)."""
