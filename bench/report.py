@@ -49,7 +49,19 @@ class Report:
         return key
 
     # -- rows -------------------------------------------------------------------
+    def register_commands(self) -> None:
+        """Number the commands in the order the run used them."""
+        for m in self.validation:
+            self.ref(m.command, "V")
+        if self.wsgi is not None:
+            self.ref(self.wsgi.command, "V")
+        if self.http is not None:
+            for run in self.http.sweep + [r for r in (self.http.redis, self.http.peer) if r is not None]:
+                for path in ("/", "/me"):
+                    self._http_ref(run, path)
+
     def rows(self) -> list[Row]:
+        self.register_commands()
         rows: list[Row] = []
         if self.validation:
             rows += self._validation_rows()

@@ -20,6 +20,7 @@ GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 # Environment variables shown in the report's command lines.
 API_ENV_KEYS = (
     "DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS", "OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_JWKS_URI", "REDIS_URL",
+    "JWKS_AUTH_LOG_LEVEL",
 )
 PEER_ENV_KEYS = ("PORT", "ISSUER", "AUDIENCE", "JWKS_URI", "NODE_ENV")
 
