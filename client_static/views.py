@@ -54,3 +54,21 @@ class ClientPage(TemplateView):
         context = super().get_context_data(**kwargs)
         context["client_config"] = client_config(self.request, self.kind)
         return context
+
+
+class SwaggerOAuth2Redirect(TemplateView):
+    """Swagger UI's oauth2-redirect.html at /api/docs/oauth2-redirect.html (the registered redirect URI).
+
+    Served here rather than redirected to the static file so that the page's
+    headers are known: the popup hands the code to ``window.opener``, which a
+    Cross-Origin-Opener-Policy other than ``unsafe-none`` on this page would
+    cut (the popup arrives from the identity server's origin).
+    """
+
+    template_name = "client_static/swagger_oauth2_redirect.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = super().get(request, *args, **kwargs)
+        response["Cross-Origin-Opener-Policy"] = "unsafe-none"
+        response["Referrer-Policy"] = "no-referrer"  # the URL carries the authorization code
+        return response

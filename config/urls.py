@@ -1,6 +1,8 @@
 """URLs of the API project."""
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerOauthRedirectView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from client_static.views import SwaggerOAuth2Redirect
 
 urlpatterns = [
     path("", include("api.urls")),
@@ -12,5 +14,5 @@ urlpatterns = [
     # where Swagger UI sends the authorization response by default.
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/docs/oauth2-redirect.html", SpectacularSwaggerOauthRedirectView.as_view(), name="swagger-oauth-redirect"),
+    path("api/docs/oauth2-redirect.html", SwaggerOAuth2Redirect.as_view(), name="swagger-oauth-redirect"),
 ]

@@ -141,7 +141,8 @@ OAUTH2_PROVIDER = {
 # CORS for the endpoints a browser app calls directly (not the login pages).
 CORS_ALLOWED_ORIGINS = env_list("IDP_CORS_ALLOWED_ORIGINS", "http://localhost:5002,http://127.0.0.1:5002")
 CORS_URLS_REGEX = r"^/(connect/(token|userinfo|revocation)|\.well-known/.*)$"
-CORS_ALLOW_HEADERS = ["authorization", "content-type"]
+# x-requested-with: Swagger UI sends it with its token request.
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "x-requested-with"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "idp-staticfiles"

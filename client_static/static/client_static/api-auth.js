@@ -29,8 +29,11 @@
   login.parentElement.hidden = true;
   logoutItem.hidden = false;
 
-  // Only safe methods are replayed; forms keep working as in plain DRF.
-  const response = await fetch(location.href, {
+  // The same URL as JSON (?format=api would override the Accept header).
+  // Only this GET is replayed; forms keep working as in plain DRF.
+  const url = new URL(location.href);
+  url.searchParams.delete("format");
+  const response = await fetch(url, {
     headers: { Authorization: `Bearer ${user.access_token}`, Accept: "application/json" },
   });
   renderResponse(response, await response.text());
