@@ -107,4 +107,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt as exc:  # servers were already stopped by their context managers
+        log(f"interrupted ({exc or 'SIGINT'}); every server started was stopped")
+        sys.exit(130)
