@@ -52,7 +52,8 @@ def test_swagger_ui_authorizes_with_pkce_and_tries_me(page: Page, stack: Stack, 
     popup = popup_info.value
     sign_in_at_idp(popup, stack, BOB[0], BOB[1])
     popup.wait_for_event("close")  # oauth2-redirect.html hands the code back and closes
-    expect(code_flow.locator("button.logout")).to_be_visible()
+    expect(code_flow.get_by_role("heading", name="Authorized")).to_be_visible()
+    expect(code_flow.get_by_role("button", name="Remove authorization")).to_be_visible()
     snapshot("authorized")
     page.click(".modal-ux button.btn-done")
 
