@@ -35,6 +35,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 import requests
+import urllib3
 from django.core.cache import caches
 
 from jwks_auth.conf import IssuerConfig, jwks_settings
@@ -205,20 +206,30 @@ class Introspector:
         connect, read = (timeout, timeout) if isinstance(timeout, (int, float)) else timeout
         limit = int(jwks_settings.MAX_RESPONSE_BYTES)
         deadline = time.monotonic() + connect + read
-        try:
-            response = _session().post(
-                url,
-                data=data,
-                auth=auth,
-                headers={"Accept": "application/json", "User-Agent": jwks_settings.USER_AGENT},
-                timeout=(connect, read),
-                allow_redirects=False,
-                stream=True,
-                verify=jwks_settings.HTTP_VERIFY,
-                proxies=jwks_settings.HTTP_PROXIES,
-            )
-        except requests.RequestException as exc:
-            raise IntrospectionUnavailable(f"POST {url} failed: {type(exc).__name__}") from exc
+        response = None
+        for attempt in (1, 2):
+            try:
+                response = _session().post(
+                    url,
+                    data=data,
+                    auth=auth,
+                    headers={"Accept": "application/json", "User-Agent": jwks_settings.USER_AGENT},
+                    timeout=(connect, read),
+                    allow_redirects=False,
+                    stream=True,
+                    verify=jwks_settings.HTTP_VERIFY,
+                    proxies=jwks_settings.HTTP_PROXIES,
+                )
+                break
+            except requests.ConnectionError as exc:
+                # A kept-alive connection the server had closed: introspection only
+                # reads, so ask once more on a new connection.
+                if attempt == 1 and isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ProtocolError):
+                    continue
+                raise IntrospectionUnavailable(f"POST {url} failed: {type(exc).__name__}") from exc
+            except requests.RequestException as exc:
+                raise IntrospectionUnavailable(f"POST {url} failed: {type(exc).__name__}") from exc
+        assert response is not None
         with response:
             if response.status_code != 200:
                 raise IntrospectionUnavailable(f"POST {url} answered HTTP {response.status_code}")

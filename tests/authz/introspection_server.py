@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,6 +29,12 @@ class _Handler(BaseHTTPRequestHandler):
                                "hint": form.get("token_type_hint"), "query": "?" in self.path,
                                "method": owner._client_method(self.headers.get("Authorization"), form)})
             failure, raw = owner.failure, owner.raw_response
+            drop = owner.drops > 0
+            owner.drops -= 1 if drop else 0
+        if drop:  # close without an answer, like a kept-alive connection the server gave up on
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if failure is not None:
             return self._send(failure, {"error": "server_error"})
         if self.path != PATH:
@@ -64,6 +71,7 @@ class IntrospectionServer:
         self.seen: list[dict[str, Any]] = []
         self.failure: int | None = None
         self.raw_response: Any = None
+        self.drops = 0  # the next N requests get their connection closed without an answer
         self.lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self

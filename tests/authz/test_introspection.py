@@ -181,6 +181,21 @@ def test_endpoint_down_is_503_and_not_hammered(client, server, provider, introsp
     assert "WWW-Authenticate" not in response or "invalid_token" not in response["WWW-Authenticate"]
 
 
+def test_a_dropped_connection_is_retried_once(client, server, provider, introspection):
+    token = opaque(server)
+    fix_issuer(server, provider)
+    server.drops = 1
+    assert get(client, token).status_code == 200
+    assert server.calls == 2
+
+
+def test_a_connection_dropped_twice_is_503(client, server, provider, introspection):
+    token = opaque(server)
+    server.drops = 2
+    assert get(client, token).status_code == 503
+    assert server.calls == 2
+
+
 @pytest.mark.parametrize("failure", [500, 502, 401])
 def test_endpoint_errors_are_503_then_backed_off(client, server, provider, introspection, failure):
     introspection(JWKS_RETRY_INTERVAL=30)
