@@ -133,10 +133,6 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Swagger UI's "Authorize" opens the idp in a popup that reports back through
-# window.opener; Django's default "same-origin" would cut that link.
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin-allow-popups"
-
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:5002,http://127.0.0.1:5002")
 CORS_ALLOW_HEADERS = ["authorization", "content-type"]
 CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After"]
