@@ -7,6 +7,7 @@ its final page in test-artifacts/screenshots/<module>--<test>.png.
 from __future__ import annotations
 
 import http.server
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+OIDC_CLIENT_TS = REPO / "client_static" / "node_modules" / "oidc-client-ts" / "dist" / "browser" / "oidc-client-ts.min.js"
 TIMEOUT_MS = 15_000
 
 BOB = ("bob", "bob", "88421113")
@@ -89,12 +91,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory, browser_certs: Path, other_s
             yield Stack(idp, api, other_origin, f"http://localhost:{other_site}")
 
 
+def _missing(what: str) -> None:
+    """Skip on a developer's machine; fail in CI, where `make test` installs everything."""
+    if os.environ.get("CI"):
+        pytest.fail(what, pytrace=False)
+    pytest.skip(what)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator["object"]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: scripts/install-system-deps.sh chromium")
-    with playwright_api.sync_playwright() as playwright:
+        _missing(f"{CHROMIUM} is missing: run `scripts/install-system-deps.sh chromium` (or `make test`)")
+    if not OIDC_CLIENT_TS.exists():
+        _missing("oidc-client-ts is not installed: run `make client-deps` (npm ci in client_static/)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()

@@ -36,6 +36,7 @@ def test_browsable_api_shows_401_then_me_after_login(page: Page, stack: Stack, s
     assert claims["iss"] == stack.idp.url
     expect(page.locator("#api-auth-login")).to_be_hidden()
     expect(page.locator("#api-auth-logout")).to_be_visible()
+    snapshot("after-login")
 
     # The token is kept for the tab: another page of the browsable API uses it too.
     page.goto(f"{stack.api_url}/me?format=api")
