@@ -112,7 +112,14 @@ def secrets_of(token: str | None) -> list[str]:
     return values
 
 
+def _redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "<TOKEN>")
+    return text
+
+
 def assert_no_leak(response: Any, secrets: Iterable[str], caplog: pytest.LogCaptureFixture | None) -> None:
+    """Plain ``raise`` rather than ``assert``: pytest would print the token it found."""
     secrets = [s for s in secrets if s]
     if not secrets:
         return
@@ -122,43 +129,68 @@ def assert_no_leak(response: Any, secrets: Iterable[str], caplog: pytest.LogCapt
     if caplog is not None:
         logs = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
     for secret in secrets:
-        assert secret not in body, "token echoed in the response body"
-        assert secret not in headers, "token echoed in a response header"
-        assert secret not in logs, "token written to the log"
+        if secret in body:
+            raise AssertionError("token echoed in the response body")
+        if secret in headers:
+            raise AssertionError("token echoed in a response header")
+        if secret in logs:
+            raise AssertionError("token written to the log")
 
 
-def assert_outcome(response: Any, kind: str, *, scopes: str | None = None, resource: bool = True) -> None:
-    """``response`` is exactly the ``kind`` of answer the issue specifies."""
+def assert_outcome(response: Any, kind: str, *, scopes: str | None = None, secrets: Iterable[str] = ()) -> None:
+    """``response`` is exactly the ``kind`` of answer the issue specifies.
+
+    Failure messages are built by hand (and redacted) so that a failing
+    case never prints a token.
+    """
     status, error = EXPECTED[kind]
-    assert response.status_code < 500 or response.status_code == 503, f"server error {response.status_code}"
-    assert response.status_code == status, (
-        f"expected {kind} ({status}), got {response.status_code}: {response.content[:300]!r} "
-        f"{response.headers.get('WWW-Authenticate')!r}"
-    )
+    secrets = list(secrets)
+    challenge = response.headers.get("WWW-Authenticate")
+
+    def fail(message: str) -> None:
+        detail = _redact(f"{message}; got {response.status_code} {response.content[:300]!r} {challenge!r}", secrets)
+        raise AssertionError(detail)
+
+    if response.status_code >= 500 and response.status_code != 503:
+        fail("server error")
+    if response.status_code != status:
+        fail(f"expected {kind} ({status})")
     if kind == "200":
         return
     if kind == "503":
-        assert int(response.headers["Retry-After"]) >= 1
+        if int(response.headers.get("Retry-After", "0")) < 1:
+            fail("503 without Retry-After")
         return
-    params = bearer_params(response)
-    assert params.get("realm") == "api", params
-    if resource:
-        assert params.get("resource_metadata") == RESOURCE_METADATA, params
+    try:
+        params: dict[str, str] | None = bearer_params(response)
+    except AssertionError:
+        params = None  # fail outside the handler: the original message may hold the header
+    if params is None:
+        fail("no single well-formed Bearer challenge")
+        return
+    if params.get("realm") != "api":
+        fail("realm is not api")
+    if params.get("resource_metadata") != RESOURCE_METADATA:
+        fail("resource_metadata missing or wrong")
     if error is None:
-        assert "error" not in params and "error_description" not in params, params
+        if "error" in params or "error_description" in params:
+            fail("an error code where none belongs")
         return
-    assert params.get("error") == error, params
-    assert _ERROR_CHARS.fullmatch(params["error"])
+    if params.get("error") != error or not _ERROR_CHARS.fullmatch(params["error"]):
+        fail(f"error is not {error}")
     description = params.get("error_description")
     if description is not None:
-        assert _DESCRIPTION_CHARS.fullmatch(description), description
-        assert len(description) <= 100, "error_description should be short"
+        if not _DESCRIPTION_CHARS.fullmatch(description):
+            fail("error_description has characters outside RFC 6750")
+        if len(description) > 100:
+            fail("error_description should be short")
     if kind == "WS":
-        assert "scope" in params and _SCOPE.fullmatch(params["scope"]), params
-        if scopes is not None:
-            assert set(params["scope"].split()) == set(scopes.split()), params
-    else:
-        assert "scope" not in params, params
+        if "scope" not in params or not _SCOPE.fullmatch(params["scope"]):
+            fail("insufficient_scope without a valid scope parameter")
+        if scopes is not None and set(params["scope"].split()) != set(scopes.split()):
+            fail(f"scope is not {scopes}")
+    elif "scope" in params:
+        fail("scope on a non-scope error")
 
 
 @dataclass
@@ -186,7 +218,8 @@ class Judge:
 
     def valid_still_works(self) -> None:
         response = self.send(f"Bearer {self.make_token()}")
-        assert response.status_code == 200, (response.status_code, response.content[:300])
+        if response.status_code != 200:
+            raise AssertionError(f"a valid token got {response.status_code} right after the attack")
 
     def expect(self, kind: str, authorization: str | None, *, secret: str | None = None,
                then_valid: bool = True, scopes: str | None = None,
@@ -197,7 +230,7 @@ class Judge:
         assert, say, that no key fetch happened).
         """
         response = self.send(authorization, **send)
-        assert_outcome(response, kind, scopes=scopes)
+        assert_outcome(response, kind, scopes=scopes, secrets=secrets_of(secret))
         assert_no_leak(response, secrets_of(secret), self.caplog)
         if after is not None:
             after(response)
@@ -212,8 +245,9 @@ class Judge:
     def refused(self, token: str, *, allowed: frozenset[int] = REFUSALS) -> Any:
         """For fuzzing: any refusal is fine, 200 and 5xx (but 503) are not."""
         response = self.send(f"Bearer {token}")
-        assert response.status_code in allowed, (response.status_code, response.content[:200])
-        if response.status_code != 503 and response.status_code in (400, 401, 403):
+        if response.status_code not in allowed:
+            raise AssertionError(f"status {response.status_code} for a token not signed by the real key")
+        if response.status_code in (400, 401, 403):
             bearer_params(response)
         assert_no_leak(response, secrets_of(token), self.caplog)
         return response
