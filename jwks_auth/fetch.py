@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import re
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -66,17 +64,12 @@ def parse_max_age(cache_control: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-_local = threading.local()
-
-
 def _session() -> requests.Session:
-    # One pooled session per thread and process: requests sessions are not
-    # documented as thread-safe, and a forked worker must not share sockets.
-    session = getattr(_local, "session", None)
-    if session is None or getattr(_local, "pid", None) != os.getpid():
-        session = requests.Session()
-        session.trust_env = True  # honour HTTPS_PROXY / REQUESTS_CA_BUNDLE as requests does
-        _local.session, _local.pid = session, os.getpid()
+    # A new session (and connection) per fetch: fetches are minutes apart, so a
+    # pooled keep-alive connection would be stale, or lead to a server that is
+    # gone, by the next one. It also keeps forked workers from sharing sockets.
+    session = requests.Session()
+    session.trust_env = True  # honour HTTPS_PROXY / REQUESTS_CA_BUNDLE as requests does
     return session
 
 
@@ -107,10 +100,15 @@ def fetch_json(url: str) -> FetchResult:
     limit = int(jwks_settings.MAX_RESPONSE_BYTES)
     started = time.monotonic()
     deadline = started + connect + read
+    session = _session()
     try:
-        response = _session().get(
+        response = session.get(
             url,
-            headers={"Accept": "application/json, application/jwk-set+json", "User-Agent": jwks_settings.USER_AGENT},
+            headers={
+                "Accept": "application/json, application/jwk-set+json",
+                "User-Agent": jwks_settings.USER_AGENT,
+                "Connection": "close",
+            },
             timeout=(connect, read),
             allow_redirects=False,
             stream=True,
@@ -118,8 +116,9 @@ def fetch_json(url: str) -> FetchResult:
             proxies=jwks_settings.HTTP_PROXIES,
         )
     except (requests.RequestException, OSError, ValueError) as exc:
+        session.close()
         raise FetchError(f"GET {url} failed: {type(exc).__name__}") from exc
-    with response:
+    with session, response:
         if response.status_code != 200:
             raise FetchError(f"GET {url} answered HTTP {response.status_code}")
         declared = response.headers.get("Content-Length")
