@@ -254,3 +254,35 @@ def test_scope_alternatives_for_documentation():
     assert alternatives(views.AdminOrScopeView) == [["orders.read"]]
     assert alternatives(views.ScopeAndAnyView) == [["eu", "orders.read"], ["orders.read", "us"]]
     assert alternatives(views.AndNotView) == [[]]
+
+
+# -- properties -------------------------------------------------------------------------------------------
+from hypothesis import given, settings as hypothesis_settings, strategies as st  # noqa: E402
+
+from jwks_auth.permissions import HasAnyScope  # noqa: E402
+from jwks_auth.tokens import AccessToken  # noqa: E402
+
+_scope = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.:/_-", min_size=1, max_size=12)
+
+
+@given(st.lists(_scope, max_size=8))
+def test_string_and_array_forms_give_the_same_set(words):
+    as_string = scopes_from_claims({"scope": " ".join(words)}, ["scope"])
+    as_array = scopes_from_claims({"scope": words}, ["scope"])
+    as_scp = scopes_from_claims({"scp": words}, ["scp"])
+    assert as_string == as_array == as_scp == frozenset(words)
+
+
+@hypothesis_settings(max_examples=200)
+@given(st.frozensets(_scope, max_size=5), st.frozensets(_scope, min_size=1, max_size=4))
+def test_all_means_subset_and_any_means_overlap(granted, required):
+    factory = APIRequestFactory()
+    view = views.NoScopesView()
+    request = view.initialize_request(factory.get("/"))
+    request._authenticator, request._user = object(), object()
+    request._auth = AccessToken({}, {}, "https://idp.example.com", granted)
+    for permission, expected in ((HasScopes.require(*required)(), required <= granted),
+                                 (HasAnyScope.require(*required)(), bool(required & granted))):
+        allowed, missing = permission.check(request, view)
+        assert allowed is expected
+        assert missing == (None if expected else required)
