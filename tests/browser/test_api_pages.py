@@ -42,6 +42,12 @@ def test_browsable_api_shows_401_then_me_after_login(page: Page, stack: Stack, s
     page.goto(f"{stack.api_url}/me?format=api")
     expect(response_box).to_have_attribute("data-authenticated", "true")
 
+    # Log out ends the idp session and comes back to the API root, signed out.
+    page.click("#api-auth-logout")
+    page.wait_for_url(f"{stack.api_url}/")
+    expect(page.locator("#api-auth-status")).to_have_text("Not signed in")
+    expect(page.locator("#api-auth-login")).to_be_visible()
+
 
 def test_swagger_ui_authorizes_with_pkce_and_tries_me(page: Page, stack: Stack, snapshot) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{stack.api_url}/api/docs/")

@@ -117,6 +117,16 @@ def test_token_is_renewed_silently_before_it_expires(page: Page, stack: Stack) -
     expect(page.locator("#result-title")).to_contain_text("→ 200 OK")
     assert json.loads(page.locator("#result").text_content())["sub"] == BOB[2]
 
+    # Without a refresh token, renewal goes through a hidden iframe
+    # (prompt=none, the idp's session cookie) to /client/silent-renew.html.
+    del renewed["refresh_token"]
+    page.evaluate("([key, value]) => sessionStorage.setItem(key, value)", [key, json.dumps(renewed)])
+    with page.expect_request(lambda request: "/client/silent-renew.html?code=" in request.url):
+        page.click("#renew")
+    expect(page.locator("#log li", has_text="Token renewed silently")).to_have_count(2)
+    third = json.loads(page.evaluate("(key) => sessionStorage.getItem(key)", key))
+    assert third["access_token"] != renewed["access_token"]
+
 
 # --- CORS, as a browser enforces it -----------------------------------------
 
