@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +20,7 @@ class HelloView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.STR, description="The string Hello")})
     def get(self, request: Request) -> Response:
         return Response("Hello")
 
@@ -35,5 +38,13 @@ class MeView(APIView):
     def required_scopes(self) -> list[str]:
         return list(jwks_settings.REQUIRED_SCOPES)
 
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The validated claims of the access token"),
+            401: OpenApiResponse(description="No token, or an invalid one (see WWW-Authenticate)"),
+            403: OpenApiResponse(description="The token lacks a required scope"),
+            503: OpenApiResponse(description="The issuer's signing keys cannot be had (see Retry-After)"),
+        }
+    )
     def get(self, request: Request) -> Response:
         return Response(dict(request.auth.claims))
