@@ -91,7 +91,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, browser_certs: Path, other_s
             yield Stack(idp, api, other_origin, f"http://localhost:{other_site}")
 
 
-def _missing(what: str) -> None:
+def missing_dependency(what: str) -> None:
     """Skip on a developer's machine; fail in CI, where `make test` installs everything."""
     if os.environ.get("CI"):
         pytest.fail(what, pytrace=False)
@@ -101,9 +101,9 @@ def _missing(what: str) -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator["object"]:
     if not Path(CHROMIUM).exists():
-        _missing(f"{CHROMIUM} is missing: run `scripts/install-system-deps.sh chromium` (or `make test`)")
+        missing_dependency(f"{CHROMIUM} is missing: run `scripts/install-system-deps.sh chromium` (or `make test`)")
     if not OIDC_CLIENT_TS.exists():
-        _missing("oidc-client-ts is not installed: run `make client-deps` (npm ci in client_static/)")
+        missing_dependency("oidc-client-ts is not installed: run `make client-deps` (npm ci in client_static/)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.browser.conftest import missing_dependency
 from tests.stack import REPO
 
 ALLOWED = "http://spa.example"
@@ -100,7 +101,8 @@ def test_oidc_client_ts_is_served_from_node_modules() -> None:
     from django.contrib.staticfiles import finders
 
     path = finders.find("vendor/oidc-client-ts/oidc-client-ts.min.js")
-    assert path, "run `make client-deps` (npm ci in client_static/)"
+    if not path:
+        missing_dependency("oidc-client-ts is not installed: run `make client-deps` (npm ci in client_static/)")
     assert "node_modules/oidc-client-ts/dist/browser" in str(path)
 
 

@@ -33,10 +33,14 @@
   // Only this GET is replayed; forms keep working as in plain DRF.
   const url = new URL(location.href);
   url.searchParams.delete("format");
-  const response = await fetch(url, {
-    headers: { Authorization: `Bearer ${user.access_token}`, Accept: "application/json" },
-  });
-  renderResponse(response, await response.text());
+  try {
+    const response = await fetch(url, {
+      headers: { Authorization: `Bearer ${user.access_token}`, Accept: "application/json" },
+    });
+    renderResponse(response, await response.text());
+  } catch (error) {
+    status.textContent = `Signed in, but the request failed: ${error.message}`;
+  }
 })();
 
 // Fill DRF's response box the way DRF renders it: status line, headers, body.
