@@ -186,7 +186,7 @@ class KeyStore:
             "issuer": self.config.issuer,
             "jwks_uri": self.config.jwks_uri or (self._jwks_uri or (None,))[0],
             "cache_alias": jwks_settings.CACHE_ALIAS,
-            "shared": _describe(shared) if shared else None,
+            "shared": {**_describe(shared), "source": "shared cache"} if shared else None,
             "local": _describe(self._snapshot) if self._snapshot else None,
             "last_error": last_error[0] if last_error else None,
             "last_error_at": last_error[1] if last_error else None,

@@ -1,0 +1,80 @@
+"""System checks: each id, with a hint."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.checks import run_checks
+
+OK = {"ISSUER": "https://idp.example", "AUDIENCE": "api1"}
+
+
+def ids(settings: Any, deploy: bool = False, **jwks_auth: Any) -> dict[str, Any]:
+    settings.JWKS_AUTH = jwks_auth
+    messages = [m for m in run_checks(include_deployment_checks=deploy) if m.id.startswith("jwks_auth.")]
+    for message in messages:
+        assert message.hint, message.id
+    return {m.id: m for m in messages}
+
+
+def test_a_complete_configuration_passes(settings):
+    assert ids(settings, deploy=True, **OK) == {}
+
+
+def test_no_issuer(settings):
+    assert "jwks_auth.E001" in ids(settings, AUDIENCE="api1")
+
+
+def test_no_audience(settings):
+    found = ids(settings, ISSUER="https://idp.example")
+    assert "jwks_auth.E002" in found and "https://idp.example" in found["jwks_auth.E002"].msg
+
+
+@pytest.mark.parametrize("algorithms", [["HS256"], ["none"], ["RS256", "HS512"], ["rs256"]])
+def test_unsafe_algorithm(settings, algorithms):
+    assert "jwks_auth.E003" in ids(settings, **OK, ALGORITHMS=algorithms)
+
+
+def test_cache_alias_missing(settings):
+    found = ids(settings, **OK, CACHE_ALIAS="jwks")
+    assert "jwks_auth.E004" in found and "'jwks'" in found["jwks_auth.E004"].msg
+
+
+def test_dummy_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert "jwks_auth.W001" in ids(settings, **OK)
+
+
+def test_unknown_setting_or_profile(settings):
+    assert "jwks_auth.E005" in ids(settings, **OK, UNKNOWN_KID_COOLDOWNS=5)
+    assert "jwks_auth.E005" in ids(settings, **OK, PROFILE="nope")
+
+
+@pytest.mark.parametrize("changes", [{"UNKNOWN_KID_COOLDOWN": 0}, {"LOCAL_TTL": -1}, {"JWKS_STALE_TTL": "1d"},
+                                     {"HTTP_TIMEOUT": None}, {"HTTP_TIMEOUT": [1, 0]}, {"HTTP_TIMEOUT": [1, 2, 3]},
+                                     {"JWKS_MIN_TTL": 900, "JWKS_MAX_TTL": 60}, {"MAX_RESPONSE_BYTES": float("inf")}])
+def test_bad_timing_or_size(settings, changes):
+    assert "jwks_auth.E006" in ids(settings, **OK, **changes)
+
+
+@pytest.mark.parametrize("changes", [{"LOCAL_TTL": 0}, {"JWKS_REFRESH_AHEAD": 0}, {"HTTP_TIMEOUT": 3},
+                                     {"HTTP_TIMEOUT": [0.5, 1.5]}])
+def test_good_timings(settings, changes):
+    assert ids(settings, **OK, **changes) == {}
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{"ISSUER": "http://idp.example", "AUDIENCE": "api1"},
+     {"ISSUER": "https://idp.example", "AUDIENCE": "api1", "JWKS_URI": "http://keys.example/jwks"},
+     {"ISSUERS": [{"ISSUER": "https://a.example"}, {"ISSUER": "http://b.example"}], "AUDIENCE": "api1"}],
+)
+def test_non_https_key_url_warns_on_deploy(settings, config):
+    assert "jwks_auth.W002" not in ids(settings, **config)  # a deploy check only
+    assert "jwks_auth.W002" in ids(settings, deploy=True, **config)
+
+
+@pytest.mark.parametrize("issuer", ["http://localhost:5000", "http://127.0.0.1:5000", "http://[::1]:5000",
+                                    "http://[::1]"])
+def test_loopback_http_does_not_warn(settings, issuer):
+    assert "jwks_auth.W002" not in ids(settings, deploy=True, ISSUER=issuer, AUDIENCE="api1")
