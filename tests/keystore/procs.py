@@ -149,6 +149,7 @@ class Gunicorn:
             "--bind", f"{LOOPBACK}:{self.port}", "--workers", str(self.workers), "--worker-class", "sync",
             "--timeout", "60", "--graceful-timeout", "2", "--backlog", "512",
             "--access-logfile", str(self.access_log), "--access-logformat", "%(p)s %(s)s %(U)s",
+            "--no-control-socket",  # gunicorn 27 would share one in $HOME between instances
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(argv, cwd=REPO, env=dict(self.env), stdout=log, stderr=subprocess.STDOUT,
@@ -179,9 +180,10 @@ class Gunicorn:
                 rows.append((int(match.group(1)), int(match.group(2)), match.group(3)))
         return rows
 
-    def pids(self, path: str | None = None, status: int | None = None, since: int = 0) -> set[int]:
-        """Worker pids that answered ``path`` with ``status`` (after the first ``since`` log rows)."""
-        return {pid for pid, code, p in self.access()[since:]
+    def pids(self, path: str | None = None, status: int | None = None, since: int = 0,
+             until: int | None = None) -> set[int]:
+        """Worker pids that answered ``path`` with ``status`` (access log rows ``since``..``until``)."""
+        return {pid for pid, code, p in self.access()[since:until]
                 if (path is None or p == path) and (status is None or code == status)}
 
     def worker_pids(self) -> list[int]:
