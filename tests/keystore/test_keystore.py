@@ -165,6 +165,8 @@ def test_refresh_ahead_fetches_once_while_every_request_goes_on(client, make_tok
     blocked = BlockingRoute(provider)
     tokens = [make_token() for _ in range(24)]
     try:
+        assert me(client, make_token()).status_code == 200  # this one starts the refresh ...
+        assert blocked.entered.wait(10)  # ... which is now held at the provider
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(lambda t: me(client, t).status_code, tokens))
         # Every request was answered while the refresh was still held at the provider.
