@@ -251,7 +251,7 @@ class Judge:
 
     def expect(self, kind: str, authorization: str | None, *, secret: str | None = None,
                then_valid: bool = True, scopes: str | None = None,
-               after: Callable[[Any], None] | None = None, **send: Any) -> Any:
+               after: Callable[[Any], None] | None = None, description: str | None = None, **send: Any) -> Any:
         """Send one request and judge it; ``secret`` is the token to look for in leaks.
 
         ``after(response)`` runs before the follow-up valid request (to
@@ -260,6 +260,10 @@ class Judge:
         response = self.send(authorization, **send)
         assert_outcome(response, kind, scopes=scopes, secrets=secrets_of(secret))
         assert_no_leak(response, secrets_of(secret), self.caplog)
+        if description is not None:
+            found = bearer_params(response).get("error_description", "")
+            if description not in found:
+                raise AssertionError(f"refused for another reason: {found!r}, expected {description!r}")
         if after is not None:
             after(response)
         if then_valid:

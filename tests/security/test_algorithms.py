@@ -155,7 +155,7 @@ def test_hmac_with_public_key_material_or_weak_secret(judge, provider, signing_k
     signing_input = f"{encode_segment(header)}.{encode_segment(access_claims(provider.issuer))}"
     digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
     mac = hmac.new(secret, signing_input.encode("ascii"), digest).digest()
-    judge.token("WT", f"{signing_input}.{b64url(mac)}", after=no_key_fetch(provider))
+    judge.token("WT", f"{signing_input}.{b64url(mac)}", after=no_key_fetch(provider), description="algorithm not allowed")
 
 
 @pytest.mark.parametrize("alg", ["HS256"])
@@ -174,7 +174,7 @@ OTHER_RSA_ALGS = ["PS256", "PS384", "PS512", "RS384", "RS512"]
 @pytest.mark.parametrize("alg", OTHER_RSA_ALGS)
 def test_algorithm_outside_the_allowlist_signed_by_the_right_key(judge, provider, signing_key, make_token, alg, jwk_alg):
     provider.set_keys(signing_key, include_alg=jwk_alg)
-    judge.token("WT", make_token(alg=alg))
+    judge.token("WT", make_token(alg=alg), description="algorithm not allowed")
 
 
 @pytest.mark.parametrize("alg", OTHER_RSA_ALGS)

@@ -126,7 +126,7 @@ def test_keys_are_never_taken_from_the_token(judge, jwks_config, provider, signi
     def listener_received_nothing(response):
         assert sum(attacker_site.hits.values()) == 0, f"fetched from the token's URL: {dict(attacker_site.hits)}"
 
-    judge.token("WT", token, after=listener_received_nothing)
+    judge.token("WT", token, after=listener_received_nothing, description="unsupported header parameter")
     assert sum(attacker_site.hits.values()) == 0
 
 

@@ -7,7 +7,6 @@ Controls publish the same key without its defect and see it accepted.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 
 import pytest
@@ -125,7 +124,7 @@ def publish(jwks_config, provider, signing_key):
     return apply
 
 
-def _published(name: str, keys: dict, other_key_pem_owner=None) -> tuple[SigningKey, dict, str]:
+def _published(name: str, keys: dict) -> tuple[SigningKey, dict, str]:
     key_name, change, alg = DEFECTS[name]
     key = keys[key_name]
     jwk = change(key.public_jwk(), key)
