@@ -5,6 +5,7 @@ import logging
 import re
 from typing import Any, Callable
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.utils.module_loading import import_string
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
@@ -97,7 +98,11 @@ class JWKSAuthentication(BaseAuthentication):
             return True
         content_type = django_request.META.get("CONTENT_TYPE", "")
         if content_type.split(";")[0].strip().lower() == _FORM_TYPE:
-            return "access_token" in django_request.POST
+            try:
+                return "access_token" in django_request.POST
+            except (RequestDataTooBig, TooManyFieldsSent):
+                # Whether it holds a second token cannot be told: malformed.
+                raise InvalidRequest("form body cannot be read") from None
         return False
 
     def get_user(self, token: AccessToken) -> Any:

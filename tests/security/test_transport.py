@@ -72,6 +72,17 @@ def test_token_sent_by_another_method(judge, token, name):
     assert response.status_code != 200
 
 
+@pytest.mark.parametrize("body", ["too many fields", "too large"])
+def test_unreadable_form_body_with_a_header_is_invalid_request(judge, token, body):
+    """Django cannot parse the body, so whether it holds a second token is unknown: WR, not Django's bare 400."""
+    if body == "too many fields":
+        data = urlencode([(f"f{i}", "x") for i in range(1200)])
+    else:
+        data = "a=" + "x" * (3 * 1024 * 1024)
+    judge.expect("WR", f"Bearer {token}", secret=token, method="post", data=data,
+                 content_type="application/x-www-form-urlencoded")
+
+
 def test_token_in_json_body_is_not_a_token_method(judge, token):
     judge.expect("W0", None, secret=token, method="post", data={"access_token": token}, format="json")
 
