@@ -165,7 +165,8 @@ def assert_no_leak(response: Any, secrets: Iterable[str], caplog: pytest.LogCapt
             raise AssertionError("token written to the log")
 
 
-def assert_outcome(response: Any, kind: str, *, scopes: str | None = None, secrets: Iterable[str] = ()) -> None:
+def assert_outcome(response: Any, kind: str, *, scopes: str | None = None, secrets: Iterable[str] = (),
+                   resource_metadata: str | None = RESOURCE_METADATA) -> None:
     """``response`` is exactly the ``kind`` of answer the issue specifies.
 
     Failure messages are built by hand (and redacted) so that a failing
@@ -198,7 +199,7 @@ def assert_outcome(response: Any, kind: str, *, scopes: str | None = None, secre
         return
     if params.get("realm") != "api":
         fail("realm is not api")
-    if params.get("resource_metadata") != RESOURCE_METADATA:
+    if params.get("resource_metadata") != resource_metadata:
         fail("resource_metadata missing or wrong")
     if error is None:
         if "error" in params or "error_description" in params:

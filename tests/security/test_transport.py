@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from tests.security.conftest import assert_outcome, secrets_of
+
 import pytest
 
 pytestmark = pytest.mark.django_db(databases=[])
@@ -111,3 +113,20 @@ def test_token_in_the_query_is_not_echoed_as_json(judge, token, with_header):
 def test_token_in_the_query_is_not_echoed_by_the_browsable_api(judge, token, with_header):
     send = {"query": urlencode({"access_token": token}), "HTTP_ACCEPT": "text/html"}
     judge.expect("WR" if with_header else "W0", f"Bearer {token}" if with_header else None, secret=token, **send)
+
+
+@pytest.mark.parametrize("kind", ["W0", "WR", "WT", "WS"])
+def test_challenge_without_resource_metadata_when_resource_is_unset(judge, jwks_config, make_token, kind):
+    """resource_metadata (RFC 9728) appears only with RESOURCE set; the rest of the challenge is unchanged."""
+    jwks_config(RESOURCE=None)
+    token = make_token(scope="openid" if kind == "WS" else "api1")
+    header = {"W0": None, "WR": f"Bearer {token} x", "WT": f"Bearer {token[:-4]}AAAA", "WS": f"Bearer {token}"}[kind]
+    response = judge.send(header)
+    assert_outcome(response, kind, scopes="api1", secrets=secrets_of(token), resource_metadata=None)
+    judge.valid_still_works()
+
+
+@pytest.mark.parametrize("header", ["Bearer\t{t}", "Bearer\n{t}", "Bearer\xa0{t}"], ids=["tab", "newline", "nbsp"])
+def test_scheme_separated_by_other_whitespace_is_not_bearer(judge, token, header):
+    """RFC 7235: one or more SP separate scheme and credentials; anything else is another scheme."""
+    judge.expect("W0", header.replace("{t}", token), secret=token)
