@@ -102,6 +102,10 @@ JWKS_AUTH.update(json.loads(env_str("JWKS_AUTH_OVERRIDES") or "{}"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["jwks_auth.authentication.JWKSAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "jwks_auth.renderers.TokenSafeBrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 import pytest
 from rest_framework.test import APIClient
 
-from tests.support import jwks_server
 from tests.support.keys import SigningKey
 from tests.support.tokens import access_claims, mint
 
@@ -45,32 +43,6 @@ EXPECTED = {
 REFUSALS = frozenset({400, 401, 403, 503})
 
 MISSING = object()
-
-
-# -- a faster provider for a suite of a thousand short tests ------------------------------
-class _NoDelayHandler(jwks_server._Handler):
-    disable_nagle_algorithm = True  # headers and body in separate writes: no 40 ms delayed-ACK stall
-
-
-class FastJWKSProvider(jwks_server.JWKSProvider):
-    """The shared JWKSProvider, polling for shutdown every 5 ms instead of 50 ms."""
-
-    def start(self) -> None:
-        server = jwks_server._Server(("127.0.0.1", self.port), _NoDelayHandler)
-        server.provider = self
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True)
-        self._thread.start()
-
-
-@pytest.fixture
-def provider(signing_key: SigningKey) -> Iterator[FastJWKSProvider]:
-    """Overrides tests/conftest.py's ``provider``: same behaviour, a fresh server per test, faster teardown."""
-    server = FastJWKSProvider()
-    server.set_keys(signing_key)
-    yield server
-    server.stop()
 
 
 # -- RFC 7235 challenge parsing ---------------------------------------------------
