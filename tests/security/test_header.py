@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from tests.security.conftest import FastJWKSProvider as JWKSProvider
+from tests.support.jwks_server import JWKSProvider
 from tests.support.keys import SigningKey, b64url, self_signed_certificate
 from tests.support.tokens import access_claims, encode_segment, mint, sign
 
