@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from jwks_auth.conf import DEFAULTS, issuer_configs
+from jwks_auth.conf import DEFAULTS, PER_ISSUER_KEYS, issuer_configs
+from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.fetch import is_loopback
 from jwks_auth.keys import ASYMMETRIC_ALGORITHMS
 
@@ -18,6 +19,8 @@ E003 = "jwks_auth.E003"  # algorithm that is not an asymmetric signature algorit
 E004 = "jwks_auth.E004"  # CACHE_ALIAS not in CACHES
 E005 = "jwks_auth.E005"  # settings that cannot be parsed (unknown key, bad profile)
 E006 = "jwks_auth.E006"  # a timing or size setting that is not a positive number
+E007 = "jwks_auth.E007"  # an ISSUERS entry with a key that is not a per-issuer setting
+E008 = "jwks_auth.E008"  # an INTROSPECTION dict that cannot work
 W001 = "jwks_auth.W001"  # DummyCache holds the keys
 W002 = "jwks_auth.W002"  # (deploy) plain-http issuer or key URL
 
@@ -41,7 +44,19 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     if not configs:
         errors.append(Error("JWKS_AUTH names no trusted issuer.",
                             hint="Set JWKS_AUTH['ISSUER'] (OIDC_ISSUER) or JWKS_AUTH['ISSUERS'].", id=E001))
+    for index, entry in enumerate(user.get("ISSUERS") or []):
+        extra = sorted(set(entry) - set(PER_ISSUER_KEYS)) if isinstance(entry, dict) else []
+        if extra:
+            errors.append(Error(f"JWKS_AUTH['ISSUERS'][{index}] has unknown key(s): {', '.join(extra)}.",
+                                hint=f"Per-issuer keys are {', '.join(PER_ISSUER_KEYS)}.", id=E007))
     for config in configs:
+        if config.introspection:
+            from jwks_auth.introspection import introspection_settings
+
+            try:
+                introspection_settings(config)
+            except ConfigurationError as exc:
+                errors.append(Error(str(exc), hint="See jwks_auth.introspection for the INTROSPECTION keys.", id=E008))
         if not config.audiences:
             errors.append(Error(f"Issuer {config.issuer} has no audience.",
                                 hint="Set AUDIENCE (OIDC_AUDIENCE) to this API's identifier.", id=E002))

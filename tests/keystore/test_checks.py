@@ -78,3 +78,24 @@ def test_non_https_key_url_warns_on_deploy(settings, config):
                                     "http://[::1]"])
 def test_loopback_http_does_not_warn(settings, issuer):
     assert "jwks_auth.W002" not in ids(settings, deploy=True, ISSUER=issuer, AUDIENCE="api1")
+
+
+def test_unknown_key_in_an_issuers_entry(settings):
+    found = ids(settings, AUDIENCE="api1", ISSUERS=[{"ISSUER": "https://idp.example", "AUDIENCES": ["x"]}])
+    assert "jwks_auth.E007" in found and "AUDIENCES" in found["jwks_auth.E007"].msg
+
+
+@pytest.mark.parametrize("introspection", [
+    {"CLIENT_ID": "api", "CLIENT_SECRET": "s"},                                   # no endpoint
+    {"ENDPOINT": "https://idp.example/introspect", "AUTH_METHOD": "magic"},
+    {"ENDPOINT": "https://idp.example/introspect"},                              # no client credentials
+    {"ENDPOINT": "https://idp.example/introspect", "CLIENT_ID": "a", "TYPO": 1},
+    "https://idp.example/introspect",
+])
+def test_unusable_introspection(settings, introspection):
+    assert "jwks_auth.E008" in ids(settings, **OK, INTROSPECTION=introspection)
+
+
+def test_good_introspection_passes(settings):
+    good = {"ENDPOINT": "https://idp.example/introspect", "CLIENT_ID": "api", "CLIENT_SECRET": "s"}
+    assert ids(settings, deploy=True, **OK, INTROSPECTION=good) == {}
