@@ -1,8 +1,15 @@
 """HTTP throughput and latency of GET / and GET /me under wrk.
 
-The product runs under gunicorn in a few worker models (LocMem cache), the
-best one again with Redis, and the seed's Node API as the peer; all of them
-fetch keys over HTTP from the same JWKSProvider and get the same token.
+Two phases, each with all of its servers running side by side and the wrk
+runs taken in turn (server by server, path by path, for several rounds), so
+that other work on a shared machine hits every server alike:
+
+1. sweep: the product under gunicorn in a few worker models (LocMem cache);
+2. compare: the best worker model with LocMem and with Redis, and the seed's
+   Node API as the peer.
+
+Every server fetches keys over HTTP from the same JWKSProvider and gets the
+same token. Each (server, path) keeps its best round (highest req/s).
 """
 from __future__ import annotations
 
@@ -29,8 +36,7 @@ class ServerRun:
     label: str  # worker model
     cache: str  # "LocMem", "Redis" or "-"
     server_command: str
-    results: dict[str, wrk.WrkResult]
-    background: str = ""  # other work on the machine just before this server started
+    results: dict[str, wrk.WrkResult] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def rps(self, path: str) -> float:
@@ -44,14 +50,15 @@ class ServerRun:
 @dataclass
 class HttpResults:
     load: wrk.WrkLoad
-    rounds: int
+    sweep_rounds: int
+    compare_rounds: int
     sweep: list[ServerRun]
-    recommended: ServerRun
+    recommended: ServerRun  # phase 2's LocMem run of the best worker model
     redis: ServerRun | None
     peer: ServerRun | None
     peer_skipped: str | None
     jwks_fetches: int
-    notes: list[str] = field(default_factory=list)
+    background: list[str] = field(default_factory=list)  # other work before each round
 
 
 def setups(nproc: int) -> list[GunicornSetup]:
@@ -77,25 +84,34 @@ def check_endpoints(base_url: str, token: str) -> None:
         raise RuntimeError(f"GET {base_url}/me returned unexpected claims: {body[:300]!r}")
 
 
-def load_server(
-    server: Server, token: str, load: wrk.WrkLoad, warmup: wrk.WrkLoad, rounds: int
-) -> dict[str, wrk.WrkResult]:
-    """Warm up, then `rounds` alternating wrk runs per path; keep each path's best.
+def _better(new: wrk.WrkResult, old: wrk.WrkResult | None) -> bool:
+    return old is None or (new.clean, new.rps) > (old.clean, old.rps)
 
-    The machine may be shared, so as with timeit the best run (highest req/s)
-    is the one least disturbed by other work.
-    """
-    check_endpoints(server.base_url, token)
-    for path in PATHS:  # warm every worker: imports, key fetch, caches
-        wrk.run(server.base_url + path, warmup, token if path == "/me" else None)
-    cpu = partial(group_cpu_seconds, server.proc.proc.pid)
-    best: dict[str, wrk.WrkResult] = {}
-    for _ in range(rounds):
-        for path in PATHS:
-            result = wrk.run(server.base_url + path, load, token if path == "/me" else None, cpu)
-            if path not in best or (result.clean, result.rps) > (best[path].clean, best[path].rps):
-                best[path] = result
-    return best
+
+def load_in_turn(
+    running: list[tuple[ServerRun, Server]],
+    token: str,
+    load: wrk.WrkLoad,
+    warmup: wrk.WrkLoad,
+    rounds: int,
+    settle: Callable[[], str],
+    background: list[str],
+    log: Callable[[str], None],
+) -> None:
+    """Warm every server up, then `rounds` rounds of wrk over every (server, path)."""
+    for run, server in running:
+        check_endpoints(server.base_url, token)
+        for path in PATHS:  # imports, key fetch, caches in every worker
+            wrk.run(server.base_url + path, warmup, token if path == "/me" else None)
+    for round_no in range(rounds):
+        background.append(settle())
+        log(f"  round {round_no + 1}/{rounds}: " + ", ".join(f"{r.label} ({r.cache})" for r, _ in running))
+        for run, server in running:
+            cpu = partial(group_cpu_seconds, server.proc.proc.pid)
+            for path in PATHS:
+                result = wrk.run(server.base_url + path, load, token if path == "/me" else None, cpu)
+                if _better(result, run.results.get(path)):
+                    run.results[path] = result
 
 
 def _best(runs: list[ServerRun]) -> ServerRun:
@@ -114,52 +130,63 @@ def run(
     log_dir: Path,
     with_peer: bool,
     peer_install_timeout: float,
-    rounds: int,
+    sweep_rounds: int,
+    compare_rounds: int,
     settle: Callable[[], str] = lambda: "",
     log: Callable[[str], None] = print,
 ) -> HttpResults:
-    """Sweep gunicorn worker models, rerun the best with Redis, then the peer.
+    """Sweep gunicorn worker models, then compare the best (LocMem, Redis) with the peer.
 
-    `settle()` runs before each server starts (e.g. waits for other work on
-    the machine to calm down) and returns a note kept with that server's run.
+    `settle()` runs before each round (e.g. waits for other work on the
+    machine to calm down) and returns a note for the report.
     """
     var_dir = log_dir / "var"
     var_dir.mkdir(parents=True, exist_ok=True)
-    sweep: list[ServerRun] = []
-    for setup in setups(os.cpu_count() or 1):
-        log(f"  gunicorn {setup.label} (LocMem) ...")
-        background = settle()
-        env = servers.api_env(issuer, jwks_uri, var_dir, None)
-        with servers.gunicorn(setup, env, log_dir) as server:
-            results = load_server(server, token, load, warmup, rounds)
-            sweep.append(ServerRun("product", setup.label, "LocMem", server.command_line(servers.API_ENV_KEYS), results, background))
-    best = _best(sweep)
-    best_setup = next(s for s in setups(os.cpu_count() or 1) if s.label == best.label)
+    background: list[str] = []
+    candidates = setups(os.cpu_count() or 1)
 
-    log(f"  gunicorn {best.label} (Redis) ...")
-    redis_run: ServerRun | None = None
-    background = settle()
+    log("  phase 1: gunicorn worker models, LocMem")
+    sweep: list[ServerRun] = []
     with ExitStack() as stack:
+        running = []
+        for setup in candidates:
+            env = servers.api_env(issuer, jwks_uri, var_dir, None)
+            server = stack.enter_context(servers.gunicorn(setup, env, log_dir))
+            sweep_run = ServerRun("product", setup.label, "LocMem", server.command_line(servers.API_ENV_KEYS))
+            running.append((sweep_run, server))
+            sweep.append(sweep_run)
+        load_in_turn(running, token, load, warmup, sweep_rounds, settle, background, log)
+    best_setup = next(s for s in candidates if s.label == _best(sweep).label)
+
+    skipped: str | None = "not requested" if not with_peer else None
+    if with_peer:
+        skipped = servers.ensure_peer_installed(peer_install_timeout)
+        if skipped is not None:
+            log(f"  node peer skipped: {skipped}")
+
+    log(f"  phase 2: {best_setup.label} with LocMem and Redis" + ("" if skipped else ", Node peer"))
+    with ExitStack() as stack:
+        env = servers.api_env(issuer, jwks_uri, var_dir, None)
+        server = stack.enter_context(servers.gunicorn(best_setup, env, log_dir))
+        locmem = ServerRun("product", best_setup.label, "LocMem", server.command_line(servers.API_ENV_KEYS))
+        running = [(locmem, server)]
+
         redis_url = stack.enter_context(servers.redis(log_dir))
         env = servers.api_env(issuer, jwks_uri, var_dir, redis_url)
         server = stack.enter_context(servers.gunicorn(best_setup, env, log_dir))
-        results = load_server(server, token, load, warmup, rounds)
-        redis_run = ServerRun("product", best.label, "Redis", server.command_line(servers.API_ENV_KEYS), results, background)
-        redis_run.notes.append(f"redis keys after the run: {_redis_keys(redis_url)}")
+        redis_run = ServerRun("product", best_setup.label, "Redis", server.command_line(servers.API_ENV_KEYS))
+        running.append((redis_run, server))
 
-    peer_run: ServerRun | None = None
-    skipped: str | None = "not requested" if not with_peer else None
-    if with_peer:
-        log("  node peer ...")
-        skipped = servers.ensure_peer_installed(peer_install_timeout)
+        peer_run: ServerRun | None = None
         if skipped is None:
-            background = settle()
-            with servers.node_peer(issuer, jwks_uri, log_dir) as server:
-                results = load_server(server, token, load, warmup, rounds)
-                peer_run = ServerRun("peer", "node, 1 process", "-", server.command_line(servers.PEER_ENV_KEYS), results, background)
-        else:
-            log(f"  node peer skipped: {skipped}")
-    return HttpResults(load, rounds, sweep, best, redis_run, peer_run, skipped, jwks_hits())
+            server = stack.enter_context(servers.node_peer(issuer, jwks_uri, log_dir))
+            peer_run = ServerRun("peer", "node, 1 process", "-", server.command_line(servers.PEER_ENV_KEYS))
+            running.append((peer_run, server))
+        load_in_turn(running, token, load, warmup, compare_rounds, settle, background, log)
+        redis_run.notes.append(f"Redis keys after the run: {_redis_keys(redis_url)}")
+    return HttpResults(
+        load, sweep_rounds, compare_rounds, sweep, locmem, redis_run, peer_run, skipped, jwks_hits(), background,
+    )
 
 
 def _redis_keys(url: str) -> str:

@@ -56,7 +56,7 @@ class Report:
         if self.wsgi is not None:
             self.ref(self.wsgi.command, "V")
         if self.http is not None:
-            for run in self.http.sweep + [r for r in (self.http.redis, self.http.peer) if r is not None]:
+            for run in self.http.sweep + [r for r in (self.http.recommended, self.http.redis, self.http.peer) if r is not None]:
                 for path in ("/", "/me"):
                     self._http_ref(run, path)
 
@@ -85,7 +85,7 @@ class Report:
         core = self._core()
         if core is not None:
             r, ref = core.result, self.ref(core.command, "V")
-            sec = f"validation (µs/token, best of {core.case.repeats})"
+            sec = f"validation (µs/token, best of {core.case.repeats * core.runs})"
             rows += [
                 Row(sec, "(a) raw jwt.decode, preloaded key, aud+iss", f"{r.raw_jwt_decode_us:.1f}", "", "", ref),
                 Row(sec, "(b) bare RSA-2048 PKCS#1 v1.5 SHA-256 verify", f"{r.rsa_verify_us:.1f}", f"{r.rsa_verify_us / r.raw_jwt_decode_us:.2f} x (a)", "", ref),
@@ -115,9 +115,9 @@ class Report:
             else:
                 label = f"{m.result.token_bytes} B token" + (f" ({m.case.pad_bytes} B pad)" if m.case.pad_bytes else " (just under MAX_TOKEN_LENGTH)")
             r = m.result
-            compare = ""
+            compare = f"first-seen {r.first_seen_us / r.raw_jwt_decode_us:.2f} x raw"
             if base is not None and m is not base_case:
-                compare = f"{r.first_seen_us / base.first_seen_us:.2f} / {r.repeated_us / base.repeated_us:.2f} x base"
+                compare = f"{r.first_seen_us / base.first_seen_us:.2f} / {r.repeated_us / base.repeated_us:.2f} x base; " + compare
             rows.append(Row(gsec, label, f"{r.first_seen_us:.1f} / {r.repeated_us:.2f}; {r.raw_jwt_decode_us:.1f}", compare, "", self.ref(m.command, "V")))
         return rows
 
@@ -137,7 +137,11 @@ class Report:
 
     def _http_rows(self, http: HttpResults) -> list[Row]:
         best = http.recommended
-        rows = self._server_rows(best, f"HTTP product: gunicorn {best.label}, LocMem")
+        rows = [Row("HTTP worker model (phase 1)", run.label, f"{run.rps('/me'):,.0f} req/s /me",
+                    f"{run.rps('/'):,.0f} req/s /; p99 /me {run.results['/me'].p99_ms:.1f} ms",
+                    "chosen" if run.label == best.label else "", self._http_ref(run, "/me"))
+                for run in sorted(http.sweep, key=lambda r: -r.rps("/me"))]
+        rows += self._server_rows(best, f"HTTP product: gunicorn {best.label}, LocMem")
         if http.redis is not None:
             rows += self._server_rows(http.redis, f"HTTP product: gunicorn {best.label}, Redis")
         if http.peer is not None:
@@ -235,7 +239,9 @@ def _method(report: Report) -> list[str]:
             "In-process validation (each case in a fresh interpreter, `python -m bench.validation_worker '<case>'`):",
             f"Django is configured from `config.settings` (LocMem cache) with the case's issuers; a JWKSProvider serves the "
             f"JWKS over loopback HTTP and one warm-up validation fetches it before timing. Each figure is the best of "
-            f"{c.repeats} repeats of a loop with the garbage collector off (as `timeit` does):",
+            f"{c.repeats} repeats of a loop with the garbage collector off (as `timeit` does), the measures' repeats taken "
+            f"in turn so that other work on the machine hits them alike; every case runs {core.runs} time(s) in turn with "
+            "the others, in a fresh process each, and keeps its best figures:",
             f"(a) `jwt.decode(token, public_key, algorithms=['RS256'], audience='api1', issuer=iss)` x {c.number_raw}; "
             f"(b) `public_key.verify(sig, signing_input, PKCS1v15(), SHA256())` x {c.number_rsa}; "
             f"(c) `{core.result.validator}` on {c.distinct} distinct, never-seen tokens per repeat (keys already cached); "
@@ -252,9 +258,11 @@ def _method(report: Report) -> list[str]:
         load = report.http.load
         lines += [
             f"HTTP: wrk with {load.threads} threads, {load.connections} connections, {load.seconds} s, `--latency` (p99 from its "
-            f"latency distribution), after a short warm-up run per endpoint; {report.http.rounds} alternating rounds of `/` and `/me` "
-            "per server, each path's best round (highest req/s) reported, since other work on a shared machine only slows runs down. "
-            "Loopback only, so wrk shares the CPUs with the server. "
+            "latency distribution), after a short warm-up run per server and endpoint. In each phase all servers run side by "
+            "side (idle when not loaded) and the wrk runs go in turn, server by server and path by path, for several rounds; "
+            "each (server, path) reports its best round (highest req/s), since other work on a shared machine only slows runs "
+            "down. Before each round the bench waits (up to `--wait-quiet` seconds) for other work to drop below 25% of the "
+            "CPUs. Loopback only, so wrk shares the CPUs with the server. "
             "Every server fetches keys over HTTP from the bench's JWKSProvider "
             f"({report.http.jwks_fetches} JWKS fetches in total). gunicorn serves `config.wsgi:application` with "
             "`DJANGO_DEBUG=0`, `DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost`, LocMem cache (no `REDIS_URL`) or a throwaway "
@@ -267,38 +275,57 @@ def _method(report: Report) -> list[str]:
 def _http_details(report: Report) -> list[str]:
     http = report.http
     assert http is not None
-    body = []
-    for run in http.sweep + [r for r in (http.redis, http.peer) if r is not None]:
-        for path in ("/", "/me"):
-            w = run.results[path]
-            body.append([
-                run.target, run.label, run.cache, f"GET {path}", f"{w.rps:,.0f}", f"{w.p50_ms:.2f}", f"{w.p99_ms:.2f}",
-                "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}", f"{w.non_2xx}/{w.socket_errors}",
-                run.background.split(" of the CPUs")[0], report._http_ref(run, path),
-            ])
-    best = http.recommended
-    others = sorted((r for r in http.sweep if r is not best), key=lambda r: -r.rps("/me"))
-    why = (f"Recommended: **{best.label}**, the highest `/me` throughput of the worker models tried "
-           f"({best.rps('/me'):,.0f} req/s, p99 {best.results['/me'].p99_ms:.2f} ms)")
-    if others:
-        why += f"; next best {others[0].label} at {others[0].rps('/me'):,.0f} req/s"
+
+    def table(runs: list[ServerRun]) -> str:
+        body = []
+        for run in runs:
+            for path in ("/", "/me"):
+                w = run.results[path]
+                body.append([
+                    run.target, run.label, run.cache, f"GET {path}", f"{w.rps:,.0f}", f"{w.p50_ms:.2f}", f"{w.p99_ms:.2f}",
+                    "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}", f"{w.non_2xx}/{w.socket_errors}",
+                    report._http_ref(run, path),
+                ])
+        return _md_table(["target", "server", "cache", "request", "req/s", "p50 ms", "p99 ms", "server CPU µs/req",
+                          "non-2xx/socket err", "ref"], body)
+
+    ranked = sorted(http.sweep, key=lambda r: -r.rps("/me"))
+    best = ranked[0]
+    why = (f"Recommended: **{http.recommended.label}**: the highest `/me` throughput of the worker models in phase 1 "
+           f"({best.rps('/me'):,.0f} req/s, p99 {best.results['/me'].p99_ms:.2f} ms, server CPU "
+           f"{best.results['/me'].server_cpu_us or 0:.0f} µs/req)")
+    if len(ranked) > 1:
+        why += f"; next best {ranked[1].label} at {ranked[1].rps('/me'):,.0f} req/s"
     why += "."
-    notes = [n for r in (http.redis, http.peer) if r is not None for n in r.notes] + http.notes
+    cpu = {kind: [r.results["/me"].server_cpu_us for r in http.sweep if r.label.startswith(kind) and r.results["/me"].server_cpu_us]
+           for kind in ("sync", "gthread")}
+    if cpu["sync"] and cpu["gthread"]:
+        why += (f" Server CPU per `/me` request: sync {min(cpu['sync']):.0f} µs, gthread {min(cpu['gthread']):.0f} µs "
+                "(best of each). gunicorn's sync worker closes the connection after every response, so each of its "
+                "requests also pays for a new TCP connection, while gthread keeps wrk's connections alive; with the GIL "
+                "only worker processes run Django in parallel, so threads add concurrency, not CPU.")
+    notes = [n for r in (http.redis, http.peer) if r is not None for n in r.notes]
     if http.peer_skipped and http.peer is None:
         notes.append(f"Node peer skipped: {http.peer_skipped}")
+    notes.append("Other work on the machine before each round: " + "; ".join(
+        b.split(" of the CPUs")[0] for b in http.background) + " of the CPUs busy.")
     return [
         "## HTTP runs",
         "",
-        _md_table(["target", "server", "cache", "request", "req/s", "p50 ms", "p99 ms", "server CPU µs/req", "non-2xx/socket err", "other work before", "ref"], body),
+        f"### Phase 1: gunicorn worker models (LocMem), {http.sweep_rounds} round(s)",
         "",
-        "*server CPU µs/req*: user+system CPU time of the server's whole process group (/proc/<pid>/stat) during the "
-        "reported wrk run, divided by the requests it served; it depends far less on other load than req/s does. "
-        "*other work before*: share of all CPUs busy with other processes just before the server started "
-        "(the bench first waits, up to `--wait-quiet` seconds, for it to drop below 25%).",
+        table(http.sweep),
         "",
         why,
         "",
-    ] + [f"- {n}" for n in notes] + ([""] if notes else [])
+        f"### Phase 2: recommended model with LocMem and Redis, and the Node peer, {http.compare_rounds} round(s)",
+        "",
+        table([r for r in (http.recommended, http.redis, http.peer) if r is not None]),
+        "",
+        "*server CPU µs/req*: user+system CPU time of the server's whole process group (/proc/<pid>/stat) during the "
+        "reported wrk run, divided by the requests it served; it depends far less on other load than req/s does.",
+        "",
+    ] + [f"- {n}" for n in notes] + [""]
 
 
 def write(report: Report, path: Path) -> None:

@@ -31,8 +31,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: validation, http")
     parser.add_argument("--no-peer", action="store_true", help="skip the Node peer")
     parser.add_argument("--wait-quiet", type=float, metavar="SECONDS",
-                        help="before each part, wait up to this long for other work on the machine to calm down "
-                             "(default 0 with --smoke, else 120)")
+                        help="before each part and each round of wrk runs, wait up to this long for other work on "
+                             "the machine to calm down (default 0 with --smoke, else 60)")
     parser.add_argument("--out", type=Path, help="report path (default BENCHMARKS.md, or bench/out/BENCHMARKS.smoke.md)")
     args = parser.parse_args(argv)
     args.sections = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -40,7 +40,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     if args.wait_quiet is None:
-        args.wait_quiet = 0.0 if args.smoke else 120.0
+        args.wait_quiet = 0.0 if args.smoke else 60.0
     if args.out is None:
         args.out = ROOT / ("bench/out/BENCHMARKS.smoke.md" if args.smoke else "BENCHMARKS.md")
     return args
@@ -74,7 +74,8 @@ def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
         return http_load.run(
             provider.issuer, provider.jwks_uri, lambda: provider.jwks_hits, token, load, warmup, log_dir,
             with_peer=not args.no_peer, peer_install_timeout=90 if args.smoke else 300,
-            rounds=1 if args.smoke else 3, settle=lambda: settle(args), log=log,
+            sweep_rounds=1 if args.smoke else 2, compare_rounds=1 if args.smoke else 3,
+            settle=lambda: settle(args), log=log,
         )
     finally:
         provider.stop()
@@ -92,7 +93,7 @@ def main(argv: list[str]) -> int:
         log("in-process validation:")
         result.background.append("in-process part: " + settle(args))
         result.max_token_length = validation.max_token_length()
-        result.validation = validation.run_all(args.smoke, log=log)
+        result.validation = validation.run_all(args.smoke, rounds=1 if args.smoke else 2, log=log)
         log("  WSGI handler in-process ...")
         result.wsgi = validation.run_wsgi(args.smoke)
     if "http" in args.sections:

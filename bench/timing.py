@@ -27,6 +27,20 @@ def best_us_per_op(loop: Callable[[int], int], repeats: int) -> float:
     return best
 
 
+def best_us_interleaved(loops: dict[str, Callable[[int], int]], repeats: int) -> dict[str, float]:
+    """best_us_per_op for several loops, their repeats taken in turn.
+
+    Interleaving spreads every measure over the same stretch of time, so a
+    burst of other work on the machine cannot favour one of them, and the
+    ratios between them stay fair.
+    """
+    best = {name: float("inf") for name in loops}
+    for i in range(repeats):
+        for name, loop in loops.items():
+            best[name] = min(best[name], best_us_per_op(lambda _, loop=loop, i=i: loop(i), 1))
+    return best
+
+
 def repeat_call(fn: Callable[[], object], number: int) -> Callable[[int], int]:
     """A loop for best_us_per_op that calls `fn()` `number` times."""
 

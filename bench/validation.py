@@ -30,9 +30,9 @@ def cases(smoke: bool) -> list[Case]:
     if smoke:
         core = Case("core", distinct=20, repeats=2, number_repeated=200, number_raw=20, number_rsa=50, warm_set=20)
         scale = dict(distinct=10, repeats=2, number_repeated=100, number_raw=10, number_rsa=20)
-    else:
-        core = Case("core", warm_set=1000)
-        scale = dict(distinct=500, repeats=5, number_repeated=20000, number_raw=1000, number_rsa=2000)
+    else:  # many short repeats: on a shared machine the best of them is the undisturbed one
+        core = Case("core", distinct=500, repeats=15, number_repeated=10000, number_raw=1000, number_rsa=2000, warm_set=1000)
+        scale = dict(distinct=300, repeats=9, number_repeated=5000, number_raw=500, number_rsa=1000)
     limit, _ = max_token_length()
     base = Case("base", **scale)
     return [
@@ -53,6 +53,15 @@ class Measured:
     case: Case
     result: CaseResult
     command: str
+    runs: int = 1  # best of this many runs of the command
+
+
+def _merge(a: CaseResult, b: CaseResult) -> CaseResult:
+    """Field by field, the lower (less disturbed) timing of two runs of one case."""
+    best = {name: min(x, y) for name in ("raw_jwt_decode_us", "rsa_verify_us", "first_seen_us", "repeated_us")
+            for x, y in [(getattr(a, name), getattr(b, name))]}
+    warm = min(a.warm_set_us, b.warm_set_us) if a.warm_set_us is not None and b.warm_set_us is not None else a.warm_set_us
+    return replace(a, **best, warm_set_us=warm, jwks_fetches=max(a.jwks_fetches, b.jwks_fetches))
 
 
 def worker_command(case: Case) -> list[str]:
@@ -81,7 +90,7 @@ class WsgiMeasured:
 
 def run_wsgi(smoke: bool, timeout: float = 300) -> WsgiMeasured:
     """µs per GET / and GET /me through Django's WSGI handler, in a fresh process."""
-    spec = json.dumps({"number": 50, "repeats": 2} if smoke else {"number": 3000, "repeats": 7}, separators=(",", ":"))
+    spec = json.dumps({"number": 50, "repeats": 2} if smoke else {"number": 1000, "repeats": 15}, separators=(",", ":"))
     argv = [sys.executable, "-m", "bench.wsgi_worker", spec]
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
     out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
@@ -91,9 +100,16 @@ def run_wsgi(smoke: bool, timeout: float = 300) -> WsgiMeasured:
     return WsgiMeasured(data["root_us"], data["me_us"], data["number"], data["repeats"], shlex.join([".venv/bin/python", *argv[1:]]))
 
 
-def run_all(smoke: bool, log=print) -> list[Measured]:
-    measured = []
-    for case in cases(smoke):
-        log(f"  validation case {case.name} ...")
-        measured.append(run(case))
-    return measured
+def run_all(smoke: bool, rounds: int, log=print) -> list[Measured]:
+    """Every case, `rounds` times in turn (a fresh process each), best timing per case."""
+    measured: dict[str, Measured] = {}
+    for round_no in range(rounds):
+        for case in cases(smoke):
+            log(f"  validation case {case.name} (round {round_no + 1}/{rounds}) ...")
+            run_ = run(case)
+            if case.name in measured:
+                known = measured[case.name]
+                known.result, known.runs = _merge(known.result, run_.result), known.runs + 1
+            else:
+                measured[case.name] = run_
+    return list(measured.values())

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from bench.timing import best_us_per_op, each_once, repeat_call
+from bench.timing import best_us_interleaved, each_once, repeat_call
 
 AUDIENCE = "api1"
 
@@ -150,21 +150,29 @@ def run_case(case: Case) -> CaseResult:
         raw_decode()
         rsa_verify()
         batches = [[token(pad) for _ in range(case.distinct)] for _ in range(case.repeats)]
-        result = CaseResult(
-            name=case.name,
-            token_bytes=len(repeated),
-            raw_jwt_decode_us=best_us_per_op(repeat_call(raw_decode, case.number_raw), case.repeats),
-            rsa_verify_us=best_us_per_op(repeat_call(rsa_verify, case.number_rsa), case.repeats),
-            first_seen_us=best_us_per_op(each_once(validate, batches), case.repeats),
-            repeated_us=best_us_per_op(repeat_call(lambda: validate(repeated), case.number_repeated), case.repeats),
-            validator=how,
-        )
+        loops = {
+            "raw": repeat_call(raw_decode, case.number_raw),
+            "rsa": repeat_call(rsa_verify, case.number_rsa),
+            "first": each_once(validate, batches),
+            "repeated": repeat_call(lambda: validate(repeated), case.number_repeated),
+        }
         if case.warm_set:
             seen = [token(pad) for _ in range(case.warm_set)]
             for t in seen:
                 validate(t)
-            passes = max(1, case.number_repeated // case.warm_set)
-            result.warm_set_us = best_us_per_op(each_once(validate, [seen * passes] * case.repeats), case.repeats)
+            cycle = seen * max(1, case.number_repeated // case.warm_set)
+            loops["warm"] = each_once(validate, [cycle] * case.repeats)
+        best = best_us_interleaved(loops, case.repeats)
+        result = CaseResult(
+            name=case.name,
+            token_bytes=len(repeated),
+            raw_jwt_decode_us=best["raw"],
+            rsa_verify_us=best["rsa"],
+            first_seen_us=best["first"],
+            repeated_us=best["repeated"],
+            warm_set_us=best.get("warm"),
+            validator=how,
+        )
         result.jwks_fetches = provider.jwks_hits
         return result
     finally:

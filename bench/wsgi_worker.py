@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-from bench.timing import best_us_per_op, repeat_call
+from bench.timing import best_us_interleaved, repeat_call
 
 
 def main(argv: list[str]) -> int:
@@ -62,8 +62,11 @@ def main(argv: list[str]) -> int:
             body = get(path, bearer)
             if not status[0].startswith("200"):
                 raise SystemExit(f"GET {path} answered {status[0]}: {body[:200]!r}")
-        root = best_us_per_op(repeat_call(lambda: get("/", None), number), repeats)
-        me = best_us_per_op(repeat_call(lambda: get("/me", token), number), repeats)
+        best = best_us_interleaved(
+            {"root": repeat_call(lambda: get("/", None), number), "me": repeat_call(lambda: get("/me", token), number)},
+            repeats,
+        )
+        root, me = best["root"], best["me"]
         print(json.dumps({"root_us": root, "me_us": me, "number": number, "repeats": repeats}))
         return 0
     finally:
