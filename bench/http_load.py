@@ -5,8 +5,9 @@ runs taken in turn (server by server, path by path, for several rounds), so
 that other work on a shared machine hits every server alike:
 
 1. sweep: the product under gunicorn in a few worker models (LocMem cache);
-2. compare: the best worker model with LocMem and with Redis, and the seed's
-   Node API as the peer.
+2. compare: the best worker model with LocMem and with Redis, the same
+   gunicorn setup serving a bare WSGI app (the floor), and the seed's Node
+   API as the peer.
 
 Every server fetches keys over HTTP from the same JWKSProvider and gets the
 same token. Each (server, path) keeps its best round (highest req/s).
@@ -16,12 +17,13 @@ from __future__ import annotations
 import json
 import os
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+import resource
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from bench import servers, wrk
+from bench import machine, servers, wrk
 from bench.procs import group_cpu_seconds, http_get
 from bench.servers import GunicornSetup, Server
 
@@ -56,6 +58,7 @@ class HttpResults:
     recommended: ServerRun  # phase 2's LocMem run of the best worker model
     redis: ServerRun | None
     peer: ServerRun | None
+    floor: ServerRun | None
     peer_skipped: str | None
     jwks_fetches: int
     background: list[str] = field(default_factory=list)  # other work before each round
@@ -85,6 +88,7 @@ def check_endpoints(base_url: str, token: str) -> None:
 
 
 def _better(new: wrk.WrkResult, old: wrk.WrkResult | None) -> bool:
+    """Clean runs first, then the highest req/s."""
     return old is None or (new.clean, new.rps) > (old.clean, old.rps)
 
 
@@ -107,11 +111,27 @@ def load_in_turn(
         background.append(settle())
         log(f"  round {round_no + 1}/{rounds}: " + ", ".join(f"{r.label} ({r.cache})" for r, _ in running))
         for run, server in running:
-            cpu = partial(group_cpu_seconds, server.proc.proc.pid)
             for path in PATHS:
-                result = wrk.run(server.base_url + path, load, token if path == "/me" else None, cpu)
+                result = measure(server, path, load, token if path == "/me" else None)
                 if _better(result, run.results.get(path)):
                     run.results[path] = result
+
+
+def measure(server: Server, path: str, load: wrk.WrkLoad, token: str | None) -> wrk.WrkResult:
+    """One wrk run, with the server's CPU per request and how busy other work kept the CPUs."""
+    cpu = partial(group_cpu_seconds, server.proc.proc.pid)
+    busy0, total0 = machine.cpu_ticks()
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server0 = cpu()
+    result = wrk.run(server.base_url + path, load, token, cpu)
+    server_s = cpu() - server0
+    children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy1, total1 = machine.cpu_ticks()
+    wrk_s = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
+    all_busy_s = (busy1 - busy0) / machine.CLK_TCK
+    all_s = max(1e-9, (total1 - total0) / machine.CLK_TCK)
+    other = max(0.0, all_busy_s - server_s - wrk_s) / all_s
+    return replace(result, other_busy=other)
 
 
 def _best(runs: list[ServerRun]) -> ServerRun:
@@ -164,7 +184,7 @@ def run(
         if skipped is not None:
             log(f"  node peer skipped: {skipped}")
 
-    log(f"  phase 2: {best_setup.label} with LocMem and Redis" + ("" if skipped else ", Node peer"))
+    log(f"  phase 2: {best_setup.label} with LocMem, Redis and a bare WSGI app" + ("" if skipped else "; Node peer"))
     with ExitStack() as stack:
         env = servers.api_env(issuer, jwks_uri, var_dir, None)
         server = stack.enter_context(servers.gunicorn(best_setup, env, log_dir))
@@ -177,6 +197,10 @@ def run(
         redis_run = ServerRun("product", best_setup.label, "Redis", server.command_line(servers.API_ENV_KEYS))
         running.append((redis_run, server))
 
+        server = stack.enter_context(servers.gunicorn(best_setup, dict(os.environ), log_dir, servers.FLOOR_APP))
+        floor = ServerRun("floor", best_setup.label, "-", server.command_line(()))
+        running.append((floor, server))
+
         peer_run: ServerRun | None = None
         if skipped is None:
             server = stack.enter_context(servers.node_peer(issuer, jwks_uri, log_dir))
@@ -185,7 +209,7 @@ def run(
         load_in_turn(running, token, load, warmup, compare_rounds, settle, background, log)
         redis_run.notes.append(f"Redis keys after the run: {_redis_keys(redis_url)}")
     return HttpResults(
-        load, sweep_rounds, compare_rounds, sweep, locmem, redis_run, peer_run, skipped, jwks_hits(), background,
+        load, sweep_rounds, compare_rounds, sweep, locmem, redis_run, peer_run, floor, skipped, jwks_hits(), background,
     )
 
 

@@ -64,7 +64,10 @@ def load_average() -> str:
         return "unknown"
 
 
-def _cpu_ticks() -> tuple[int, int]:
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks() -> tuple[int, int]:
     """(busy, total) jiffies over all CPUs from /proc/stat."""
     with open("/proc/stat", encoding="ascii") as fh:
         values = [int(v) for v in fh.readline().split()[1:]]
@@ -75,9 +78,9 @@ def _cpu_ticks() -> tuple[int, int]:
 
 def cpu_busy(interval: float = 2.0) -> float:
     """Fraction (0..1) of all CPUs busy over the next `interval` seconds."""
-    busy0, total0 = _cpu_ticks()
+    busy0, total0 = cpu_ticks()
     time.sleep(interval)
-    busy1, total1 = _cpu_ticks()
+    busy1, total1 = cpu_ticks()
     return (busy1 - busy0) / max(1, total1 - total0)
 
 

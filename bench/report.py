@@ -56,7 +56,7 @@ class Report:
         if self.wsgi is not None:
             self.ref(self.wsgi.command, "V")
         if self.http is not None:
-            for run in self.http.sweep + [r for r in (self.http.recommended, self.http.redis, self.http.peer) if r is not None]:
+            for run in self.http.sweep + [r for r in (self.http.recommended, self.http.redis, self.http.floor, self.http.peer) if r is not None]:
                 for path in ("/", "/me"):
                     self._http_ref(run, path)
 
@@ -144,6 +144,8 @@ class Report:
         rows += self._server_rows(best, f"HTTP product: gunicorn {best.label}, LocMem")
         if http.redis is not None:
             rows += self._server_rows(http.redis, f"HTTP product: gunicorn {best.label}, Redis")
+        if http.floor is not None:
+            rows += self._server_rows(http.floor, f"HTTP floor: gunicorn {best.label}, bare WSGI app")
         if http.peer is not None:
             rows += self._server_rows(http.peer, "HTTP peer: seed Node API (express-jwt + jwks-rsa)")
             for path in ("/me", "/"):
@@ -283,11 +285,12 @@ def _http_details(report: Report) -> list[str]:
                 w = run.results[path]
                 body.append([
                     run.target, run.label, run.cache, f"GET {path}", f"{w.rps:,.0f}", f"{w.p50_ms:.2f}", f"{w.p99_ms:.2f}",
-                    "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}", f"{w.non_2xx}/{w.socket_errors}",
+                    "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}",
+                    "" if w.other_busy is None else f"{w.other_busy:.0%}", f"{w.non_2xx}/{w.socket_errors}",
                     report._http_ref(run, path),
                 ])
         return _md_table(["target", "server", "cache", "request", "req/s", "p50 ms", "p99 ms", "server CPU µs/req",
-                          "non-2xx/socket err", "ref"], body)
+                          "other work during run", "non-2xx/socket err", "ref"], body)
 
     ranked = sorted(http.sweep, key=lambda r: -r.rps("/me"))
     best = ranked[0]
@@ -318,12 +321,17 @@ def _http_details(report: Report) -> list[str]:
         "",
         why,
         "",
-        f"### Phase 2: recommended model with LocMem and Redis, and the Node peer, {http.compare_rounds} round(s)",
+        f"### Phase 2: recommended model with LocMem and Redis, the floor, and the Node peer, {http.compare_rounds} round(s)",
         "",
-        table([r for r in (http.recommended, http.redis, http.peer) if r is not None]),
+        "*floor*: the same gunicorn command serving `bench/floor_app.py`, a bare WSGI app (no Django, no token check) "
+        "that answers `/` like the API and `/me` with a fixed body: what gunicorn, the kernel and wrk cost on their own.",
+        "",
+        table([r for r in (http.recommended, http.redis, http.floor, http.peer) if r is not None]),
         "",
         "*server CPU µs/req*: user+system CPU time of the server's whole process group (/proc/<pid>/stat) during the "
-        "reported wrk run, divided by the requests it served; it depends far less on other load than req/s does.",
+        "reported wrk run, divided by the requests it served; it depends less on other load than req/s does. "
+        "*other work during run*: share of all CPUs busy with processes other than the server and wrk during that run "
+        "(from /proc/stat); where it is high, that run's req/s is low.",
         "",
     ] + [f"- {n}" for n in notes] + [""]
 

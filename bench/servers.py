@@ -39,9 +39,9 @@ class GunicornSetup:
             return f"sync, {self.workers} workers"
         return f"gthread, {self.workers} workers x {self.threads} threads"
 
-    def argv(self, port: int) -> list[str]:
+    def argv(self, port: int, app: str = "config.wsgi:application") -> list[str]:
         argv = [
-            GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+            GUNICORN, app, "--bind", f"127.0.0.1:{port}",
             "--workers", str(self.workers), "--worker-class", self.worker_class,
         ]
         if self.worker_class == "gthread":
@@ -78,11 +78,15 @@ def api_env(issuer: str, jwks_uri: str, var_dir: Path, redis_url: str | None) ->
     return env
 
 
+FLOOR_APP = "bench.floor_app:application"
+
+
 @contextmanager
-def gunicorn(setup: GunicornSetup, env: dict[str, str], log_dir: Path) -> Iterator[Server]:
+def gunicorn(setup: GunicornSetup, env: dict[str, str], log_dir: Path, app: str = "config.wsgi:application") -> Iterator[Server]:
     port = free_port()
     name = f"gunicorn-{setup.worker_class}-{setup.workers}x{setup.threads}" + ("-redis" if "REDIS_URL" in env else "")
-    with managed(name, setup.argv(port), env, ROOT, log_dir) as proc:
+    name += "-floor" if app == FLOOR_APP else ""
+    with managed(name, setup.argv(port, app), env, ROOT, log_dir) as proc:
         wait_for_port(proc, port)
         yield Server(proc, f"http://127.0.0.1:{port}")
 

@@ -31,6 +31,7 @@ class WrkResult:
     socket_errors: int
     raw: str
     server_cpu_us: float | None = None  # server CPU time per request, if sampled
+    other_busy: float | None = None  # share of all CPUs busy with neither server nor wrk during the run
 
     @property
     def clean(self) -> bool:
