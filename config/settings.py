@@ -106,6 +106,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "jwks_auth.renderers.TokenSafeBrowsableAPIRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.FastContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 

@@ -1,0 +1,27 @@
+"""Content negotiation with a fast path for the common API request.
+
+DRF parses the Accept header on every request. API clients almost always
+send no Accept header, ``*/*`` or ``application/json``; for those the answer
+is known without parsing: the first renderer (JSON here). Anything else,
+and any format override, goes through DRF's own negotiation unchanged.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.request import Request
+
+
+
+class FastContentNegotiation(DefaultContentNegotiation):
+    def select_renderer(
+        self, request: Request, renderers: Sequence[Any], format_suffix: str | None = None
+    ) -> tuple[Any, str]:
+        if renderers and not format_suffix:
+            accept = request.META.get("HTTP_ACCEPT", "*/*")
+            first = renderers[0]
+            override = self.settings.URL_FORMAT_OVERRIDE
+            if (accept == "*/*" or accept == first.media_type) and not (override and override in request._request.GET):
+                return first, first.media_type
+        return super().select_renderer(request, renderers, format_suffix)
