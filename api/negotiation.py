@@ -22,6 +22,7 @@ class FastContentNegotiation(DefaultContentNegotiation):
             accept = request.META.get("HTTP_ACCEPT", "*/*")
             first = renderers[0]
             override = self.settings.URL_FORMAT_OVERRIDE
-            if (accept == "*/*" or accept == first.media_type) and not (override and override in request._request.GET):
+            overridden = override and request.META.get("QUERY_STRING") and override in request._request.GET
+            if (accept == "*/*" or accept == first.media_type) and not overridden:
                 return first, first.media_type
         return super().select_renderer(request, renderers, format_suffix)
