@@ -37,6 +37,8 @@ class Report:
     load_start: str = ""
     load_end: str = ""
     background: list[str] = field(default_factory=list)
+    code_start: str = ""
+    code_end: str = ""
     commands: dict[str, str] = field(default_factory=dict)
 
     # -- commands -------------------------------------------------------------
@@ -212,6 +214,8 @@ def markdown(report: Report) -> str:
             ["load average 1/5/15 min, start of run", report.load_start],
             ["load average 1/5/15 min, end of run", report.load_end],
             *[["other work", note] for note in report.background],
+            ["code at start of run (git)", report.code_start],
+            ["code at end of run (git)", report.code_end],
         ]),
         "",
         "## Summary",

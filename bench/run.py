@@ -88,6 +88,7 @@ def main(argv: list[str]) -> int:
     invocation = shlex.join([".venv/bin/python", "bench/run.py", *argv])
     result = report.Report(machine=machine.collect(), invocation=invocation, smoke=args.smoke)
     result.load_start = machine.load_average()
+    result.code_start = machine.code_version(str(ROOT))
     log_dir = ROOT / "bench" / "out" / ("logs-smoke" if args.smoke else "logs")
     if "validation" in args.sections:
         log("in-process validation:")
@@ -101,6 +102,7 @@ def main(argv: list[str]) -> int:
         result.http = run_http(args, log_dir)
     result.elapsed_s = time.monotonic() - started
     result.load_end = machine.load_average()
+    result.code_end = machine.code_version(str(ROOT))
     print(report.text_table(result.rows()))
     report.write(result, args.out)
     log(f"wrote {args.out} in {result.elapsed_s:.0f} s")
