@@ -49,11 +49,11 @@ check: $(STAMP)
 	$(PY) manage.py check --deploy --fail-level ERROR
 
 bench: install
-	scripts/install-system-deps.sh redis wrk
+	scripts/install-system-deps.sh redis wrk node
 	$(PY) bench/run.py
 
 bench-smoke: install
-	scripts/install-system-deps.sh redis wrk
+	scripts/install-system-deps.sh redis wrk node
 	$(PY) bench/run.py --smoke
 
 clean:

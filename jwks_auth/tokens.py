@@ -92,10 +92,14 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# One strict decoder for every segment; json.loads would build one per call.
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+
+
 def _json_object(segment: str) -> dict[str, Any]:
     try:
         text = _b64decode(segment).decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        value = _DECODER.decode(text)
         if "\\u" in text:
             # An escaped lone surrogate ("\ud800") is not a character (RFC 7493
             # 2.1); kept, it would break every later encoding of the claims.
