@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from cryptography.hazmat.primitives import hashes
 
@@ -74,6 +75,11 @@ class Command(BaseCommand):
             entry = status[tier]
             if not entry:
                 self.stdout.write(f"  {'shared cache' if tier == 'shared' else 'this process'}: nothing cached")
+                if tier == "shared" and not self._cache_is_shared(status["cache_alias"]):
+                    self.stdout.write(
+                        f"    (cache {status['cache_alias']!r} is per-process memory: a server's keys are not visible "
+                        "from this command; set REDIS_URL to share them)"
+                    )
                 continue
             state = "fresh" if entry["fresh"] else "stale"
             label = "shared cache" if tier == "shared" else f"this process (from {entry['source']})"
@@ -93,3 +99,8 @@ class Command(BaseCommand):
             cert = key.get("certificate")
             if cert:
                 self.stdout.write(f"      certificate {cert['subject']}, expires {cert['not_after']}")
+
+    @staticmethod
+    def _cache_is_shared(alias: str) -> bool:
+        backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+        return not backend.endswith(("LocMemCache", "DummyCache"))
