@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.utils.module_loading import import_string
@@ -70,7 +71,7 @@ class JWKSAuthentication(BaseAuthentication):
 
     def get_token(self, request: Request) -> str | None:
         """The bearer token, ``None`` without one, ``InvalidRequest`` when malformed."""
-        header = request.META.get("HTTP_AUTHORIZATION")
+        header: str | None = request.META.get("HTTP_AUTHORIZATION")
         if header is None:
             return None
         scheme, _, credentials = header.partition(" ")

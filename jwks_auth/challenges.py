@@ -9,7 +9,7 @@ authenticator's plain one, and turn them into 403 when it has none.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from rest_framework import status
 from rest_framework.exceptions import APIException

@@ -97,7 +97,9 @@ def _check_numbers(user: dict[str, Any]) -> list[Any]:
     low = _number(user.get("JWKS_MIN_TTL", DEFAULTS["JWKS_MIN_TTL"]))
     high = _number(user.get("JWKS_MAX_TTL", DEFAULTS["JWKS_MAX_TTL"]))
     if low is not None and high is not None and low > high:
-        errors.append(Error(f"JWKS_AUTH['JWKS_MIN_TTL'] ({low:g}) is above JWKS_MAX_TTL ({high:g}).", hint=hint, id=E006))
+        errors.append(
+            Error(f"JWKS_AUTH['JWKS_MIN_TTL'] ({low:g}) is above JWKS_MAX_TTL ({high:g}).", hint=hint, id=E006)
+        )
     return errors
 
 
@@ -129,7 +131,9 @@ def check_https(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             except ValueError:
                 host, parts = None, None
             if parts is None or parts.scheme != "https" and not is_loopback(host):
-                warnings.append(Warning(f"{url} is not https.",
-                                        hint="Fetch keys over https in production; ALLOW_INSECURE_HTTP is for development.",
-                                        id=W002))
+                warnings.append(Warning(
+                    f"{url} is not https.",
+                    hint="Fetch keys over https in production; ALLOW_INSECURE_HTTP is for development.",
+                    id=W002,
+                ))
     return warnings

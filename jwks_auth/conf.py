@@ -8,8 +8,9 @@ here and are rebuilt on the next request.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed

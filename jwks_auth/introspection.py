@@ -31,8 +31,10 @@ import math
 import re
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeGuard
+from urllib.parse import quote
 
 import requests
 import urllib3
@@ -41,6 +43,9 @@ from django.core.cache import caches
 from jwks_auth.conf import IssuerConfig, jwks_settings
 from jwks_auth.exceptions import ConfigurationError, ExpiredToken, InvalidClaims, KeysUnavailable, MalformedToken
 from jwks_auth.fetch import _session, check_url
+
+if TYPE_CHECKING:
+    from jwks_auth.tokens import AccessToken
 
 logger = logging.getLogger("jwks_auth.introspection")
 
@@ -85,7 +90,7 @@ def introspection_settings(config: IssuerConfig) -> dict[str, Any]:
     return options
 
 
-def introspector_for(configs: Iterable[IssuerConfig]) -> "Introspector | None":
+def introspector_for(configs: Iterable[IssuerConfig]) -> Introspector | None:
     """The introspector of the first issuer with ``INTROSPECTION``, if any."""
     for config in configs:
         if config.introspection:
@@ -93,7 +98,7 @@ def introspector_for(configs: Iterable[IssuerConfig]) -> "Introspector | None":
     return None
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     try:
         return type(value) in (int, float) and math.isfinite(value)
     except OverflowError:  # an int too large for a float
@@ -102,7 +107,7 @@ def _is_number(value: Any) -> bool:
 
 def _form_encode(value: str) -> str:
     # RFC 6749 2.3.1: client id and secret are form-urlencoded before Basic.
-    return requests.utils.quote(value, safe="")
+    return quote(value, safe="")
 
 
 class Introspector:
@@ -117,7 +122,7 @@ class Introspector:
         self._lock = threading.Lock()
 
     # -- public -----------------------------------------------------------------
-    def introspect(self, token: str, *, use_cache: bool = True) -> Any:
+    def introspect(self, token: str, *, use_cache: bool = True) -> AccessToken:
         """The ``AccessToken`` for an active token; ``TokenError`` or ``IntrospectionUnavailable``."""
         from jwks_auth.tokens import AccessToken, scopes_from_claims
 

@@ -13,8 +13,9 @@ import binascii
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
@@ -38,7 +39,7 @@ ASYMMETRIC_ALGORITHMS = frozenset(
 )
 
 
-def b64url_decode(value: str) -> bytes:
+def b64url_decode(value: object) -> bytes:
     """Strict base64url: no padding, alphabet only, canonical trailing bits."""
     if not isinstance(value, str) or not value or "=" in value:
         raise ValueError("not base64url")
@@ -176,7 +177,7 @@ def parse_jwk(jwk: Any) -> VerificationKey:
         raise KeyRejected(f"invalid {kty} key: {exc}") from exc
     if alg is not None and _family(alg) != kty:
         raise KeyRejected(f"alg {alg} does not match kty {kty}")
-    if alg is not None and kty == "EC" and _CURVES[crv][2] != alg:
+    if alg is not None and kty == "EC" and crv is not None and _CURVES[crv][2] != alg:
         raise KeyRejected(f"alg {alg} does not match crv {crv}")
     certificate, x5t = _certificate(jwk, key)
     return VerificationKey(
@@ -204,8 +205,10 @@ def _ec_key(jwk: dict[str, Any]) -> tuple[Any, str, int, dict[str, str]]:
     if len(x_raw) != size or len(y_raw) != size:
         raise KeyRejected("EC coordinates have the wrong length")
     # cryptography checks that the point lies on the curve.
-    key = ec.EllipticCurvePublicNumbers(int.from_bytes(x_raw, "big"), int.from_bytes(y_raw, "big"), curve()).public_key()
-    return key, crv, curve.key_size, {"crv": crv, "kty": "EC", "x": jwk["x"], "y": jwk["y"]}
+    curve_instance = curve()
+    numbers = ec.EllipticCurvePublicNumbers(int.from_bytes(x_raw, "big"), int.from_bytes(y_raw, "big"), curve_instance)
+    key = numbers.public_key()
+    return key, crv, curve_instance.key_size, {"crv": crv, "kty": "EC", "x": jwk["x"], "y": jwk["y"]}
 
 
 def _okp_key(jwk: dict[str, Any]) -> tuple[Any, str, int, dict[str, str]]:
@@ -253,7 +256,7 @@ class KeySet:
     _index: dict[str, tuple[VerificationKey, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_document(cls, document: Any) -> "KeySet":
+    def from_document(cls, document: Any) -> KeySet:
         if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
             raise ValueError("not a JWK Set: no 'keys' list")
         usable: list[VerificationKey] = []

@@ -369,7 +369,8 @@ class KeyStore:
         self._last_error = (message, now)
         self._local_failure_until = now + retry
         self._cache_call("set", self._k_failure, {"until": now + retry, "error": message}, math.ceil(retry) + 1)
-        self._cache_call("set", self._k_error, {"error": message, "at": now}, max(60, math.ceil(float(jwks_settings.JWKS_STALE_TTL))))
+        error_ttl = max(60, math.ceil(float(jwks_settings.JWKS_STALE_TTL)))
+        self._cache_call("set", self._k_error, {"error": message, "at": now}, error_ttl)
         logger.warning("Fetching signing keys for %s failed: %s", self.config.issuer, message)
         signals.jwks_fetch_failed.send(sender=KeyStore, issuer=self.config.issuer, uri=uri, error=message)
 

@@ -74,8 +74,8 @@ class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "jwks_auth.authentication.JWKSAuthentication"
     match_subclasses = True
 
-    @property  # type: ignore[override]
-    def name(self) -> list[str]:
+    @property
+    def name(self) -> list[str]:  # type: ignore[override]
         names = []
         if _flows():
             names.append(OAUTH2)

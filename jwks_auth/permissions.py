@@ -18,8 +18,9 @@ raise.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import product
-from typing import Any, Iterable
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.permissions import (
@@ -86,7 +87,9 @@ class _ScopeAND(_ScopeOperator):
         return first if not first[0] else _quiet_check(self.op2, request, view)
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        return self.op1.has_object_permission(request, view, obj) and self.op2.has_object_permission(request, view, obj)
+        return bool(
+            self.op1.has_object_permission(request, view, obj) and self.op2.has_object_permission(request, view, obj)
+        )
 
     def schema_alternatives(self, request: Request, view: Any) -> list[frozenset[str]] | None:
         parts = [alts for alts in (_alternatives(op, request, view) for op in (self.op1, self.op2)) if alts is not None]
@@ -133,21 +136,23 @@ class _ScopeNOT(_ScopeOperator):
         return None
 
 
+# The DRF stubs type operator_class as an instance and the operands as permission classes;
+# at runtime both are classes, and the operands here may be any permission expression.
 class _ScopeHolderMixin(OperationHolderMixin):
-    def __and__(self, other: Any) -> "_ScopeOperandHolder":
-        return _ScopeOperandHolder(_ScopeAND, self, other)
+    def __and__(self, other: Any) -> _ScopeOperandHolder:
+        return _ScopeOperandHolder(_ScopeAND, self, other)  # type: ignore[arg-type]
 
-    def __rand__(self, other: Any) -> "_ScopeOperandHolder":
-        return _ScopeOperandHolder(_ScopeAND, other, self)
+    def __rand__(self, other: Any) -> _ScopeOperandHolder:
+        return _ScopeOperandHolder(_ScopeAND, other, self)  # type: ignore[arg-type]
 
-    def __or__(self, other: Any) -> "_ScopeOperandHolder":
-        return _ScopeOperandHolder(_ScopeOR, self, other)
+    def __or__(self, other: Any) -> _ScopeOperandHolder:
+        return _ScopeOperandHolder(_ScopeOR, self, other)  # type: ignore[arg-type]
 
-    def __ror__(self, other: Any) -> "_ScopeOperandHolder":
-        return _ScopeOperandHolder(_ScopeOR, other, self)
+    def __ror__(self, other: Any) -> _ScopeOperandHolder:
+        return _ScopeOperandHolder(_ScopeOR, other, self)  # type: ignore[arg-type]
 
-    def __invert__(self) -> "_ScopeSingleOperandHolder":
-        return _ScopeSingleOperandHolder(_ScopeNOT, self)
+    def __invert__(self) -> _ScopeSingleOperandHolder:
+        return _ScopeSingleOperandHolder(_ScopeNOT, self)  # type: ignore[arg-type]
 
 
 class _ScopeOperandHolder(_ScopeHolderMixin, OperandHolder):
@@ -158,7 +163,7 @@ class _ScopeSingleOperandHolder(_ScopeHolderMixin, SingleOperandHolder):
     pass
 
 
-class ScopePermissionMetaclass(_ScopeHolderMixin, BasePermissionMetaclass):
+class ScopePermissionMetaclass(_ScopeHolderMixin, BasePermissionMetaclass):  # type: ignore[misc]
     """``&``, ``|`` and ``~`` on scope permissions build scope-aware operators."""
 
 
@@ -170,7 +175,7 @@ class ScopePermission(BasePermission, metaclass=ScopePermissionMetaclass):
     require_all = True
 
     @classmethod
-    def require(cls, *scopes: str) -> type["ScopePermission"]:
+    def require(cls, *scopes: str) -> type[ScopePermission]:
         """A subclass bound to ``scopes``: ``permission_classes = [HasScopes.require("api1")]``."""
         if not scopes or not all(isinstance(scope, str) and scope and " " not in scope for scope in scopes):
             raise ImproperlyConfigured(f"{cls.__name__}.require() needs one or more scope names")
@@ -243,7 +248,7 @@ class HasMethodScopes(ScopePermission):
         return getattr(view, name, None)
 
 
-def _alternatives(permission: Any, request: Request, view: Any) -> list[frozenset[str]] | None:
+def _alternatives(permission: Any, request: Request | None, view: Any) -> list[frozenset[str]] | None:
     method = getattr(permission, "schema_alternatives", None)
     return method(request, view) if method is not None else None
 

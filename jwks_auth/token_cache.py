@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CachedToken:
-    token: "AccessToken"
+    token: AccessToken
     expires_at: float
-    store: "KeyStore"
+    store: KeyStore
     kid: str
     alg: str
     thumbprint: str
-    keyset: "KeySet"
+    keyset: KeySet
 
 
 class VerifiedTokenCache:

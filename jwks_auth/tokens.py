@@ -16,9 +16,10 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import import_string
 
@@ -35,6 +36,9 @@ from jwks_auth.exceptions import (
 from jwks_auth.keys import ASYMMETRIC_ALGORITHMS
 from jwks_auth.keystore import KeyStore
 from jwks_auth.token_cache import CachedToken, VerifiedTokenCache
+
+if TYPE_CHECKING:
+    from jwks_auth.introspection import Introspector
 
 #: Header members a token may carry. Anything else, including the members
 #: that would let a token choose its own key, is refused.
@@ -263,10 +267,10 @@ class TokenValidator:
         self.max_length = int(max_length)
         self.cache = VerifiedTokenCache(cache_size)
         self.is_revoked = is_revoked
-        self.introspector = introspector  # jwks_auth.introspection.Introspector for opaque tokens
+        self.introspector: Introspector | None = introspector  # for opaque tokens
 
     @classmethod
-    def from_settings(cls) -> "TokenValidator":
+    def from_settings(cls) -> TokenValidator:
         from jwks_auth.introspection import introspector_for
 
         revoked = jwks_settings.IS_REVOKED
@@ -313,7 +317,8 @@ class TokenValidator:
         )
         self._check_revoked(access_token)
         if use_cache:
-            self.cache.put(digest, CachedToken(access_token, float(claims["exp"]), store, kid, alg, key.thumbprint, keyset))
+            cached = CachedToken(access_token, float(claims["exp"]), store, kid, alg, key.thumbprint, keyset)
+            self.cache.put(digest, cached)
         return access_token
 
     def _check_revoked(self, token: AccessToken) -> None:

@@ -21,7 +21,8 @@ token ``invalid_token`` (401).
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -153,7 +154,7 @@ class DjangoUserResolver:
 
     def field_map(self, model: Any, lookup: str) -> dict[str, str]:
         mapping = dict(jwks_settings.USER_CLAIM_FIELDS or {})
-        for claim, field_name in mapping.items():
+        for field_name in mapping.values():
             if field_name in PROTECTED_FIELDS or field_name in (lookup, model._meta.pk.name, "pk"):
                 raise ImproperlyConfigured(f"USER_CLAIM_FIELDS may not write {field_name!r}")
             try:

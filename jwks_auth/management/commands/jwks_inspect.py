@@ -4,11 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from typing import Any
+from typing import Any, cast
 
+from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from cryptography.hazmat.primitives import hashes
 
 from jwks_auth.keys import KeySet, VerificationKey
 from jwks_auth.management.commands._stores import add_issuer_argument, selected_stores
@@ -17,7 +17,7 @@ from jwks_auth.management.commands._stores import add_issuer_argument, selected_
 def _when(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(timespec="seconds")
 
 
 def describe_key(key: VerificationKey) -> dict[str, Any]:
@@ -84,7 +84,8 @@ class Command(BaseCommand):
             state = "fresh" if entry["fresh"] else "stale"
             label = "shared cache" if tier == "shared" else f"this process (from {entry['source']})"
             self.stdout.write(
-                f"  {label}: {len(entry['keys'])} key(s), {state}, age {entry['age']} s, fetched {entry['fetched_at']}, "
+                f"  {label}: {len(entry['keys'])} key(s), {state}, age {entry['age']} s, "
+                f"fetched {entry['fetched_at']}, "
                 f"refresh after {entry['soft_expiry']}, served until {entry['hard_expiry']}"
             )
         if status["last_error"]:
@@ -102,5 +103,5 @@ class Command(BaseCommand):
 
     @staticmethod
     def _cache_is_shared(alias: str) -> bool:
-        backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+        backend = cast(str, settings.CACHES.get(alias, {}).get("BACKEND", ""))
         return not backend.endswith(("LocMemCache", "DummyCache"))
