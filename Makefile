@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 API_PORT ?= 5002
 IDP_PORT ?= 5000
 
-.PHONY: install system-deps client-deps certs migrate run test test-fast bench bench-smoke check clean
+.PHONY: install system-deps client-deps certs migrate run test test-fast lint bench bench-smoke check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: install system-deps certs
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser and not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/mypy
+	$(VENV)/bin/ruff check
 
 check: $(STAMP)
 	$(PY) manage.py check --deploy --fail-level ERROR
