@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from jwks_auth import signals
 from jwks_auth.challenges import InvalidRequest, InvalidToken, KeysUnavailableError, bearer_challenge
 from jwks_auth.conf import jwks_settings, on_reset
-from jwks_auth.exceptions import KeysUnavailable, TokenError
+from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
 from jwks_auth.tokens import AccessToken, get_validator
 
 logger = logging.getLogger("jwks_auth.authentication")
@@ -62,6 +62,11 @@ class JWKSAuthentication(BaseAuthentication):
         except KeysUnavailable as exc:
             logger.warning("Token verification unavailable: %s", exc)
             raise KeysUnavailableError(exc.retry_after) from None
+        except ConfigurationError as exc:
+            # Reported by `manage.py check` (jwks_auth.E00x); a server started
+            # without checks still answers 503, never 500, and says why in the log.
+            logger.error("JWKS_AUTH is misconfigured: %s", exc)
+            raise KeysUnavailableError(60) from None
         try:
             user = self.get_user(access_token)
         except TokenError as exc:

@@ -56,3 +56,10 @@ def test_provider_down_with_cold_cache_is_503(client, token, provider):
     response = client.get("/me", **bearer(token))
     assert response.status_code == 503
     assert int(response["Retry-After"]) >= 1
+
+
+def test_misconfigured_introspection_is_503_not_500(jwks_config, client, token, caplog):
+    jwks_config(INTROSPECTION={"ENDPOINT": "https://idp.example/introspect", "AUTH_METHOD": "magic"})
+    response = client.get("/me", **bearer(token))
+    assert response.status_code == 503
+    assert "misconfigured" in caplog.text and token not in caplog.text
