@@ -1,7 +1,6 @@
 """System checks for JWKS_AUTH (``manage.py check``)."""
 from __future__ import annotations
 
-import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +11,7 @@ from jwks_auth.conf import DEFAULTS, PER_ISSUER_KEYS, issuer_configs
 from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.fetch import is_loopback
 from jwks_auth.keys import ASYMMETRIC_ALGORITHMS
+from jwks_auth.numbers import is_finite_number
 
 E001 = "jwks_auth.E001"  # no trusted issuer
 E002 = "jwks_auth.E002"  # issuer without audience
@@ -74,9 +74,7 @@ _NON_NEGATIVE = ("JWKS_REFRESH_AHEAD", "LOCAL_TTL")
 
 
 def _number(value: Any) -> float | None:
-    if type(value) not in (int, float) or not math.isfinite(value):
-        return None
-    return float(value)
+    return float(value) if is_finite_number(value) else None
 
 
 def _check_numbers(user: dict[str, Any]) -> list[Any]:

@@ -11,6 +11,7 @@ import ipaddress
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -93,17 +94,27 @@ def http_timeouts(value: Any = None) -> tuple[float, float]:
 DEFAULT_TIMEOUTS = (2.0, 4.0)
 
 
-def fetch_json(url: str) -> FetchResult:
-    """GET ``url`` and return its JSON object, or raise ``FetchError``."""
+def fetch_json(
+    url: str, *, data: Mapping[str, str] | None = None, auth: tuple[str, str] | None = None
+) -> FetchResult:
+    """GET ``url`` (POST ``data``, form-encoded, when given) and return its JSON object.
+
+    Raises ``FetchError`` for anything but a 200 answer holding a JSON object
+    within the size and time limits.
+    """
     check_url(url)
+    method = "GET" if data is None else "POST"
     connect, read = http_timeouts()
     limit = int(jwks_settings.MAX_RESPONSE_BYTES)
     started = time.monotonic()
     deadline = started + connect + read
     session = _session()
     try:
-        response = session.get(
+        response = session.request(
+            method,
             url,
+            data=data,
+            auth=auth,
             headers={
                 "Accept": "application/json, application/jwk-set+json",
                 "User-Agent": jwks_settings.USER_AGENT,
@@ -117,28 +128,28 @@ def fetch_json(url: str) -> FetchResult:
         )
     except (requests.RequestException, OSError, ValueError) as exc:
         session.close()
-        raise FetchError(f"GET {url} failed: {type(exc).__name__}") from exc
+        raise FetchError(f"{method} {url} failed: {type(exc).__name__}") from exc
     with session, response:
         if response.status_code != 200:
-            raise FetchError(f"GET {url} answered HTTP {response.status_code}")
+            raise FetchError(f"{method} {url} answered HTTP {response.status_code}")
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"GET {url}: response larger than {limit} bytes")
+            raise FetchError(f"{method} {url}: response larger than {limit} bytes")
         body = bytearray()
         try:
             for chunk in response.iter_content(chunk_size=16384):
                 body += chunk
                 if len(body) > limit:
-                    raise FetchError(f"GET {url}: response larger than {limit} bytes")
+                    raise FetchError(f"{method} {url}: response larger than {limit} bytes")
                 if time.monotonic() > deadline:
-                    raise FetchError(f"GET {url}: response too slow")
+                    raise FetchError(f"{method} {url}: response too slow")
         except (requests.RequestException, OSError, ValueError) as exc:
-            raise FetchError(f"GET {url} failed while reading: {type(exc).__name__}") from exc
+            raise FetchError(f"{method} {url} failed while reading: {type(exc).__name__}") from exc
         max_age = parse_max_age(response.headers.get("Cache-Control"))
     try:
         document = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise FetchError(f"GET {url}: response is not JSON") from exc
+        raise FetchError(f"{method} {url}: response is not JSON") from exc
     if not isinstance(document, dict):
-        raise FetchError(f"GET {url}: response is not a JSON object")
+        raise FetchError(f"{method} {url}: response is not a JSON object")
     return FetchResult(document, max_age, time.monotonic() - started)

@@ -27,22 +27,26 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import requests
-import urllib3
-from django.core.cache import caches
-
+from jwks_auth.cache import SharedCache
 from jwks_auth.conf import IssuerConfig, jwks_settings
-from jwks_auth.exceptions import ConfigurationError, ExpiredToken, InvalidClaims, KeysUnavailable, MalformedToken
-from jwks_auth.fetch import _session, check_url
+from jwks_auth.exceptions import (
+    ConfigurationError,
+    ExpiredToken,
+    FetchError,
+    InvalidClaims,
+    KeysUnavailable,
+    MalformedToken,
+)
+from jwks_auth.fetch import fetch_json
+from jwks_auth.numbers import is_finite_number
 
 if TYPE_CHECKING:
     from jwks_auth.tokens import AccessToken
@@ -98,13 +102,6 @@ def introspector_for(configs: Iterable[IssuerConfig]) -> Introspector | None:
     return None
 
 
-def _is_number(value: Any) -> TypeGuard[int | float]:
-    try:
-        return type(value) in (int, float) and math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        return False
-
-
 def _form_encode(value: str) -> str:
     # RFC 6749 2.3.1: client id and secret are form-urlencoded before Basic.
     return quote(value, safe="")
@@ -120,6 +117,7 @@ class Introspector:
         self._key_prefix = f"{jwks_settings.CACHE_KEY_PREFIX}:introspect:{digest}:"
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._cache = SharedCache()
 
     # -- public -----------------------------------------------------------------
     def introspect(self, token: str, *, use_cache: bool = True) -> AccessToken:
@@ -154,12 +152,12 @@ class Introspector:
         if "iss" in claims and claims["iss"] not in config.accepted_issuers:
             raise InvalidClaims("invalid issuer", code="issuer")
         if "exp" in claims:
-            if not _is_number(claims["exp"]):
+            if not is_finite_number(claims["exp"]):
                 raise InvalidClaims("invalid exp claim")
             if now > claims["exp"] + config.leeway:
                 raise ExpiredToken()
         if "nbf" in claims:
-            if not _is_number(claims["nbf"]):
+            if not is_finite_number(claims["nbf"]):
                 raise InvalidClaims("invalid nbf claim")
             if claims["nbf"] > now + config.leeway:
                 raise InvalidClaims("token not yet valid", code="nbf")
@@ -194,10 +192,6 @@ class Introspector:
     def _post(self, token: str) -> dict[str, Any]:
         options = self.options
         url = options["ENDPOINT"]
-        try:
-            check_url(url)
-        except Exception as exc:
-            raise IntrospectionUnavailable(str(exc)) from exc
         data = {"token": token}
         if options["TOKEN_TYPE_HINT"]:
             data["token_type_hint"] = options["TOKEN_TYPE_HINT"]
@@ -207,50 +201,11 @@ class Introspector:
         elif options["AUTH_METHOD"] == "client_secret_post":
             data["client_id"] = str(options["CLIENT_ID"])
             data["client_secret"] = str(options["CLIENT_SECRET"] or "")
-        timeout = jwks_settings.HTTP_TIMEOUT
-        connect, read = (timeout, timeout) if isinstance(timeout, (int, float)) else timeout
-        limit = int(jwks_settings.MAX_RESPONSE_BYTES)
-        deadline = time.monotonic() + connect + read
-        response = None
-        for attempt in (1, 2):
-            try:
-                response = _session().post(
-                    url,
-                    data=data,
-                    auth=auth,
-                    headers={"Accept": "application/json", "User-Agent": jwks_settings.USER_AGENT},
-                    timeout=(connect, read),
-                    allow_redirects=False,
-                    stream=True,
-                    verify=jwks_settings.HTTP_VERIFY,
-                    proxies=jwks_settings.HTTP_PROXIES,
-                )
-                break
-            except requests.ConnectionError as exc:
-                # A kept-alive connection the server had closed: introspection only
-                # reads, so ask once more on a new connection.
-                if attempt == 1 and isinstance(exc.args[0] if exc.args else None, urllib3.exceptions.ProtocolError):
-                    continue
-                raise IntrospectionUnavailable(f"POST {url} failed: {type(exc).__name__}") from exc
-            except requests.RequestException as exc:
-                raise IntrospectionUnavailable(f"POST {url} failed: {type(exc).__name__}") from exc
-        assert response is not None
-        with response:
-            if response.status_code != 200:
-                raise IntrospectionUnavailable(f"POST {url} answered HTTP {response.status_code}")
-            body = bytearray()
-            try:
-                for chunk in response.iter_content(chunk_size=16384):
-                    body += chunk
-                    if len(body) > limit or time.monotonic() > deadline:
-                        raise IntrospectionUnavailable(f"POST {url}: response too large or too slow")
-            except requests.RequestException as exc:
-                raise IntrospectionUnavailable(f"POST {url} failed while reading: {type(exc).__name__}") from exc
         try:
-            document = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise IntrospectionUnavailable(f"POST {url}: response is not JSON") from exc
-        if not isinstance(document, dict) or type(document.get("active")) is not bool:
+            document = fetch_json(url, data=data, auth=auth).document
+        except FetchError as exc:
+            raise IntrospectionUnavailable(str(exc)) from exc
+        if type(document.get("active")) is not bool:
             raise IntrospectionUnavailable(f"POST {url}: response has no boolean 'active'")
         return document
 
@@ -260,7 +215,7 @@ class Introspector:
         if answer.get("active") is not True:
             return ttl
         exp = answer.get("exp")
-        if not _is_number(exp):
+        if not is_finite_number(exp):
             return 0.0  # how long it lives is unknown: do not keep it
         return min(ttl, float(exp) - now)
 
@@ -269,10 +224,10 @@ class Introspector:
         if ttl < 1:
             return
         entry = {"until": now + ttl, "answer": json.dumps(answer)}
-        self._cache_call("set", self._key_prefix + digest, entry, int(ttl))
+        self._cache.call("set", self._key_prefix + digest, entry, int(ttl))
 
     def _cache_get(self, digest: str, now: float) -> dict[str, Any] | None:
-        entry = self._cache_call("get", self._key_prefix + digest)
+        entry = self._cache.call("get", self._key_prefix + digest)
         if not isinstance(entry, dict):
             return None
         try:
@@ -285,12 +240,4 @@ class Introspector:
 
     def clear(self, token: str) -> None:
         """Forget the cached answer for ``token`` (e.g. after revoking it)."""
-        self._cache_call("delete", self._key_prefix + hashlib.sha256(token.encode("ascii")).hexdigest())
-
-    @staticmethod
-    def _cache_call(method: str, *args: Any) -> Any:
-        try:
-            return getattr(caches[jwks_settings.CACHE_ALIAS], method)(*args)
-        except Exception as exc:  # a down cache must not fail requests
-            logger.warning("Cache %r unavailable for introspection (%s)", jwks_settings.CACHE_ALIAS, type(exc).__name__)
-            return None
+        self._cache.call("delete", self._key_prefix + hashlib.sha256(token.encode("ascii")).hexdigest())

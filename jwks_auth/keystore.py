@@ -38,13 +38,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import caches
-
 from jwks_auth import signals
+from jwks_auth.cache import SharedCache
 from jwks_auth.conf import IssuerConfig, jwks_settings
 from jwks_auth.exceptions import FetchError, KeysUnavailable, UnknownKey
 from jwks_auth.fetch import check_url, fetch_json, http_timeouts
 from jwks_auth.keys import KeySet, VerificationKey
+from jwks_auth.numbers import is_finite_number
 
 logger = logging.getLogger("jwks_auth.keystore")
 
@@ -103,7 +103,7 @@ class KeyStore:
         self._missing: dict[str, float] = {}
         self._last_error: tuple[str, float] | None = None
         self._next_stale_log = 0.0
-        self._next_cache_log = 0.0
+        self._cache = SharedCache()
         self._jwks_uri: tuple[str, float] | None = None
 
     # -- public API ------------------------------------------------------------
@@ -156,7 +156,7 @@ class KeyStore:
     def clear(self) -> None:
         """Forget the keys in this process and in the shared cache."""
         for key in (self._k_entry, self._k_discovery, self._k_lock, self._k_failure, self._k_cooldown, self._k_error):
-            self._cache_call("delete", key)
+            self._cache.call("delete", key)
         with self._state_lock:
             self._snapshot, self._recheck_at, self._jwks_uri = None, 0.0, None
             self._missing.clear()
@@ -171,16 +171,16 @@ class KeyStore:
         """What is cached and how fresh it is, for ``jwks_inspect``."""
         now = time.time()
         shared = self._read_entry(now)
-        error = self._cache_call("get", self._k_error)
+        error = self._cache.call("get", self._k_error)
         shared_error = None
-        if isinstance(error, dict) and isinstance(error.get("error"), str) and _finite(error.get("at")):
+        if isinstance(error, dict) and isinstance(error.get("error"), str) and is_finite_number(error.get("at")):
             shared_error = (error["error"], float(error["at"]))
         errors = [e for e in (self._last_error, shared_error) if e is not None]
         last_error = max(errors, key=lambda item: item[1]) if errors else None
-        failure = self._cache_call("get", self._k_failure)
+        failure = self._cache.call("get", self._k_failure)
         backoff_until = max(
             self._local_failure_until,
-            float(failure["until"]) if isinstance(failure, dict) and _finite(failure.get("until")) else 0.0,
+            float(failure["until"]) if isinstance(failure, dict) and is_finite_number(failure.get("until")) else 0.0,
         )
         return {
             "issuer": self.config.issuer,
@@ -260,7 +260,7 @@ class KeyStore:
                     return newer
                 self._raise_if_backing_off(now)
                 owner = secrets.token_hex(8)
-                acquired = self._cache_call("add", self._k_lock, owner, timeout, default=None)
+                acquired = self._cache.call("add", self._k_lock, owner, timeout, default=None)
                 if acquired is not False:  # True, or the cache is down: fetch ourselves
                     try:
                         if cooldown and not self._take_cooldown():
@@ -279,7 +279,7 @@ class KeyStore:
                     # The lock outlived any fetch (a lock without expiry, or a cache that
                     # keeps it): drop it and take it ourselves.
                     logger.warning("Removing a stale key fetch lock for %s", self.config.issuer)
-                    self._cache_call("delete", self._k_lock)
+                    self._cache.call("delete", self._k_lock)
                     lock_cleared = True
                     continue
                 newer = self._wait_for_other_worker(since, deadline)
@@ -298,21 +298,21 @@ class KeyStore:
             if newer is not None:
                 return newer
             self._raise_if_backing_off(now)
-            if self._cache_call("get", self._k_lock) is None:
+            if self._cache.call("get", self._k_lock) is None:
                 # Released: its result may have landed just before.
                 return self._newer_than(since, time.time())
         return None
 
     def _release_lock(self, owner: str) -> None:
         # Only our own lock: if ours expired, another worker's must stay.
-        if self._cache_call("get", self._k_lock) == owner:
-            self._cache_call("delete", self._k_lock)
+        if self._cache.call("get", self._k_lock) == owner:
+            self._cache.call("delete", self._k_lock)
 
     def _backoff_remaining(self, now: float) -> float:
         if now < self._local_failure_until:
             return self._local_failure_until - now
-        failure = self._cache_call("get", self._k_failure)
-        if isinstance(failure, dict) and _finite(failure.get("until")):
+        failure = self._cache.call("get", self._k_failure)
+        if isinstance(failure, dict) and is_finite_number(failure.get("until")):
             remaining = float(failure["until"]) - now
             # More than one retry interval ahead is not something we wrote: ignore it.
             if 0 < remaining <= float(jwks_settings.JWKS_RETRY_INTERVAL) + 1:
@@ -339,7 +339,7 @@ class KeyStore:
             if not self.config.jwks_uri:
                 # The key URL may have moved (or the cached one is wrong): discover it again next time.
                 self._jwks_uri = None
-                self._cache_call("delete", self._k_discovery)
+                self._cache.call("delete", self._k_discovery)
             self._record_failure(uri, exc)
             raise
         ttl = self._ttl(result.max_age)
@@ -352,8 +352,8 @@ class KeyStore:
             "v": _ENTRY_VERSION, "jwks": json.dumps(result.document), "uri": uri,
             "fetched_at": snapshot.fetched_at, "soft": snapshot.soft_expiry, "hard": snapshot.hard_expiry,
         }
-        self._cache_call("set", self._k_entry, entry, math.ceil(snapshot.hard_expiry - fetched_at) + 1)
-        self._cache_call("delete", self._k_failure)
+        self._cache.call("set", self._k_entry, entry, math.ceil(snapshot.hard_expiry - fetched_at) + 1)
+        self._cache.call("delete", self._k_failure)
         self._local_failure_until = 0.0
         self._adopt(snapshot, fetched_at)
         logger.info("Fetched %d signing key(s) for %s from %s", len(keyset), self.config.issuer, uri)
@@ -368,9 +368,9 @@ class KeyStore:
         message = str(exc)[:500]
         self._last_error = (message, now)
         self._local_failure_until = now + retry
-        self._cache_call("set", self._k_failure, {"until": now + retry, "error": message}, math.ceil(retry) + 1)
+        self._cache.call("set", self._k_failure, {"until": now + retry, "error": message}, math.ceil(retry) + 1)
         error_ttl = max(60, math.ceil(float(jwks_settings.JWKS_STALE_TTL)))
-        self._cache_call("set", self._k_error, {"error": message, "at": now}, error_ttl)
+        self._cache.call("set", self._k_error, {"error": message, "at": now}, error_ttl)
         logger.warning("Fetching signing keys for %s failed: %s", self.config.issuer, message)
         signals.jwks_fetch_failed.send(sender=KeyStore, issuer=self.config.issuer, uri=uri, error=message)
 
@@ -391,7 +391,7 @@ class KeyStore:
             return self.config.jwks_uri
         if self._jwks_uri and self._jwks_uri[1] > now:
             return self._jwks_uri[0]
-        uri = self._cache_call("get", self._k_discovery)
+        uri = self._cache.call("get", self._k_discovery)
         if isinstance(uri, str):
             try:
                 check_url(uri)
@@ -406,7 +406,7 @@ class KeyStore:
             if not isinstance(uri, str) or not uri:
                 raise FetchError(f"{url}: discovery document has no jwks_uri")
             check_url(uri)
-            self._cache_call("set", self._k_discovery, uri, math.ceil(float(jwks_settings.DISCOVERY_TTL)))
+            self._cache.call("set", self._k_discovery, uri, math.ceil(float(jwks_settings.DISCOVERY_TTL)))
         self._jwks_uri = (uri, now + float(jwks_settings.DISCOVERY_TTL))
         return uri
 
@@ -422,7 +422,7 @@ class KeyStore:
             if self._backoff_remaining(now) > 0:
                 return
             owner = secrets.token_hex(8)
-            acquired = self._cache_call("add", self._k_lock, owner, self._lock_timeout(), default=None)
+            acquired = self._cache.call("add", self._k_lock, owner, self._lock_timeout(), default=None)
             if acquired is False:
                 return  # another worker is refreshing; its result reaches us via the shared cache
             thread = threading.Thread(
@@ -472,9 +472,9 @@ class KeyStore:
         kid_hash = short_hash(kid)
         if kid in snapshot.keyset:
             # The kid is known, for another algorithm or key type: no fetch can help.
-            self._reject_kid(kid_hash, fetched=False)
+            raise self._rejected_kid(kid_hash, fetched=False)
         if self._missing.get(kid_hash, 0.0) > now and now < snapshot.soft_expiry:
-            self._reject_kid(kid_hash, fetched=False, remember=False)
+            raise self._rejected_kid(kid_hash, fetched=False, remember=False)
         # Another worker may already hold a newer set (a rotation it fetched).
         newer = self._newer_than(snapshot.fetched_at, now)
         if newer is not None:
@@ -504,16 +504,16 @@ class KeyStore:
             # The set is stale and could not be refreshed: the kid may belong
             # to a key published since. That is a provider problem, not a bad token.
             raise KeysUnavailable("signing keys are stale and cannot be refreshed", retry_after=self._retry_after())
-        self._reject_kid(kid_hash, fetched=fetched)
-        raise AssertionError("unreachable")
+        raise self._rejected_kid(kid_hash, fetched=fetched)
 
-    def _reject_kid(self, kid_hash: str, *, fetched: bool, remember: bool = True) -> None:
+    def _rejected_kid(self, kid_hash: str, *, fetched: bool, remember: bool = True) -> UnknownKey:
+        """Record and signal a kid that is not in the set; the caller raises the result."""
         if remember:
             if len(self._missing) >= _MISSING_KIDS_MAX:
                 self._missing.clear()
             self._missing[kid_hash] = time.time() + float(jwks_settings.UNKNOWN_KID_COOLDOWN)
         signals.unknown_kid.send(sender=KeyStore, issuer=self.config.issuer, kid_hash=kid_hash, fetched=fetched)
-        raise UnknownKey()
+        return UnknownKey()
 
     def _take_local_cooldown(self, now: float) -> threading.Event | None:
         """This process's turn to refetch for an unknown kid, or ``None`` during its cooldown."""
@@ -529,15 +529,15 @@ class KeyStore:
         cooldown = float(jwks_settings.UNKNOWN_KID_COOLDOWN)
         seconds = max(1, math.ceil(cooldown))
         now = time.time()
-        if self._cache_call("add", self._k_cooldown, now, seconds, default=None) is not False:
+        if self._cache.call("add", self._k_cooldown, now, seconds, default=None) is not False:
             return True
         # Taken: by another worker within the window, or by an entry we did not
         # write (garbage, or one that never expires), which must not stop refetching.
-        taken_at = self._cache_call("get", self._k_cooldown)
-        if _finite(taken_at) and now - seconds - 1 <= taken_at <= now + 1:
+        taken_at = self._cache.call("get", self._k_cooldown)
+        if is_finite_number(taken_at) and now - seconds - 1 <= taken_at <= now + 1:
             return False
-        self._cache_call("delete", self._k_cooldown)
-        return self._cache_call("add", self._k_cooldown, now, seconds, default=None) is not False
+        self._cache.call("delete", self._k_cooldown)
+        return self._cache.call("add", self._k_cooldown, now, seconds, default=None) is not False
 
     def _await_fetch_in_progress(self, since: float) -> Snapshot | None:
         """During the cooldown: wait for a fetch already under way (a thread here or another worker)."""
@@ -547,13 +547,13 @@ class KeyStore:
             newer = self._newer_than(since, time.time())
             if newer is not None:
                 return newer
-        if self._cache_call("get", self._k_lock) is not None:
+        if self._cache.call("get", self._k_lock) is not None:
             return self._wait_for_other_worker(since, time.time() + self._lock_timeout())
         return None
 
     # -- the shared cache, never trusted and never fatal ------------------------------
     def _read_entry(self, now: float) -> Snapshot | None:
-        entry = self._cache_call("get", self._k_entry)
+        entry = self._cache.call("get", self._k_entry)
         if entry is None:
             return None
         local = self._snapshot
@@ -561,7 +561,7 @@ class KeyStore:
             if not isinstance(entry, dict) or entry.get("v") != _ENTRY_VERSION:
                 raise ValueError("unexpected entry format")
             times = [entry[k] for k in ("fetched_at", "soft", "hard")]
-            if not all(_finite(t) for t in times):
+            if not all(is_finite_number(t) for t in times):
                 raise ValueError("invalid times")
             fetched_at, soft, hard = (float(t) for t in times)
             if not fetched_at <= soft <= hard:
@@ -579,26 +579,9 @@ class KeyStore:
                 raise ValueError("no usable key")
         except (KeyError, TypeError, ValueError, RecursionError) as exc:
             logger.warning("Ignoring a corrupt cached key set for %s: %s", self.config.issuer, exc)
-            self._cache_call("delete", self._k_entry)
+            self._cache.call("delete", self._k_entry)
             return None
         return Snapshot(keyset, fetched_at, soft, hard, uri, "shared cache")
-
-    def _cache_call(self, method: str, *args: Any, default: Any = None) -> Any:
-        try:
-            cache = caches[jwks_settings.CACHE_ALIAS]
-            return getattr(cache, method)(*args)
-        except Exception as exc:  # a down cache backend (or an undecodable value) must not fail requests
-            now = time.time()
-            if now >= self._next_cache_log:
-                self._next_cache_log = now + 10.0
-                logger.warning(
-                    "Cache %r unavailable (%s); using per-process keys", jwks_settings.CACHE_ALIAS, type(exc).__name__
-                )
-            return default
-
-
-def _finite(value: Any) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
 
 
 def _describe(snapshot: Snapshot) -> dict[str, Any]:

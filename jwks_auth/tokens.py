@@ -13,7 +13,6 @@ import base64
 import binascii
 import hashlib
 import json
-import math
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -35,6 +34,7 @@ from jwks_auth.exceptions import (
 )
 from jwks_auth.keys import ASYMMETRIC_ALGORITHMS
 from jwks_auth.keystore import KeyStore
+from jwks_auth.numbers import is_finite_number
 from jwks_auth.token_cache import CachedToken, VerifiedTokenCache
 
 if TYPE_CHECKING:
@@ -130,13 +130,6 @@ def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, An
     return header, claims, signing_input, signature
 
 
-def _is_number(value: Any) -> bool:
-    try:
-        return type(value) in (int, float) and math.isfinite(value)
-    except OverflowError:  # an int too large for a float, e.g. 10**400
-        return False
-
-
 def _scope_values(value: Any) -> list[str]:
     if isinstance(value, str):
         return value.split()
@@ -221,7 +214,7 @@ def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) ->
         raise InvalidClaims("invalid issuer", code="issuer")
     leeway = config.leeway
     exp = claims["exp"]
-    if not _is_number(exp):
+    if not is_finite_number(exp):
         raise InvalidClaims("invalid exp claim")
     if now > exp + leeway:
         raise ExpiredToken()
@@ -231,7 +224,7 @@ def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) ->
             if name in claims:
                 raise InvalidClaims(f"invalid {name} claim")
             continue
-        if not _is_number(value):
+        if not is_finite_number(value):
             raise InvalidClaims(f"invalid {name} claim")
         if value > now + leeway:
             raise InvalidClaims(message, code=name)

@@ -181,19 +181,15 @@ def test_endpoint_down_is_503_and_not_hammered(client, server, provider, introsp
     assert "WWW-Authenticate" not in response or "invalid_token" not in response["WWW-Authenticate"]
 
 
-def test_a_dropped_connection_is_retried_once(client, server, provider, introspection):
+def test_a_dropped_connection_is_503(client, server, provider, introspection):
+    """Every introspection call opens a fresh connection (as every key fetch does),
+    so a connection closed without an answer is the endpoint failing, not a stale
+    keep-alive connection worth retrying."""
     token = opaque(server)
     fix_issuer(server, provider)
     server.drops = 1
-    assert get(client, token).status_code == 200
-    assert server.calls == 2
-
-
-def test_a_connection_dropped_twice_is_503(client, server, provider, introspection):
-    token = opaque(server)
-    server.drops = 2
     assert get(client, token).status_code == 503
-    assert server.calls == 2
+    assert server.calls == 1
 
 
 @pytest.mark.parametrize("failure", [500, 502, 401])
