@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from jwks_auth.profiles import PROFILES
+from jwks_auth.profiles import PROFILES, RFC9068_TYPES
 
 DEFAULTS: dict[str, Any] = {
     # One issuer, given directly (the common case) ...
@@ -231,7 +231,7 @@ def build_issuer(entry: Mapping[str, Any]) -> IssuerConfig:
         profile=profile_name,
         aliases=frozenset(str(a) for a in _as_list(entry.get("ALIASES"))),
         leeway=float(entry.get("LEEWAY", 60) if entry.get("LEEWAY") is not None else 60),
-        token_types=frozenset(normalise_typ(t) for t in _as_list(pick("TOKEN_TYPES", RFC9068_DEFAULT_TYPES))),
+        token_types=frozenset(normalise_typ(t) for t in _as_list(pick("TOKEN_TYPES", RFC9068_TYPES))),
         required_claims=tuple(dict.fromkeys(required)),
         audience_claim=audience_claim,
         claim_values=dict(pick("CLAIM_VALUES", {})),
@@ -245,8 +245,6 @@ def build_issuer(entry: Mapping[str, Any]) -> IssuerConfig:
         user_prefix=str(entry.get("USER_PREFIX") or ""),
     )
 
-
-RFC9068_DEFAULT_TYPES = ["at+jwt"]
 
 
 def issuer_configs(user: Mapping[str, Any] | None = None) -> list[IssuerConfig]:
