@@ -59,6 +59,7 @@ def _family(alg: str) -> str:
 
 
 def same_algorithm(first: str, second: str) -> bool:
+    """One algorithm, allowing for its two EdDSA names."""
     return first == second or (first in EDDSA_NAMES and second in EDDSA_NAMES)
 
 
@@ -148,7 +149,7 @@ _VERIFIERS: dict[str, Callable[[VerificationKey, str, bytes, bytes], None]] = {
 def _thumbprint(members: dict[str, str]) -> str:
     """RFC 7638 JWK thumbprint (SHA-256)."""
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    return base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode("ascii")
+    return b64url_encode(hashlib.sha256(canonical).digest())
 
 
 def _short(value: Any) -> str:

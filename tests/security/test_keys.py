@@ -199,8 +199,8 @@ def _forge_for_e1(key: SigningKey, issuer: str) -> str:
 
 
 def test_rsa_modulus_with_a_leading_zero_octet_is_tolerated(judge, publish, provider, keys):
-    """RFC 7518 6.3.1.1 wants the minimal encoding, but some providers prefix a zero octet:
-    it is the same public key, so it is accepted (a documented leniency, not a key substitution)."""
+    """RFC 7518 6.3.1.1 wants the minimal encoding, but Java-based providers (Cloud Foundry UAA, ForgeRock AM,
+    the Jenkins OIDC plugin) prefix the sign octet: the same public key, so accepted (a documented leniency)."""
     key = keys["rsa"]
     jwk = key.public_jwk()
     publish(dict(jwk, n=b64url(b"\0" + _b64(jwk["n"]))))
