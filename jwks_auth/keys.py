@@ -1,15 +1,16 @@
 """Public keys from a JWKS, filtered to those safe to verify with.
 
 A key is skipped (with a reason, for ``jwks_inspect`` and the logs) when it
-carries private members, is symmetric, is not for signatures, is a short or
-malformed RSA key, is an EC point off its curve, or when its ``alg``, ``kty``,
-``crv`` or certificate disagree. Two different keys under one ``kid`` and key
-type are ambiguous and neither is used.
+carries private members, is symmetric, is not for signatures, is a short,
+malformed or ROCA-fingerprinted RSA key, an EC point off its curve or not
+reduced, a small-order or non-canonical Ed25519 point (``key_checks``), when
+its ``alg``, ``kty``, ``crv`` or certificate disagree, or when anything else
+about it cannot be parsed. Two different keys under one ``kid`` and key type
+are ambiguous and neither is used.
 """
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import logging
@@ -23,6 +24,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from jwks_auth.key_checks import (
+    KeyRejected,
+    b64url_decode,
+    b64url_encode,
+    check_ec_point,
+    check_ed25519_point,
+    has_roca_fingerprint,
+    minimal_uint,
+)
+
 logger = logging.getLogger("jwks_auth.keys")
 
 MIN_RSA_BITS = 2048
@@ -33,28 +44,30 @@ _CURVES: dict[str, tuple[type[ec.EllipticCurve], int, str]] = {
     "P-521": (ec.SECP521R1, 66, "ES512"),
 }
 _SHA = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
+#: The two names of Ed25519 signatures: RFC 8037's polymorphic ``EdDSA`` and
+#: RFC 9864's fully-specified ``Ed25519``. Only Ed25519 keys are ever used, so
+#: they are one algorithm here: either name allows, and matches, both.
+EDDSA_NAMES = frozenset({"EdDSA", "Ed25519"})
 #: Algorithms a JWKS key can ever verify. HMAC and "none" are absent by design.
 ASYMMETRIC_ALGORITHMS = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-)
-
-
-def b64url_decode(value: object) -> bytes:
-    """Strict base64url: no padding, alphabet only, canonical trailing bits."""
-    if not isinstance(value, str) or not value or "=" in value:
-        raise ValueError("not base64url")
-    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != value:
-        raise ValueError("not canonical base64url")
-    return raw
-
-
-def _uint(value: Any) -> int:
-    return int.from_bytes(b64url_decode(value), "big")
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+) | EDDSA_NAMES
 
 
 def _family(alg: str) -> str:
-    return "EC" if alg.startswith("ES") else ("OKP" if alg == "EdDSA" else "RSA")
+    return "EC" if alg.startswith("ES") else ("OKP" if alg in EDDSA_NAMES else "RSA")
+
+
+def same_algorithm(first: str, second: str) -> bool:
+    """One algorithm, allowing for its two EdDSA names."""
+    return first == second or (first in EDDSA_NAMES and second in EDDSA_NAMES)
+
+
+def algorithm_allowed(alg: str, allowed: frozenset[str]) -> bool:
+    """``alg`` is verifiable and in ``allowed`` (an issuer's ALGORITHMS), under either EdDSA name."""
+    if alg not in ASYMMETRIC_ALGORITHMS:
+        return False
+    return alg in allowed or (alg in EDDSA_NAMES and not EDDSA_NAMES.isdisjoint(allowed))
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +87,7 @@ class VerificationKey:
     def accepts(self, alg: str) -> bool:
         if alg not in ASYMMETRIC_ALGORITHMS or _family(alg) != self.kty:
             return False
-        if self.alg is not None and self.alg != alg:
+        if self.alg is not None and not same_algorithm(self.alg, alg):
             return False
         if self.kty == "EC":
             return _CURVES[self.crv or ""][2] == alg
@@ -133,14 +146,16 @@ _VERIFIERS: dict[str, Callable[[VerificationKey, str, bytes, bytes], None]] = {
 }
 
 
-class KeyRejected(ValueError):
-    """A JWK that must not be used; the message says why."""
-
-
 def _thumbprint(members: dict[str, str]) -> str:
     """RFC 7638 JWK thumbprint (SHA-256)."""
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    return base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode("ascii")
+    return b64url_encode(hashlib.sha256(canonical).digest())
+
+
+def _short(value: Any) -> str:
+    """A JWKS value for a reason string: repr, bounded (the JWKS is not trusted to be small)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def parse_jwk(jwk: Any) -> VerificationKey:
@@ -155,13 +170,15 @@ def parse_jwk(jwk: Any) -> VerificationKey:
     kty = jwk.get("kty")
     use = jwk.get("use")
     if use is not None and use != "sig":
-        raise KeyRejected(f"use is {use!r}, not 'sig'")
+        raise KeyRejected(f"use is {_short(use)}, not 'sig'")
     key_ops = jwk.get("key_ops")
     if key_ops is not None and (not isinstance(key_ops, list) or "verify" not in key_ops):
         raise KeyRejected("key_ops does not allow verify")
     alg = jwk.get("alg")
+    if alg == "Ed448":
+        raise KeyRejected("Ed448 keys are not supported")
     if alg is not None and (not isinstance(alg, str) or alg not in ASYMMETRIC_ALGORITHMS):
-        raise KeyRejected(f"alg {alg!r} is not an asymmetric signature algorithm")
+        raise KeyRejected(f"alg {_short(alg)} is not an asymmetric signature algorithm")
     try:
         if kty == "RSA":
             key, crv, size, members = _rsa_key(jwk)
@@ -170,10 +187,10 @@ def parse_jwk(jwk: Any) -> VerificationKey:
         elif kty == "OKP":
             key, crv, size, members = _okp_key(jwk)
         else:
-            raise KeyRejected(f"unsupported kty {kty!r}")
-    except (ValueError, TypeError, binascii.Error) as exc:
-        if isinstance(exc, KeyRejected):
-            raise
+            raise KeyRejected(f"unsupported kty {_short(kty)}")
+    except KeyRejected:
+        raise
+    except (ValueError, TypeError) as exc:
         raise KeyRejected(f"invalid {kty} key: {exc}") from exc
     if alg is not None and _family(alg) != kty:
         raise KeyRejected(f"alg {alg} does not match kty {kty}")
@@ -187,36 +204,47 @@ def parse_jwk(jwk: Any) -> VerificationKey:
 
 
 def _rsa_key(jwk: dict[str, Any]) -> tuple[Any, None, int, dict[str, str]]:
-    n, e = _uint(jwk.get("n")), _uint(jwk.get("e"))
+    # The sign octet before n is tolerated: the Java BigInteger.toByteArray()
+    # encoding published by Cloud Foundry UAA, ForgeRock AM/Wren:AM and the
+    # Jenkins OIDC provider plugin (SECURITY.md). Never before e.
+    n, n_raw = minimal_uint(jwk.get("n"), "modulus", sign_octet=True)
+    e, e_raw = minimal_uint(jwk.get("e"), "exponent")
     if n.bit_length() < MIN_RSA_BITS:
         raise KeyRejected(f"RSA key of {n.bit_length()} bits is under {MIN_RSA_BITS}")
     if e < 3 or e % 2 == 0 or e >= n:
         raise KeyRejected("RSA public exponent is invalid")
+    if has_roca_fingerprint(n):
+        raise KeyRejected("RSA modulus has the ROCA fingerprint (CVE-2017-15361): its private key can be recovered")
     key = rsa.RSAPublicNumbers(e, n).public_key()
-    return key, None, n.bit_length(), {"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}
+    # The thumbprint is over the minimal encodings (RFC 7638 3.2), so one key has one thumbprint.
+    return key, None, n.bit_length(), {"e": b64url_encode(e_raw), "kty": "RSA", "n": b64url_encode(n_raw)}
 
 
 def _ec_key(jwk: dict[str, Any]) -> tuple[Any, str, int, dict[str, str]]:
     crv = jwk.get("crv")
     if crv not in _CURVES:
-        raise KeyRejected(f"unsupported EC curve {crv!r}")
+        raise KeyRejected(f"unsupported EC curve {_short(crv)}")
     curve, size, _ = _CURVES[crv]
     x_raw, y_raw = b64url_decode(jwk.get("x")), b64url_decode(jwk.get("y"))
     if len(x_raw) != size or len(y_raw) != size:
         raise KeyRejected("EC coordinates have the wrong length")
-    # cryptography checks that the point lies on the curve.
+    x, y = int.from_bytes(x_raw, "big"), int.from_bytes(y_raw, "big")
+    # OpenSSL would reduce a coordinate >= p: the same point under a second
+    # encoding and thumbprint. Checked here, not left to the library.
+    check_ec_point(crv, x, y)
     curve_instance = curve()
-    numbers = ec.EllipticCurvePublicNumbers(int.from_bytes(x_raw, "big"), int.from_bytes(y_raw, "big"), curve_instance)
-    key = numbers.public_key()
+    key = ec.EllipticCurvePublicNumbers(x, y, curve_instance).public_key()
     return key, crv, curve_instance.key_size, {"crv": crv, "kty": "EC", "x": jwk["x"], "y": jwk["y"]}
 
 
 def _okp_key(jwk: dict[str, Any]) -> tuple[Any, str, int, dict[str, str]]:
-    if jwk.get("crv") != "Ed25519":
-        raise KeyRejected(f"unsupported OKP curve {jwk.get('crv')!r}")
+    crv = jwk.get("crv")
+    if crv == "Ed448":
+        raise KeyRejected("Ed448 keys are not supported")
+    if crv != "Ed25519":
+        raise KeyRejected(f"unsupported OKP curve {_short(crv)}")
     raw = b64url_decode(jwk.get("x"))
-    if len(raw) != 32:
-        raise KeyRejected("Ed25519 key has the wrong length")
+    check_ed25519_point(raw)
     key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
     return key, "Ed25519", 256, {"crv": "Ed25519", "kty": "OKP", "x": jwk["x"]}
 
@@ -231,17 +259,19 @@ def _certificate(jwk: dict[str, Any], key: Any) -> tuple[x509.Certificate | None
         return None, x5t
     if not isinstance(chain, list) or not chain or not isinstance(chain[0], str):
         raise KeyRejected("x5c is not a list of certificates")
+    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     try:
         der = base64.b64decode(chain[0], validate=True)
         certificate = x509.load_der_x509_certificate(der)
-        cert_key = certificate.public_key()
-    except (ValueError, binascii.Error) as exc:
-        raise KeyRejected("x5c certificate cannot be parsed") from exc
-    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    if cert_key.public_bytes(*fmt) != key.public_bytes(*fmt):
+        cert_spki = certificate.public_key().public_bytes(*fmt)
+    except Exception as exc:
+        # Whatever cryptography raises (ValueError, UnsupportedAlgorithm for an
+        # unknown curve, ...) concerns this entry only.
+        raise KeyRejected(f"x5c certificate cannot be loaded ({type(exc).__name__})") from exc
+    if cert_spki != key.public_bytes(*fmt):
         raise KeyRejected("x5c certificate holds a different key")
     if x5t is not None:
-        expected = base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode("ascii")
+        expected = b64url_encode(hashlib.sha1(der).digest())
         if x5t != expected:
             raise KeyRejected("x5t does not match the x5c certificate")
     return certificate, x5t
@@ -267,6 +297,10 @@ class KeySet:
                 usable.append(parse_jwk(jwk))
             except KeyRejected as exc:
                 rejected.append((kid, str(exc)))
+            except Exception as exc:
+                # A parser fault on one odd entry (RecursionError, OverflowError,
+                # a library's own exception) drops that entry, never the set.
+                rejected.append((kid, f"cannot be parsed ({type(exc).__name__})"))
         index: dict[str, list[VerificationKey]] = {}
         for key in usable:
             same = index.setdefault(key.kid, [])

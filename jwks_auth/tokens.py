@@ -32,7 +32,7 @@ from jwks_auth.exceptions import (
     RevokedToken,
     TokenError,
 )
-from jwks_auth.keys import ASYMMETRIC_ALGORITHMS
+from jwks_auth.keys import algorithm_allowed
 from jwks_auth.keystore import KeyStore
 from jwks_auth.numbers import is_finite_number
 from jwks_auth.token_cache import CachedToken, VerifiedTokenCache
@@ -184,7 +184,7 @@ def check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str, 
     if not header.keys() <= ALLOWED_HEADER_MEMBERS:
         raise MalformedToken("unsupported header parameter", code="header")
     alg = header.get("alg")
-    if type(alg) is not str or alg not in ASYMMETRIC_ALGORITHMS or alg not in config.algorithms:
+    if type(alg) is not str or not algorithm_allowed(alg, config.algorithms):
         raise MalformedToken("algorithm not allowed", code="alg")
     kid = header.get("kid")
     if type(kid) is not str or not kid or len(kid) > MAX_KID_LENGTH:

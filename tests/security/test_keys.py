@@ -12,7 +12,9 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from jwks_auth.key_checks import EC_FIELDS
 from tests.support.keys import SigningKey, b64url, b64url_uint
+from tests.support.roca import roca_signing_key
 from tests.support.tokens import access_claims, encode_segment, mint
 
 pytestmark = pytest.mark.django_db(databases=[])
@@ -32,6 +34,8 @@ def keys():
         "ec": SigningKey.ec(kid="bad-ec"),
         "ec384": SigningKey.ec(kid="bad-ec", crv="P-384", alg="ES384"),
         "ed": SigningKey.ed25519(kid="bad-ed"),
+        "ec521": SigningKey.ec(kid="bad-ec", crv="P-521", alg="ES512"),
+        "roca": roca_signing_key(kid="bad-rsa"),
     }
 
 
@@ -90,17 +94,46 @@ DEFECTS = {
     "x5c of another key": ("rsa", lambda j, k: dict(j, x5c=None), "RS256"),  # filled in by the test
     "x5t not matching x5c": ("rsa", lambda j, k: dict(j, x5c=None, x5t="AAAA"), "RS256"),
     "kid of the wrong type": ("rsa", lambda j, k: dict(j, kid=1), "RS256"),
+    "RSA e with a leading zero octet": ("rsa", lambda j, k: dict(j, e=b64url(b"\0" + _b64(j["e"]))), "RS256"),
+    "RSA n with two leading zero octets": ("rsa", lambda j, k: dict(j, n=b64url(b"\0\0" + _b64(j["n"]))), "RS256"),
+    "RSA with the ROCA fingerprint": ("roca", lambda j, k: j, "RS256"),
+    "EC P-521 x not reduced (x + p)": ("ec521", lambda j, k: _unreduced(j, "x"), "ES512"),
+    "EC P-521 y not reduced (y + p)": ("ec521", lambda j, k: _unreduced(j, "y"), "ES512"),
+    "Ed25519 alg Ed448": ("ed", lambda j, k: dict(j, alg="Ed448"), "EdDSA"),
+    "EC alg Ed25519": ("ec", lambda j, k: dict(j, alg="Ed25519"), "ES256"),
+    "x5c that cannot be loaded": ("ec", lambda j, k: dict(j, x5c=[_unloadable_certificate(k.private_key)]), "ES256"),
 }
 
 #: The defects a clean copy of the same key can be published without (the controls).
 CONTROLLABLE = ["RSA with d", "EC with d", "Ed25519 with d", "use enc", "key_ops encrypt", "RSA alg ES256",
-                "EC P-256 alg ES384", "EC point off the curve", "x5c of another key"]
+                "EC P-256 alg ES384", "EC point off the curve", "x5c of another key", "RSA e with a leading zero octet",
+                "EC P-521 x not reduced (x + p)", "Ed25519 alg Ed448", "x5c that cannot be loaded"]
 
 
 def _b64(value: str) -> bytes:
     import base64
 
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def _unreduced(jwk: dict, member: str) -> dict:
+    """The same P-521 point with one coordinate plus p: 66 octets leave room for it."""
+    p, _ = EC_FIELDS["P-521"]
+    return dict(jwk, **{member: b64url_uint(int.from_bytes(_b64(jwk[member]), "big") + p, 66)})
+
+
+def _unloadable_certificate(private_key) -> str:
+    """A real certificate for the key, its curve OID changed to one cryptography cannot load (prime192v2)."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.support.keys import self_signed_certificate
+
+    der = self_signed_certificate(private_key).public_bytes(serialization.Encoding.DER)
+    p256, prime192v2 = bytes.fromhex("06082a8648ce3d030107"), bytes.fromhex("06082a8648ce3d030102")
+    assert der.count(p256) == 1
+    return base64.b64encode(der.replace(p256, prime192v2)).decode("ascii")
 
 
 def _certificate_b64(private_key) -> str:
@@ -116,7 +149,7 @@ def _certificate_b64(private_key) -> str:
 @pytest.fixture
 def publish(jwks_config, provider, signing_key):
     """Publish the real key and one more JWK; allow every asymmetric algorithm the cases use."""
-    jwks_config(ALGORITHMS=["RS256", "ES256", "ES384", "EdDSA"])
+    jwks_config(ALGORITHMS=["RS256", "ES256", "ES384", "ES512", "EdDSA"])
 
     def apply(jwk: dict) -> None:
         provider.set_jwks({"keys": [signing_key.public_jwk(), jwk]})
@@ -166,8 +199,8 @@ def _forge_for_e1(key: SigningKey, issuer: str) -> str:
 
 
 def test_rsa_modulus_with_a_leading_zero_octet_is_tolerated(judge, publish, provider, keys):
-    """RFC 7518 6.3.1.1 wants the minimal encoding, but some providers prefix a zero octet:
-    it is the same public key, so it is accepted (a documented leniency, not a key substitution)."""
+    """RFC 7518 6.3.1.1 wants the minimal encoding, but Java-based providers (Cloud Foundry UAA, ForgeRock AM,
+    the Jenkins OIDC plugin) prefix the sign octet: the same public key, so accepted (a documented leniency)."""
     key = keys["rsa"]
     jwk = key.public_jwk()
     publish(dict(jwk, n=b64url(b"\0" + _b64(jwk["n"]))))
@@ -227,6 +260,110 @@ def test_junk_entries_next_to_the_real_key_are_skipped(judge, provider, signing_
             {"kty": "EC", "kid": "e", "crv": "P-256", "x": "!!", "y": "??"}, {"kty": "OKP", "kid": "o", "x": ""}]
     provider.set_jwks({"keys": junk + [signing_key.public_jwk()]})
     judge.token("200", make_token())
+
+
+# -- key material the library would accept ---------------------------------------------------------
+IDENTITY_X = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"  # the Ed25519 identity point
+ZERO_X = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"  # y = 0: a point of order 4
+
+
+def _forged_eddsa(kid: str, issuer: str, alg: str = "EdDSA") -> tuple[str, bytes, bytes]:
+    """A token "signed" with R = identity, S = 0: valid under a small-order key for many messages."""
+    header = {"alg": alg, "kid": kid, "typ": "at+jwt"}
+    signing_input = f"{encode_segment(header)}.{encode_segment(access_claims(issuer))}"
+    signature = b"\x01" + bytes(31) + bytes(32)
+    return f"{signing_input}.{b64url(signature)}", signing_input.encode(), signature
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "Ed25519"])
+def test_identity_ed25519_key_cannot_be_used_to_mint_tokens(judge, jwks_config, provider, signing_key, alg):
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    jwks_config(ALGORITHMS=["RS256", "EdDSA"])
+    provider.set_jwks({"keys": [signing_key.public_jwk(),
+                                {"kty": "OKP", "crv": "Ed25519", "kid": "ed-id", "x": IDENTITY_X}]})
+    token, signing_input, signature = _forged_eddsa("ed-id", provider.issuer, alg)
+    # The library alone accepts the forgery: only the key check stands between it and a 200.
+    ed25519.Ed25519PublicKey.from_public_bytes(_b64(IDENTITY_X)).verify(signature, signing_input)
+    judge.token("WT", token)
+    assert any("Ed25519 key is a small-order point" in r.getMessage() for r in judge.caplog.records)
+
+
+def test_zero_ed25519_key_cannot_be_used_to_mint_tokens(judge, jwks_config, provider, signing_key):
+    """Under the order-4 point, R = identity, S = 0 verifies for one message in four: try several."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    jwks_config(ALGORITHMS=["RS256", "EdDSA"])
+    provider.set_jwks({"keys": [signing_key.public_jwk(), {"kty": "OKP", "crv": "Ed25519", "kid": "ed0", "x": ZERO_X}]})
+    library_accepted = 0
+    for _ in range(16):
+        token, signing_input, signature = _forged_eddsa("ed0", provider.issuer)
+        try:
+            ed25519.Ed25519PublicKey.from_public_bytes(bytes(32)).verify(signature, signing_input)
+            library_accepted += 1
+        except InvalidSignature:
+            pass
+        judge.token("WT", token, then_valid=False)
+    assert library_accepted, "no forgery the library accepts: the test proves nothing"
+    judge.valid_still_works()
+
+
+def test_an_unloadable_certificate_entry_leaves_the_good_key_serving_with_one_fetch(
+        judge, jwks_config, provider, signing_key, keys):
+    """The issue's 500 with a refetch per request: now the odd entry alone is dropped, once."""
+    jwks_config(ALGORITHMS=["RS256", "ES256"])
+    bad = dict(keys["ec"].public_jwk(), x5c=[_unloadable_certificate(keys["ec"].private_key)])
+    provider.set_jwks({"keys": [bad, signing_key.public_jwk()]})
+    provider.reset_counts()
+    for _ in range(5):
+        judge.token("200", mint(signing_key, access_claims(provider.issuer)), then_valid=False)
+    assert provider.jwks_hits == 1
+    messages = [r.getMessage() for r in judge.caplog.records]
+    assert "JWKS key 'bad-ec' skipped: x5c certificate cannot be loaded (UnsupportedAlgorithm)" in messages
+    judge.token("WT", mint(keys["ec"], access_claims(provider.issuer)))
+
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("jwks_inspect", stdout=out)
+    assert "skipped kid=bad-ec: x5c certificate cannot be loaded (UnsupportedAlgorithm)" in out.getvalue()
+
+
+@pytest.mark.parametrize(("allowed", "key_alg", "token_alg"), [
+    (["EdDSA"], "EdDSA", "Ed25519"),
+    (["EdDSA"], "Ed25519", "Ed25519"),
+    (["Ed25519"], "Ed25519", "Ed25519"),
+    (["Ed25519"], "EdDSA", "EdDSA"),
+    (["Ed25519"], None, "EdDSA"),
+])
+def test_ed25519_is_accepted_wherever_eddsa_is(judge, jwks_config, provider, signing_key, keys, allowed, key_alg,
+                                               token_alg):
+    jwks_config(ALGORITHMS=["RS256", *allowed])
+    ed = keys["ed"]
+    jwk = ed.public_jwk(include_alg=key_alg is not None)
+    if key_alg is not None:
+        jwk["alg"] = key_alg
+    provider.set_jwks({"keys": [signing_key.public_jwk(), jwk]})
+    judge.token("200", mint(ed, access_claims(provider.issuer), alg=token_alg))
+
+
+@pytest.mark.parametrize(("allowed", "token_alg"), [(["RS256"], "Ed25519"), (["RS256", "ES256"], "EdDSA"),
+                                                    (["EdDSA"], "Ed448")])
+def test_ed25519_is_refused_where_eddsa_is_not_allowed(judge, jwks_config, provider, signing_key, keys, allowed,
+                                                       token_alg):
+    jwks_config(ALGORITHMS=allowed + (["RS256"] if "RS256" not in allowed else []))
+    provider.set_jwks({"keys": [signing_key.public_jwk(), keys["ed"].public_jwk(include_alg=False)]})
+    judge.token("WT", mint(keys["ed"], access_claims(provider.issuer), alg="EdDSA", header={
+        "alg": token_alg, "kid": keys["ed"].kid, "typ": "at+jwt"}))
+
+
+def test_an_ed25519_token_never_matches_an_rsa_key(judge, jwks_config, provider, signing_key, keys):
+    jwks_config(ALGORITHMS=["RS256", "Ed25519"])
+    ed_as_rsa_kid = SigningKey(keys["ed"].private_key, signing_key.kid, "Ed25519")
+    judge.token("WT", mint(ed_as_rsa_kid, access_claims(provider.issuer)))
 
 
 # -- outages ----------------------------------------------------------------------------------------

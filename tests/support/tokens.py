@@ -18,7 +18,7 @@ _HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
 def sign(signing_input: bytes, key: SigningKey, alg: str | None = None) -> bytes:
     alg = alg or key.alg
     pk = key.private_key
-    if alg == "EdDSA":
+    if alg in ("EdDSA", "Ed25519"):  # RFC 8037's name and RFC 9864's fully-specified one
         assert isinstance(pk, Ed25519PrivateKey)
         return pk.sign(signing_input)
     digest = _HASHES[alg[2:]]()

@@ -61,6 +61,7 @@ class Command(BaseCommand):
             snapshot = store.cached()
             keyset = snapshot.keyset if snapshot else KeySet(())
             status["keys"] = [describe_key(key) for key in keyset.keys]
+            status["skipped"] = [{"kid": kid, "reason": reason} for kid, reason in keyset.rejected]
             report.append(status)
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
@@ -100,6 +101,8 @@ class Command(BaseCommand):
             cert = key.get("certificate")
             if cert:
                 self.stdout.write(f"      certificate {cert['subject']}, expires {cert['not_after']}")
+        for skipped in status["skipped"]:
+            self.stdout.write(self.style.WARNING(f"  - skipped kid={skipped['kid']}: {skipped['reason']}"))
 
     @staticmethod
     def _cache_is_shared(alias: str) -> bool:
