@@ -38,6 +38,9 @@ def test_accepted_and_rejected_tokens_are_counted_with_their_reason(client, prov
     assert delta("jwks_auth_tokens_total", issuer="", result="rejected", reason="signature") == 1
     assert delta("jwks_auth_jwks_fetches_total", issuer=issuer, outcome="ok") == 1
     assert delta("jwks_auth_validation_seconds_count") == 3
+    assert delta("jwks_auth_validation_seconds_bucket", le="10.0") == 3
+    assert delta("jwks_auth_validation_seconds_bucket", le="+Inf") == 3
+    assert delta("jwks_auth_validation_seconds_sum") > 0
     assert delta("jwks_auth_token_cache_lookups_total", result="hit") == 1
     assert delta("jwks_auth_token_cache_lookups_total", result="miss") == 2
     assert value(after, "jwks_auth_keys", {"issuer": issuer}) == 1

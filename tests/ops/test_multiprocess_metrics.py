@@ -40,6 +40,13 @@ def test_every_worker_counts_into_one_scrape(tmp_path: Path, signing_key: Signin
                     requests.get(api.url + "/me", headers={"Authorization": f"Bearer {forged}"}, timeout=10)
                 assert len(api.pids("/me", since=mark)) == 2, "both workers must have served tokens"
                 forged_count = sum(1 for _, status, path in api.access()[mark:] if path == "/me" and status == 401)
+                # Each worker hands its counts over at least once a second: wait for that, then every
+                # scrape, whichever worker answers it, tells the same totals.
+                accepted = {"issuer": provider.issuer, "result": "accepted", "reason": ""}
+                deadline = time.monotonic() + 10
+                while value(requests.get(api.url + "/metrics", timeout=10).text, "jwks_auth_tokens_total",
+                            accepted) < 30 and time.monotonic() < deadline:
+                    time.sleep(0.2)
                 scrapes = [requests.get(api.url + "/metrics", timeout=10) for _ in range(6)]
                 served_by = api.pids("/metrics")
     finally:
@@ -48,10 +55,11 @@ def test_every_worker_counts_into_one_scrape(tmp_path: Path, signing_key: Signin
     for scrape in scrapes:  # ... and each told the same totals
         assert scrape.status_code == 200
         text = scrape.text
-        accepted = {"issuer": provider.issuer, "result": "accepted", "reason": ""}
         rejected = {"issuer": "", "result": "rejected", "reason": "signature"}
         assert value(text, "jwks_auth_tokens_total", accepted) == 30
         assert value(text, "jwks_auth_tokens_total", rejected) == forged_count
         assert value(text, "jwks_auth_jwks_fetches_total", {"issuer": provider.issuer, "outcome": "ok"}) == 1
         assert value(text, "jwks_auth_keys", {"issuer": provider.issuer}) == 1
+        assert value(text, "jwks_auth_validation_seconds_count") == 30 + forged_count
+        assert value(text, "jwks_auth_validation_seconds_bucket", {"le": "+Inf"}) == 30 + forged_count
         assert valid not in text and forged not in text
