@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bench.http_load import HttpResults, ServerRun
 from bench.machine import Machine
+from bench.metrics_cost import MAX_METRICS_US, MetricsMeasured
 from bench.validation import Measured, WsgiMeasured
 
 REPEATED_MAX_US = 10.0
@@ -32,6 +33,7 @@ class Report:
     validation: list[Measured] = field(default_factory=list)
     wsgi: WsgiMeasured | None = None
     http: HttpResults | None = None
+    metrics: list[MetricsMeasured] = field(default_factory=list)
     max_token_length: tuple[int, str] | None = None
     elapsed_s: float = 0.0
     load_start: str = ""
@@ -57,6 +59,8 @@ class Report:
             self.ref(m.command, "V")
         if self.wsgi is not None:
             self.ref(self.wsgi.command, "V")
+        for m in self.metrics:
+            self.ref(m.command, "M")
         if self.http is not None:
             for run in self.http.sweep + [r for r in (self.http.recommended, self.http.redis, self.http.floor, self.http.peer) if r is not None]:
                 for path in ("/", "/me"):
@@ -75,8 +79,20 @@ class Report:
                 Row(sec, "GET /me (repeated token)", f"{w.me_us:.0f}", f"{1e6 / w.me_us:,.0f} req/s on one core", "", ref),
                 Row(sec, "/me ÷ / (throughput)", f"{w.root_us / w.me_us:.2f}", f"/me costs {w.me_us - w.root_us:+.0f} µs", "", ref),
             ]
+        rows += self._metrics_rows()
         if self.http is not None:
             rows += self._http_rows(self.http)
+        return rows
+
+    def _metrics_rows(self) -> list[Row]:
+        rows = []
+        for m in self.metrics:
+            sec = f"metrics cost (µs/request through JWKSAuthentication, repeated token, best of {m.repeats})"
+            ref = self.ref(m.command, "M")
+            rows.append(Row(sec, f"{m.mode}: metrics on / off", f"{m.on_us:.2f} / {m.off_us:.2f}",
+                            f"+{m.cost_us:.2f} µs with metrics", "", ref))
+            rows.append(Row("targets (operations)", f"metrics cost, {m.mode}, < {MAX_METRICS_US:g} µs",
+                            f"{m.cost_us:.2f} µs", f"< {MAX_METRICS_US:g}", _status(m.cost_us < MAX_METRICS_US), ref))
         return rows
 
     def _core(self) -> Measured | None:

@@ -20,15 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # modules shadow the standard library.
 sys.path[0] = str(ROOT)
 
-from bench import http_load, machine, report, validation, wrk  # noqa: E402
+from bench import http_load, machine, metrics_cost, report, validation, wrk  # noqa: E402
 
-SECTIONS = ("validation", "http")
+SECTIONS = ("validation", "metrics", "http")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny iteration counts and 1 s wrk runs")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: validation, http")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: validation, metrics, http")
     parser.add_argument("--no-peer", action="store_true", help="skip the Node peer")
     parser.add_argument("--wait-quiet", type=float, metavar="SECONDS",
                         help="before each part and each round of wrk runs, wait up to this long for other work on "
@@ -97,6 +97,10 @@ def main(argv: list[str]) -> int:
         result.validation = validation.run_all(args.smoke, rounds=1 if args.smoke else 2, log=log)
         log("  WSGI handler in-process ...")
         result.wsgi = validation.run_wsgi(args.smoke)
+    if "metrics" in args.sections:
+        log("metrics cost per request:")
+        result.background.append("metrics part: " + settle(args))
+        result.metrics = metrics_cost.run_all(args.smoke, rounds=1 if args.smoke else 3, log=log)
     if "http" in args.sections:
         log("HTTP under wrk:")
         result.http = run_http(args, log_dir)

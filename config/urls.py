@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("api.urls")),
     # RFC 9728 protected resource metadata (/.well-known/oauth-protected-resource).
     path("", include("jwks_auth.urls")),
+    # /livez, /readyz and /metrics for orchestrators and Prometheus.
+    path("", include("jwks_auth.ops.urls")),
     # The browser client (/client/) and the browsable API's sign-in callback.
     path("", include("client_static.urls")),
     # OpenAPI schema and Swagger UI; oauth2-redirect.html sits next to the UI,

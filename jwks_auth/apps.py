@@ -7,6 +7,7 @@ class JWKSAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from jwks_auth import checks  # noqa: F401 - registers the system checks
+        from jwks_auth.ops import metrics  # noqa: F401 - connects the metrics to the signals
 
         try:
             import drf_spectacular  # noqa: F401

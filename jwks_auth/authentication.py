@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from time import perf_counter
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
@@ -15,6 +16,7 @@ from jwks_auth import signals
 from jwks_auth.challenges import InvalidRequest, InvalidToken, KeysUnavailableError, bearer_challenge
 from jwks_auth.conf import jwks_settings, on_reset
 from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
+from jwks_auth.ops.metrics import get_recorder
 from jwks_auth.tokens import AccessToken, get_validator
 
 logger = logging.getLogger("jwks_auth.authentication")
@@ -54,24 +56,31 @@ class JWKSAuthentication(BaseAuthentication):
         token = self.get_token(request)
         if token is None:
             return None
+        recorder = get_recorder()
+        started = perf_counter()
         try:
             access_token = get_validator().validate(token)
         except TokenError as exc:
             self.rejected(exc.code, None)
+            recorder.token(None, "rejected", exc.code, perf_counter() - started)
             raise InvalidToken(exc.description) from None
         except KeysUnavailable as exc:
             logger.warning("Token verification unavailable: %s", exc)
+            recorder.token(None, "unavailable", "keys_unavailable", perf_counter() - started)
             raise KeysUnavailableError(exc.retry_after) from None
         except ConfigurationError as exc:
             # Reported by `manage.py check` (jwks_auth.E00x); a server started
             # without checks still answers 503, never 500, and says why in the log.
             logger.error("JWKS_AUTH is misconfigured: %s", exc)
+            recorder.token(None, "unavailable", "misconfigured", perf_counter() - started)
             raise KeysUnavailableError(60) from None
         try:
             user = self.get_user(access_token)
         except TokenError as exc:
             self.rejected(exc.code, access_token.issuer)
+            recorder.token(access_token.issuer, "rejected", exc.code, perf_counter() - started)
             raise InvalidToken(exc.description) from None
+        recorder.token(access_token.issuer, "accepted", "", perf_counter() - started)
         return user, access_token
 
     def get_token(self, request: Request) -> str | None:

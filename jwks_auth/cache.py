@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.cache import caches
 
+from jwks_auth import signals
 from jwks_auth.conf import jwks_settings
 
 logger = logging.getLogger("jwks_auth.cache")
@@ -29,6 +30,7 @@ class SharedCache:
         try:
             return getattr(caches[jwks_settings.CACHE_ALIAS], method)(*args)
         except Exception as exc:  # a down backend or an undecodable value must not fail requests
+            signals.cache_failed.send(sender=SharedCache, error=type(exc).__name__)
             now = time.monotonic()
             if now >= self._next_log:
                 self._next_log = now + self.log_interval

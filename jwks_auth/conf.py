@@ -72,6 +72,9 @@ DEFAULTS: dict[str, Any] = {
     "RESOURCE": None,  # RFC 9728 resource identifier
     "RESOURCE_SCOPES": [],
     "RESOURCE_DOCUMENTATION": None,
+    # Operations (jwks_auth.ops).
+    "METRICS": True,  # record Prometheus metrics when prometheus-client is installed
+    "READINESS_TIMEOUT": 2.0,  # longest /readyz waits for keys to load (seconds)
 }
 
 PER_ISSUER_KEYS = (

@@ -20,6 +20,7 @@ import requests
 
 from jwks_auth.conf import jwks_settings
 from jwks_auth.exceptions import FetchError
+from jwks_auth.ops.tracing import traced_fetch
 
 _MAX_AGE = re.compile(r"(?:^|[,\s])(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 _NO_CACHE = re.compile(r"(?:^|[,\s])(?:no-store|no-cache)(?:$|[,\s=])", re.IGNORECASE)
@@ -94,6 +95,7 @@ def http_timeouts(value: Any = None) -> tuple[float, float]:
 DEFAULT_TIMEOUTS = (2.0, 4.0)
 
 
+@traced_fetch
 def fetch_json(
     url: str, *, data: Mapping[str, str] | None = None, auth: tuple[str, str] | None = None
 ) -> FetchResult:

@@ -14,3 +14,5 @@ stale_keys_served = Signal()
 unknown_kid = Signal()
 #: A token was refused: ``reason`` (code), ``issuer`` (str or None).
 token_rejected = Signal()
+#: A call to the shared Django cache failed (the request went on without it): ``error`` (exception type name).
+cache_failed = Signal()

@@ -12,6 +12,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from jwks_auth.ops.metrics import get_recorder
+
 if TYPE_CHECKING:
     from jwks_auth.keys import KeySet
     from jwks_auth.keystore import KeyStore
@@ -40,13 +42,16 @@ class VerifiedTokenCache:
     def get(self, digest: bytes, now: float) -> CachedToken | None:
         entry = self._entries.get(digest)
         if entry is None:
+            get_recorder().token_cache(False)
             return None
         if now >= entry.expires_at:
             self.discard(digest)
+            get_recorder().token_cache(False)
             return None
         with self._lock:
             if digest in self._entries:
                 self._entries.move_to_end(digest)
+        get_recorder().token_cache(True)
         return entry
 
     def put(self, digest: bytes, entry: CachedToken) -> None:

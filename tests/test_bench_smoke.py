@@ -32,6 +32,9 @@ EXPECTED_ROWS = [
     "100 configured issuers",
     "in-process WSGI",
     "GET /me (repeated token)",
+    "one process: metrics on / off",
+    "multiprocess: metrics on / off",
+    "metrics cost, multiprocess, < 2 µs",
 ]
 
 
@@ -39,7 +42,7 @@ EXPECTED_ROWS = [
 def test_bench_smoke_validation_writes_the_table(tmp_path: Path) -> None:
     out = tmp_path / "BENCHMARKS.smoke.md"
     proc = subprocess.run(
-        [sys.executable, "bench/run.py", "--smoke", "--only", "validation", "--out", str(out)],
+        [sys.executable, "bench/run.py", "--smoke", "--only", "validation,metrics", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=240,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -49,7 +52,8 @@ def test_bench_smoke_validation_writes_the_table(tmp_path: Path) -> None:
         assert row in report, f"{row!r} missing from {out.name}"
     assert "## Machine" in report and "## Commands" in report
     assert "python -m bench.validation_worker" in report
+    assert "PROMETHEUS_MULTIPROC_DIR=$(mktemp -d) .venv/bin/python -m bench.metrics_worker" in report
     # Every target row says met or MISSED (which one is not the test's business).
     target_lines = [line for line in report.splitlines() if line.startswith("| targets")]
-    assert len(target_lines) == 3
+    assert len(target_lines) == 5
     assert all(("| met |" in line) or ("| MISSED |" in line) for line in target_lines)

@@ -1,0 +1,47 @@
+"""``/livez``, ``/readyz`` and ``/metrics``: plain Django views for orchestrators and scrapers.
+
+None of them authenticates: expose them on an internal port or restrict
+them at the proxy. Each answers ``Cache-Control: no-store``.
+"""
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+
+from jwks_auth.conf import jwks_settings
+from jwks_auth.ops import metrics
+from jwks_auth.ops.readiness import check_readiness
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def livez(request: HttpRequest) -> HttpResponse:
+    """200 while the process serves requests; it never looks at the provider."""
+    return _no_store(JsonResponse({"status": "alive"}))
+
+
+@require_safe
+def readyz(request: HttpRequest) -> HttpResponse:
+    """200 when every configured issuer has usable keys, else 503 with a reason per issuer."""
+    try:
+        timeout = float(jwks_settings.READINESS_TIMEOUT)
+    except (TypeError, ValueError):
+        timeout = 2.0  # reported by the checks; the probe still answers
+    readiness = check_readiness(timeout)
+    response = JsonResponse(readiness.as_dict(), status=200 if readiness.ready else 503)
+    if not readiness.ready:
+        response["Retry-After"] = "5"
+    return _no_store(response)
+
+
+@require_safe
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """The Prometheus text format; 501 when prometheus-client is not installed."""
+    if metrics.prometheus_client is None:
+        return _no_store(HttpResponse("prometheus-client is not installed\n", status=501, content_type="text/plain"))
+    body, content_type = metrics.exposition()
+    return _no_store(HttpResponse(body, content_type=content_type))

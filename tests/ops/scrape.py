@@ -1,0 +1,19 @@
+"""Reading Prometheus text: a sample's value by name and labels."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    found: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return found
+
+
+def value(text: str, name: str, labels: Mapping[str, str] | None = None) -> float:
+    """The sample's value, 0 when it is absent (a counter never incremented)."""
+    return samples(text).get((name, frozenset((labels or {}).items())), 0.0)

@@ -1,0 +1,107 @@
+"""Prometheus metrics recorded through the real request cycle and served at /metrics."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import bearer
+from tests.keystore.procs import REPO
+from tests.ops.scrape import value
+from tests.support.keys import SigningKey
+
+
+def scrape(client) -> str:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain; version=")
+    assert response["Cache-Control"] == "no-store"
+    return response.content.decode()
+
+
+def test_accepted_and_rejected_tokens_are_counted_with_their_reason(client, provider, make_token):
+    issuer = provider.issuer
+    before = scrape(client)
+    token = make_token()
+    assert client.get("/claims", **bearer(token)).status_code == 200
+    assert client.get("/claims", **bearer(token)).status_code == 200
+    forged = make_token(key=SigningKey.rsa(kid="rsa-key-1"))
+    assert client.get("/claims", **bearer(forged)).status_code == 401
+    after = scrape(client)
+
+    def delta(name, **labels):
+        return value(after, name, labels) - value(before, name, labels)
+
+    assert delta("jwks_auth_tokens_total", issuer=issuer, result="accepted", reason="") == 2
+    assert delta("jwks_auth_tokens_total", issuer="", result="rejected", reason="signature") == 1
+    assert delta("jwks_auth_jwks_fetches_total", issuer=issuer, outcome="ok") == 1
+    assert delta("jwks_auth_validation_seconds_count") == 3
+    assert delta("jwks_auth_validation_seconds_bucket", le="10.0") == 3
+    assert delta("jwks_auth_validation_seconds_bucket", le="+Inf") == 3
+    assert delta("jwks_auth_validation_seconds_sum") > 0
+    assert delta("jwks_auth_token_cache_lookups_total", result="hit") == 1
+    assert delta("jwks_auth_token_cache_lookups_total", result="miss") == 2
+    assert value(after, "jwks_auth_keys", {"issuer": issuer}) == 1
+    assert 0 <= value(after, "jwks_auth_keys_age_seconds", {"issuer": issuer}) < 60
+    assert token not in after and forged not in after
+
+
+def test_a_refused_token_never_brings_its_own_issuer_into_the_labels(client, provider, make_token):
+    token = make_token(iss="https://attacker.example/" + "x" * 40)
+    assert client.get("/claims", **bearer(token)).status_code == 401
+    text = scrape(client)
+    assert "attacker.example" not in text
+    assert value(text, "jwks_auth_tokens_total", {"issuer": "", "result": "rejected", "reason": "issuer"}) >= 1
+
+
+def test_provider_failures_and_outages_are_counted(client, provider, make_token):
+    provider.failure = 500
+    before = scrape(client)
+    response = client.get("/claims", **bearer(make_token()))
+    assert response.status_code == 503
+    after = scrape(client)
+    issuer = provider.issuer
+    assert value(after, "jwks_auth_jwks_fetches_total", {"issuer": issuer, "outcome": "error"}) - value(
+        before, "jwks_auth_jwks_fetches_total", {"issuer": issuer, "outcome": "error"}
+    ) == 1
+    labels = {"issuer": "", "result": "unavailable", "reason": "keys_unavailable"}
+    assert value(after, "jwks_auth_tokens_total", labels) - value(before, "jwks_auth_tokens_total", labels) == 1
+
+
+def test_metrics_off_records_nothing(client, provider, make_token, jwks_config):
+    jwks_config(METRICS=False)
+    labels = {"issuer": provider.issuer, "result": "accepted", "reason": ""}
+    before = value(scrape(client), "jwks_auth_tokens_total", labels)
+    assert client.get("/claims", **bearer(make_token())).status_code == 200
+    assert value(scrape(client), "jwks_auth_tokens_total", labels) == before
+
+
+@pytest.mark.slow
+def test_without_prometheus_client_tokens_still_work_and_metrics_answer_501(provider, make_token, tmp_path):
+    """A fresh interpreter in which ``import prometheus_client`` fails, as without the extra."""
+    script = f"""
+import sys
+sys.modules["prometheus_client"] = None  # ImportError on import, as when it is not installed
+import django
+from django.conf import settings
+settings.configure(
+    DEBUG=False, ALLOWED_HOSTS=["testserver"], ROOT_URLCONF="tests.ops.urls", SECRET_KEY="x" * 50,
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "jwks_auth"],
+    CACHES={{"default": {{"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}}},
+    DATABASES={{}}, JWKS_AUTH={{"ISSUER": {provider.issuer!r}, "AUDIENCE": ["api1"]}},
+)
+django.setup()
+from django.test import Client
+client = Client()
+claims = client.get("/claims", HTTP_AUTHORIZATION="Bearer " + {make_token()!r})
+metrics = client.get("/metrics")
+print(json.dumps([claims.status_code, metrics.status_code, metrics.content.decode()]))
+"""
+    result = subprocess.run([sys.executable, "-c", "import json\n" + script], cwd=REPO, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    claims_status, metrics_status, body = json.loads(result.stdout.strip().splitlines()[-1])
+    assert claims_status == 200
+    assert metrics_status == 501 and "prometheus-client is not installed" in body
