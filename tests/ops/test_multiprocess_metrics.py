@@ -30,6 +30,7 @@ def test_every_worker_counts_into_one_scrape(tmp_path: Path, signing_key: Signin
                 valid = mint(signing_key, access_claims(provider.issuer))
                 forged = mint(SigningKey.rsa(kid=signing_key.kid), access_claims(provider.issuer))
                 mark = len(api.access())
+                forged_count = 30
                 for _ in range(30):  # a new connection each: the workers share them out
                     assert requests.get(api.url + "/me", headers={"Authorization": f"Bearer {valid}"},
                                         timeout=10).status_code == 200
@@ -37,9 +38,10 @@ def test_every_worker_counts_into_one_scrape(tmp_path: Path, signing_key: Signin
                                         timeout=10).status_code == 401
                 deadline = time.monotonic() + 10
                 while len(api.pids("/me", since=mark)) < 2 and time.monotonic() < deadline:
-                    requests.get(api.url + "/me", headers={"Authorization": f"Bearer {forged}"}, timeout=10)
+                    assert requests.get(api.url + "/me", headers={"Authorization": f"Bearer {forged}"},
+                                        timeout=10).status_code == 401
+                    forged_count += 1
                 assert len(api.pids("/me", since=mark)) == 2, "both workers must have served tokens"
-                forged_count = sum(1 for _, status, path in api.access()[mark:] if path == "/me" and status == 401)
                 # Each worker hands its counts over at least once a second: wait for that, then every
                 # scrape, whichever worker answers it, tells the same totals.
                 accepted = {"issuer": provider.issuer, "result": "accepted", "reason": ""}
