@@ -43,7 +43,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         return errors + [Error(f"JWKS_AUTH cannot be read: {exc}", hint="See the README's settings table.", id=E005)]
     if not configs:
         errors.append(Error("JWKS_AUTH names no trusted issuer.",
-                            hint="Set JWKS_AUTH['ISSUER'] (OIDC_ISSUER) or JWKS_AUTH['ISSUERS'].", id=E001))
+                            hint="Set JWKS_AUTH['ISSUER'] or JWKS_AUTH['ISSUERS'].", id=E001))
     for index, entry in enumerate(user.get("ISSUERS") or []):
         extra = sorted(set(entry) - set(PER_ISSUER_KEYS)) if isinstance(entry, dict) else []
         if extra:
@@ -59,7 +59,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 errors.append(Error(str(exc), hint="See jwks_auth.introspection for the INTROSPECTION keys.", id=E008))
         if not config.audiences:
             errors.append(Error(f"Issuer {config.issuer} has no audience.",
-                                hint="Set AUDIENCE (OIDC_AUDIENCE) to this API's identifier.", id=E002))
+                                hint="Set JWKS_AUTH['AUDIENCE'] to this API's identifier.", id=E002))
         unsafe = sorted(alg for alg in config.algorithms if alg not in ASYMMETRIC_ALGORITHMS)
         if unsafe:
             errors.append(Error(f"Issuer {config.issuer} allows {', '.join(unsafe)}.",

@@ -68,7 +68,6 @@ DEFAULTS: dict[str, Any] = {
     "USER_CREATE": False,
     "USER_LOOKUP_FIELD": None,  # None: the user model's USERNAME_FIELD
     "USER_CLAIM_FIELDS": {},  # claim -> model field, written only when the value changed
-    "REQUIRED_SCOPES": [],
     "RESOURCE": None,  # RFC 9728 resource identifier
     "RESOURCE_SCOPES": [],
     "RESOURCE_DOCUMENTATION": None,
