@@ -23,6 +23,7 @@ E007 = "jwks_auth.E007"  # an ISSUERS entry with a key that is not a per-issuer 
 E008 = "jwks_auth.E008"  # an INTROSPECTION dict that cannot work
 W001 = "jwks_auth.W001"  # DummyCache holds the keys
 W002 = "jwks_auth.W002"  # (deploy) plain-http issuer or key URL
+W003 = "jwks_auth.W003"  # DRF's BrowsableAPIRenderer, which reflects a query-string token, renders HTML
 
 
 def _user_settings() -> dict[str, Any]:
@@ -135,3 +136,28 @@ def check_https(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                     id=W002,
                 ))
     return warnings
+
+
+@register(Tags.security)
+def check_renderers(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """DRF's default renderers include its BrowsableAPIRenderer, which prints the request URL."""
+    from rest_framework.renderers import BrowsableAPIRenderer
+    from rest_framework.settings import api_settings
+
+    from jwks_auth.renderers import TokenSafeBrowsableAPIRenderer
+
+    try:
+        renderers: list[Any] = list(api_settings.DEFAULT_RENDERER_CLASSES)
+    except ImportError:
+        return []  # DRF reports a renderer it cannot import on first use
+    unsafe = [
+        cls for cls in renderers
+        if isinstance(cls, type) and issubclass(cls, BrowsableAPIRenderer)
+        and not issubclass(cls, TokenSafeBrowsableAPIRenderer)
+    ]
+    return [Warning(
+        f"REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES'] uses {cls.__module__}.{cls.__qualname__}, which reflects "
+        "an access_token sent in the query string into its HTML pages.",
+        hint="Use jwks_auth.renderers.TokenSafeBrowsableAPIRenderer instead (or JSON only).",
+        id=W003,
+    ) for cls in unsafe]
