@@ -39,11 +39,15 @@ migrate: $(STAMP)
 run: install certs migrate
 	scripts/run-dev.sh
 
+# Two suites: the library's (tests/, on tests.settings) and the sample
+# project's (tests/project, on config.settings, its own pytest.ini).
 test: install system-deps certs
 	$(PY) -m pytest
+	$(PY) -m pytest tests/project
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser and not slow"
+	$(PY) -m pytest tests/project -m "not browser and not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/mypy

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
@@ -10,7 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jwks_auth.conf import jwks_settings
 from jwks_auth.permissions import HasScopes
 
 
@@ -28,15 +28,15 @@ class HelloView(APIView):
 class MeView(APIView):
     """The claims of the caller's access token.
 
-    Needs a valid bearer token with the scopes in
-    ``JWKS_AUTH["REQUIRED_SCOPES"]`` (``api1`` by default).
+    Needs a valid bearer token with the scopes in ``settings.API_REQUIRED_SCOPES``
+    (``api1`` by default; the API_REQUIRED_SCOPES environment variable).
     """
 
     permission_classes = [HasScopes]
 
     @property
     def required_scopes(self) -> list[str]:
-        return list(jwks_settings.REQUIRED_SCOPES)
+        return list(settings.API_REQUIRED_SCOPES)
 
     @extend_schema(
         responses={

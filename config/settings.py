@@ -83,6 +83,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 OIDC_ISSUER = env_str("OIDC_ISSUER", "http://localhost:5000")
+# The scopes /me needs (api/views.py): a setting of this API, not of jwks_auth.
+API_REQUIRED_SCOPES = env_list("API_REQUIRED_SCOPES", "api1")
 
 JWKS_AUTH = {
     "ISSUER": OIDC_ISSUER,
@@ -92,7 +94,8 @@ JWKS_AUTH = {
     "PROFILE": env_str("OIDC_PROFILE", "rfc9068"),
     "LEEWAY": env_float("OIDC_LEEWAY", 60),
     "ALLOW_INSECURE_HTTP": env_bool("OIDC_ALLOW_HTTP", False),
-    "REQUIRED_SCOPES": env_list("API_REQUIRED_SCOPES", "api1"),
+    # Advertised in the RFC 9728 metadata and the OpenAPI oauth2 scheme.
+    "RESOURCE_SCOPES": API_REQUIRED_SCOPES,
     "RESOURCE": env_str("API_RESOURCE", "http://localhost:5002"),
 }
 # Any other JWKS_AUTH setting (e.g. short timings in multi-process tests), as a

@@ -23,6 +23,7 @@ E007 = "jwks_auth.E007"  # an ISSUERS entry with a key that is not a per-issuer 
 E008 = "jwks_auth.E008"  # an INTROSPECTION dict that cannot work
 W001 = "jwks_auth.W001"  # DummyCache holds the keys
 W002 = "jwks_auth.W002"  # (deploy) plain-http issuer or key URL
+W003 = "jwks_auth.W003"  # DRF's BrowsableAPIRenderer, which reflects a query-string token, renders HTML
 
 
 def _user_settings() -> dict[str, Any]:
@@ -43,7 +44,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         return errors + [Error(f"JWKS_AUTH cannot be read: {exc}", hint="See the README's settings table.", id=E005)]
     if not configs:
         errors.append(Error("JWKS_AUTH names no trusted issuer.",
-                            hint="Set JWKS_AUTH['ISSUER'] (OIDC_ISSUER) or JWKS_AUTH['ISSUERS'].", id=E001))
+                            hint="Set JWKS_AUTH['ISSUER'] or JWKS_AUTH['ISSUERS'].", id=E001))
     for index, entry in enumerate(user.get("ISSUERS") or []):
         extra = sorted(set(entry) - set(PER_ISSUER_KEYS)) if isinstance(entry, dict) else []
         if extra:
@@ -59,7 +60,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 errors.append(Error(str(exc), hint="See jwks_auth.introspection for the INTROSPECTION keys.", id=E008))
         if not config.audiences:
             errors.append(Error(f"Issuer {config.issuer} has no audience.",
-                                hint="Set AUDIENCE (OIDC_AUDIENCE) to this API's identifier.", id=E002))
+                                hint="Set JWKS_AUTH['AUDIENCE'] to this API's identifier.", id=E002))
         unsafe = sorted(alg for alg in config.algorithms if alg not in ASYMMETRIC_ALGORITHMS)
         if unsafe:
             errors.append(Error(f"Issuer {config.issuer} allows {', '.join(unsafe)}.",
@@ -135,3 +136,28 @@ def check_https(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                     id=W002,
                 ))
     return warnings
+
+
+@register(Tags.security)
+def check_renderers(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """DRF's default renderers include its BrowsableAPIRenderer, which prints the request URL."""
+    from rest_framework.renderers import BrowsableAPIRenderer
+    from rest_framework.settings import api_settings
+
+    from jwks_auth.renderers import TokenSafeBrowsableAPIRenderer
+
+    try:
+        renderers: list[Any] = list(api_settings.DEFAULT_RENDERER_CLASSES)
+    except ImportError:
+        return []  # DRF reports a renderer it cannot import on first use
+    unsafe = [
+        cls for cls in renderers
+        if isinstance(cls, type) and issubclass(cls, BrowsableAPIRenderer)
+        and not issubclass(cls, TokenSafeBrowsableAPIRenderer)
+    ]
+    return [Warning(
+        f"REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES'] uses {cls.__module__}.{cls.__qualname__}, which reflects "
+        "an access_token sent in the query string into its HTML pages.",
+        hint="Use jwks_auth.renderers.TokenSafeBrowsableAPIRenderer instead (or JSON only).",
+        id=W003,
+    ) for cls in unsafe]

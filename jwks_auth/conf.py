@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
+from jwks_auth import __version__
 from jwks_auth.profiles import PROFILES, RFC9068_TYPES
 
 DEFAULTS: dict[str, Any] = {
@@ -45,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "HTTP_TIMEOUT": (2.0, 4.0),  # connect, read (seconds)
     "HTTP_VERIFY": True,  # or a CA bundle path
     "HTTP_PROXIES": None,
-    "USER_AGENT": "jwks-auth/1.0 (+django)",
+    "USER_AGENT": f"django-jwks-auth/{__version__} (+django)",
     "MAX_RESPONSE_BYTES": 512 * 1024,
     "ALLOW_INSECURE_HTTP": False,  # http:// key URLs off loopback (dev only)
     "JWKS_DEFAULT_TTL": 600,  # soft lifetime without Cache-Control
@@ -68,7 +69,6 @@ DEFAULTS: dict[str, Any] = {
     "USER_CREATE": False,
     "USER_LOOKUP_FIELD": None,  # None: the user model's USERNAME_FIELD
     "USER_CLAIM_FIELDS": {},  # claim -> model field, written only when the value changed
-    "REQUIRED_SCOPES": [],
     "RESOURCE": None,  # RFC 9728 resource identifier
     "RESOURCE_SCOPES": [],
     "RESOURCE_DOCUMENTATION": None,

@@ -46,7 +46,7 @@ def metadata_document() -> dict[str, Any]:
     servers = list(dict.fromkeys(config.issuer for config in issuer_configs()))
     if servers:
         document["authorization_servers"] = servers
-    scopes = list(jwks_settings.RESOURCE_SCOPES or jwks_settings.REQUIRED_SCOPES or [])
+    scopes = list(jwks_settings.RESOURCE_SCOPES or [])
     if scopes:
         document["scopes_supported"] = list(dict.fromkeys(str(scope) for scope in scopes))
     document["bearer_methods_supported"] = ["header"]

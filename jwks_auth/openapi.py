@@ -56,7 +56,7 @@ def _scope_descriptions() -> dict[str, str]:
         return {str(name): str(text) for name, text in scopes.items()}
     if scopes:
         return {str(name): "" for name in scopes}
-    names = jwks_settings.RESOURCE_SCOPES or jwks_settings.REQUIRED_SCOPES or []
+    names = jwks_settings.RESOURCE_SCOPES or []
     return {str(name): "" for name in names}
 
 

@@ -55,7 +55,7 @@ def jwks_config(settings: Any, provider: JWKSProvider) -> Callable[..., dict[str
         config = {
             "ISSUER": provider.issuer,
             "AUDIENCE": [AUDIENCE],
-            "REQUIRED_SCOPES": ["api1"],
+            "RESOURCE_SCOPES": ["api1"],
             "RESOURCE": "http://testserver",
         }
         config.update(overrides)

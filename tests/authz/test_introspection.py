@@ -247,7 +247,7 @@ def test_only_the_first_introspecting_issuer_is_asked(client, settings, server, 
     other = IntrospectionServer()
     try:
         second = make_provider()
-        settings.JWKS_AUTH = {"AUDIENCE": ["api1"], "REQUIRED_SCOPES": ["api1"], "ISSUERS": [
+        settings.JWKS_AUTH = {"AUDIENCE": ["api1"], "ISSUERS": [
             {"ISSUER": provider.issuer, "INTROSPECTION": {"ENDPOINT": server.endpoint, "CLIENT_ID": "api1",
                                                           "CLIENT_SECRET": "p@ss:w/rd+%"}},
             {"ISSUER": second.issuer, "INTROSPECTION": {"ENDPOINT": other.endpoint, "CLIENT_ID": "api1",

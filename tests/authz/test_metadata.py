@@ -32,10 +32,10 @@ def test_the_document_is_served_without_any_token_and_ignores_bad_ones(client, j
     assert client.get(WELL_KNOWN, HTTP_AUTHORIZATION="Bearer not-a-token").status_code == 200
 
 
-def test_resource_scopes_override_required_scopes(client, jwks_config):
+def test_resource_scopes_are_the_scopes_supported(client, jwks_config):
     jwks_config(RESOURCE_SCOPES=["api1", "orders.read", "orders.write"])
     assert client.get(WELL_KNOWN).json()["scopes_supported"] == ["api1", "orders.read", "orders.write"]
-    jwks_config(REQUIRED_SCOPES=[], RESOURCE_SCOPES=[])
+    jwks_config(RESOURCE_SCOPES=[])
     assert "scopes_supported" not in client.get(WELL_KNOWN).json()
 
 

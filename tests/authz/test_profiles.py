@@ -21,8 +21,8 @@ def deploy(settings, make_provider):
 
     def apply(shape: Shape, **overrides) -> tuple[JWKSProvider, str]:
         provider = make_provider(shape.issuer, shape.key, **shape.jwk_options)
-        config = {"ISSUER": provider.issuer, **shape.settings, "REQUIRED_SCOPES": [shape.scope],
-                  "RESOURCE": "http://testserver"}
+        config = {"ISSUER": provider.issuer, **shape.settings, "RESOURCE": "http://testserver"}
+        settings.ME_REQUIRED_SCOPES = [shape.scope]
         if shape.issuer is not None:  # a public URL: point at the loopback JWKS, as the seed's API did
             config["JWKS_URI"] = provider.jwks_uri
         config.update(overrides)
@@ -122,7 +122,8 @@ def test_auth0_issuer_with_a_trailing_slash_is_discovered(client, settings, make
     shape = SHAPES["auth0"]()
     provider = make_provider(None, shape.key)
     provider.issuer = provider.base_url + "/"
-    settings.JWKS_AUTH = {"ISSUER": provider.issuer, **shape.settings, "REQUIRED_SCOPES": [shape.scope]}
+    settings.JWKS_AUTH = {"ISSUER": provider.issuer, **shape.settings}
+    settings.ME_REQUIRED_SCOPES = [shape.scope]
     header, claims = shape.accepted["client credentials"](provider.issuer)
     code = client.get("/me", **bearer(mint(shape.key, claims, header=header))).status_code
     assert code == 200

@@ -93,13 +93,13 @@ def test_me_requires_api1_by_default(client, make_token):
     assert params["error"] == "insufficient_scope" and params["scope"] == "api1"
 
 
-def test_me_scopes_are_configurable(client, make_token, jwks_config):
-    jwks_config(REQUIRED_SCOPES=["api1", "profile"])
+def test_me_scopes_are_configurable(client, make_token, settings):
+    settings.ME_REQUIRED_SCOPES = ["api1", "profile"]
     code = client.get("/me", **bearer(make_token(scope="api1"))).status_code
     assert code == 403
     code = client.get("/me", **bearer(make_token(scope="profile api1"))).status_code
     assert code == 200
-    jwks_config(REQUIRED_SCOPES=[])
+    settings.ME_REQUIRED_SCOPES = []
     code = client.get("/me", **bearer(make_token(scope=None))).status_code
     assert code == 200
 

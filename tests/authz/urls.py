@@ -1,10 +1,10 @@
-"""The project's URLs plus the authorization test views."""
+"""The library tests' URLs plus the authorization test views."""
 from django.urls import include, path
 
 from tests.authz import views
 
 urlpatterns = [
-    path("", include("config.urls")),
+    path("", include("tests.urls")),
     path("authz/all", views.AllScopesView.as_view()),
     path("authz/any", views.AnyScopeView.as_view()),
     path("authz/rw", views.ReadWriteView.as_view()),

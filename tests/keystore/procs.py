@@ -28,7 +28,7 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
 # Developer settings that must not leak into the worker processes.
-_SCRUBBED_PREFIXES = ("OIDC_", "IDP_", "API_", "JWKS_AUTH_", "DJANGO_", "REDIS_URL", "VAR_DIR", "CORS_")
+_SCRUBBED_PREFIXES = ("OIDC_", "IDP_", "API_", "JWKS_AUTH_", "DJANGO_", "REDIS_URL", "VAR_DIR", "CORS_", "TEST_")
 
 
 def free_port() -> int:
@@ -121,7 +121,7 @@ _ACCESS_LINE = re.compile(r"^<(\d+)> (\d{3}) (\S+)$")
 
 @dataclass
 class Gunicorn:
-    """``gunicorn config.wsgi:application`` with N sync workers and an access log naming each worker's pid."""
+    """``gunicorn tests.wsgi:application`` with N sync workers and an access log naming each worker's pid."""
 
     env: Mapping[str, str]
     directory: Path
@@ -145,7 +145,7 @@ class Gunicorn:
     def start(self, timeout: float = 60) -> "Gunicorn":
         self.directory.mkdir(parents=True, exist_ok=True)
         argv = [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            sys.executable, "-m", "gunicorn", "tests.wsgi:application",
             "--bind", f"{LOOPBACK}:{self.port}", "--workers", str(self.workers), "--worker-class", "sync",
             "--timeout", "60", "--graceful-timeout", "2", "--backlog", "512",
             "--access-logfile", str(self.access_log), "--access-logformat", "%(p)s %(s)s %(U)s",
@@ -219,20 +219,15 @@ def api_env(issuer: str, var_dir: Path, redis_url: str | None, overrides: Mappin
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
     var_dir.mkdir(parents=True, exist_ok=True)
     env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_ALLOWED_HOSTS=LOOPBACK,
-        DJANGO_SECRET_KEY="keystore-tests-" + os.urandom(8).hex(),
-        OIDC_ISSUER=issuer,
-        OIDC_AUDIENCE="api1",
-        VAR_DIR=str(var_dir),
-        JWKS_AUTH_OVERRIDES=json.dumps(dict(overrides)),
-        JWKS_AUTH_LOG_LEVEL="INFO",
+        # The library's own test settings (tests/settings.py), never the sample project's.
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        TEST_SECRET_KEY="keystore-tests-" + os.urandom(8).hex(),
+        TEST_JWKS_AUTH=json.dumps({"ISSUER": issuer, "AUDIENCE": ["api1"], **overrides}),
         PYTHONUNBUFFERED="1",
         PYTHONDONTWRITEBYTECODE="1",
     )
     if redis_url:
-        env["REDIS_URL"] = redis_url
+        env["TEST_REDIS_URL"] = redis_url
     return env
 
 

@@ -1,6 +1,6 @@
 """The multi-worker scenarios of the key store, each returning its figures.
 
-Every scenario runs a real redis-server, ``gunicorn config.wsgi:application``
+Every scenario runs a real redis-server, ``gunicorn tests.wsgi:application``
 with sync workers sharing that Redis, and a ``JWKSProvider`` in this process;
 it counts JWKS fetches at the provider and responses by status at the client.
 ``tests/keystore/test_multiprocess.py`` asserts on the figures and

@@ -1,9 +1,9 @@
 """The key store across real worker processes sharing one real Redis.
 
-gunicorn runs ``config.wsgi:application`` with four sync workers over a
+gunicorn runs ``tests.wsgi:application`` with four sync workers over a
 redis-server on a free port; the JWKS comes from a ``JWKSProvider`` in this
 process, which counts the fetches. Timings are shortened through
-``JWKS_AUTH_OVERRIDES``. Each test prints its figures (``-s`` or the
+``TEST_JWKS_AUTH`` (tests/settings.py). Each test prints its figures (``-s`` or the
 "Captured stdout" of a failure shows them; ``bench/keystore_figures.py``
 prints the same figures).
 """

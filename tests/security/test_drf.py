@@ -78,10 +78,10 @@ def _views(patterns, prefix=""):
 
 
 def test_jwks_authentication_is_first_wherever_the_project_uses_it():
-    """Guard against trap 1 for the no-credentials case, over the project's real URLconf."""
+    """Guard against trap 1 for the no-credentials case, over the test URLconf (tests/project: the sample's)."""
     assert api_settings.DEFAULT_AUTHENTICATION_CLASSES[0] is JWKSAuthentication
     checked = 0
-    for route, view in _views(get_resolver("config.urls").url_patterns):
+    for route, view in _views(get_resolver("tests.urls").url_patterns):
         classes = list(getattr(view, "authentication_classes", []) or [])
         if any(isinstance(c, type) and issubclass(c, JWKSAuthentication) for c in classes):
             checked += 1

@@ -34,5 +34,5 @@ class IsAuthenticatedView(APIView):
 urlpatterns = [
     path("session-first", SessionFirstView.as_view()),
     path("is-authenticated", IsAuthenticatedView.as_view()),
-    path("", include("config.urls")),
+    path("", include("tests.urls")),
 ]

@@ -79,7 +79,7 @@ class Command(BaseCommand):
                 if tier == "shared" and not self._cache_is_shared(status["cache_alias"]):
                     self.stdout.write(
                         f"    (cache {status['cache_alias']!r} is per-process memory: a server's keys are not visible "
-                        "from this command; set REDIS_URL to share them)"
+                        "from this command; point JWKS_AUTH['CACHE_ALIAS'] at a shared cache such as Redis)"
                     )
                 continue
             state = "fresh" if entry["fresh"] else "stale"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.browser.conftest import missing_dependency
-from tests.stack import REPO
+from tests.project.browser.conftest import missing_dependency
+from tests.project.stack import REPO
 
 ALLOWED = "http://spa.example"
 OTHER = "http://evil.example"

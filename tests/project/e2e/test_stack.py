@@ -9,8 +9,8 @@ import jwt
 import pytest
 import requests
 
-from tests.e2e.helpers import TIMEOUT, client_credentials_token
-from tests.stack import PYTHON, REPO, Server, base_env, free_port, start_api, start_idp
+from tests.project.e2e.helpers import TIMEOUT, client_credentials_token
+from tests.project.stack import PYTHON, REPO, Server, base_env, free_port, start_api, start_idp
 
 pytestmark = pytest.mark.slow
 

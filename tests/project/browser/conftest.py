@@ -16,7 +16,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.stack import LOOPBACK, REPO, Server, create_signing_cert, free_port, start_api, start_idp
+from tests.project.stack import LOOPBACK, REPO, Server, create_signing_cert, free_port, start_api, start_idp
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -24,7 +24,7 @@ from typing import IO, Iterable, Mapping
 
 import requests
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 LOOPBACK = "127.0.0.1"
 

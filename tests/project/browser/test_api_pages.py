@@ -6,7 +6,7 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import BOB, Stack, sign_in_at_idp
+from tests.project.browser.conftest import BOB, Stack, sign_in_at_idp
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -17,8 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwcrypto import jwk
 
-from tests.e2e.helpers import TIMEOUT, client_credentials_token, jwks_key, pkce_pair, query, verify
-from tests.stack import PYTHON, REPO, Server, base_env, manage, start_idp
+from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, jwks_key, pkce_pair, query, verify
+from tests.project.stack import PYTHON, REPO, Server, base_env, manage, start_idp
 
 pytestmark = pytest.mark.slow
 

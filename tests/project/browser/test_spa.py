@@ -8,8 +8,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ALICE, BOB, Stack, sign_in_at_idp
-from tests.e2e.helpers import client_credentials_token
+from tests.project.browser.conftest import ALICE, BOB, Stack, sign_in_at_idp
+from tests.project.e2e.helpers import client_credentials_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

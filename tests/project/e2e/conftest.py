@@ -1,11 +1,11 @@
-"""Fixtures for tests that run the real idp and API processes (see tests/stack.py)."""
+"""Fixtures for tests that run the real idp and API processes (see tests/project/stack.py)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from tests.stack import create_signing_cert
+from tests.project.stack import create_signing_cert
 
 
 @pytest.fixture(scope="session")
