@@ -1,4 +1,4 @@
-"""URLs of the library tests: the small API of tests/views.py and jwks_auth's metadata."""
+"""URLs of the library tests: the small API of tests/views.py jwks_auth's metadata and operations views."""
 from django.urls import include, path
 
 from tests import views
@@ -8,4 +8,6 @@ urlpatterns = [
     path("me", views.MeView.as_view(), name="me"),
     # RFC 9728 protected resource metadata (/.well-known/oauth-protected-resource).
     path("", include("jwks_auth.urls")),
+    # /livez, /readyz and /metrics.
+    path("", include("jwks_auth.ops.urls")),
 ]
