@@ -7,13 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.utils.module_loading import import_string
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from jwks_auth import signals
 from jwks_auth.challenges import InvalidRequest, InvalidToken, KeysUnavailableError, bearer_challenge
-from jwks_auth.conf import jwks_settings, on_reset
+from jwks_auth.conf import import_setting, on_reset
 from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
 from jwks_auth.tokens import AccessToken, get_validator
 
@@ -33,8 +32,10 @@ def _reset_resolver() -> None:
 def get_user_resolver() -> Callable[[AccessToken], Any]:
     global _resolver
     if _resolver is None:
-        value = jwks_settings.USER_RESOLVER
-        _resolver = import_string(value) if isinstance(value, str) else value
+        resolver = import_setting("USER_RESOLVER")
+        if resolver is None:
+            raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a dotted path or a callable.")
+        _resolver = resolver
     return _resolver
 
 
@@ -63,16 +64,21 @@ class JWKSAuthentication(BaseAuthentication):
             logger.warning("Token verification unavailable: %s", exc)
             raise KeysUnavailableError(exc.retry_after) from None
         except ConfigurationError as exc:
-            # Reported by `manage.py check` (jwks_auth.E00x); a server started
-            # without checks still answers 503, never 500, and says why in the log.
-            logger.error("JWKS_AUTH is misconfigured: %s", exc)
-            raise KeysUnavailableError(60) from None
+            raise self.misconfigured(exc) from None
         try:
             user = self.get_user(access_token)
         except TokenError as exc:
             self.rejected(exc.code, access_token.issuer)
             raise InvalidToken(exc.description) from None
+        except ConfigurationError as exc:  # USER_RESOLVER cannot be imported
+            raise self.misconfigured(exc) from None
         return user, access_token
+
+    @staticmethod
+    def misconfigured(exc: ConfigurationError) -> KeysUnavailableError:
+        """503, never 500: reported by ``manage.py check`` (jwks_auth.E0xx), and here in the log."""
+        logger.error("JWKS_AUTH is misconfigured: %s", exc)
+        return KeysUnavailableError(60)
 
     def get_token(self, request: Request) -> str | None:
         """The bearer token, ``None`` without one, ``InvalidRequest`` when malformed."""

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from jwks_auth.conf import jwks_settings
+from jwks_auth.conf import DEFAULTS, jwks_settings
 from jwks_auth.exceptions import FetchError
 
 _MAX_AGE = re.compile(r"(?:^|[,\s])(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
@@ -91,7 +91,8 @@ def http_timeouts(value: Any = None) -> tuple[float, float]:
     return DEFAULT_TIMEOUTS
 
 
-DEFAULT_TIMEOUTS = (2.0, 4.0)
+#: What a bad HTTP_TIMEOUT falls back to: the setting's own default.
+DEFAULT_TIMEOUTS: tuple[float, float] = (float(DEFAULTS["HTTP_TIMEOUT"][0]), float(DEFAULTS["HTTP_TIMEOUT"][1]))
 
 
 def fetch_json(
