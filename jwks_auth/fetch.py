@@ -1,7 +1,9 @@
 """Strict HTTP fetching of discovery and JWKS documents.
 
-Every request has connect and read timeouts and an overall deadline, follows
-no redirects, reads at most ``MAX_RESPONSE_BYTES`` and accepts only a JSON
+Every request has connect and read timeouts and a hard wall-clock deadline
+(their sum) for the whole exchange, status line and headers included, kept by
+a watchdog that shuts the connection (``jwks_auth.deadline``); it follows no
+redirects, reads at most ``MAX_RESPONSE_BYTES`` and accepts only a JSON
 object. Plain ``http`` is refused except for loopback hosts or when
 ``ALLOW_INSECURE_HTTP`` is set for development.
 """

@@ -91,11 +91,9 @@ def string_mapping(value: Any) -> str | None:
     return None if ok else "a dict of strings"
 
 
-def number(*, positive: bool) -> Rule:
-    def check(value: Any) -> str | None:
-        ok = is_finite_number(value) and (value > 0 if positive else value >= 0)
-        return None if ok else ("a positive number" if positive else "a non-negative number")
-    return check
+def number(value: Any) -> str | None:
+    """A finite, non-negative int or float (zero: see ``POSITIVE``)."""
+    return None if is_finite_number(value) and value >= 0 else "a non-negative number"
 
 
 def callable_or_path(value: Any) -> str | None:
@@ -123,7 +121,7 @@ PER_ISSUER_RULES: dict[str, Rule] = {
     "JWKS_URI": optional(string),
     "PROFILE": optional(profile),
     "ALGORITHMS": strings,
-    "LEEWAY": number(positive=False),
+    "LEEWAY": number,
     "TOKEN_TYPES": optional(token_types),
     "REQUIRED_CLAIMS": optional(strings),
     "AUDIENCE_CLAIM": optional(string),
@@ -152,19 +150,19 @@ RULES: dict[str, Rule] = {
     "HTTP_VERIFY": verify,
     "HTTP_PROXIES": optional(string_mapping),
     "USER_AGENT": string,
-    "MAX_RESPONSE_BYTES": number(positive=True),
+    "MAX_RESPONSE_BYTES": number,
     "ALLOW_INSECURE_HTTP": boolean,
-    "JWKS_DEFAULT_TTL": number(positive=True),
-    "JWKS_MIN_TTL": number(positive=True),
-    "JWKS_MAX_TTL": number(positive=True),
-    "JWKS_STALE_TTL": number(positive=True),
-    "JWKS_REFRESH_AHEAD": number(positive=False),
-    "JWKS_RETRY_INTERVAL": number(positive=True),
-    "DISCOVERY_TTL": number(positive=True),
-    "LOCAL_TTL": number(positive=False),
-    "UNKNOWN_KID_COOLDOWN": number(positive=True),
-    "MAX_TOKEN_LENGTH": number(positive=True),
-    "TOKEN_CACHE_SIZE": number(positive=False),
+    "JWKS_DEFAULT_TTL": number,
+    "JWKS_MIN_TTL": number,
+    "JWKS_MAX_TTL": number,
+    "JWKS_STALE_TTL": number,
+    "JWKS_REFRESH_AHEAD": number,
+    "JWKS_RETRY_INTERVAL": number,
+    "DISCOVERY_TTL": number,
+    "LOCAL_TTL": number,
+    "UNKNOWN_KID_COOLDOWN": number,
+    "MAX_TOKEN_LENGTH": number,
+    "TOKEN_CACHE_SIZE": number,
     "IS_REVOKED": optional(callable_or_path),
     "REALM": string,
     "USER_RESOLVER": callable_or_path,
@@ -176,6 +174,11 @@ RULES: dict[str, Rule] = {
     "RESOURCE_SCOPES": strings,
     "RESOURCE_DOCUMENTATION": optional(string),
 }
+
+#: Timings and sizes that should be above zero. Zero is reported (E006) but not fatal: the code
+#: works with it (no pause, no cache), and tests use it to switch a pause off.
+POSITIVE = ("MAX_RESPONSE_BYTES", "JWKS_DEFAULT_TTL", "JWKS_MIN_TTL", "JWKS_MAX_TTL", "JWKS_STALE_TTL",
+            "JWKS_RETRY_INTERVAL", "DISCOVERY_TTL", "UNKNOWN_KID_COOLDOWN", "MAX_TOKEN_LENGTH")
 
 #: Settings whose bad values keep their older check id: timings and sizes (E006), the profile (E005),
 #: introspection (E008).
@@ -219,10 +222,14 @@ def problems(user: Mapping[str, Any], defaults: Mapping[str, Any] | None = None)
         found.append(Problem("JWKS_AUTH", f"has unknown setting(s): {', '.join(unknown)}.",
                              "Check the spelling against jwks_auth.conf.DEFAULTS.", E005, fatal=False))
     found += _value_problems("JWKS_AUTH", {k: v for k, v in user.items() if k in RULES}, RULES)
+    for name in POSITIVE:
+        if user.get(name) == 0 and is_finite_number(user[name]):
+            found.append(Problem(f"JWKS_AUTH['{name}']", "is 0, not a positive number.", _HINT, E006, fatal=False))
     merged = {**(defaults or {}), **user}
     low, high = merged.get("JWKS_MIN_TTL"), merged.get("JWKS_MAX_TTL")
     if is_finite_number(low) and is_finite_number(high) and low > high:
-        found.append(Problem("JWKS_AUTH['JWKS_MIN_TTL']", f"({low:g}) is above JWKS_MAX_TTL ({high:g}).", _HINT, E006))
+        found.append(Problem("JWKS_AUTH['JWKS_MIN_TTL']", f"({low:g}) is above JWKS_MAX_TTL ({high:g}).", _HINT, E006,
+                             fatal=False))
     entries = user.get("ISSUERS")
     if isinstance(entries, (list, tuple)):
         for index, entry in enumerate(entries):
