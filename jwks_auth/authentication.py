@@ -8,13 +8,12 @@ from time import perf_counter
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.utils.module_loading import import_string
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from jwks_auth import signals
 from jwks_auth.challenges import InvalidRequest, InvalidToken, KeysUnavailableError, bearer_challenge
-from jwks_auth.conf import jwks_settings, on_reset
+from jwks_auth.conf import import_setting, on_reset
 from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
 from jwks_auth.ops.metrics import get_recorder
 from jwks_auth.tokens import AccessToken, get_validator
@@ -35,8 +34,10 @@ def _reset_resolver() -> None:
 def get_user_resolver() -> Callable[[AccessToken], Any]:
     global _resolver
     if _resolver is None:
-        value = jwks_settings.USER_RESOLVER
-        _resolver = import_string(value) if isinstance(value, str) else value
+        resolver = import_setting("USER_RESOLVER")
+        if resolver is None:
+            raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a dotted path or a callable.")
+        _resolver = resolver
     return _resolver
 
 
@@ -69,19 +70,25 @@ class JWKSAuthentication(BaseAuthentication):
             recorder.token(None, "unavailable", "keys_unavailable", perf_counter() - started)
             raise KeysUnavailableError(exc.retry_after) from None
         except ConfigurationError as exc:
-            # Reported by `manage.py check` (jwks_auth.E00x); a server started
-            # without checks still answers 503, never 500, and says why in the log.
-            logger.error("JWKS_AUTH is misconfigured: %s", exc)
             recorder.token(None, "unavailable", "misconfigured", perf_counter() - started)
-            raise KeysUnavailableError(60) from None
+            raise self.misconfigured(exc) from None
         try:
             user = self.get_user(access_token)
         except TokenError as exc:
             self.rejected(exc.code, access_token.issuer)
             recorder.token(access_token.issuer, "rejected", exc.code, perf_counter() - started)
             raise InvalidToken(exc.description) from None
+        except ConfigurationError as exc:  # USER_RESOLVER cannot be imported
+            recorder.token(access_token.issuer, "unavailable", "misconfigured", perf_counter() - started)
+            raise self.misconfigured(exc) from None
         recorder.token(access_token.issuer, "accepted", "", perf_counter() - started)
         return user, access_token
+
+    @staticmethod
+    def misconfigured(exc: ConfigurationError) -> KeysUnavailableError:
+        """503, never 500: reported by ``manage.py check`` (jwks_auth.E0xx), and here in the log."""
+        logger.error("JWKS_AUTH is misconfigured: %s", exc)
+        return KeysUnavailableError(60)
 
     def get_token(self, request: Request) -> str | None:
         """The bearer token, ``None`` without one, ``InvalidRequest`` when malformed."""

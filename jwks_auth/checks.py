@@ -7,23 +7,26 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from jwks_auth.conf import DEFAULTS, PER_ISSUER_KEYS, issuer_configs
+from jwks_auth import settings_schema
+from jwks_auth.conf import DEFAULTS, IssuerConfig, import_setting, issuer_configs
 from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.fetch import is_loopback
 from jwks_auth.keys import ASYMMETRIC_ALGORITHMS
-from jwks_auth.numbers import is_finite_number
 
 E001 = "jwks_auth.E001"  # no trusted issuer
 E002 = "jwks_auth.E002"  # issuer without audience
 E003 = "jwks_auth.E003"  # algorithm that is not an asymmetric signature algorithm
 E004 = "jwks_auth.E004"  # CACHE_ALIAS not in CACHES
-E005 = "jwks_auth.E005"  # settings that cannot be parsed (unknown key, bad profile)
-E006 = "jwks_auth.E006"  # a timing or size setting that is not a positive number
-E007 = "jwks_auth.E007"  # an ISSUERS entry with a key that is not a per-issuer setting
-E008 = "jwks_auth.E008"  # an INTROSPECTION dict that cannot work
+E005 = settings_schema.E005  # settings that cannot be parsed (unknown key, bad profile)
+E006 = settings_schema.E006  # a timing or size setting that is not a positive number
+E007 = settings_schema.E007  # an ISSUERS entry with a key that is not a per-issuer setting
+E008 = settings_schema.E008  # an INTROSPECTION dict that cannot work
+E009 = settings_schema.E009  # a setting of the wrong type, or a dotted path that cannot be imported
 W001 = "jwks_auth.W001"  # DummyCache holds the keys
 W002 = "jwks_auth.W002"  # (deploy) plain-http issuer or key URL
 W003 = "jwks_auth.W003"  # DRF's BrowsableAPIRenderer, which reflects a query-string token, renders HTML
+
+_IMPORTED = ("USER_RESOLVER", "IS_REVOKED")
 
 
 def _user_settings() -> dict[str, Any]:
@@ -33,72 +36,45 @@ def _user_settings() -> dict[str, Any]:
 @register(Tags.security)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     user = _user_settings()
-    errors: list[Any] = []
-    unknown = sorted(set(user) - set(DEFAULTS))
-    if unknown:
-        errors.append(Error(f"Unknown JWKS_AUTH setting(s): {', '.join(unknown)}.",
-                            hint="Check the spelling against jwks_auth.conf.DEFAULTS.", id=E005))
+    # One validation for checks and run time: settings_schema names every bad value.
+    problems = settings_schema.problems(user, DEFAULTS)
+    errors: list[Any] = [Error(f"{p.where} {p.message}", hint=p.hint, id=p.id) for p in problems]
+    if any(problem.fatal for problem in problems):
+        return errors
+    for name in _IMPORTED:
+        try:
+            import_setting(name)
+        except ConfigurationError as exc:
+            errors.append(Error(str(exc), hint="Give the dotted path of a callable, or the callable.", id=E009))
     try:
         configs = issuer_configs(user)
-    except (ValueError, TypeError, KeyError) as exc:
+    except ConfigurationError as exc:
         return errors + [Error(f"JWKS_AUTH cannot be read: {exc}", hint="See the README's settings table.", id=E005)]
     if not configs:
         errors.append(Error("JWKS_AUTH names no trusted issuer.",
                             hint="Set JWKS_AUTH['ISSUER'] or JWKS_AUTH['ISSUERS'].", id=E001))
-    for index, entry in enumerate(user.get("ISSUERS") or []):
-        extra = sorted(set(entry) - set(PER_ISSUER_KEYS)) if isinstance(entry, dict) else []
-        if extra:
-            errors.append(Error(f"JWKS_AUTH['ISSUERS'][{index}] has unknown key(s): {', '.join(extra)}.",
-                                hint=f"Per-issuer keys are {', '.join(PER_ISSUER_KEYS)}.", id=E007))
     for config in configs:
-        if config.introspection:
-            from jwks_auth.introspection import introspection_settings
-
-            try:
-                introspection_settings(config)
-            except ConfigurationError as exc:
-                errors.append(Error(str(exc), hint="See jwks_auth.introspection for the INTROSPECTION keys.", id=E008))
-        if not config.audiences:
-            errors.append(Error(f"Issuer {config.issuer} has no audience.",
-                                hint="Set JWKS_AUTH['AUDIENCE'] to this API's identifier.", id=E002))
-        unsafe = sorted(alg for alg in config.algorithms if alg not in ASYMMETRIC_ALGORITHMS)
-        if unsafe:
-            errors.append(Error(f"Issuer {config.issuer} allows {', '.join(unsafe)}.",
-                                hint="Only RS*, PS*, ES* and EdDSA can be verified with a JWKS; "
-                                     "'none' and HMAC never are.", id=E003))
-    return errors + _check_numbers(user)
+        errors += _check_issuer(config)
+    return errors
 
 
-_POSITIVE = ("JWKS_DEFAULT_TTL", "JWKS_MIN_TTL", "JWKS_MAX_TTL", "JWKS_STALE_TTL", "JWKS_RETRY_INTERVAL",
-             "UNKNOWN_KID_COOLDOWN", "DISCOVERY_TTL", "MAX_RESPONSE_BYTES")
-_NON_NEGATIVE = ("JWKS_REFRESH_AHEAD", "LOCAL_TTL")
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if is_finite_number(value) else None
-
-
-def _check_numbers(user: dict[str, Any]) -> list[Any]:
+def _check_issuer(config: IssuerConfig) -> list[Any]:
     errors: list[Any] = []
-    hint = "Timings are seconds and sizes bytes; see jwks_auth.conf.DEFAULTS."
-    for name in _POSITIVE + _NON_NEGATIVE:
-        if name not in user:
-            continue
-        value = _number(user[name])
-        if value is None or value < 0 or (value == 0 and name in _POSITIVE):
-            kind = "a positive" if name in _POSITIVE else "a non-negative"
-            errors.append(Error(f"JWKS_AUTH['{name}'] is {user[name]!r}, not {kind} number.", hint=hint, id=E006))
-    timeout = user.get("HTTP_TIMEOUT", DEFAULTS["HTTP_TIMEOUT"])
-    parts = [timeout] if not isinstance(timeout, (list, tuple)) else list(timeout)
-    if len(parts) not in (1, 2) or any((_number(p) or 0) <= 0 for p in parts):
-        errors.append(Error(f"JWKS_AUTH['HTTP_TIMEOUT'] is {timeout!r}: give seconds, or (connect, read) seconds.",
-                            hint="Fetches never run without timeouts; the default (2, 4) is used meanwhile.", id=E006))
-    low = _number(user.get("JWKS_MIN_TTL", DEFAULTS["JWKS_MIN_TTL"]))
-    high = _number(user.get("JWKS_MAX_TTL", DEFAULTS["JWKS_MAX_TTL"]))
-    if low is not None and high is not None and low > high:
-        errors.append(
-            Error(f"JWKS_AUTH['JWKS_MIN_TTL'] ({low:g}) is above JWKS_MAX_TTL ({high:g}).", hint=hint, id=E006)
-        )
+    if config.introspection:
+        from jwks_auth.introspection import introspection_settings
+
+        try:
+            introspection_settings(config)
+        except ConfigurationError as exc:
+            errors.append(Error(str(exc), hint="See jwks_auth.introspection for the INTROSPECTION keys.", id=E008))
+    if not config.audiences:
+        errors.append(Error(f"Issuer {config.issuer} has no audience.",
+                            hint="Set JWKS_AUTH['AUDIENCE'] to this API's identifier.", id=E002))
+    unsafe = sorted(alg for alg in config.algorithms if alg not in ASYMMETRIC_ALGORITHMS)
+    if unsafe:
+        errors.append(Error(f"Issuer {config.issuer} allows {', '.join(unsafe)}.",
+                            hint="Only RS*, PS*, ES*, EdDSA and Ed25519 can be verified with a JWKS; "
+                                 "'none' and HMAC never are.", id=E003))
     return errors
 
 
@@ -119,7 +95,7 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 def check_https(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     try:
         configs = issuer_configs(_user_settings())
-    except (ValueError, TypeError, KeyError):
+    except ConfigurationError:
         return []  # reported by check_settings
     warnings = []
     for config in configs:

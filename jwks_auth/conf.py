@@ -5,41 +5,121 @@ dropped when Django's ``setting_changed`` signal names ``JWKS_AUTH`` or
 ``CACHES``, so ``override_settings`` works in tests. Objects built from the
 settings (issuer configs, key stores, the validator) register a reset hook
 here and are rebuilt on the next request.
+
+Each default has one home: the per-issuer settings are the fields of
+``IssuerConfig`` (their names, defaults and conversions), the others
+``_GLOBAL_DEFAULTS``; their types are checked in ``settings_schema``, and
+every bad value is one ``ConfigurationError``.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
 
-from jwks_auth import __version__
-from jwks_auth.profiles import PROFILES, RFC9068_TYPES
+from jwks_auth import __version__, settings_schema
+from jwks_auth.exceptions import ConfigurationError
+from jwks_auth.profiles import PROFILES
 
-DEFAULTS: dict[str, Any] = {
-    # One issuer, given directly (the common case) ...
-    "ISSUER": None,
-    "AUDIENCE": [],
-    "JWKS_URI": None,
-    # ... or several, each a dict of the per-issuer keys below.
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)):
+        return [value]
+    return list(value)
+
+
+def normalise_typ(value: str | None) -> str | None:
+    """RFC 7515 4.1.9: compare case-insensitively, ``application/`` optional."""
+    if value is None:
+        return None
+    value = value.lower()
+    return value[12:] if value.startswith("application/") else value
+
+
+def _strings(value: Any) -> frozenset[str]:
+    return frozenset(str(item) for item in _as_list(value))
+
+
+def _claim_paths(value: Any) -> tuple[str | tuple[str, ...], ...]:
+    return tuple(
+        tuple(str(part) for part in name) if isinstance(name, (list, tuple)) else str(name) for name in _as_list(value)
+    )
+
+
+def _setting(name: str, convert: Callable[[Any], Any], *, from_profile: bool = False,
+             empty_is_default: bool = False, **kwargs: Any) -> Any:
+    """A field that is also the per-issuer setting ``name``.
+
+    ``convert`` turns the setting's value into the field's; ``None`` (and, with
+    ``empty_is_default``, an empty value) leaves the profile's value, if it has
+    one, else the field's default. ``from_profile`` settings default to ``None``
+    in ``DEFAULTS``: the profile decides.
+    """
+    metadata = {"setting": name, "convert": convert, "from_profile": from_profile, "empty_is_default": empty_is_default}
+    return field(metadata=metadata, **kwargs)
+
+
+@dataclass(frozen=True)
+class IssuerConfig:
+    """Everything needed to validate the tokens of one trusted issuer."""
+
+    issuer: str = _setting("ISSUER", str)
+    audiences: frozenset[str] = _setting("AUDIENCE", _strings, default=frozenset())
+    algorithms: frozenset[str] = _setting("ALGORITHMS", _strings, empty_is_default=True, default=frozenset({"RS256"}))
+    jwks_uri: str | None = _setting("JWKS_URI", str, empty_is_default=True, default=None)
+    profile: str = _setting("PROFILE", str, empty_is_default=True, default="rfc9068")
+    aliases: frozenset[str] = _setting("ALIASES", _strings, default=frozenset())
+    leeway: float = _setting("LEEWAY", float, default=60.0)
+    token_types: frozenset[str | None] = _setting(
+        "TOKEN_TYPES", lambda v: frozenset(normalise_typ(t) for t in _as_list(v)), from_profile=True,
+        default=frozenset({"at+jwt"}),
+    )
+    required_claims: tuple[str, ...] = _setting(
+        "REQUIRED_CLAIMS", lambda v: tuple(str(c) for c in _as_list(v)), from_profile=True, default=(),
+    )
+    audience_claim: str = _setting("AUDIENCE_CLAIM", str, from_profile=True, default="aud")
+    claim_values: Mapping[str, Any] = _setting("CLAIM_VALUES", dict, from_profile=True, default_factory=dict)
+    scope_claims: tuple[str | tuple[str, ...], ...] = _setting(
+        "SCOPE_CLAIMS", _claim_paths, from_profile=True, default=("scope",),
+    )
+    user_id_claim: str = _setting("USER_ID_CLAIM", str, empty_is_default=True, default="sub")
+    introspection: Mapping[str, Any] | None = _setting("INTROSPECTION", dict, empty_is_default=True, default=None)
+    required_one_of: tuple[str, ...] = _setting(
+        "REQUIRED_ONE_OF", lambda v: tuple(str(c) for c in _as_list(v)), from_profile=True, default=(),
+    )
+    user_prefix: str = _setting("USER_PREFIX", str, default="")
+
+    @property
+    def accepted_issuers(self) -> frozenset[str]:
+        return self.aliases | {self.issuer}
+
+
+def _setting_default(spec: Field[Any]) -> Any:
+    """The field's default as a setting value (a list for a set or a tuple); ``None``: the profile's."""
+    if spec.metadata["from_profile"] or spec.default is MISSING:
+        return None
+    value = spec.default
+    if isinstance(value, frozenset):
+        return sorted(value)
+    return list(value) if isinstance(value, tuple) else value
+
+
+_ISSUER_FIELDS = tuple(spec for spec in fields(IssuerConfig))
+#: Per-issuer settings consumed before an IssuerConfig exists: tenant templates.
+_TEMPLATE_DEFAULTS: dict[str, Any] = {"TENANTS": []}
+PER_ISSUER_KEYS = tuple(spec.metadata["setting"] for spec in _ISSUER_FIELDS) + tuple(_TEMPLATE_DEFAULTS)
+
+#: Settings that are not per issuer (those are the fields of ``IssuerConfig``, above).
+_GLOBAL_DEFAULTS: dict[str, Any] = {
+    # Several issuers, each a dict of the per-issuer keys; set at the top
+    # level, per-issuer keys are defaults for every issuer.
     "ISSUERS": [],
-    # Per-issuer keys; set here they are defaults for every issuer.
-    "PROFILE": "rfc9068",
-    "ALGORITHMS": ["RS256"],
-    "LEEWAY": 60,
-    "TOKEN_TYPES": None,  # None: the profile's list
-    "REQUIRED_CLAIMS": None,  # None: the profile's list
-    "AUDIENCE_CLAIM": None,  # None: the profile's claim ("aud")
-    "CLAIM_VALUES": None,  # exact values required, e.g. {"token_use": "access"}
-    "SCOPE_CLAIMS": None,  # claims merged into the scope set; a list/tuple is a path
-    "REQUIRED_ONE_OF": None,  # None: the profile's list; at least one of these claims
-    "USER_ID_CLAIM": "sub",
-    "USER_PREFIX": "",  # prepended to the user id by DjangoUserResolver (several issuers)
-    "ALIASES": [],
-    "TENANTS": [],
-    "INTROSPECTION": None,  # RFC 7662 for opaque tokens: see jwks_auth.introspection
     # Key fetching.
     "CACHE_ALIAS": "default",
     "CACHE_KEY_PREFIX": "jwks_auth",
@@ -77,11 +157,11 @@ DEFAULTS: dict[str, Any] = {
     "READINESS_TIMEOUT": 2.0,  # longest /readyz waits for keys to load (seconds)
 }
 
-PER_ISSUER_KEYS = (
-    "ISSUER", "AUDIENCE", "JWKS_URI", "PROFILE", "ALGORITHMS", "LEEWAY", "TOKEN_TYPES",
-    "REQUIRED_CLAIMS", "AUDIENCE_CLAIM", "CLAIM_VALUES", "SCOPE_CLAIMS", "USER_ID_CLAIM",
-    "ALIASES", "TENANTS", "INTROSPECTION", "REQUIRED_ONE_OF", "USER_PREFIX",
-)
+DEFAULTS: dict[str, Any] = {
+    **{spec.metadata["setting"]: _setting_default(spec) for spec in _ISSUER_FIELDS},
+    **_TEMPLATE_DEFAULTS,
+    **_GLOBAL_DEFAULTS,
+}
 
 _reset_hooks: list[Callable[[], None]] = []
 
@@ -134,46 +214,23 @@ def _reload(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_reload)
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, (str, bytes)):
-        return [value]
-    return list(value)
+def import_setting(name: str) -> Any:
+    """The object setting ``name`` holds: a dotted path imported (the one place that does), or itself.
 
-
-def normalise_typ(value: str | None) -> str | None:
-    """RFC 7515 4.1.9: compare case-insensitively, ``application/`` optional."""
+    ``None`` stays ``None``; a path that cannot be imported, or that names
+    something not callable, is a ``ConfigurationError``.
+    """
+    value = getattr(jwks_settings, name)
     if value is None:
         return None
-    value = value.lower()
-    return value[12:] if value.startswith("application/") else value
-
-
-@dataclass(frozen=True)
-class IssuerConfig:
-    """Everything needed to validate the tokens of one trusted issuer."""
-
-    issuer: str
-    audiences: frozenset[str]
-    algorithms: frozenset[str]
-    jwks_uri: str | None = None
-    profile: str = "rfc9068"
-    aliases: frozenset[str] = frozenset()
-    leeway: float = 60.0
-    token_types: frozenset[str | None] = frozenset({"at+jwt"})
-    required_claims: tuple[str, ...] = ()
-    audience_claim: str = "aud"
-    claim_values: Mapping[str, Any] = field(default_factory=dict)
-    scope_claims: tuple[str | tuple[str, ...], ...] = ("scope",)
-    user_id_claim: str = "sub"
-    introspection: Mapping[str, Any] | None = None
-    required_one_of: tuple[str, ...] = ()
-    user_prefix: str = ""
-
-    @property
-    def accepted_issuers(self) -> frozenset[str]:
-        return self.aliases | {self.issuer}
+    if isinstance(value, str):
+        try:
+            value = import_string(value)
+        except ImportError as exc:
+            raise ConfigurationError(f"JWKS_AUTH['{name}'] cannot be imported: {exc}") from exc
+    if not callable(value):
+        raise ConfigurationError(f"JWKS_AUTH['{name}'] must be a dotted path or a callable.")
+    return value
 
 
 def _issuer_dicts(user: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -185,8 +242,8 @@ def _issuer_dicts(user: Mapping[str, Any]) -> list[dict[str, Any]]:
     for entry in entries:
         if isinstance(entry, str):
             entry = {"ISSUER": entry}
-        combined = {k: v for k, v in base.items() if k not in ("ISSUER", "JWKS_URI", "ALIASES", "TENANTS")}
-        combined.update({"JWKS_URI": None, "ALIASES": [], "TENANTS": []})
+        # Where an issuer lives is never inherited from the top level.
+        combined = {**base, "ISSUER": None, "JWKS_URI": None, "ALIASES": [], "TENANTS": []}
         combined.update(entry)
         merged.append(combined)
     return merged
@@ -208,53 +265,39 @@ def _expand_tenants(entry: dict[str, Any]) -> list[dict[str, Any]]:
     return expanded
 
 
+def _field_value(spec: Field[Any], entry: Mapping[str, Any], profile: Mapping[str, Any]) -> Any:
+    name = spec.metadata["setting"]
+    value = entry.get(name)
+    if value is None or (spec.metadata["empty_is_default"] and not value):
+        value = profile.get(name)
+    return MISSING if value is None else spec.metadata["convert"](value)
+
+
 def build_issuer(entry: Mapping[str, Any]) -> IssuerConfig:
-    profile_name = entry.get("PROFILE") or "rfc9068"
+    """One issuer from its settings over its profile over the ``IssuerConfig`` defaults."""
+    profile_name = entry.get("PROFILE") or _DEFAULT_PROFILE
     profile = PROFILES.get(profile_name)
     if profile is None:
-        raise ValueError(f"Unknown JWKS_AUTH profile {profile_name!r}; choose one of {sorted(PROFILES)}")
+        raise ConfigurationError(f"Unknown JWKS_AUTH profile {profile_name!r}; choose one of {sorted(PROFILES)}")
+    values = {spec.name: _field_value(spec, entry, profile) for spec in _ISSUER_FIELDS}
+    config = IssuerConfig(**{name: value for name, value in values.items() if value is not MISSING})
+    # iss, exp and the audience are always required, whatever the profile says.
+    required = dict.fromkeys(("iss", *config.required_claims, "exp", config.audience_claim))
+    return replace(config, required_claims=tuple(required))
 
-    def pick(key: str, fallback: Any) -> Any:
-        value = entry.get(key)
-        return profile.get(key, fallback) if value is None else value
 
-    audience_claim = pick("AUDIENCE_CLAIM", "aud")
-    required = list(pick("REQUIRED_CLAIMS", []))
-    if "iss" not in required:
-        required.insert(0, "iss")
-    if "exp" not in required:
-        required.append("exp")
-    if audience_claim not in required:
-        required.append(audience_claim)
-    return IssuerConfig(
-        issuer=str(entry["ISSUER"]),
-        audiences=frozenset(str(a) for a in _as_list(entry.get("AUDIENCE"))),
-        algorithms=frozenset(str(a) for a in _as_list(entry.get("ALGORITHMS") or ["RS256"])),
-        jwks_uri=entry.get("JWKS_URI") or None,
-        profile=profile_name,
-        aliases=frozenset(str(a) for a in _as_list(entry.get("ALIASES"))),
-        leeway=float(entry.get("LEEWAY", 60) if entry.get("LEEWAY") is not None else 60),
-        token_types=frozenset(normalise_typ(t) for t in _as_list(pick("TOKEN_TYPES", RFC9068_TYPES))),
-        required_claims=tuple(dict.fromkeys(required)),
-        audience_claim=audience_claim,
-        claim_values=dict(pick("CLAIM_VALUES", {})),
-        scope_claims=tuple(
-            tuple(str(part) for part in name) if isinstance(name, (list, tuple)) else str(name)
-            for name in _as_list(pick("SCOPE_CLAIMS", ["scope"]))
-        ),
-        user_id_claim=str(entry.get("USER_ID_CLAIM") or "sub"),
-        introspection=entry.get("INTROSPECTION") or None,
-        required_one_of=tuple(str(name) for name in _as_list(pick("REQUIRED_ONE_OF", []))),
-        user_prefix=str(entry.get("USER_PREFIX") or ""),
-    )
-
+_DEFAULT_PROFILE: str = DEFAULTS["PROFILE"]
 
 
 def issuer_configs(user: Mapping[str, Any] | None = None) -> list[IssuerConfig]:
-    """The trusted issuers, in configuration order, tenant templates expanded."""
+    """The trusted issuers, in configuration order, tenant templates expanded.
+
+    Every bad value raises ``ConfigurationError`` (and only that).
+    """
     user = jwks_settings.user_settings if user is None else user
-    configs: list[IssuerConfig] = []
-    for entry in _issuer_dicts(user):
-        for item in _expand_tenants(entry):
-            configs.append(build_issuer(item))
-    return configs
+    settings_schema.validate(user, DEFAULTS)
+    try:
+        return [build_issuer(item) for entry in _issuer_dicts(user) for item in _expand_tenants(entry)]
+    except (ValueError, TypeError, KeyError) as exc:
+        # settings_schema should have said why; this keeps the promise of one error type.
+        raise ConfigurationError(f"JWKS_AUTH cannot be read: {type(exc).__name__}") from exc

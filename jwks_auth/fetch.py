@@ -1,7 +1,9 @@
 """Strict HTTP fetching of discovery and JWKS documents.
 
-Every request has connect and read timeouts and an overall deadline, follows
-no redirects, reads at most ``MAX_RESPONSE_BYTES`` and accepts only a JSON
+Every request has connect and read timeouts and a hard wall-clock deadline
+(their sum) for the whole exchange, status line and headers included, kept by
+a watchdog that shuts the connection (``jwks_auth.deadline``); it follows no
+redirects, reads at most ``MAX_RESPONSE_BYTES`` and accepts only a JSON
 object. Plain ``http`` is refused except for loopback hosts or when
 ``ALLOW_INSECURE_HTTP`` is set for development.
 """
@@ -18,7 +20,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from jwks_auth.conf import jwks_settings
+from jwks_auth.conf import DEFAULTS, jwks_settings
+from jwks_auth.deadline import Watchdog, watched_session
 from jwks_auth.exceptions import FetchError
 from jwks_auth.ops.tracing import traced_fetch
 
@@ -66,15 +69,6 @@ def parse_max_age(cache_control: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _session() -> requests.Session:
-    # A new session (and connection) per fetch: fetches are minutes apart, so a
-    # pooled keep-alive connection would be stale, or lead to a server that is
-    # gone, by the next one. It also keeps forked workers from sharing sockets.
-    session = requests.Session()
-    session.trust_env = True  # honour HTTPS_PROXY / REQUESTS_CA_BUNDLE as requests does
-    return session
-
-
 def http_timeouts(value: Any = None) -> tuple[float, float]:
     """``HTTP_TIMEOUT`` as (connect, read) seconds; a bad value falls back to the default.
 
@@ -92,25 +86,20 @@ def http_timeouts(value: Any = None) -> tuple[float, float]:
     return DEFAULT_TIMEOUTS
 
 
-DEFAULT_TIMEOUTS = (2.0, 4.0)
+#: What a bad HTTP_TIMEOUT falls back to: the setting's own default.
+DEFAULT_TIMEOUTS: tuple[float, float] = (float(DEFAULTS["HTTP_TIMEOUT"][0]), float(DEFAULTS["HTTP_TIMEOUT"][1]))
 
 
-@traced_fetch
-def fetch_json(
-    url: str, *, data: Mapping[str, str] | None = None, auth: tuple[str, str] | None = None
-) -> FetchResult:
-    """GET ``url`` (POST ``data``, form-encoded, when given) and return its JSON object.
-
-    Raises ``FetchError`` for anything but a 200 answer holding a JSON object
-    within the size and time limits.
-    """
-    check_url(url)
-    method = "GET" if data is None else "POST"
-    connect, read = http_timeouts()
-    limit = int(jwks_settings.MAX_RESPONSE_BYTES)
-    started = time.monotonic()
-    deadline = started + connect + read
-    session = _session()
+def _exchange(
+    method: str, url: str, data: Mapping[str, str] | None, auth: tuple[str, str] | None,
+    watchdog: Watchdog, timeouts: tuple[float, float], limit: int,
+) -> tuple[bytearray, int | None]:
+    """Send the request and read at most ``limit`` bytes; ``FetchError`` for anything else than a 200."""
+    # A new session (and connection) per fetch: fetches are minutes apart, so a
+    # pooled keep-alive connection would be stale, or lead to a server that is
+    # gone, by the next one. It also keeps forked workers from sharing sockets.
+    session = watched_session(watchdog)
+    session.trust_env = True  # honour HTTPS_PROXY / REQUESTS_CA_BUNDLE as requests does
     try:
         response = session.request(
             method,
@@ -122,7 +111,7 @@ def fetch_json(
                 "User-Agent": jwks_settings.USER_AGENT,
                 "Connection": "close",
             },
-            timeout=(connect, read),
+            timeout=timeouts,
             allow_redirects=False,
             stream=True,
             verify=jwks_settings.HTTP_VERIFY,
@@ -143,11 +132,38 @@ def fetch_json(
                 body += chunk
                 if len(body) > limit:
                     raise FetchError(f"{method} {url}: response larger than {limit} bytes")
-                if time.monotonic() > deadline:
+                if watchdog.expired:
                     raise FetchError(f"{method} {url}: response too slow")
         except (requests.RequestException, OSError, ValueError) as exc:
             raise FetchError(f"{method} {url} failed while reading: {type(exc).__name__}") from exc
-        max_age = parse_max_age(response.headers.get("Cache-Control"))
+        return body, parse_max_age(response.headers.get("Cache-Control"))
+
+
+@traced_fetch
+def fetch_json(
+    url: str, *, data: Mapping[str, str] | None = None, auth: tuple[str, str] | None = None
+) -> FetchResult:
+    """GET ``url`` (POST ``data``, form-encoded, when given) and return its JSON object.
+
+    Raises ``FetchError`` for anything but a 200 answer holding a JSON object
+    within the size and time limits.
+    """
+    check_url(url)
+    method = "GET" if data is None else "POST"
+    connect, read = http_timeouts()
+    limit = int(jwks_settings.MAX_RESPONSE_BYTES)
+    started = time.monotonic()
+    # One deadline for the whole exchange, headers included, kept by a watchdog
+    # that shuts the connection (see jwks_auth.deadline for why not timeouts).
+    with Watchdog(started + connect + read) as watchdog:
+        try:
+            body, max_age = _exchange(method, url, data, auth, watchdog, (connect, read), limit)
+        except FetchError as exc:
+            if watchdog.expired:
+                raise FetchError(f"{method} {url}: response too slow") from exc
+            raise
+    if watchdog.expired:  # a body cut short by the watchdog can end like a complete one
+        raise FetchError(f"{method} {url}: response too slow")
     try:
         document = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -154,7 +154,7 @@ class Introspector:
         if "exp" in claims:
             if not is_finite_number(claims["exp"]):
                 raise InvalidClaims("invalid exp claim")
-            if now > claims["exp"] + config.leeway:
+            if now >= claims["exp"] + config.leeway:  # RFC 7519 4.1.4: on or after
                 raise ExpiredToken()
         if "nbf" in claims:
             if not is_finite_number(claims["nbf"]):

@@ -24,6 +24,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.settings import spectacular_settings
 
 from jwks_auth.conf import issuer_configs, jwks_settings
+from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.permissions import required_scope_alternatives
 
 BEARER = "bearerAuth"
@@ -63,7 +64,7 @@ def _scope_descriptions() -> dict[str, str]:
 def _discovery_url() -> str | None:
     try:
         configs = issuer_configs()
-    except (ValueError, TypeError, KeyError):
+    except ConfigurationError:
         return None
     if not configs:
         return None
@@ -128,5 +129,5 @@ class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
 def _safe_configs() -> list[Any]:
     try:
         return issuer_configs()
-    except (ValueError, TypeError, KeyError):
+    except ConfigurationError:
         return []

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from django.utils.module_loading import import_string
-
-from jwks_auth.conf import IssuerConfig, issuer_configs, jwks_settings, normalise_typ, on_reset
+from jwks_auth.conf import IssuerConfig, import_setting, issuer_configs, jwks_settings, normalise_typ, on_reset
 from jwks_auth.exceptions import (
     ExpiredToken,
     InvalidClaims,
@@ -35,6 +33,7 @@ from jwks_auth.exceptions import (
 from jwks_auth.keys import algorithm_allowed
 from jwks_auth.keystore import KeyStore
 from jwks_auth.numbers import is_finite_number
+from jwks_auth.scopes import scopes_from_claims
 from jwks_auth.token_cache import CachedToken, VerifiedTokenCache
 
 if TYPE_CHECKING:
@@ -130,36 +129,6 @@ def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, An
     return header, claims, signing_input, signature
 
 
-def _scope_values(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return value.split()
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return [part for item in value for part in item.split()]
-    raise InvalidClaims("invalid scope claim")
-
-
-def _claim_at(claims: Mapping[str, Any], name: str | tuple[str, ...]) -> Any:
-    """A claim by name, or by path (a tuple) into nested objects, e.g. Keycloak's roles."""
-    if isinstance(name, str):
-        return claims.get(name)
-    value: Any = claims
-    for part in name:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def scopes_from_claims(claims: Mapping[str, Any], scope_claims: Iterable[str | tuple[str, ...]]) -> frozenset[str]:
-    """One set from ``scope``/``scp`` (string or array) and configured extras."""
-    scopes: set[str] = set()
-    for name in scope_claims:
-        value = _claim_at(claims, name)
-        if value is not None:
-            scopes.update(_scope_values(value))
-    return frozenset(scopes)
-
-
 class IssuerRegistry:
     """Trusted issuers by every ``iss`` value they may use, each with its key store."""
 
@@ -216,7 +185,9 @@ def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) ->
     exp = claims["exp"]
     if not is_finite_number(exp):
         raise InvalidClaims("invalid exp claim")
-    if now > exp + leeway:
+    # RFC 7519 4.1.4: refused "on or after" exp; nbf (4.1.5) and iat are
+    # accepted up to and including now + leeway, the mirror image.
+    if now >= exp + leeway:
         raise ExpiredToken()
     for name, message in (("nbf", "token not yet valid"), ("iat", "token issued in the future")):
         value = claims.get(name)
@@ -266,18 +237,17 @@ class TokenValidator:
     def from_settings(cls) -> TokenValidator:
         from jwks_auth.introspection import introspector_for
 
-        revoked = jwks_settings.IS_REVOKED
-        configs = issuer_configs()
+        configs = issuer_configs()  # validates every setting: ConfigurationError
         return cls(
             IssuerRegistry(configs),
             max_length=jwks_settings.MAX_TOKEN_LENGTH,
             cache_size=jwks_settings.TOKEN_CACHE_SIZE,
-            is_revoked=import_string(revoked) if isinstance(revoked, str) else revoked,
+            is_revoked=import_setting("IS_REVOKED"),
             introspector=introspector_for(configs),
         )
 
     def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
-        """The validated token, or ``TokenError`` / ``KeysUnavailable``."""
+        """The validated token, or ``TokenError`` / ``KeysUnavailable`` (``ConfigurationError`` from settings)."""
         if len(token) > self.max_length:
             raise MalformedToken("token too large", code="too_large")
         if self.introspector is not None and _JWS.fullmatch(token) is None:

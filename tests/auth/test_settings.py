@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from jwks_auth.conf import issuer_configs, jwks_settings
+from jwks_auth.exceptions import ConfigurationError
 
 
 def test_defaults_apply(settings):
@@ -62,5 +63,5 @@ def test_tenant_template_expands_over_the_allowlist(settings):
 
 def test_unknown_profile_is_refused(settings):
     settings.JWKS_AUTH = {"ISSUER": "https://a.example", "AUDIENCE": "x", "PROFILE": "nope"}
-    with pytest.raises(ValueError, match="Unknown JWKS_AUTH profile"):
+    with pytest.raises(ConfigurationError, match="PROFILE"):
         issuer_configs()

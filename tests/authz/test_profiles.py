@@ -6,6 +6,7 @@ import time
 import pytest
 
 from jwks_auth.conf import build_issuer, issuer_configs
+from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.profiles import PROFILES
 from tests.authz.shapes import SHAPES, Shape, identityserver4_2
 from tests.conftest import bearer
@@ -138,7 +139,7 @@ def test_every_documented_profile_exists_and_builds():
         assert {"iss", "exp", config.audience_claim} <= set(config.required_claims)
     cognito = build_issuer({"ISSUER": "https://x", "PROFILE": "cognito", "AUDIENCE": ["c"]})
     assert cognito.audience_claim == "client_id" and dict(cognito.claim_values) == {"token_use": "access"}
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigurationError):
         build_issuer({"ISSUER": "https://x", "PROFILE": "azure"})
 
 

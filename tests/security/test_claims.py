@@ -256,3 +256,71 @@ def test_scope_claim(judge, claims_token, name):
 @pytest.mark.parametrize("claim", ["azp", "cid", "token_use"])
 def test_optional_string_claims_must_be_strings(judge, claims_token, claim):
     judge.token("WT", claims_token(**{claim: 1}))
+
+
+# -- time boundaries (RFC 7519 4.1.4 and 4.1.5), with a fixed clock --------------------------------
+NOW = 1_700_000_000.0
+LEEWAY = 60.0
+
+
+def _time_claims(issuer: str, **times: float) -> dict:
+    """Claims on the fixed clock: issued 5 minutes before NOW, valid 10 minutes after, then ``times``."""
+    claims = access_claims(issuer)
+    claims.update({"iat": NOW - 300, "nbf": NOW - 300, "exp": NOW + 600}, **times)
+    return claims
+
+
+@pytest.mark.parametrize("offset, accepted", [(-0.001, True), (0.0, False), (0.001, False), (-1, True)])
+def test_exp_is_refused_on_or_after_exp_plus_leeway(jwks_config, provider, offset, accepted):
+    """``now == exp + leeway`` is "on or after": refused."""
+    from jwks_auth.conf import issuer_configs
+    from jwks_auth.exceptions import ExpiredToken
+    from jwks_auth.tokens import check_claims
+
+    config = issuer_configs()[0]
+    assert config.leeway == LEEWAY
+    claims = _time_claims(provider.issuer, exp=NOW - LEEWAY - offset)
+    if accepted:
+        check_claims(claims, config, NOW)
+    else:
+        with pytest.raises(ExpiredToken):
+            check_claims(claims, config, NOW)
+
+
+@pytest.mark.parametrize("claim", ["nbf", "iat"])
+@pytest.mark.parametrize("offset, accepted", [(0.0, True), (-1, True), (0.001, False)])
+def test_nbf_and_iat_are_accepted_up_to_now_plus_leeway(jwks_config, provider, claim, offset, accepted):
+    """The mirror image: valid "on or after" nbf (minus the leeway), so ``nbf == now + leeway`` passes."""
+    from jwks_auth.conf import issuer_configs
+    from jwks_auth.exceptions import InvalidClaims
+    from jwks_auth.tokens import check_claims
+
+    config = issuer_configs()[0]
+    claims = _time_claims(provider.issuer, **{claim: NOW + LEEWAY + offset})
+    if accepted:
+        check_claims(claims, config, NOW)
+    else:
+        with pytest.raises(InvalidClaims):
+            check_claims(claims, config, NOW)
+
+
+@pytest.mark.parametrize("offset, accepted", [(-0.001, True), (0.0, False)])
+def test_introspected_exp_follows_the_same_boundary(jwks_config, provider, offset, accepted):
+    from jwks_auth.conf import issuer_configs
+    from jwks_auth.exceptions import ExpiredToken
+    from jwks_auth.introspection import Introspector
+
+    jwks_config(INTROSPECTION={"ENDPOINT": provider.base_url + "/introspect", "AUTH_METHOD": "none"})
+    introspector = Introspector(issuer_configs()[0])
+    claims = {"iss": provider.issuer, "exp": NOW - LEEWAY - offset, "aud": "api1"}
+    if accepted:
+        introspector._check(claims, NOW)
+    else:
+        with pytest.raises(ExpiredToken):
+            introspector._check(claims, NOW)
+
+
+def test_exp_plus_leeway_equal_to_the_current_second_is_refused(judge, claims_token):
+    """Through /me: exp + leeway is the current whole second, so now >= it whenever the check runs."""
+    judge.token("WT", claims_token(exp=_now() - 60), description="expired")
+    judge.token("200", claims_token(exp=_now() - 60 + 30))

@@ -31,7 +31,19 @@ class IsAuthenticatedView(APIView):
         return Response({"sub": request.auth["sub"]})
 
 
+class AdminView(APIView):
+    """HasScopes on the view's required_scopes: what a smuggled ``admin`` would open."""
+
+    authentication_classes = [JWKSAuthentication]
+    permission_classes = [HasScopes]
+    required_scopes = ["admin"]
+
+    def get(self, request):
+        return Response({"scopes": sorted(request.auth.scopes)})
+
+
 urlpatterns = [
+    path("admin-only", AdminView.as_view()),
     path("session-first", SessionFirstView.as_view()),
     path("is-authenticated", IsAuthenticatedView.as_view()),
     path("", include("tests.urls")),
