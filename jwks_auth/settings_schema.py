@@ -169,7 +169,6 @@ RULES: dict[str, Rule] = {
     "USER_CREATE": boolean,
     "USER_LOOKUP_FIELD": optional(string),
     "USER_CLAIM_FIELDS": string_mapping,
-    "REQUIRED_SCOPES": strings,
     "RESOURCE": optional(string),
     "RESOURCE_SCOPES": strings,
     "RESOURCE_DOCUMENTATION": optional(string),
