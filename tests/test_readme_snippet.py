@@ -14,8 +14,8 @@ import subprocess
 import sys
 import time
 import venv
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -136,25 +136,28 @@ def _token(provider: JWKSProvider, key: SigningKey, scope: str) -> str:
     return mint(key, access_claims(provider.issuer, audience="orders-api", scope=scope, sub="alice"))
 
 
+def _get(url: str, token: str | None = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.get(url + "/orders/", headers=headers, timeout=10)
+
+
 def test_a_valid_token_is_200(site):
     url, provider, key = site
-    response = requests.get(url + "/orders/", headers={"Authorization": f"Bearer {_token(provider, key, 'orders.read')}"},
-                            timeout=10)
+    response = _get(url, _token(provider, key, "orders.read"))
     assert response.status_code == 200, response.text
     assert response.json() == {"sub": "alice", "scopes": ["orders.read"]}
 
 
 def test_no_token_is_401_with_the_bearer_challenge(site):
     url, _, _ = site
-    response = requests.get(url + "/orders/", timeout=10)
+    response = _get(url)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith('Bearer realm="api"')
 
 
 def test_a_token_without_the_scope_is_403(site):
     url, provider, key = site
-    response = requests.get(url + "/orders/", headers={"Authorization": f"Bearer {_token(provider, key, 'profile')}"},
-                            timeout=10)
+    response = _get(url, _token(provider, key, "profile"))
     assert response.status_code == 403
     assert 'error="insufficient_scope"' in response.headers["WWW-Authenticate"]
     assert 'scope="orders.read"' in response.headers["WWW-Authenticate"]
@@ -163,7 +166,6 @@ def test_a_token_without_the_scope_is_403(site):
 def test_a_tampered_token_is_401_invalid_token(site):
     url, provider, key = site
     header, payload, signature = _token(provider, key, "orders.read").split(".")
-    response = requests.get(url + "/orders/", headers={"Authorization": f"Bearer {header}.{payload}.{signature[:-4]}AAAA"},
-                            timeout=10)
+    response = _get(url, f"{header}.{payload}.{signature[:-4]}AAAA")
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
