@@ -17,3 +17,15 @@ def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
 def value(text: str, name: str, labels: Mapping[str, str] | None = None) -> float:
     """The sample's value, 0 when it is absent (a counter never incremented)."""
     return samples(text).get((name, frozenset((labels or {}).items())), 0.0)
+
+
+def forged(token: str) -> str:
+    """``token`` with other claims under its own signature: a forgery the signature check must catch."""
+    import base64
+    import json
+
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "someone-else"
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{body}.{signature}"

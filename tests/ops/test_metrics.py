@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import bearer
 from tests.keystore.procs import REPO
+from tests.ops.scrape import forged as forge
 from tests.ops.scrape import value
-from tests.support.keys import SigningKey
 
 
 def scrape(client) -> str:
@@ -27,7 +27,7 @@ def test_accepted_and_rejected_tokens_are_counted_with_their_reason(client, prov
     token = make_token()
     assert client.get("/claims", **bearer(token)).status_code == 200
     assert client.get("/claims", **bearer(token)).status_code == 200
-    forged = make_token(key=SigningKey.rsa(kid="rsa-key-1"))
+    forged = forge(token)
     assert client.get("/claims", **bearer(forged)).status_code == 401
     after = scrape(client)
 

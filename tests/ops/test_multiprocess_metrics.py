@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.keystore.procs import Gunicorn, RedisServer, api_env
+from tests.ops.scrape import forged as forge
 from tests.ops.scrape import value
 from tests.support.jwks_server import JWKSProvider
 from tests.support.keys import SigningKey
@@ -28,7 +29,7 @@ def test_every_worker_counts_into_one_scrape(tmp_path: Path, signing_key: Signin
             with Gunicorn(env, tmp_path, workers=2) as api:
                 assert requests.get(api.url + "/readyz", timeout=10).status_code == 200
                 valid = mint(signing_key, access_claims(provider.issuer))
-                forged = mint(SigningKey.rsa(kid=signing_key.kid), access_claims(provider.issuer))
+                forged = forge(valid)
                 mark = len(api.access())
                 forged_count = 30
                 for _ in range(30):  # a new connection each: the workers share them out
