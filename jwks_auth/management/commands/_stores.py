@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError, CommandParser
 
+from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.keystore import KeyStore
 from jwks_auth.tokens import get_validator
 
@@ -14,7 +15,7 @@ def add_issuer_argument(parser: CommandParser) -> None:
 def selected_stores(issuer: str | None) -> list[KeyStore]:
     try:
         stores = get_validator().registry.stores
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, ConfigurationError) as exc:
         raise CommandError(f"JWKS_AUTH cannot be read: {exc}") from exc
     if issuer:
         stores = [s for s in stores if issuer in s.config.accepted_issuers]
