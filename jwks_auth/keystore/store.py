@@ -177,10 +177,15 @@ class KeyStore:
         # The refresh counts as this window's unknown-kid refetch, so the
         # next unknown kid does not fetch again right after it.
         turn = self._gate.take_turn(now)
+        latest = snapshot
         try:
-            latest = self._coordinator.newer(snapshot.fetched_at, self._fetch_counting_turn)
+            # A newer set found may be stale too (written long ago, or by a host whose clock is behind).
+            for _ in range(3):
+                latest = self._coordinator.newer(latest.fetched_at, self._fetch_counting_turn)
+                if now < latest.soft_expiry:
+                    break
         except KeysUnavailable:
-            return snapshot, False  # the provider cannot be reached, or fetching is paused
+            return latest, False  # the provider cannot be reached, or fetching is paused
         finally:
             if turn is not None:
                 turn.set()

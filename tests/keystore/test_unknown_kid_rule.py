@@ -81,12 +81,12 @@ def lookup_during_refresh(store: Any, provider: Any, answer: Any = None, kid: st
 
 @pytest.mark.parametrize("order", ORDERS)
 def test_a_fresh_set_can_be_had_so_an_unknown_kid_is_401(stale_store, provider, order, signal_log):
-    before = stale_store.snapshot().fetched_at if order != "no refresh yet" else None
     if order == "refresh running":
         result = lookup_during_refresh(stale_store, provider)
     else:
         if order == "refresh done":
-            assert signal_log.wait_for("jwks_fetched")  # started by the snapshot() above
+            before = stale_store.snapshot().fetched_at  # starts the background refresh
+            assert signal_log.wait_for("jwks_fetched")
             assert wait_until(lambda: stale_store.status()["local"]["fetched_at"] > before)
         result = outcome(stale_store, "forged-1")
     assert result is UnknownKey
