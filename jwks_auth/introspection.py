@@ -28,13 +28,13 @@ import hashlib
 import json
 import logging
 import re
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from jwks_auth.backoff import Backoff
 from jwks_auth.cache import SharedCache
 from jwks_auth.conf import IssuerConfig, jwks_settings
 from jwks_auth.exceptions import (
@@ -102,6 +102,14 @@ def introspector_for(configs: Iterable[IssuerConfig]) -> Introspector | None:
     return None
 
 
+def _retry_interval() -> int:
+    """``JWKS_RETRY_INTERVAL``: how long an endpoint that failed is not asked again."""
+    try:
+        return int(jwks_settings.JWKS_RETRY_INTERVAL)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError("JWKS_RETRY_INTERVAL is not a number (see manage.py check)") from exc
+
+
 def _form_encode(value: str) -> str:
     # RFC 6749 2.3.1: client id and secret are form-urlencoded before Basic.
     return quote(value, safe="")
@@ -115,9 +123,8 @@ class Introspector:
         self.options = introspection_settings(config)
         digest = hashlib.sha256(f"{config.issuer}|{self.options['ENDPOINT']}".encode()).hexdigest()[:16]
         self._key_prefix = f"{jwks_settings.CACHE_KEY_PREFIX}:introspect:{digest}:"
-        self._down_until = 0.0
-        self._lock = threading.Lock()
-        self._cache = SharedCache()
+        self._backoff = Backoff(_retry_interval())
+        self._cache = SharedCache(jwks_settings.CACHE_ALIAS)
 
     # -- public -----------------------------------------------------------------
     def introspect(self, token: str, *, use_cache: bool = True) -> AccessToken:
@@ -177,17 +184,15 @@ class Introspector:
 
     # -- HTTP ---------------------------------------------------------------------------
     def _ask(self, token: str) -> dict[str, Any]:
-        now = time.time()
-        retry = int(jwks_settings.JWKS_RETRY_INTERVAL)
-        if now < self._down_until:
-            raise IntrospectionUnavailable(retry_after=int(self._down_until - now) + 1)
+        remaining = self._backoff.remaining(time.time())
+        if remaining > 0:
+            raise IntrospectionUnavailable(retry_after=int(remaining) + 1)
         try:
             return self._post(token)
         except IntrospectionUnavailable as exc:
-            with self._lock:
-                self._down_until = time.time() + retry
+            self._backoff.fail(time.time())
             logger.warning("Token introspection at %s failed: %s", self.options["ENDPOINT"], exc)
-            raise IntrospectionUnavailable(retry_after=retry) from exc
+            raise IntrospectionUnavailable(retry_after=int(self._backoff.interval)) from exc
 
     def _post(self, token: str) -> dict[str, Any]:
         options = self.options
@@ -224,10 +229,10 @@ class Introspector:
         if ttl < 1:
             return
         entry = {"until": now + ttl, "answer": json.dumps(answer)}
-        self._cache.call("set", self._key_prefix + digest, entry, int(ttl))
+        self._cache.set(self._key_prefix + digest, entry, int(ttl))
 
     def _cache_get(self, digest: str, now: float) -> dict[str, Any] | None:
-        entry = self._cache.call("get", self._key_prefix + digest)
+        entry = self._cache.get(self._key_prefix + digest)
         if not isinstance(entry, dict):
             return None
         try:
@@ -240,4 +245,4 @@ class Introspector:
 
     def clear(self, token: str) -> None:
         """Forget the cached answer for ``token`` (e.g. after revoking it)."""
-        self._cache.call("delete", self._key_prefix + hashlib.sha256(token.encode("ascii")).hexdigest())
+        self._cache.delete(self._key_prefix + hashlib.sha256(token.encode("ascii")).hexdigest())

@@ -19,6 +19,7 @@ from django.core.cache import caches
 from jwks_auth import keystore as keystore_module
 from jwks_auth.exceptions import FetchError, KeysUnavailable, UnknownKey
 from jwks_auth.keys import KeySet
+from jwks_auth.keystore.namespace import Slot
 from tests.conftest import bearer
 from tests.keystore.conftest import BlockingRoute, wait_until
 from tests.keystore.procs import free_port
@@ -232,17 +233,17 @@ def test_waiting_workers_get_503_when_the_lock_holder_fails(new_worker, provider
 def test_the_fetch_lock_has_an_expiry_and_a_dead_holder_is_taken_over(new_worker, provider, signing_key, jwks_config):
     jwks_config(HTTP_TIMEOUT=[0.2, 0.2])  # a fetch lock lives ceil(4 * 0.4) + 2 = 4 s
     dead = new_worker()
-    caches["default"].add(dead._k_lock, "a worker that died while fetching", 1)
+    caches["default"].add(dead.namespace.key(Slot.LOCK), "a worker that died while fetching", 1)
     worker = new_worker()
     assert worker.get_key(signing_key.kid, "RS256")[0].kid == signing_key.kid
     assert provider.jwks_hits == 1
-    assert caches["default"].get(dead._k_lock) is None  # released after the fetch
+    assert caches["default"].get(dead.namespace.key(Slot.LOCK)) is None  # released after the fetch
 
 
 def test_a_lock_that_never_expires_does_not_block_forever(new_worker, provider, signing_key, jwks_config):
     jwks_config(HTTP_TIMEOUT=[0.1, 0.1])  # waits at most ceil(4 * 0.2) + 2 = 3 s
     worker = new_worker()
-    caches["default"].set(worker._k_lock, "garbage without expiry", None)
+    caches["default"].set(worker.namespace.key(Slot.LOCK), "garbage without expiry", None)
     assert worker.get_key(signing_key.kid, "RS256")[0].kid == signing_key.kid
     assert provider.jwks_hits == 1
 
@@ -432,33 +433,33 @@ GARBAGE = [
 
 @pytest.mark.parametrize("garbage", GARBAGE, ids=[f"garbage{n}" for n in range(len(GARBAGE))])
 def test_garbage_in_the_cached_entry_leads_to_a_refetch(client, make_token, provider, store, garbage):
-    entry_key = store()._k_entry
+    entry_key = store().namespace.key(Slot.ENTRY)
     caches["default"].set(entry_key, garbage, 600)
     assert me(client, make_token()).status_code == 200
     assert provider.jwks_hits == 1
-    assert caches["default"].get(entry_key)["v"] == keystore_module._ENTRY_VERSION
+    assert caches["default"].get(entry_key)["v"] == keystore_module.ENTRY_VERSION
 
 
 def test_a_forged_entry_with_an_attacker_key_under_another_version_is_not_read(client, make_token, provider, store):
     attacker = SigningKey.rsa(kid="rsa-key-1")
     old_format = {"v": 1, "jwks": json.dumps({"keys": [attacker.public_jwk()]}), "uri": "x",
                   "fetched_at": time.time(), "soft": time.time() + 600, "hard": time.time() + 900}
-    caches["default"].set(store()._k_entry.replace(":v2", ""), old_format, 600)
-    caches["default"].set(store()._k_entry, {**old_format, "v": 99}, 600)
+    caches["default"].set(store().namespace.key(Slot.ENTRY).replace(":v2", ""), old_format, 600)
+    caches["default"].set(store().namespace.key(Slot.ENTRY), {**old_format, "v": 99}, 600)
     assert me(client, make_token(key=attacker)).status_code == 401
     assert me(client, make_token()).status_code == 200
 
 
 @pytest.mark.parametrize("value", ["ftp://elsewhere/jwks", "not a url", 42, {"a": 1}, ""])
 def test_garbage_in_the_cached_discovery_entry_is_discovered_again(client, make_token, provider, store, value):
-    caches["default"].set(store()._k_discovery, value, 600)
+    caches["default"].set(store().namespace.key(Slot.DISCOVERY), value, 600)
     assert me(client, make_token()).status_code == 200
     assert provider.discovery_hits == 1
 
 
 def test_a_jwks_url_that_fails_is_discovered_again_next_time(client, make_token, provider, store, jwks_config):
     jwks_config(JWKS_RETRY_INTERVAL=0.2)
-    caches["default"].set(store()._k_discovery, provider.base_url + "/moved/jwks", 600)
+    caches["default"].set(store().namespace.key(Slot.DISCOVERY), provider.base_url + "/moved/jwks", 600)
     assert me(client, make_token()).status_code == 503
     time.sleep(0.3)
     assert me(client, make_token()).status_code == 200
@@ -467,7 +468,7 @@ def test_a_jwks_url_that_fails_is_discovered_again_next_time(client, make_token,
 
 @pytest.mark.parametrize("value", [{"until": 9e99, "error": "x"}, {"until": "soon"}, "garbage", [1]])
 def test_garbage_in_the_failure_entry_does_not_stop_fetching(client, make_token, provider, store, value):
-    caches["default"].set(store()._k_failure, value, 600)
+    caches["default"].set(store().namespace.key(Slot.FAILURE), value, 600)
     assert me(client, make_token()).status_code == 200
 
 
@@ -475,7 +476,7 @@ def test_garbage_in_the_failure_entry_does_not_stop_fetching(client, make_token,
 def test_garbage_in_the_cooldown_entry_does_not_stop_refetching(client, make_token, provider, store, signing_key,
                                                                other_key, value):
     assert me(client, make_token()).status_code == 200
-    caches["default"].set(store()._k_cooldown, value, None)
+    caches["default"].set(store().namespace.key(Slot.COOLDOWN), value, None)
     provider.set_keys(signing_key, other_key)
     assert me(client, make_token(key=other_key)).status_code == 200
     assert provider.jwks_hits == 2
@@ -528,19 +529,19 @@ def test_the_fetch_lock_in_redis_expires(redis_cache, new_worker, provider, sign
     thread = threading.Thread(target=lambda: results.append(worker.get_key(signing_key.kid, "RS256")))
     thread.start()
     redis = redis_cache.client()
-    lock_name = f":1:{worker._k_lock}"
+    lock_name = f":1:{worker.namespace.key(Slot.LOCK)}"
     assert wait_until(lambda: redis.exists(lock_name), 5)
     ttl = redis.ttl(lock_name)
     thread.join(10)
-    assert 0 < ttl <= worker._lock_timeout()
+    assert 0 < ttl <= worker.settings.lock_timeout
     assert results and not redis.exists(lock_name)
 
 
 @pytest.mark.redis
 def test_garbage_bytes_in_redis_lead_to_a_refetch(client, make_token, provider, redis_cache, store):
     redis = redis_cache.client()
-    redis.set(f":1:{store()._k_entry}", b"\x80\x04not a pickle")
-    redis.set(f":1:{store()._k_discovery}", b"\x00\x01")
+    redis.set(f":1:{store().namespace.key(Slot.ENTRY)}", b"\x80\x04not a pickle")
+    redis.set(f":1:{store().namespace.key(Slot.DISCOVERY)}", b"\x00\x01")
     assert me(client, make_token()).status_code == 200
     assert provider.jwks_hits == 1
 

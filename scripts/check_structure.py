@@ -1,0 +1,166 @@
+"""Structure checks for jwks_auth: import cycles, class and function sizes.
+
+    python scripts/check_structure.py [--max-class 250] [--max-function 60]
+
+1. An import graph from the source (ast): module-level imports, and
+   separately imports deferred into functions; any cycle is reported.
+2. Each module imported first, in a fresh interpreter: a cycle shows as a
+   "partially initialized module" ImportError.
+3. Every class and function longer than the limits.
+Exits 1 when anything is found.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "jwks_auth"
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted((ROOT / PACKAGE).rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool, known: set[str]) -> set[str]:
+    names: list[str] = []
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    else:
+        base = node.module or ""
+        if node.level:
+            package = module.split(".") if is_package else module.split(".")[:-1]
+            package = package[: len(package) - node.level + 1]
+            base = ".".join(package + ([base] if base else []))
+        names = [f"{base}.{alias.name}" for alias in node.names] + [base]
+    targets = set()
+    for name in names:
+        while name and name not in known:
+            name = name.rpartition(".")[0]
+        if name and name != module:
+            targets.add(name)
+    return targets
+
+
+def import_edges(found: dict[str, Path]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(module-level edges, edges deferred into functions); TYPE_CHECKING imports are left out."""
+    known = set(found)
+    eager: dict[str, set[str]] = {m: set() for m in found}
+    deferred: dict[str, set[str]] = {m: set() for m in found}
+
+    def visit(nodes: list[ast.stmt], module: str, is_package: bool, in_function: bool) -> None:
+        for node in nodes:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                (deferred if in_function else eager)[module] |= _targets(node, module, is_package, known)
+            elif isinstance(node, ast.If) and _is_type_checking(node):
+                visit(node.orelse, module, is_package, in_function)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(node.body, module, is_package, True)
+            else:
+                for field in ("body", "orelse", "finalbody", "handlers"):
+                    children = getattr(node, field, None)
+                    if isinstance(children, list):
+                        visit([c for c in children if isinstance(c, ast.stmt)] +
+                              [s for h in children if isinstance(h, ast.ExceptHandler) for s in h.body],
+                              module, is_package, in_function)
+
+    for module, path in found.items():
+        visit(ast.parse(path.read_text()).body, module, path.name == "__init__.py", False)
+    return eager, deferred
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    result: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in sorted(edges.get(node, ())):
+            if other not in index:
+                connect(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                item = stack.pop()
+                on_stack.discard(item)
+                component.append(item)
+                if item == node:
+                    break
+            if len(component) > 1:
+                result.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            connect(node)
+    return result
+
+
+def fresh_imports(found: dict[str, Path]) -> list[str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT)}
+    failures = []
+    for module in found:
+        done = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        if done.returncode and "partially initialized" in done.stderr:
+            failures.append(f"{module}: {done.stderr.strip().splitlines()[-1]}")
+    return failures
+
+
+def long_definitions(found: dict[str, Path], max_class: int, max_function: int) -> list[str]:
+    problems = []
+    for module, path in found.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                limit = max_class if isinstance(node, ast.ClassDef) else max_function
+                if length > limit:
+                    problems.append(f"{module}.{node.name}: {length} lines (limit {limit})")
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-class", type=int, default=250)
+    parser.add_argument("--max-function", type=int, default=60)
+    args = parser.parse_args()
+    found = modules()
+    eager, deferred = import_edges(found)
+    combined = {m: eager[m] | deferred[m] for m in found}
+    problems = [f"import cycle: {' <-> '.join(c)}" for c in cycles(eager)]
+    problems += [f"import cycle through a deferred import: {' <-> '.join(c)}"
+                 for c in cycles(combined) if c not in cycles(eager)]
+    problems += fresh_imports(found)
+    problems += long_definitions(found, args.max_class, args.max_function)
+    for problem in problems:
+        print(problem)
+    print(f"{len(found)} modules checked, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
