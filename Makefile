@@ -6,6 +6,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 API_PORT ?= 5002
 IDP_PORT ?= 5000
+# scripts/run-dev.sh reads them: `make run API_PORT=5003` also sets API_RESOURCE.
+export API_PORT IDP_PORT
 
 .PHONY: install system-deps client-deps certs migrate run test test-fast lint bench bench-smoke check clean
 
