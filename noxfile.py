@@ -51,7 +51,7 @@ class Row:
 OLDEST = ("cryptography==42.0.0", "requests==2.32.3", "redis==5.0.0", "drf-spectacular==0.28.0")
 CURRENT = ("cryptography==50.0.2", "requests==2.34.2", "redis==8.1.0", "drf-spectacular==0.30.0")
 ROWS = [
-    Row("3.11", "Django==5.2", "djangorestframework==3.16.0", OLDEST, "not slow", "django5.2-drf3.16"),
+    Row("3.11", "Django==5.2", "djangorestframework==3.15.2", OLDEST, "not slow", "django5.2-drf3.15"),
     Row("3.12", "Django==6.0.10", "djangorestframework==3.17.2", CURRENT, "not slow", "django6.0-drf3.17"),
     # The newest row runs the whole library suite: worker processes, Redis and the README's snippet.
     Row("3.13", "Django==6.1.3", "djangorestframework==3.18.3", CURRENT, "", "django6.1-drf3.18"),
@@ -112,6 +112,8 @@ def build(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "build", "--outdir", str(DIST), str(ROOT), external=True)
     session.run(sys.executable, "-m", "twine", "check", "--strict", *map(str, sorted(DIST.iterdir())), external=True)
     shutil.rmtree(ROOT / "build", ignore_errors=True)
+    for egg_info in ROOT.glob("*.egg-info"):
+        shutil.rmtree(egg_info)
 
 
 def _wheel() -> Path:
