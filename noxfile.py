@@ -48,8 +48,10 @@ class Row:
 
 
 # The oldest row installs exactly the lower bounds declared in pyproject.toml.
-OLDEST = ("cryptography==42.0.0", "requests==2.32.3", "redis==5.0.0", "drf-spectacular==0.28.0")
-CURRENT = ("cryptography==50.0.2", "requests==2.34.2", "redis==8.1.0", "drf-spectacular==0.30.0")
+OLDEST = ("cryptography==42.0.0", "requests==2.32.3", "redis==5.0.0", "drf-spectacular==0.28.0",
+          "prometheus-client==0.20.0", "opentelemetry-api==1.20.0", "opentelemetry-sdk==1.20.0")
+CURRENT = ("cryptography==50.0.2", "requests==2.34.2", "redis==8.1.0", "drf-spectacular==0.30.0",
+           "prometheus-client==0.26.0", "opentelemetry-api==1.45.2", "opentelemetry-sdk==1.45.2")
 ROWS = [
     Row("3.11", "Django==5.2", "djangorestframework==3.15.2", OLDEST, "not slow", "django5.2-drf3.15"),
     Row("3.12", "Django==6.0.10", "djangorestframework==3.17.2", CURRENT, "not slow", "django6.0-drf3.17"),
@@ -146,7 +148,7 @@ def _suite(session: nox.Session) -> Path:
 def lib(session: nox.Session, django: str, drf: str, pins: tuple[str, ...], markers: str) -> None:
     """The library's suite against the installed wheel."""
     wheel = _wheel()
-    session.install(f"{wheel}[redis,openapi]", django, drf, *pins, *_pins(TOOLS))
+    session.install(f"{wheel}[redis,openapi,metrics,tracing]", django, drf, *pins, *_pins(TOOLS))
     # A reused venv already has a django-jwks-auth of the same version: this run's wheel replaces it.
     session.install("--force-reinstall", "--no-deps", str(wheel))
     suite = _suite(session)
