@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # modules shadow the standard library.
 sys.path[0] = str(ROOT)
 
-from bench import http_load, machine, metrics_cost, report, validation, wrk  # noqa: E402
+from bench import forgery, http_load, machine, metrics_cost, report, validation, wrk  # noqa: E402
 
 SECTIONS = ("validation", "metrics", "http")
 
@@ -71,8 +71,9 @@ def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
         key = SigningKey.rsa(kid="bench-http")
         provider.set_keys(key)
         token = mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600))
+        forged = forgery.forged_tokens(key, provider.issuer, 200 if args.smoke else 2000)
         return http_load.run(
-            provider.issuer, provider.jwks_uri, lambda: provider.jwks_hits, token, load, warmup, log_dir,
+            provider.issuer, provider.jwks_uri, lambda: provider.jwks_hits, token, forged, load, warmup, log_dir,
             with_peer=not args.no_peer, peer_install_timeout=90 if args.smoke else 300,
             sweep_rounds=1 if args.smoke else 2, compare_rounds=1 if args.smoke else 3,
             settle=lambda: settle(args), log=log,
@@ -94,13 +95,19 @@ def main(argv: list[str]) -> int:
         log("in-process validation:")
         result.background.append("in-process part: " + settle(args))
         result.max_token_length = validation.max_token_length()
-        result.validation = validation.run_all(args.smoke, rounds=1 if args.smoke else 2, log=log)
+        with machine.OtherWork() as other:
+            result.validation = validation.run_all(args.smoke, rounds=1 if args.smoke else 2, log=log)
+        result.other_work.append(("in-process validation", other.share))
         log("  WSGI handler in-process ...")
-        result.wsgi = validation.run_wsgi(args.smoke)
+        with machine.OtherWork() as other:
+            result.wsgi = validation.run_wsgi(args.smoke)
+        result.other_work.append(("in-process WSGI", other.share))
     if "metrics" in args.sections:
         log("metrics cost per request:")
         result.background.append("metrics part: " + settle(args))
-        result.metrics = metrics_cost.run_all(args.smoke, rounds=1 if args.smoke else 3, log=log)
+        with machine.OtherWork() as other:
+            result.metrics = metrics_cost.run_all(args.smoke, rounds=1 if args.smoke else 3, log=log)
+        result.other_work.append(("metrics cost", other.share))
     if "http" in args.sections:
         log("HTTP under wrk:")
         result.http = run_http(args, log_dir)
