@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 API_PORT ?= 5002
 IDP_PORT ?= 5000
 
-.PHONY: install system-deps client-deps certs migrate run test test-fast lint bench bench-smoke check clean
+.PHONY: install system-deps client-deps certs migrate run serve test test-fast lint bench bench-smoke check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ migrate: $(STAMP)
 
 run: install certs migrate
 	scripts/run-dev.sh
+
+# The API as in production (scripts/serve.sh: granian, WEB_CONCURRENCY workers,
+# default one per core, DEBUG off) on API_PORT. Configure it with the
+# environment: OIDC_ISSUER, OIDC_AUDIENCE, DJANGO_SECRET_KEY, REDIS_URL, ...
+serve: install migrate
+	API_PORT=$(API_PORT) PY=$(PY) scripts/serve.sh
 
 test: install system-deps certs
 	$(PY) -m pytest

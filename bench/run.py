@@ -33,6 +33,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--wait-quiet", type=float, metavar="SECONDS",
                         help="before each part and each round of wrk runs, wait up to this long for other work on "
                              "the machine to calm down (default 0 with --smoke, else 60)")
+    parser.add_argument("--rounds", type=int, help="rounds of wrk runs per phase (default 1 with --smoke, else 2 and 3)")
+    parser.add_argument("--seconds", type=int, help="seconds per wrk run (default 1 with --smoke, else 10)")
     parser.add_argument("--out", type=Path, help="report path (default BENCHMARKS.md, or bench/out/BENCHMARKS.smoke.md)")
     args = parser.parse_args(argv)
     args.sections = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -64,7 +66,7 @@ def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
     from tests.support.keys import SigningKey
     from tests.support.tokens import access_claims, mint
 
-    load = wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 10)
+    load = wrk.WrkLoad(threads=2, connections=32, seconds=args.seconds or (1 if args.smoke else 10))
     warmup = wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 2)
     provider = JWKSProvider()
     try:
@@ -75,7 +77,7 @@ def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
         return http_load.run(
             provider.issuer, provider.jwks_uri, lambda: provider.jwks_hits, token, forged, load, warmup, log_dir,
             with_peer=not args.no_peer, peer_install_timeout=90 if args.smoke else 300,
-            sweep_rounds=1 if args.smoke else 2, compare_rounds=1 if args.smoke else 3,
+            sweep_rounds=args.rounds or (1 if args.smoke else 2), compare_rounds=args.rounds or (1 if args.smoke else 3),
             settle=lambda: settle(args), log=log,
         )
     finally:

@@ -31,6 +31,19 @@ if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
   echo "serve.sh: DJANGO_SECRET_KEY is not set; using the development key (set it in production)" >&2
 fi
 
+# Static files (the browser client, Swagger UI) are not served by Django with
+# DEBUG off: collect them into STATIC_ROOT and let granian serve /static/ from
+# Rust, off the Python workers. API_COLLECTSTATIC=0 skips collecting (the
+# Docker image collects them at build time).
+STATIC_DIR="${VAR_DIR:-$PWD/var}/staticfiles"
+if [ "${API_COLLECTSTATIC:-1}" != 0 ]; then
+  "$PY" manage.py collectstatic --noinput -v0
+fi
+static=()
+if [ -d "$STATIC_DIR" ]; then
+  static=(--static-path-route /static --static-path-mount "$STATIC_DIR")
+fi
+
 # --blocking-threads 1: one Python thread per worker runs Django. Under the GIL
 #   more threads only take turns on the same core (and cost switches); the Rust
 #   side still holds every open connection, so slow clients do not block it.
@@ -59,4 +72,5 @@ exec "$PY" -m granian \
   --no-ws \
   --workers-kill-timeout "$API_GRACEFUL_TIMEOUT" \
   --respawn-failed-workers \
+  "${static[@]}" \
   --log-level "${API_LOG_LEVEL:-warning}"
