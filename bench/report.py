@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.django_peers import LABELS as PEER_LABELS
+from bench.django_peers import PeersResults
 from bench.http_load import HttpResults, ServerRun
 from bench.machine import Machine
 from bench.metrics_cost import MAX_METRICS_US, MetricsMeasured
@@ -15,6 +17,8 @@ ME_MIN_FRACTION_OF_ROOT = 0.95
 ME_MIN_PEER_MULTIPLE = 2.0
 ME_MIN_CLUSTER_MULTIPLE = 1.0
 FLOOD_MIN_FRACTION = 0.5
+PEER_MIN_MULTIPLE = 2.0  # jwks_auth's in-process /me throughput over each Django peer's
+PEER_MAX_OVERHEAD_US = 10.0  # jwks_auth's /me minus / in the shared minimal stack
 #: Other work above this share of the CPUs during a measurement makes the run not comparable.
 MAX_OTHER_BUSY = 0.10
 
@@ -46,6 +50,8 @@ class Report:
     code_start: str = ""
     code_end: str = ""
     other_work: list[tuple[str, float]] = field(default_factory=list)  # (part, share of CPUs busy with other work)
+    peers: PeersResults | None = None
+    peers_background: list[str] = field(default_factory=list)
     commands: dict[str, str] = field(default_factory=dict)
 
     # -- honesty ---------------------------------------------------------------
@@ -59,6 +65,11 @@ class Report:
                         peaks.append((f"HTTP {run.label} ({run.cache}) GET {path}", result.other_busy))
             if self.http.flood is not None and self.http.flood.valid.other_busy is not None:
                 peaks.append(("HTTP forged-token flood", self.http.flood.valid.other_busy))
+        if self.peers is not None:
+            for run in self.peers.http:
+                for path, result in run.results.items():
+                    if result.other_busy is not None:
+                        peaks.append((f"HTTP Django peer {run.label} GET {path}", result.other_busy))
         return peaks
 
     @property
@@ -101,6 +112,12 @@ class Report:
             if self.http.flood is not None:
                 self.ref(self.http.flood.valid.command, "W")
                 self.ref(self.http.flood.forged.command, "W")
+        if self.peers is not None:
+            for m in self.peers.in_process:
+                self.ref(m.command, "P")
+            for run in self.peers.http:
+                for path in ("/", "/me"):
+                    self._http_ref(run, path)
 
     def rows(self) -> list[Row]:
         self.register_commands()
@@ -115,9 +132,55 @@ class Report:
                 Row(sec, "GET /me (repeated token)", f"{w.me_us:.0f}", f"{1e6 / w.me_us:,.0f} req/s on one core", "", ref),
                 Row(sec, "/me ÷ / (throughput)", f"{w.root_us / w.me_us:.2f}", f"/me costs {w.me_us - w.root_us:+.0f} µs", "", ref),
             ]
+            if w.first_seen_us is not None and w.forged_us is not None:
+                rows += [
+                    Row(sec, "GET /me, first-seen valid token", f"{w.first_seen_us:.0f}", "a new token per request", "", ref),
+                    Row(sec, "GET /me, forged token (401)", f"{w.forged_us:.0f}",
+                        f"{w.forged_us / w.first_seen_us:.2f} x a first-seen valid token", "", ref),
+                    Row("targets (forged tokens)", "refusing a forged token <= verifying a valid one (in process)",
+                        f"{w.forged_us:.0f} / {w.first_seen_us:.0f} µs", "<= 1.00 x",
+                        _status(w.forged_us <= w.first_seen_us), ref),
+                ]
         rows += self._metrics_rows()
         if self.http is not None:
             rows += self._http_rows(self.http)
+        if self.peers is not None:
+            rows += self._peer_rows(self.peers)
+        return rows
+
+    def _peer_rows(self, peers: PeersResults) -> list[Row]:
+        if peers.skipped:
+            return [Row("Django peers", "all", "n/a", f"skipped: {peers.skipped}", "not run")]
+        rows: list[Row] = []
+        mine = peers.wsgi("jwks_auth")
+        sec = "Django peers, one minimal Django + DRF stack, in process (µs/request)"
+        for m in peers.in_process:
+            compare = f"/ {m.root_us:.0f}; /me - / = {m.me_us - m.root_us:+.0f}"
+            if m.first_seen_us is not None and m.forged_us is not None:
+                compare += f"; first-seen {m.first_seen_us:.0f}; forged {m.forged_us:.0f}"
+            if mine is not None and m is not mine:
+                compare += f"; jwks_auth /me {m.me_us / mine.me_us:.2f} x faster"
+            rows.append(Row(sec, f"GET /me: {PEER_LABELS[m.peer]}", f"{m.me_us:.0f}", compare, "", self.ref(m.command, "P")))
+        hsec = "Django peers over HTTP (granian WSGI, one worker per core)"
+        http_mine = peers.run("jwks_auth")
+        for run in peers.http:
+            w = run.results["/me"]
+            compare = f"/ {run.rps('/'):,.0f} req/s; p99 /me {w.p99_ms:.1f} ms"
+            if http_mine is not None and run is not http_mine:
+                compare += f"; jwks_auth {http_mine.rps('/me') / run.rps('/me'):.2f} x"
+            rows.append(Row(hsec, f"GET /me: {run.label}", f"{run.rps('/me'):,.0f} req/s", compare, "",
+                            self._http_ref(run, "/me")))
+        if mine is not None:
+            tsec = "targets (Django peers)"
+            for m in peers.in_process:
+                if m is mine:
+                    continue
+                ratio = m.me_us / mine.me_us
+                rows.append(Row(tsec, f"jwks_auth /me >= {PEER_MIN_MULTIPLE:g} x {m.peer} /me (in process)", f"{ratio:.2f}",
+                                f">= {PEER_MIN_MULTIPLE:g}", _status(ratio >= PEER_MIN_MULTIPLE), self.ref(m.command, "P")))
+            overhead = mine.me_us - mine.root_us
+            rows.append(Row(tsec, f"jwks_auth /me - / <= {PEER_MAX_OVERHEAD_US:g} µs (in process)", f"{overhead:.1f} µs",
+                            f"<= {PEER_MAX_OVERHEAD_US:g}", _status(overhead <= PEER_MAX_OVERHEAD_US), self.ref(mine.command, "P")))
         return rows
 
     def _metrics_rows(self) -> list[Row]:
@@ -305,6 +368,8 @@ def markdown(report: Report) -> str:
     out += _reading(report)
     if report.http is not None:
         out += _http_details(report)
+    if report.peers is not None and not report.peers.skipped:
+        out += _peers_details(report)
     out += ["## Commands", "", "Run from the repository root. `$TOKEN` is an RS256 `at+jwt` access token minted by the bench "
             "(tests/support/tokens.py `access_claims(issuer, lifetime=3600)`) for the JWKS served by the bench's JWKSProvider "
             "at the `OIDC_JWKS_URI` shown; ports are picked free per run.", ""]
@@ -458,6 +523,66 @@ def _http_details(report: Report) -> list[str]:
         "(from /proc/stat); where it is high, that run's req/s is low.",
         "",
     ] + [f"- {n}" for n in notes] + [""]
+
+
+def _peers_details(report: Report) -> list[str]:
+    peers = report.peers
+    assert peers is not None
+    body = []
+    for m in peers.in_process:
+        body.append([PEER_LABELS[m.peer], f"{m.root_us:.0f}", f"{m.me_us:.0f}", f"{m.me_us - m.root_us:+.0f}",
+                     "" if m.first_seen_us is None else f"{m.first_seen_us:.0f}",
+                     "" if m.forged_us is None else f"{m.forged_us:.0f}", report.ref(m.command, "P")])
+    http_body = []
+    for run in peers.http:
+        for path in ("/", "/me"):
+            w = run.results[path]
+            http_body.append([run.label, f"GET {path}", f"{w.rps:,.0f}", f"{w.p50_ms:.2f}", f"{w.p99_ms:.2f}",
+                              "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}",
+                              "" if w.other_busy is None else f"{w.other_busy:.0%}", f"{w.non_2xx}/{w.socket_errors}",
+                              report._http_ref(run, path)])
+    return [
+        "## Django peers",
+        "",
+        "One minimal Django + DRF project (bench/peers: no middleware, no database access per request, DRF's stock "
+        "JSONRenderer and IsAuthenticated, a stateless user for every peer) in its own virtualenv "
+        "(bench/out/peers-venv, from bench/peers/requirements.txt); only `DEFAULT_AUTHENTICATION_CLASSES` differs "
+        "(`PEER=...`). In process: `bench/wsgi_worker.py` through the WSGI handler, best of its interleaved repeats; "
+        "*first-seen*: a new valid token per request; *forged*: a new forged token per request (401).",
+        "",
+        _md_table(["peer", "GET / µs", "GET /me µs", "/me - / µs", "first-seen /me µs", "forged /me µs", "ref"], body),
+        "",
+        "Over HTTP: each peer under granian (one worker per core, one blocking thread), all running side by side, the "
+        "same wrk load as the product, runs in turn.",
+        "",
+        _md_table(["peer", "request", "req/s", "p50 ms", "p99 ms", "server CPU µs/req", "other work during run",
+                   "non-2xx/socket err", "ref"], http_body),
+        "",
+    ]
+
+
+README_START = "<!-- bench:performance:start -->"
+README_END = "<!-- bench:performance:end -->"
+
+
+def readme_snippet(report: Report) -> str:
+    """The README's Performance figures: the summary's target rows, quoted from this run."""
+    rows = [r for r in report.rows() if r.section.startswith("targets") or r.section == "run"]
+    m = report.machine
+    head = (f"From BENCHMARKS.md, generated by `{report.invocation}` on {m.date} ({m.nproc} CPUs, {m.cpu_model}):"
+            + ("" if report.comparable else " **not comparable**: other work passed 10% of the CPUs during the run."))
+    table = _md_table(["measure", "figure", "target", "status"], [[r.measure, r.value, r.compare, r.status] for r in rows])
+    return "\n".join([README_START, head, "", table, README_END])
+
+
+def update_readme(report: Report, readme: Path) -> bool:
+    """Replace the README's marked Performance figures; False when the markers are missing."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    readme.write_text(text[:start] + readme_snippet(report) + text[end + len(README_END):], encoding="utf-8")
+    return True
 
 
 def write(report: Report, path: Path) -> None:

@@ -45,6 +45,8 @@ class ServerSetup:
     workers: int
     worker_class: str = ""
     threads: int = 1
+    python: str = ""  # another interpreter (the Django peers' venv); default: this one
+    app: str = ""  # another WSGI application; default: the product's
 
     @property
     def label(self) -> str:
@@ -76,7 +78,7 @@ class ServerSetup:
             return argv + ["--log-level", "warning"]
         if self.server == "granian":
             argv = [
-                PYTHON, "-m", "granian", "--interface", "wsgi", app or WSGI_APP, "--host", "127.0.0.1",
+                self.python or PYTHON, "-m", "granian", "--interface", "wsgi", app or self.app or WSGI_APP, "--host", "127.0.0.1",
                 "--port", str(port), "--workers", str(self.workers), "--no-ws", "--log-level", "warning",
             ]
             return argv + (["--blocking-threads", str(self.threads)] if self.threads else [])
