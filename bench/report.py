@@ -293,11 +293,11 @@ class Report:
             ratio = http.redis.rps("/me") / http.redis.rps("/")
             rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (make serve, Redis)", f"{ratio:.2f}",
                             f">= {ME_MIN_FRACTION_OF_ROOT}", _status(ratio >= ME_MIN_FRACTION_OF_ROOT)))
-        for peer, multiple, name in ((http.peer, ME_MIN_PEER_MULTIPLE, "one process"),
+        for node, multiple, name in ((http.peer, ME_MIN_PEER_MULTIPLE, "one process"),
                                      (http.peer_cluster, ME_MIN_CLUSTER_MULTIPLE, "cluster mode")):
             label = f"/me >= {multiple:g} x Node peer /me ({name})"
-            if peer is not None:
-                ratio = best.rps("/me") / peer.rps("/me")
+            if node is not None:
+                ratio = best.rps("/me") / node.rps("/me")
                 rows.append(Row(tsec, label, f"{ratio:.2f}", f">= {multiple:g}", _status(ratio >= multiple)))
             else:
                 rows.append(Row(tsec, label, "n/a", f"peer skipped: {http.peer_skipped}", "not run"))
