@@ -42,7 +42,9 @@ run: install certs migrate
 # The API as in production (scripts/serve.sh: granian, WEB_CONCURRENCY workers,
 # default one per core, DEBUG off) on API_PORT. Configure it with the
 # environment: OIDC_ISSUER, OIDC_AUDIENCE, DJANGO_SECRET_KEY, REDIS_URL, ...
-serve: install migrate
+serve: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput -v0
 	API_PORT=$(API_PORT) PY=$(PY) scripts/serve.sh
 
 test: install system-deps certs
