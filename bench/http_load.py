@@ -279,8 +279,8 @@ def forged_flood(
             try:
                 valid = measure(server, "/me", half, token)
             finally:
-                forged_result = wrk.finish(proc, shown.replace(str(script), "bench/out/logs/forged-tokens.lua"),
-                                           timeout=load.seconds + 60)
+                shown_script = str(script.relative_to(servers.ROOT)) if script.is_relative_to(servers.ROOT) else str(script)
+                forged_result = wrk.finish(proc, shown.replace(str(script), shown_script), timeout=load.seconds + 60)
             other.exclude(server_cpu() - cpu0)
         # measure()'s own figure counts the forged half's wrk as other work: both wrks are ours.
         valid = replace(valid, other_busy=other.share)
