@@ -9,7 +9,7 @@ IDP_PORT ?= 5000
 # scripts/run-dev.sh reads them: `make run API_PORT=5003` also sets API_RESOURCE.
 export API_PORT IDP_PORT
 
-.PHONY: install system-deps client-deps certs migrate run test test-fast lint bench bench-smoke check clean
+.PHONY: install system-deps client-deps certs migrate run serve test test-fast lint bench bench-smoke check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ migrate: $(STAMP)
 
 run: install certs migrate
 	scripts/run-dev.sh
+
+# The API as in production (scripts/serve.sh: granian, WEB_CONCURRENCY workers,
+# default one per core, DEBUG off) on API_PORT. Configure it with the
+# environment: OIDC_ISSUER, OIDC_AUDIENCE, DJANGO_SECRET_KEY, REDIS_URL, ...
+serve: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput -v0
+	API_PORT=$(API_PORT) PY=$(PY) scripts/serve.sh
 
 # The library's suite runs on the matrix (noxfile.py: the built wheel on
 # Python 3.11-3.13 x Django 5.2-6.1, plus the sample as a fresh clone on
