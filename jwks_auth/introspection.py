@@ -31,9 +31,10 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
+from jwks_auth.access_token import AccessToken
 from jwks_auth.backoff import Backoff
 from jwks_auth.cache import SharedCache
 from jwks_auth.conf import IssuerConfig, jwks_settings
@@ -47,9 +48,8 @@ from jwks_auth.exceptions import (
 )
 from jwks_auth.fetch import fetch_json
 from jwks_auth.numbers import is_finite_number
-
-if TYPE_CHECKING:
-    from jwks_auth.tokens import AccessToken
+from jwks_auth.reasons import Reason
+from jwks_auth.scopes import scopes_from_claims
 
 logger = logging.getLogger("jwks_auth.introspection")
 
@@ -129,8 +129,6 @@ class Introspector:
     # -- public -----------------------------------------------------------------
     def introspect(self, token: str, *, use_cache: bool = True) -> AccessToken:
         """The ``AccessToken`` for an active token; ``TokenError`` or ``IntrospectionUnavailable``."""
-        from jwks_auth.tokens import AccessToken, scopes_from_claims
-
         if _B64TOKEN.fullmatch(token) is None:
             raise MalformedToken()
         caching = use_cache and bool(self.options["CACHE"])
@@ -142,12 +140,12 @@ class Introspector:
             if caching:
                 self._cache_put(digest, answer, now)
         if answer.get("active") is not True:
-            raise InvalidClaims("token not active", code="inactive")
+            raise InvalidClaims("token not active", code=Reason.INACTIVE)
         claims = {name: value for name, value in answer.items() if name != "active"}
         self._check(claims, time.time())
         return AccessToken(
             MappingProxyType({}), MappingProxyType(claims), self.config.issuer,
-            scopes_from_claims(claims, self.config.scope_claims),
+            scopes_from_claims(claims, self.config.scope_claims), self.config,
         )
 
     # -- checks --------------------------------------------------------------------
@@ -157,7 +155,7 @@ class Introspector:
             if name in claims and type(claims[name]) is not str:
                 raise InvalidClaims(f"invalid {name} claim")
         if "iss" in claims and claims["iss"] not in config.accepted_issuers:
-            raise InvalidClaims("invalid issuer", code="issuer")
+            raise InvalidClaims("invalid issuer", code=Reason.UNTRUSTED_ISSUER)
         if "exp" in claims:
             if not is_finite_number(claims["exp"]):
                 raise InvalidClaims("invalid exp claim")
@@ -167,7 +165,7 @@ class Introspector:
             if not is_finite_number(claims["nbf"]):
                 raise InvalidClaims("invalid nbf claim")
             if claims["nbf"] > now + config.leeway:
-                raise InvalidClaims("token not yet valid", code="nbf")
+                raise InvalidClaims("token not yet valid", code=Reason.NOT_YET_VALID)
         # RFC 7662 makes aud optional; when the server says it, it must be us.
         audience = claims.get(config.audience_claim if config.audience_claim in claims else "aud")
         if audience is not None:
@@ -177,10 +175,10 @@ class Introspector:
                 or not all(isinstance(item, str) for item in values)
                 or config.audiences.isdisjoint(values)
             ):
-                raise InvalidClaims("invalid audience", code="audience")
+                raise InvalidClaims("invalid audience", code=Reason.AUDIENCE)
         for name, expected in config.claim_values.items():
             if name in claims and claims[name] != expected:
-                raise InvalidClaims(f"invalid {name} claim")
+                raise InvalidClaims(f"invalid {name} claim", code=Reason.CLAIM_VALUE)
 
     # -- HTTP ---------------------------------------------------------------------------
     def _ask(self, token: str) -> dict[str, Any]:

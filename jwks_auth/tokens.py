@@ -16,10 +16,10 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from jwks_auth.access_token import AccessToken
 from jwks_auth.conf import IssuerConfig, import_setting, issuer_configs, jwks_settings, normalise_typ, on_reset
 from jwks_auth.exceptions import (
     ExpiredToken,
@@ -30,14 +30,13 @@ from jwks_auth.exceptions import (
     RevokedToken,
     TokenError,
 )
+from jwks_auth.introspection import Introspector, introspector_for
 from jwks_auth.keys import algorithm_allowed
 from jwks_auth.keystore import KeyStore
 from jwks_auth.numbers import is_finite_number
+from jwks_auth.reasons import Reason
 from jwks_auth.scopes import scopes_from_claims
 from jwks_auth.token_cache import CachedToken, VerifiedTokenCache
-
-if TYPE_CHECKING:
-    from jwks_auth.introspection import Introspector
 
 #: Header members a token may carry. Anything else, including the members
 #: that would let a token choose its own key, is refused.
@@ -50,28 +49,6 @@ MAX_KID_LENGTH = 512
 _JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)", re.ASCII)
 # For canonical base64url the unused low bits of the last character are zero.
 _CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
-
-
-@dataclass(frozen=True)
-class AccessToken:
-    """A validated access token: ``request.auth`` in DRF views."""
-
-    header: Mapping[str, Any]
-    claims: Mapping[str, Any]
-    issuer: str
-    scopes: frozenset[str] = field(default_factory=frozenset)
-
-    def __getitem__(self, name: str) -> Any:
-        return self.claims[name]
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.claims.get(name, default)
-
-    def has_scopes(self, scopes: Iterable[str]) -> bool:
-        return set(scopes) <= self.scopes
-
-    def __repr__(self) -> str:
-        return f"<AccessToken iss={self.issuer!r} sub={self.claims.get('sub')!r}>"
 
 
 def _b64decode(segment: str) -> bytes:
@@ -117,7 +94,7 @@ def _json_object(segment: str) -> dict[str, Any]:
 def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     """Split a compact JWS into header, claims, signing input and signature."""
     if len(token) > max_length:
-        raise MalformedToken("token too large", code="too_large")
+        raise MalformedToken("token too large", code=Reason.TOO_LARGE)
     match = _JWS.fullmatch(token)
     if match is None:
         raise MalformedToken()
@@ -151,21 +128,21 @@ class IssuerRegistry:
 def check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str, str]:
     """Apply the header policy; return ``(alg, kid)``."""
     if not header.keys() <= ALLOWED_HEADER_MEMBERS:
-        raise MalformedToken("unsupported header parameter", code="header")
+        raise MalformedToken("unsupported header parameter", code=Reason.HEADER)
     alg = header.get("alg")
     if type(alg) is not str or not algorithm_allowed(alg, config.algorithms):
-        raise MalformedToken("algorithm not allowed", code="alg")
+        raise MalformedToken("algorithm not allowed", code=Reason.ALG)
     kid = header.get("kid")
     if type(kid) is not str or not kid or len(kid) > MAX_KID_LENGTH:
-        raise MalformedToken("missing or invalid key id", code="kid")
+        raise MalformedToken("missing or invalid key id", code=Reason.BAD_KID)
     typ = header.get("typ", None)
     if "typ" in header and type(typ) is not str:
-        raise MalformedToken("token type not accepted", code="typ")
+        raise MalformedToken("token type not accepted", code=Reason.TYP)
     if normalise_typ(typ) not in config.token_types:
-        raise MalformedToken("token type not accepted", code="typ")
+        raise MalformedToken("token type not accepted", code=Reason.TYP)
     for name in ("x5t", "x5t#S256"):
         if name in header and type(header[name]) is not str:
-            raise MalformedToken("unsupported header parameter", code="header")
+            raise MalformedToken("unsupported header parameter", code=Reason.HEADER)
     return alg, kid
 
 
@@ -173,14 +150,14 @@ def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) ->
     """Registered claims, audience and profile rules; raises ``TokenError``."""
     for name in config.required_claims:
         if claims.get(name) is None or claims[name] == "":
-            raise InvalidClaims(f"missing required claim {name}", code="claims")
+            raise InvalidClaims(f"missing required claim {name}", code=Reason.MISSING_CLAIM)
     if config.required_one_of and all(claims.get(name) is None for name in config.required_one_of):
-        raise InvalidClaims(f"missing one of the claims {', '.join(config.required_one_of)}", code="claims")
+        raise InvalidClaims(f"missing one of the claims {', '.join(config.required_one_of)}", code=Reason.MISSING_CLAIM)
     for name in STRING_CLAIMS:
         if name in claims and type(claims[name]) is not str:
             raise InvalidClaims(f"invalid {name} claim")
     if claims["iss"] not in config.accepted_issuers:
-        raise InvalidClaims("invalid issuer", code="issuer")
+        raise InvalidClaims("invalid issuer", code=Reason.UNTRUSTED_ISSUER)
     leeway = config.leeway
     exp = claims["exp"]
     if not is_finite_number(exp):
@@ -189,7 +166,9 @@ def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) ->
     # accepted up to and including now + leeway, the mirror image.
     if now >= exp + leeway:
         raise ExpiredToken()
-    for name, message in (("nbf", "token not yet valid"), ("iat", "token issued in the future")):
+    for name, message, code in (
+        ("nbf", "token not yet valid", Reason.NOT_YET_VALID), ("iat", "token issued in the future", Reason.ISSUED_IN_FUTURE),
+    ):
         value = claims.get(name)
         if value is None:
             if name in claims:
@@ -198,7 +177,7 @@ def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) ->
         if not is_finite_number(value):
             raise InvalidClaims(f"invalid {name} claim")
         if value > now + leeway:
-            raise InvalidClaims(message, code=name)
+            raise InvalidClaims(message, code=code)
     audience = claims.get(config.audience_claim)
     values = [audience] if isinstance(audience, str) else audience
     if (
@@ -207,12 +186,12 @@ def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) ->
         or not all(isinstance(item, str) for item in values)
         or config.audiences.isdisjoint(values)
     ):
-        raise InvalidClaims("invalid audience", code="audience")
+        raise InvalidClaims("invalid audience", code=Reason.AUDIENCE)
     for name, expected in config.claim_values.items():
         if claims.get(name) != expected:
-            raise InvalidClaims(f"invalid {name} claim")
+            raise InvalidClaims(f"invalid {name} claim", code=Reason.CLAIM_VALUE)
     if any(name in claims for name in ID_TOKEN_CLAIMS):
-        raise InvalidClaims("an ID token is not an access token", code="typ")
+        raise InvalidClaims("an ID token is not an access token", code=Reason.ID_TOKEN)
 
 
 class TokenValidator:
@@ -225,18 +204,16 @@ class TokenValidator:
         max_length: int = 16384,
         cache_size: int = 4096,
         is_revoked: Callable[[Mapping[str, Any]], bool] | None = None,
-        introspector: Any = None,
+        introspector: Introspector | None = None,
     ) -> None:
         self.registry = registry
         self.max_length = int(max_length)
         self.cache = VerifiedTokenCache(cache_size)
         self.is_revoked = is_revoked
-        self.introspector: Introspector | None = introspector  # for opaque tokens
+        self.introspector = introspector  # for opaque tokens
 
     @classmethod
     def from_settings(cls) -> TokenValidator:
-        from jwks_auth.introspection import introspector_for
-
         configs = issuer_configs()  # validates every setting: ConfigurationError
         return cls(
             IssuerRegistry(configs),
@@ -249,7 +226,7 @@ class TokenValidator:
     def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
         """The validated token, or ``TokenError`` / ``KeysUnavailable`` (``ConfigurationError`` from settings)."""
         if len(token) > self.max_length:
-            raise MalformedToken("token too large", code="too_large")
+            raise MalformedToken("token too large", code=Reason.TOO_LARGE)
         if self.introspector is not None and _JWS.fullmatch(token) is None:
             # Not a JWS: a reference token, asked about at its issuer (RFC 7662).
             access_token = self.introspector.introspect(token, use_cache=use_cache)
@@ -267,7 +244,7 @@ class TokenValidator:
         header, claims, signing_input, signature = parse_jws(token, self.max_length)
         found = self.registry.get(claims.get("iss"))
         if found is None:
-            raise InvalidClaims("untrusted issuer", code="issuer")
+            raise InvalidClaims("untrusted issuer", code=Reason.UNTRUSTED_ISSUER)
         config, store = found
         alg, kid = check_header(header, config)
         key, keyset = store.get_key(kid, alg)
@@ -276,7 +253,7 @@ class TokenValidator:
         check_claims(claims, config, now)
         access_token = AccessToken(
             MappingProxyType(header), MappingProxyType(claims), config.issuer,
-            scopes_from_claims(claims, config.scope_claims),
+            scopes_from_claims(claims, config.scope_claims), config,
         )
         self._check_revoked(access_token)
         if use_cache:

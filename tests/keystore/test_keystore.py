@@ -559,7 +559,7 @@ def test_signals_say_what_happened(client, make_token, provider, signal_log, sto
     me(client, f"{header}.{payload}.{signature[:-6]}AAAAAA")
     me(client, "not-a-jwt")
     reasons = [event["reason"] for event in signal_log.of("token_rejected")]
-    assert reasons == ["kid", "expired", "signature", "malformed"]
+    assert reasons == ["unknown_kid", "expired", "signature", "malformed"]
     unknown = signal_log.of("unknown_kid")[0]
     assert unknown["kid_hash"] == keystore_module.short_hash("no-such-kid") and "no-such-kid" not in str(unknown)
 
