@@ -275,7 +275,7 @@ def test_exp_is_refused_on_or_after_exp_plus_leeway(jwks_config, provider, offse
     """``now == exp + leeway`` is "on or after": refused."""
     from jwks_auth.conf import issuer_configs
     from jwks_auth.exceptions import ExpiredToken
-    from jwks_auth.tokens import check_claims
+    from jwks_auth.claims import check_claims
 
     config = issuer_configs()[0]
     assert config.leeway == LEEWAY
@@ -293,7 +293,7 @@ def test_nbf_and_iat_are_accepted_up_to_now_plus_leeway(jwks_config, provider, c
     """The mirror image: valid "on or after" nbf (minus the leeway), so ``nbf == now + leeway`` passes."""
     from jwks_auth.conf import issuer_configs
     from jwks_auth.exceptions import InvalidClaims
-    from jwks_auth.tokens import check_claims
+    from jwks_auth.claims import check_claims
 
     config = issuer_configs()[0]
     claims = _time_claims(provider.issuer, **{claim: NOW + LEEWAY + offset})
@@ -314,10 +314,10 @@ def test_introspected_exp_follows_the_same_boundary(jwks_config, provider, offse
     introspector = Introspector(issuer_configs()[0])
     claims = {"iss": provider.issuer, "exp": NOW - LEEWAY - offset, "aud": "api1"}
     if accepted:
-        introspector._check(claims, NOW)
+        introspector.rules.check(claims, introspector.config, NOW, introspected=True)
     else:
         with pytest.raises(ExpiredToken):
-            introspector._check(claims, NOW)
+            introspector.rules.check(claims, introspector.config, NOW, introspected=True)
 
 
 def test_exp_plus_leeway_equal_to_the_current_second_is_refused(judge, claims_token):
