@@ -1,44 +1,42 @@
-"""The DRF authentication class: ``Authorization: Bearer <access token>``."""
+"""The DRF authentication class: ``Authorization: Bearer <access token>``.
+
+A thin adapter onto ``front_door``: the core reads and validates the token
+and raises a ``Refusal``; this class turns it into the DRF error carrying
+the same status, challenge and ``Retry-After``, answered by DRF's own
+exception handler.
+"""
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Callable
-from time import perf_counter
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
-from jwks_auth import signals
+from jwks_auth.access_token import AccessToken
 from jwks_auth.challenges import InvalidRequest, InvalidToken, KeysUnavailableError, bearer_challenge
-from jwks_auth.conf import import_setting, on_reset
-from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
-from jwks_auth.ops.metrics import get_recorder
-from jwks_auth.tokens import AccessToken, get_validator
+from jwks_auth.front_door import (
+    BadRequest,
+    Credential,
+    FrontDoor,
+    Refusal,
+    Unavailable,
+    get_user_resolver,
+    send_rejected,
+)
+from jwks_auth.reasons import Reason
+from jwks_auth.tokens import TokenValidator, get_validator
 
-logger = logging.getLogger("jwks_auth.authentication")
-
-_FORM_TYPE = "application/x-www-form-urlencoded"
-_JOINED_BEARER = re.compile(r",[ \t]*bearer(?:[ \t]|$)", re.IGNORECASE)
-_resolver: Callable[[AccessToken], Any] | None = None
-
-
-@on_reset
-def _reset_resolver() -> None:
-    global _resolver
-    _resolver = None
+__all__ = ["JWKSAuthentication", "drf_error", "get_user_resolver"]
 
 
-def get_user_resolver() -> Callable[[AccessToken], Any]:
-    global _resolver
-    if _resolver is None:
-        resolver = import_setting("USER_RESOLVER")
-        if resolver is None:
-            raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a dotted path or a callable.")
-        _resolver = resolver
-    return _resolver
+def drf_error(refusal: Refusal) -> APIException:
+    """The DRF error for a front-door refusal: same status, challenge and Retry-After."""
+    if isinstance(refusal, Unavailable):
+        return KeysUnavailableError(refusal.retry_after or 5)
+    if isinstance(refusal, BadRequest):
+        return InvalidRequest(refusal.description)
+    return InvalidToken(refusal.description)
 
 
 class JWKSAuthentication(BaseAuthentication):
@@ -49,94 +47,48 @@ class JWKSAuthentication(BaseAuthentication):
     Only the Authorization header carries tokens: the URI query and form
     body methods of RFC 6750 are not accepted, and a request that also uses
     them is malformed.
+
+    Hooks: ``get_validator`` (another ``TokenValidator``), ``get_user`` (the
+    user for a token), ``rejected`` (told every refusal), ``front_door`` (the
+    core, e.g. with other schemes).
     """
 
     keyword = "bearer"
 
-    def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
-        token = self.get_token(request)
-        if token is None:
-            return None
-        recorder = get_recorder()
-        started = perf_counter()
-        try:
-            access_token = get_validator().validate(token)
-        except TokenError as exc:
-            self.rejected(exc.code, None)
-            recorder.token(None, "rejected", exc.code, perf_counter() - started)
-            raise InvalidToken(exc.description) from None
-        except KeysUnavailable as exc:
-            logger.warning("Token verification unavailable: %s", exc)
-            recorder.token(None, "unavailable", "keys_unavailable", perf_counter() - started)
-            raise KeysUnavailableError(exc.retry_after) from None
-        except ConfigurationError as exc:
-            recorder.token(None, "unavailable", "misconfigured", perf_counter() - started)
-            raise self.misconfigured(exc) from None
-        try:
-            user = self.get_user(access_token)
-        except TokenError as exc:
-            self.rejected(exc.code, access_token.issuer)
-            recorder.token(access_token.issuer, "rejected", exc.code, perf_counter() - started)
-            raise InvalidToken(exc.description) from None
-        except ConfigurationError as exc:  # USER_RESOLVER cannot be imported
-            recorder.token(access_token.issuer, "unavailable", "misconfigured", perf_counter() - started)
-            raise self.misconfigured(exc) from None
-        recorder.token(access_token.issuer, "accepted", "", perf_counter() - started)
-        return user, access_token
+    def front_door(self) -> FrontDoor:
+        return FrontDoor(
+            validator=self.get_validator, get_user=self.get_user, rejected=self.rejected, sender=JWKSAuthentication
+        )
 
-    @staticmethod
-    def misconfigured(exc: ConfigurationError) -> KeysUnavailableError:
-        """503, never 500: reported by ``manage.py check`` (jwks_auth.E0xx), and here in the log."""
-        logger.error("JWKS_AUTH is misconfigured: %s", exc)
-        return KeysUnavailableError(60)
+    def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
+        door = self.front_door()
+        try:
+            credential = door.credential(request._request)
+            if credential is None:
+                return None
+            return door.verify(credential, request._request)
+        except Refusal as refusal:
+            raise drf_error(refusal) from None
 
     def get_token(self, request: Request) -> str | None:
         """The bearer token, ``None`` without one, ``InvalidRequest`` when malformed."""
-        header: str | None = request.META.get("HTTP_AUTHORIZATION")
-        if header is None:
-            return None
-        scheme, _, credentials = header.partition(" ")
-        if scheme.lower() != self.keyword:
-            # Two Authorization headers arrive joined by a comma; a Bearer
-            # credential after another scheme's is still a second credential.
-            if _JOINED_BEARER.search(header):
-                raise InvalidRequest("more than one credential")
-            return None
-        token = credentials.strip(" ")
-        if not token:
-            raise InvalidRequest("empty bearer token")
-        # A space separates extra parts; ",Bearer" is a second header joined
-        # by the server. Anything else is the token's problem (invalid_token).
-        # A token has no comma: the cheap test spares the regex scan of every token.
-        if " " in token or ("," in token and _JOINED_BEARER.search(token)):
-            raise InvalidRequest("more than one credential")
-        if self._token_elsewhere(request):
-            raise InvalidRequest("token sent by more than one method")
-        return token
+        try:
+            credential: Credential | None = self.front_door().credential(request._request)
+        except Refusal as refusal:
+            raise drf_error(refusal) from None
+        return None if credential is None else credential.token
 
-    @staticmethod
-    def _token_elsewhere(request: Request) -> bool:
-        django_request = request._request
-        # Parsing GET costs more than the rest of a cached token's check.
-        if django_request.META.get("QUERY_STRING") and "access_token" in django_request.GET:
-            return True
-        content_type = django_request.META.get("CONTENT_TYPE", "")
-        if content_type and content_type.split(";")[0].strip().lower() == _FORM_TYPE:
-            try:
-                return "access_token" in django_request.POST
-            except (RequestDataTooBig, TooManyFieldsSent):
-                # Whether it holds a second token cannot be told: malformed.
-                raise InvalidRequest("form body cannot be read") from None
-        return False
+    def get_validator(self) -> TokenValidator:
+        """The validator to use; override for another one (the default: from the settings)."""
+        return get_validator()
 
     def get_user(self, token: AccessToken) -> Any:
         """Map the token to ``request.user``; may raise ``TokenError``."""
         return get_user_resolver()(token)
 
-    @staticmethod
-    def rejected(reason: str, issuer: str | None) -> None:
-        signals.token_rejected.send(sender=JWKSAuthentication, reason=reason, issuer=issuer)
-        logger.debug("Bearer token rejected: %s", reason)
+    def rejected(self, reason: Reason, issuer: str | None) -> None:
+        """Told every refused token: sends ``token_rejected`` and logs the reason."""
+        send_rejected(JWKSAuthentication, reason, issuer)
 
     def authenticate_header(self, request: Request) -> str:
         return bearer_challenge()

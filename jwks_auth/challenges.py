@@ -1,4 +1,4 @@
-"""RFC 6750 ``WWW-Authenticate: Bearer`` challenges and the DRF errors carrying them.
+"""The DRF errors carrying RFC 6750 ``WWW-Authenticate: Bearer`` challenges.
 
 DRF's default exception handler copies ``auth_header`` into
 ``WWW-Authenticate`` and ``wait`` into ``Retry-After`` for any
@@ -8,44 +8,12 @@ authenticator's plain one, and turn them into 403 when it has none.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
-from jwks_auth.conf import jwks_settings
-
-# RFC 6750 3: error_description and scope use %x20-21 / %x23-5B / %x5D-7E.
-_UNSAFE = re.compile(r'[^\x20\x21\x23-\x5b\x5d-\x7e]')
-
-
-def _quote(value: str) -> str:
-    return '"' + _UNSAFE.sub("", value)[:200] + '"'
-
-
-def resource_metadata_url() -> str | None:
-    # RFC 9728 3.1: the well-known suffix goes between host and path.
-    from jwks_auth.metadata import resource_metadata_url as url
-
-    return url()
-
-
-def bearer_challenge(
-    error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None
-) -> str:
-    """The value of a ``WWW-Authenticate`` header for the Bearer scheme."""
-    params = [f"realm={_quote(jwks_settings.REALM)}"]
-    if error:
-        params.append(f"error={_quote(error)}")
-    if description:
-        params.append(f"error_description={_quote(description)}")
-    if scopes:
-        params.append(f"scope={_quote(' '.join(sorted(scopes)))}")
-    metadata = resource_metadata_url()
-    if metadata:
-        params.append(f"resource_metadata={_quote(metadata)}")
-    return "Bearer " + ", ".join(params)
+from jwks_auth.www_authenticate import bearer_challenge
 
 
 class BearerError(APIException):
@@ -86,3 +54,8 @@ class KeysUnavailableError(APIException):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.wait = retry_after
+
+
+__all__ = [
+    "BearerError", "InsufficientScope", "InvalidRequest", "InvalidToken", "KeysUnavailableError", "bearer_challenge",
+]

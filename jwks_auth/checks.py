@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from jwks_auth import settings_schema
+from jwks_auth.claims import rules_from_settings
 from jwks_auth.conf import DEFAULTS, IssuerConfig, import_setting, issuer_configs
 from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.fetch import is_loopback
@@ -26,7 +27,7 @@ W001 = "jwks_auth.W001"  # DummyCache holds the keys
 W002 = "jwks_auth.W002"  # (deploy) plain-http issuer or key URL
 W003 = "jwks_auth.W003"  # DRF's BrowsableAPIRenderer, which reflects a query-string token, renders HTML
 
-_IMPORTED = ("USER_RESOLVER", "IS_REVOKED")
+_IMPORTED = ("USER_RESOLVER", "IS_REVOKED", "CLAIM_RULES")
 
 
 def _user_settings() -> dict[str, Any]:
@@ -46,6 +47,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             import_setting(name)
         except ConfigurationError as exc:
             errors.append(Error(str(exc), hint="Give the dotted path of a callable, or the callable.", id=E009))
+    if not errors:
+        try:
+            rules_from_settings()
+        except ConfigurationError as exc:
+            errors.append(Error(str(exc), hint="Subclass jwks_auth.claims.ClaimRules.", id=E009))
     try:
         configs = issuer_configs(user)
     except ConfigurationError as exc:

@@ -142,6 +142,7 @@ _GLOBAL_DEFAULTS: dict[str, Any] = {
     "MAX_TOKEN_LENGTH": 16384,
     "TOKEN_CACHE_SIZE": 4096,
     "IS_REVOKED": None,  # dotted path of a callable(claims) -> bool
+    "CLAIM_RULES": "jwks_auth.claims.ClaimRules",  # a subclass overrides or adds claim checks
     # DRF integration.
     "REALM": "api",
     "USER_RESOLVER": "jwks_auth.users.token_user",

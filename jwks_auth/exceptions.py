@@ -1,10 +1,13 @@
 """Errors raised while fetching keys and validating tokens.
 
-These carry a machine-readable ``code`` and a short, fixed ``description``
-that is safe to show to a client: neither ever contains token content.
-The DRF errors that turn them into responses live in ``challenges``.
+These carry a machine-readable ``code`` (a ``Reason``) and a short, fixed
+``description`` that is safe to show to a client: neither ever contains
+token content. The framework-neutral refusals are in ``front_door``, the
+DRF errors that turn them into responses in ``challenges``.
 """
 from __future__ import annotations
+
+from jwks_auth.reasons import Reason
 
 
 class JWKSAuthError(Exception):
@@ -14,44 +17,44 @@ class JWKSAuthError(Exception):
 class TokenError(JWKSAuthError):
     """The token cannot be accepted."""
 
-    code = "invalid"
+    code: Reason = Reason.INVALID
     description = "invalid token"
 
-    def __init__(self, description: str | None = None, code: str | None = None) -> None:
+    def __init__(self, description: str | None = None, code: Reason | None = None) -> None:
         if description is not None:
             self.description = description
         if code is not None:
-            self.code = code
+            self.code = Reason(code)
         super().__init__(self.description)
 
 
 class MalformedToken(TokenError):
-    code = "malformed"
+    code = Reason.MALFORMED
     description = "malformed token"
 
 
 class InvalidSignature(TokenError):
-    code = "signature"
+    code = Reason.SIGNATURE
     description = "invalid signature"
 
 
 class UnknownKey(TokenError):
-    code = "kid"
+    code = Reason.UNKNOWN_KID
     description = "signing key not found"
 
 
 class ExpiredToken(TokenError):
-    code = "expired"
+    code = Reason.EXPIRED
     description = "token expired"
 
 
 class InvalidClaims(TokenError):
-    code = "claims"
+    code = Reason.CLAIM_TYPE
     description = "invalid claims"
 
 
 class RevokedToken(TokenError):
-    code = "revoked"
+    code = Reason.REVOKED
     description = "token revoked"
 
 

@@ -31,15 +31,16 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
+from jwks_auth.access_token import AccessToken
 from jwks_auth.backoff import Backoff
 from jwks_auth.cache import SharedCache
+from jwks_auth.claims import DEFAULT_RULES, ClaimRules
 from jwks_auth.conf import IssuerConfig, jwks_settings
 from jwks_auth.exceptions import (
     ConfigurationError,
-    ExpiredToken,
     FetchError,
     InvalidClaims,
     KeysUnavailable,
@@ -47,16 +48,14 @@ from jwks_auth.exceptions import (
 )
 from jwks_auth.fetch import fetch_json
 from jwks_auth.numbers import is_finite_number
-
-if TYPE_CHECKING:
-    from jwks_auth.tokens import AccessToken
+from jwks_auth.reasons import Reason
+from jwks_auth.scopes import scopes_from_claims
 
 logger = logging.getLogger("jwks_auth.introspection")
 
 #: RFC 6750 2.1 b64token.
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
 _AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
-_STRING_CLAIMS = ("iss", "sub", "client_id", "username", "token_type", "jti")
 
 INTROSPECTION_DEFAULTS: dict[str, Any] = {
     "ENDPOINT": None,
@@ -94,11 +93,11 @@ def introspection_settings(config: IssuerConfig) -> dict[str, Any]:
     return options
 
 
-def introspector_for(configs: Iterable[IssuerConfig]) -> Introspector | None:
+def introspector_for(configs: Iterable[IssuerConfig], rules: ClaimRules = DEFAULT_RULES) -> Introspector | None:
     """The introspector of the first issuer with ``INTROSPECTION``, if any."""
     for config in configs:
         if config.introspection:
-            return Introspector(config)
+            return Introspector(config, rules)
     return None
 
 
@@ -118,8 +117,9 @@ def _form_encode(value: str) -> str:
 class Introspector:
     """Asks one issuer's introspection endpoint about opaque tokens."""
 
-    def __init__(self, config: IssuerConfig) -> None:
+    def __init__(self, config: IssuerConfig, rules: ClaimRules = DEFAULT_RULES) -> None:
         self.config = config
+        self.rules = rules
         self.options = introspection_settings(config)
         digest = hashlib.sha256(f"{config.issuer}|{self.options['ENDPOINT']}".encode()).hexdigest()[:16]
         self._key_prefix = f"{jwks_settings.CACHE_KEY_PREFIX}:introspect:{digest}:"
@@ -129,8 +129,6 @@ class Introspector:
     # -- public -----------------------------------------------------------------
     def introspect(self, token: str, *, use_cache: bool = True) -> AccessToken:
         """The ``AccessToken`` for an active token; ``TokenError`` or ``IntrospectionUnavailable``."""
-        from jwks_auth.tokens import AccessToken, scopes_from_claims
-
         if _B64TOKEN.fullmatch(token) is None:
             raise MalformedToken()
         caching = use_cache and bool(self.options["CACHE"])
@@ -142,45 +140,13 @@ class Introspector:
             if caching:
                 self._cache_put(digest, answer, now)
         if answer.get("active") is not True:
-            raise InvalidClaims("token not active", code="inactive")
+            raise InvalidClaims("token not active", code=Reason.INACTIVE)
         claims = {name: value for name, value in answer.items() if name != "active"}
-        self._check(claims, time.time())
+        self.rules.check(claims, self.config, time.time(), introspected=True)
         return AccessToken(
             MappingProxyType({}), MappingProxyType(claims), self.config.issuer,
-            scopes_from_claims(claims, self.config.scope_claims),
+            scopes_from_claims(claims, self.config.scope_claims), self.config,
         )
-
-    # -- checks --------------------------------------------------------------------
-    def _check(self, claims: Mapping[str, Any], now: float) -> None:
-        config = self.config
-        for name in _STRING_CLAIMS:
-            if name in claims and type(claims[name]) is not str:
-                raise InvalidClaims(f"invalid {name} claim")
-        if "iss" in claims and claims["iss"] not in config.accepted_issuers:
-            raise InvalidClaims("invalid issuer", code="issuer")
-        if "exp" in claims:
-            if not is_finite_number(claims["exp"]):
-                raise InvalidClaims("invalid exp claim")
-            if now >= claims["exp"] + config.leeway:  # RFC 7519 4.1.4: on or after
-                raise ExpiredToken()
-        if "nbf" in claims:
-            if not is_finite_number(claims["nbf"]):
-                raise InvalidClaims("invalid nbf claim")
-            if claims["nbf"] > now + config.leeway:
-                raise InvalidClaims("token not yet valid", code="nbf")
-        # RFC 7662 makes aud optional; when the server says it, it must be us.
-        audience = claims.get(config.audience_claim if config.audience_claim in claims else "aud")
-        if audience is not None:
-            values = [audience] if isinstance(audience, str) else audience
-            if (
-                not isinstance(values, list)
-                or not all(isinstance(item, str) for item in values)
-                or config.audiences.isdisjoint(values)
-            ):
-                raise InvalidClaims("invalid audience", code="audience")
-        for name, expected in config.claim_values.items():
-            if name in claims and claims[name] != expected:
-                raise InvalidClaims(f"invalid {name} claim")
 
     # -- HTTP ---------------------------------------------------------------------------
     def _ask(self, token: str) -> dict[str, Any]:

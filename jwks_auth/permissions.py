@@ -33,8 +33,8 @@ from rest_framework.permissions import (
 )
 from rest_framework.request import Request
 
+from jwks_auth.access_token import AccessToken
 from jwks_auth.challenges import InsufficientScope
-from jwks_auth.tokens import AccessToken
 
 #: The result of a quiet check: allowed, and if not, the scopes that would allow it.
 Check = tuple[bool, "frozenset[str] | None"]

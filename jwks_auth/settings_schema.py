@@ -164,6 +164,7 @@ RULES: dict[str, Rule] = {
     "MAX_TOKEN_LENGTH": number,
     "TOKEN_CACHE_SIZE": number,
     "IS_REVOKED": optional(callable_or_path),
+    "CLAIM_RULES": callable_or_path,
     "REALM": string,
     "USER_RESOLVER": callable_or_path,
     "USER_CREATE": boolean,

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from jwks_auth.ops.metrics import get_recorder
 
 if TYPE_CHECKING:
+    from jwks_auth.access_token import AccessToken
     from jwks_auth.keys import KeySet
     from jwks_auth.keystore import KeyStore
-    from jwks_auth.tokens import AccessToken
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,22 @@
 """Validation of JWT access tokens against the trusted issuers' keys.
 
-The compact JWS is parsed here, strictly, rather than by PyJWT: exactly
-three unpadded canonical base64url segments, UTF-8 JSON objects without
-duplicate names, a header of known members only (no ``jwk``, ``jku``,
-``x5u``, ``x5c``, ``crit``, ``zip``, ``cty`` or ``b64``), an algorithm from
-the issuer's allowlist and a key from that issuer's JWKS. Claims follow
-RFC 9068 and the issuer's profile; nothing here can be switched off.
+``parse_jws`` (``jws``) splits the token strictly, the issuer's key store
+finds the key its header names, the signature is verified and the claims
+follow RFC 9068 and the issuer's profile (``claims``). A token that is not a
+JWS goes to the issuer's introspection endpoint, when one is configured.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from jwks_auth.conf import IssuerConfig, import_setting, issuer_configs, jwks_settings, normalise_typ, on_reset
+from jwks_auth.access_token import AccessToken
+from jwks_auth.claims import DEFAULT_RULES, ClaimRules, rules_from_settings
+from jwks_auth.conf import IssuerConfig, import_setting, issuer_configs, jwks_settings, on_reset
 from jwks_auth.exceptions import (
-    ExpiredToken,
     InvalidClaims,
     InvalidSignature,
     KeysUnavailable,
@@ -30,103 +24,12 @@ from jwks_auth.exceptions import (
     RevokedToken,
     TokenError,
 )
-from jwks_auth.keys import algorithm_allowed
+from jwks_auth.introspection import Introspector, introspector_for
+from jwks_auth.jws import check_header, is_jws, parse_jws
 from jwks_auth.keystore import KeyStore
-from jwks_auth.numbers import is_finite_number
+from jwks_auth.reasons import Reason
 from jwks_auth.scopes import scopes_from_claims
 from jwks_auth.token_cache import CachedToken, VerifiedTokenCache
-
-if TYPE_CHECKING:
-    from jwks_auth.introspection import Introspector
-
-#: Header members a token may carry. Anything else, including the members
-#: that would let a token choose its own key, is refused.
-ALLOWED_HEADER_MEMBERS = frozenset({"alg", "kid", "typ", "x5t", "x5t#S256"})
-#: Claims that only ID tokens carry.
-ID_TOKEN_CLAIMS = ("at_hash", "c_hash", "s_hash")
-STRING_CLAIMS = ("iss", "sub", "jti", "client_id", "azp", "cid", "token_use")
-MAX_KID_LENGTH = 512
-
-_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)", re.ASCII)
-# For canonical base64url the unused low bits of the last character are zero.
-_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
-
-
-@dataclass(frozen=True)
-class AccessToken:
-    """A validated access token: ``request.auth`` in DRF views."""
-
-    header: Mapping[str, Any]
-    claims: Mapping[str, Any]
-    issuer: str
-    scopes: frozenset[str] = field(default_factory=frozenset)
-
-    def __getitem__(self, name: str) -> Any:
-        return self.claims[name]
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.claims.get(name, default)
-
-    def has_scopes(self, scopes: Iterable[str]) -> bool:
-        return set(scopes) <= self.scopes
-
-    def __repr__(self) -> str:
-        return f"<AccessToken iss={self.issuer!r} sub={self.claims.get('sub')!r}>"
-
-
-def _b64decode(segment: str) -> bytes:
-    remainder = len(segment) % 4
-    if remainder == 1 or (remainder and segment[-1] not in _CANONICAL_LAST[remainder]):
-        raise MalformedToken()
-    try:
-        return base64.urlsafe_b64decode(segment + "=" * (-remainder % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise MalformedToken() from exc
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate member name")
-    return result
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-# One strict decoder for every segment; json.loads would build one per call.
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-
-
-def _json_object(segment: str) -> dict[str, Any]:
-    try:
-        text = _b64decode(segment).decode("utf-8")
-        value = _DECODER.decode(text)
-        if "\\u" in text:
-            # An escaped lone surrogate ("\ud800") is not a character (RFC 7493
-            # 2.1); kept, it would break every later encoding of the claims.
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except (UnicodeError, ValueError, RecursionError) as exc:
-        raise MalformedToken() from exc
-    if not isinstance(value, dict):
-        raise MalformedToken()
-    return value
-
-
-def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
-    """Split a compact JWS into header, claims, signing input and signature."""
-    if len(token) > max_length:
-        raise MalformedToken("token too large", code="too_large")
-    match = _JWS.fullmatch(token)
-    if match is None:
-        raise MalformedToken()
-    header_b64, payload_b64, signature_b64 = match.groups()
-    header = _json_object(header_b64)
-    claims = _json_object(payload_b64)
-    signature = _b64decode(signature_b64)
-    signing_input = token[: len(header_b64) + len(payload_b64) + 1].encode("ascii")
-    return header, claims, signing_input, signature
 
 
 class IssuerRegistry:
@@ -148,73 +51,6 @@ class IssuerRegistry:
         return len(self.stores)
 
 
-def check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str, str]:
-    """Apply the header policy; return ``(alg, kid)``."""
-    if not header.keys() <= ALLOWED_HEADER_MEMBERS:
-        raise MalformedToken("unsupported header parameter", code="header")
-    alg = header.get("alg")
-    if type(alg) is not str or not algorithm_allowed(alg, config.algorithms):
-        raise MalformedToken("algorithm not allowed", code="alg")
-    kid = header.get("kid")
-    if type(kid) is not str or not kid or len(kid) > MAX_KID_LENGTH:
-        raise MalformedToken("missing or invalid key id", code="kid")
-    typ = header.get("typ", None)
-    if "typ" in header and type(typ) is not str:
-        raise MalformedToken("token type not accepted", code="typ")
-    if normalise_typ(typ) not in config.token_types:
-        raise MalformedToken("token type not accepted", code="typ")
-    for name in ("x5t", "x5t#S256"):
-        if name in header and type(header[name]) is not str:
-            raise MalformedToken("unsupported header parameter", code="header")
-    return alg, kid
-
-
-def check_claims(claims: Mapping[str, Any], config: IssuerConfig, now: float) -> None:
-    """Registered claims, audience and profile rules; raises ``TokenError``."""
-    for name in config.required_claims:
-        if claims.get(name) is None or claims[name] == "":
-            raise InvalidClaims(f"missing required claim {name}", code="claims")
-    if config.required_one_of and all(claims.get(name) is None for name in config.required_one_of):
-        raise InvalidClaims(f"missing one of the claims {', '.join(config.required_one_of)}", code="claims")
-    for name in STRING_CLAIMS:
-        if name in claims and type(claims[name]) is not str:
-            raise InvalidClaims(f"invalid {name} claim")
-    if claims["iss"] not in config.accepted_issuers:
-        raise InvalidClaims("invalid issuer", code="issuer")
-    leeway = config.leeway
-    exp = claims["exp"]
-    if not is_finite_number(exp):
-        raise InvalidClaims("invalid exp claim")
-    # RFC 7519 4.1.4: refused "on or after" exp; nbf (4.1.5) and iat are
-    # accepted up to and including now + leeway, the mirror image.
-    if now >= exp + leeway:
-        raise ExpiredToken()
-    for name, message in (("nbf", "token not yet valid"), ("iat", "token issued in the future")):
-        value = claims.get(name)
-        if value is None:
-            if name in claims:
-                raise InvalidClaims(f"invalid {name} claim")
-            continue
-        if not is_finite_number(value):
-            raise InvalidClaims(f"invalid {name} claim")
-        if value > now + leeway:
-            raise InvalidClaims(message, code=name)
-    audience = claims.get(config.audience_claim)
-    values = [audience] if isinstance(audience, str) else audience
-    if (
-        not isinstance(values, list)
-        or not values
-        or not all(isinstance(item, str) for item in values)
-        or config.audiences.isdisjoint(values)
-    ):
-        raise InvalidClaims("invalid audience", code="audience")
-    for name, expected in config.claim_values.items():
-        if claims.get(name) != expected:
-            raise InvalidClaims(f"invalid {name} claim")
-    if any(name in claims for name in ID_TOKEN_CLAIMS):
-        raise InvalidClaims("an ID token is not an access token", code="typ")
-
-
 class TokenValidator:
     """Validates access tokens for every trusted issuer; one per process."""
 
@@ -225,32 +61,34 @@ class TokenValidator:
         max_length: int = 16384,
         cache_size: int = 4096,
         is_revoked: Callable[[Mapping[str, Any]], bool] | None = None,
-        introspector: Any = None,
+        introspector: Introspector | None = None,
+        rules: ClaimRules = DEFAULT_RULES,
     ) -> None:
         self.registry = registry
         self.max_length = int(max_length)
         self.cache = VerifiedTokenCache(cache_size)
         self.is_revoked = is_revoked
-        self.introspector: Introspector | None = introspector  # for opaque tokens
+        self.introspector = introspector  # for opaque tokens
+        self.rules = rules
 
     @classmethod
     def from_settings(cls) -> TokenValidator:
-        from jwks_auth.introspection import introspector_for
-
         configs = issuer_configs()  # validates every setting: ConfigurationError
+        rules = rules_from_settings()
         return cls(
             IssuerRegistry(configs),
             max_length=jwks_settings.MAX_TOKEN_LENGTH,
             cache_size=jwks_settings.TOKEN_CACHE_SIZE,
             is_revoked=import_setting("IS_REVOKED"),
-            introspector=introspector_for(configs),
+            introspector=introspector_for(configs, rules),
+            rules=rules,
         )
 
     def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
         """The validated token, or ``TokenError`` / ``KeysUnavailable`` (``ConfigurationError`` from settings)."""
         if len(token) > self.max_length:
-            raise MalformedToken("token too large", code="too_large")
-        if self.introspector is not None and _JWS.fullmatch(token) is None:
+            raise MalformedToken("token too large", code=Reason.TOO_LARGE)
+        if self.introspector is not None and not is_jws(token):
             # Not a JWS: a reference token, asked about at its issuer (RFC 7662).
             access_token = self.introspector.introspect(token, use_cache=use_cache)
             self._check_revoked(access_token)
@@ -267,16 +105,16 @@ class TokenValidator:
         header, claims, signing_input, signature = parse_jws(token, self.max_length)
         found = self.registry.get(claims.get("iss"))
         if found is None:
-            raise InvalidClaims("untrusted issuer", code="issuer")
+            raise InvalidClaims("untrusted issuer", code=Reason.UNTRUSTED_ISSUER)
         config, store = found
         alg, kid = check_header(header, config)
         key, keyset = store.get_key(kid, alg)
         if not key.verify(alg, signing_input, signature):
             raise InvalidSignature()
-        check_claims(claims, config, now)
+        self.rules.check(claims, config, now)
         access_token = AccessToken(
             MappingProxyType(header), MappingProxyType(claims), config.issuer,
-            scopes_from_claims(claims, config.scope_claims),
+            scopes_from_claims(claims, config.scope_claims), config,
         )
         self._check_revoked(access_token)
         if use_cache:
@@ -313,4 +151,6 @@ def _reset_validator() -> None:
     _validator = None
 
 
-__all__ = ["AccessToken", "TokenValidator", "TokenError", "get_validator", "parse_jws", "scopes_from_claims"]
+__all__ = [
+    "AccessToken", "IssuerRegistry", "TokenValidator", "TokenError", "get_validator", "parse_jws", "scopes_from_claims",
+]

@@ -28,9 +28,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
+from jwks_auth.access_token import AccessToken
 from jwks_auth.conf import IssuerConfig, jwks_settings
 from jwks_auth.exceptions import TokenError
-from jwks_auth.tokens import AccessToken, get_validator
+from jwks_auth.reasons import Reason
 
 logger = logging.getLogger("jwks_auth.users")
 
@@ -43,12 +44,17 @@ PROTECTED_FIELDS = frozenset(
 class UserRefused(TokenError):
     """The token is valid but names no usable user."""
 
-    code = "user"
+    code = Reason.USER
     description = "user not allowed"
 
 
 def issuer_config(token: AccessToken) -> IssuerConfig | None:
     """The configuration of the issuer that the token was validated for."""
+    if token.config is not None:
+        return token.config
+    # A token built by hand (tests, custom validators): look its issuer up.
+    from jwks_auth.tokens import get_validator
+
     found = get_validator().registry.get(token.issuer)
     return found[0] if found is not None else None
 

@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -228,6 +228,9 @@ class KeySetCollector:
     worker reports the same set and multiprocess mode needs no gauge files.
     """
 
+    def __init__(self, stores: Callable[[], Iterable[Any]]) -> None:
+        self.stores = stores  # given by the caller: this module never reaches for the validator
+
     def collect(self) -> Iterator[Any]:
         assert prometheus_client is not None
         from prometheus_client.core import GaugeMetricFamily
@@ -235,7 +238,7 @@ class KeySetCollector:
         age = GaugeMetricFamily("jwks_auth_keys_age_seconds", "Age of the cached key set.", labels=["issuer"])
         count = GaugeMetricFamily("jwks_auth_keys", "Usable keys in the cached key set.", labels=["issuer"])
         now = time.time()
-        for store in _stores():
+        for store in self.stores():
             snapshot = store.cached()
             if snapshot is not None:
                 age.add_metric([store.config.issuer], max(0.0, now - snapshot.fetched_at))
@@ -244,18 +247,11 @@ class KeySetCollector:
         yield count
 
 
-def _stores() -> list[Any]:
-    from jwks_auth.exceptions import ConfigurationError
-    from jwks_auth.tokens import get_validator
+def exposition(stores: Callable[[], Iterable[Any]] = tuple) -> tuple[bytes, str]:
+    """The metrics text and its content type; every worker's in multiprocess mode.
 
-    try:
-        return list(get_validator().registry.stores)
-    except (ConfigurationError, ValueError, TypeError, KeyError):
-        return []  # reported by the checks and by every request's 503
-
-
-def exposition() -> tuple[bytes, str]:
-    """The metrics text and its content type; every worker's in multiprocess mode."""
+    ``stores`` gives the key stores whose sets are reported (``KeySetCollector``).
+    """
     assert prometheus_client is not None
     from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 
@@ -265,9 +261,9 @@ def exposition() -> tuple[bytes, str]:
     registry = CollectorRegistry()
     if multiprocess_dir():
         multiprocess.MultiProcessCollector(registry)
-        registry.register(KeySetCollector())
+        registry.register(KeySetCollector(stores))
         return generate_latest(registry), prometheus_client.CONTENT_TYPE_LATEST
-    registry.register(KeySetCollector())
+    registry.register(KeySetCollector(stores))
     text = generate_latest(prometheus_client.REGISTRY) + generate_latest(registry)
     return text, prometheus_client.CONTENT_TYPE_LATEST
 

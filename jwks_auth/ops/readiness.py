@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from jwks_auth.exceptions import ConfigurationError, KeysUnavailable
+from jwks_auth.keystore import KeyStore
+from jwks_auth.tokens import get_validator
 
 _loads: dict[str, Future[Any]] = {}
 _loads_lock = threading.Lock()
@@ -90,12 +92,23 @@ def _issuer_readiness(store: Any, future: Future[Any], deadline: float) -> Issue
     )
 
 
+def configured_stores() -> list[KeyStore]:
+    """The key store of every configured issuer; ``ConfigurationError`` (or a bad value) if unusable."""
+    return list(get_validator().registry.stores)
+
+
+def stores_or_none() -> list[KeyStore]:
+    """``configured_stores``, or none when the settings cannot work (reported by the checks and by every 503)."""
+    try:
+        return configured_stores()
+    except (ConfigurationError, ValueError, TypeError, KeyError):
+        return []
+
+
 def check_readiness(timeout: float) -> Readiness:
     """Every configured issuer's key set, loaded if needed within ``timeout`` seconds in all."""
-    from jwks_auth.tokens import get_validator
-
     try:
-        stores = list(get_validator().registry.stores)
+        stores = configured_stores()
     except (ConfigurationError, ValueError, TypeError, KeyError):
         return Readiness(False, (), "misconfigured")
     if not stores:

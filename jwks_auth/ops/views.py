@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from jwks_auth.conf import jwks_settings
 from jwks_auth.ops import metrics
-from jwks_auth.ops.readiness import check_readiness
+from jwks_auth.ops.readiness import check_readiness, stores_or_none
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -43,5 +43,5 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     """The Prometheus text format; 501 when prometheus-client is not installed."""
     if metrics.prometheus_client is None:
         return _no_store(HttpResponse("prometheus-client is not installed\n", status=501, content_type="text/plain"))
-    body, content_type = metrics.exposition()
+    body, content_type = metrics.exposition(stores_or_none)
     return _no_store(HttpResponse(body, content_type=content_type))

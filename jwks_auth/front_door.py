@@ -1,0 +1,268 @@
+"""The front door: from a Django ``HttpRequest`` to an ``AccessToken``, without DRF.
+
+Every framework adapter (DRF's ``JWKSAuthentication`` today; Ninja, plain
+Django views and DPoP next) calls this one core, so that what a request may
+send and what the client is told stay the same everywhere:
+
+* the ``Authorization`` header is read by the first ``Scheme`` that knows its
+  scheme name (``Bearer``; another scheme, e.g. ``DPoP``, is another
+  ``Scheme`` subclass); only that header carries tokens, and a request that
+  also sends ``access_token`` in the query or the form body, or a second
+  credential, is malformed;
+* ``TokenError`` is a 401 ``invalid_token``, ``KeysUnavailable`` a 503 with
+  ``Retry-After``, ``ConfigurationError`` a 503 (never a 500), and a bad
+  request a 400 ``invalid_request``: each raised as a ``Refusal`` carrying
+  the status, the RFC 6750 error code, a fixed description and the retry
+  delay, for the adapter to turn into its framework's response;
+* every token looked at is counted (``jwks_auth_tokens_total``), and every
+  refused one is sent as ``token_rejected`` with its ``Reason``.
+
+The scheme receives the whole ``HttpRequest`` (method, URL, headers) because
+a sender-constrained scheme checks a proof bound to them.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from time import perf_counter
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest
+
+from jwks_auth import signals
+from jwks_auth.access_token import AccessToken
+from jwks_auth.conf import import_setting, on_reset
+from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
+from jwks_auth.ops.metrics import get_recorder
+from jwks_auth.reasons import Reason
+from jwks_auth.tokens import TokenValidator, get_validator
+from jwks_auth.www_authenticate import bearer_challenge
+
+logger = logging.getLogger("jwks_auth.authentication")
+
+_FORM_TYPE = "application/x-www-form-urlencoded"
+#: Retry-After of a 503 for a configuration that cannot work: it will not fix itself soon.
+MISCONFIGURED_RETRY_AFTER = 60
+
+
+# -- what the client is told ------------------------------------------------------------------
+class Refusal(Exception):
+    """A request that is not let in; ``status``, RFC 6750 ``error``, ``description``, ``retry_after``."""
+
+    status = 401
+    error: str | None = "invalid_token"
+
+    def __init__(self, description: str | None = None, *, reason: Reason | None = None,
+                 retry_after: int | None = None) -> None:
+        super().__init__(description or self.error or "refused")
+        self.description = description
+        self.reason = reason
+        self.retry_after = retry_after
+
+    def challenge(self) -> str | None:
+        """The ``WWW-Authenticate`` value (``None`` for a 503: not the credential's fault)."""
+        return bearer_challenge(self.error, self.description) if self.error else None
+
+
+class BadRequest(Refusal):
+    """400 ``invalid_request``: the request is malformed, whatever the token."""
+
+    status = 400
+    error = "invalid_request"
+
+
+class Unauthorized(Refusal):
+    """401 ``invalid_token``."""
+
+    status = 401
+    error = "invalid_token"
+
+
+class Unavailable(Refusal):
+    """503: the token cannot be checked now (provider outage, or a configuration that cannot work)."""
+
+    status = 503
+    error = None
+
+
+# -- reading the credential ------------------------------------------------------------------
+class Scheme:
+    """One ``Authorization`` scheme: how its credential is read and validated."""
+
+    name = "Bearer"
+
+    def __init__(self) -> None:
+        # Two Authorization headers arrive joined by a comma; a credential of
+        # this scheme after another's is still a second credential.
+        self._joined = re.compile(rf",[ \t]*{re.escape(self.name)}(?:[ \t]|$)", re.IGNORECASE)
+
+    def matches(self, scheme: str) -> bool:
+        return scheme.lower() == self.name.lower()
+
+    def joined(self, text: str) -> bool:
+        """Whether ``text`` holds a second credential of this scheme, joined by a comma."""
+        return self._joined.search(text) is not None
+
+    def token(self, credentials: str, request: HttpRequest) -> str:
+        """The token from what follows the scheme name; ``BadRequest`` when malformed."""
+        token = credentials.strip(" ")
+        if not token:
+            raise BadRequest(f"empty {self.name.lower()} token")
+        # A space separates extra parts; ",Bearer" is a second header joined
+        # by the server. Anything else is the token's problem (invalid_token).
+        # A token has no comma: the cheap test spares the regex scan of every token.
+        if " " in token or ("," in token and self.joined(token)):
+            raise BadRequest("more than one credential")
+        return token
+
+    def validate(self, token: str, request: HttpRequest, validator: TokenValidator) -> AccessToken:
+        """The validated token (a proof-of-possession scheme checks its proof here too)."""
+        return validator.validate(token)
+
+
+class BearerScheme(Scheme):
+    """RFC 6750 ``Authorization: Bearer <token>``."""
+
+    name = "Bearer"
+
+
+@dataclass(frozen=True)
+class Credential:
+    scheme: Scheme
+    token: str
+
+
+def read_credential(request: HttpRequest, schemes: Sequence[Scheme]) -> Credential | None:
+    """The request's credential, ``None`` without one; ``BadRequest`` when malformed."""
+    header: str | None = request.META.get("HTTP_AUTHORIZATION")
+    if header is None:
+        return None
+    name, _, credentials = header.partition(" ")
+    scheme = next((item for item in schemes if item.matches(name)), None)
+    if scheme is None:
+        if any(item.joined(header) for item in schemes):
+            raise BadRequest("more than one credential")
+        return None
+    token = scheme.token(credentials, request)
+    if token_elsewhere(request):
+        raise BadRequest("token sent by more than one method")
+    return Credential(scheme, token)
+
+
+def token_elsewhere(request: HttpRequest) -> bool:
+    """Whether the query or a form body carries ``access_token`` too (RFC 6750 2.2, 2.3)."""
+    # Parsing GET costs more than the rest of a cached token's check.
+    if request.META.get("QUERY_STRING") and "access_token" in request.GET:
+        return True
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type and content_type.split(";")[0].strip().lower() == _FORM_TYPE:
+        try:
+            return "access_token" in request.POST
+        except (RequestDataTooBig, TooManyFieldsSent):
+            # Whether it holds a second token cannot be told: malformed.
+            raise BadRequest("form body cannot be read") from None
+    return False
+
+
+# -- the user --------------------------------------------------------------------------------
+_resolver: Callable[[AccessToken], Any] | None = None
+
+
+@on_reset
+def _reset_resolver() -> None:
+    global _resolver
+    _resolver = None
+
+
+def get_user_resolver() -> Callable[[AccessToken], Any]:
+    """``USER_RESOLVER``, imported once; ``ConfigurationError`` if it cannot be."""
+    global _resolver
+    if _resolver is None:
+        resolver = import_setting("USER_RESOLVER")
+        if resolver is None:
+            raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a dotted path or a callable.")
+        _resolver = resolver
+    return _resolver
+
+
+def send_rejected(sender: Any, reason: Reason, issuer: str | None) -> None:
+    """The ``token_rejected`` signal, and a debug line (the reason only, never the token)."""
+    signals.token_rejected.send(sender=sender, reason=reason, issuer=issuer)
+    logger.debug("Bearer token rejected: %s", reason)
+
+
+# -- the door -----------------------------------------------------------------------------------
+class FrontDoor:
+    """Reads, validates and counts a request's token; raises ``Refusal``.
+
+    ``validator`` and ``get_user`` are called per request (so a test or a
+    settings change that resets them is seen), ``rejected`` is told each
+    refusal (the default sends ``token_rejected`` from ``sender``).
+    """
+
+    def __init__(
+        self,
+        *,
+        validator: Callable[[], TokenValidator] = get_validator,
+        get_user: Callable[[AccessToken], Any] | None = None,
+        schemes: Sequence[Scheme] = (BearerScheme(),),
+        rejected: Callable[[Reason, str | None], None] | None = None,
+        sender: Any = None,
+    ) -> None:
+        self.validator = validator
+        self.get_user = get_user or (lambda token: get_user_resolver()(token))
+        self.schemes = tuple(schemes)
+        self.sender = sender if sender is not None else FrontDoor
+        self.rejected = rejected or (lambda reason, issuer: send_rejected(self.sender, reason, issuer))
+
+    def credential(self, request: HttpRequest) -> Credential | None:
+        return read_credential(request, self.schemes)
+
+    def authenticate(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
+        """``(user, token)``, ``None`` without a credential; ``Refusal`` otherwise."""
+        credential = self.credential(request)
+        if credential is None:
+            return None
+        return self.verify(credential, request)
+
+    def verify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``(user, token)`` for a credential that was read; ``Refusal`` otherwise."""
+        started = perf_counter()
+        access_token = self._validate(credential, request, started)
+        issuer = access_token.issuer
+        try:
+            user = self.get_user(access_token)
+        except TokenError as exc:
+            raise self._refused(exc, issuer, started) from None
+        except ConfigurationError as exc:  # USER_RESOLVER cannot be imported
+            raise self._misconfigured(exc, issuer, started) from None
+        get_recorder().token(issuer, "accepted", "", perf_counter() - started)
+        return user, access_token
+
+    def _validate(self, credential: Credential, request: HttpRequest, started: float) -> AccessToken:
+        try:
+            return credential.scheme.validate(credential.token, request, self.validator())
+        except TokenError as exc:
+            raise self._refused(exc, None, started) from None
+        except KeysUnavailable as exc:
+            logger.warning("Token verification unavailable: %s", exc)
+            get_recorder().token(None, "unavailable", Reason.KEYS_UNAVAILABLE, perf_counter() - started)
+            raise Unavailable(reason=Reason.KEYS_UNAVAILABLE, retry_after=exc.retry_after) from None
+        except ConfigurationError as exc:
+            raise self._misconfigured(exc, None, started) from None
+
+    def _refused(self, exc: TokenError, issuer: str | None, started: float) -> Unauthorized:
+        reason = Reason(exc.code)
+        self.rejected(reason, issuer)
+        get_recorder().token(issuer, "rejected", reason, perf_counter() - started)
+        return Unauthorized(exc.description, reason=reason)
+
+    @staticmethod
+    def _misconfigured(exc: ConfigurationError, issuer: str | None, started: float) -> Unavailable:
+        """503, never 500: reported by ``manage.py check`` (jwks_auth.E0xx), and here in the log."""
+        get_recorder().token(issuer, "unavailable", Reason.MISCONFIGURED, perf_counter() - started)
+        logger.error("JWKS_AUTH is misconfigured: %s", exc)
+        return Unavailable(reason=Reason.MISCONFIGURED, retry_after=MISCONFIGURED_RETRY_AFTER)

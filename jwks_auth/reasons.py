@@ -1,0 +1,45 @@
+"""Why a token was refused: one value per failure.
+
+The values are short snake_case strings because they leave the process:
+``TokenError.code``, the ``reason`` of the ``token_rejected`` signal, the
+``reason`` label of ``jwks_auth_tokens_total`` and the debug log. They are
+fixed, never derived from a token. ``docs/operations.md`` lists them.
+"""
+from __future__ import annotations
+
+from enum import StrEnum, unique
+
+
+@unique
+class Reason(StrEnum):
+    """A refusal (401) or an outage (503); ``str(reason)`` is its value."""
+
+    # The compact JWS itself.
+    INVALID = "invalid"  # a TokenError raised without a more precise reason
+    MALFORMED = "malformed"  # not three canonical base64url JSON segments, not a b64token
+    TOO_LARGE = "too_large"
+    # The JOSE header.
+    HEADER = "header"  # a member that is not allowed, or of the wrong type
+    ALG = "alg"
+    BAD_KID = "bad_kid"  # missing, empty, too long, not a string
+    TYP = "typ"
+    # The key and the signature.
+    UNKNOWN_KID = "unknown_kid"  # no key of the issuer's (fresh) set has that kid
+    SIGNATURE = "signature"
+    # The claims.
+    UNTRUSTED_ISSUER = "issuer"
+    AUDIENCE = "audience"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "nbf"
+    ISSUED_IN_FUTURE = "iat"
+    MISSING_CLAIM = "missing_claim"  # REQUIRED_CLAIMS or REQUIRED_ONE_OF
+    CLAIM_TYPE = "claim_type"  # a registered or scope claim of the wrong JSON type
+    CLAIM_VALUE = "claim_value"  # CLAIM_VALUES differ
+    ID_TOKEN = "id_token"  # at_hash, c_hash or s_hash: an ID token, not an access token
+    # After the signature.
+    INACTIVE = "inactive"  # introspection said active: false
+    REVOKED = "revoked"
+    USER = "user"  # USER_RESOLVER found no usable user
+    # 503s: not the token's fault.
+    KEYS_UNAVAILABLE = "keys_unavailable"
+    MISCONFIGURED = "misconfigured"

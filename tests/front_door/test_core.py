@@ -1,0 +1,137 @@
+"""The framework-neutral front door: a plain Django HttpRequest in, an AccessToken or a Refusal out."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import RequestFactory
+
+from jwks_auth.access_token import AccessToken
+from jwks_auth.front_door import BadRequest, BearerScheme, FrontDoor, Scheme, Unauthorized, Unavailable
+from jwks_auth.reasons import Reason
+from jwks_auth.tokens import TokenValidator, get_validator
+from jwks_auth.users import TokenUser
+
+pytestmark = pytest.mark.django_db(databases=[])
+
+
+def _request(authorization: str | None = None, path: str = "/anything", **extra: Any) -> Any:
+    if authorization is not None:
+        extra["HTTP_AUTHORIZATION"] = authorization
+    return RequestFactory().get(path, **extra)
+
+
+def test_a_valid_token_gives_the_user_and_the_token(jwks_config, token, provider):
+    user, access_token = FrontDoor().authenticate(_request(f"Bearer {token}"))
+    assert isinstance(access_token, AccessToken) and access_token.issuer == provider.issuer
+    assert access_token.config is not None and access_token.config.issuer == provider.issuer
+    assert isinstance(user, TokenUser) and user.username == access_token["sub"]
+
+
+def test_no_authorization_header_or_another_scheme_is_no_credential(jwks_config):
+    assert FrontDoor().authenticate(_request()) is None
+    assert FrontDoor().authenticate(_request("Basic dXNlcjpwYXNz")) is None
+
+
+@pytest.mark.parametrize("header, path", [
+    ("Bearer ", "/x"), ("Bearer a b", "/x"), ("Bearer a,Bearer b", "/x"), ("Basic x, Bearer y", "/x"),
+    ("Bearer abc", "/x?access_token=abc"),
+])
+def test_malformed_requests_are_400_invalid_request(jwks_config, header, path):
+    with pytest.raises(BadRequest) as caught:
+        FrontDoor().authenticate(_request(header, path))
+    refusal = caught.value
+    assert (refusal.status, refusal.error) == (400, "invalid_request")
+    assert refusal.challenge().startswith('Bearer realm="api", error="invalid_request"')
+
+
+def test_a_bad_token_is_401_with_its_reason_and_the_signal(jwks_config, make_token):
+    told: list[tuple[Reason, str | None]] = []
+    door = FrontDoor(rejected=lambda reason, issuer: told.append((reason, issuer)))
+    with pytest.raises(Unauthorized) as caught:
+        door.authenticate(_request("Bearer " + make_token(aud="someone-else")))
+    assert (caught.value.status, caught.value.error, caught.value.reason) == (401, "invalid_token", Reason.AUDIENCE)
+    assert caught.value.description == "invalid audience"
+    assert told == [(Reason.AUDIENCE, None)]
+
+
+def test_an_outage_is_503_with_retry_after(jwks_config, provider, token):
+    provider.failure = 500
+    with pytest.raises(Unavailable) as caught:
+        FrontDoor().authenticate(_request(f"Bearer {token}"))
+    assert caught.value.status == 503 and caught.value.retry_after >= 1 and caught.value.challenge() is None
+    assert caught.value.reason is Reason.KEYS_UNAVAILABLE
+
+
+def test_a_setting_that_cannot_work_is_503_not_500(jwks_config, token):
+    jwks_config(USER_RESOLVER="no.such.module")
+    with pytest.raises(Unavailable) as caught:
+        FrontDoor().authenticate(_request(f"Bearer {token}"))
+    assert caught.value.reason is Reason.MISCONFIGURED and caught.value.retry_after == 60
+
+
+def test_another_scheme_receives_the_whole_request(jwks_config, token):
+    """What a DPoP scheme needs: the method and the URL the token is used for."""
+    seen: list[tuple[str, str]] = []
+
+    class Proof(Scheme):
+        name = "DPoP"
+
+        def validate(self, token: str, request: Any, validator: TokenValidator) -> AccessToken:
+            seen.append((request.method, request.build_absolute_uri()))
+            return validator.validate(token)
+
+    door = FrontDoor(schemes=(BearerScheme(), Proof()))
+    _, access_token = door.authenticate(_request(f"DPoP {token}", "/orders?page=2"))
+    assert seen == [("GET", "http://testserver/orders?page=2")] and access_token.issuer
+    with pytest.raises(BadRequest):
+        door.authenticate(_request(f"Bearer {token}, DPoP {token}"))
+
+
+def test_the_validator_can_be_another_one(jwks_config, token):
+    used: list[TokenValidator] = []
+
+    def validator() -> TokenValidator:
+        used.append(get_validator())
+        return used[-1]
+
+    FrontDoor(validator=validator).authenticate(_request(f"Bearer {token}"))
+    assert len(used) == 1
+
+
+def test_the_drf_class_can_use_another_validator(jwks_config, provider, token, settings):
+    """``JWKSAuthentication.get_validator`` is the hook; the answer keeps DRF's byte-identical shape."""
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from jwks_auth.authentication import JWKSAuthentication
+    from jwks_auth.conf import issuer_configs
+    from jwks_auth.tokens import IssuerRegistry
+
+    calls: list[str] = []
+
+    class Counting(TokenValidator):
+        def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
+            calls.append("validate")
+            return super().validate(token, use_cache=use_cache)
+
+    class Ours(JWKSAuthentication):
+        validator = Counting(IssuerRegistry(issuer_configs()))
+
+        def get_validator(self) -> TokenValidator:
+            return self.validator
+
+    class View(APIView):
+        authentication_classes = [Ours]
+
+        def get(self, request: Any) -> Any:
+            from rest_framework.response import Response
+
+            return Response({"sub": request.auth["sub"]})
+
+    factory = APIRequestFactory()
+    assert View.as_view()(factory.get("/", HTTP_AUTHORIZATION=f"Bearer {token}")).status_code == 200
+    refused = View.as_view()(factory.get("/", HTTP_AUTHORIZATION="Bearer x.y.z"))
+    refused.render()
+    assert refused.status_code == 401 and refused["WWW-Authenticate"].startswith('Bearer realm="api", error=')
+    assert calls == ["validate", "validate"]
