@@ -1,4 +1,4 @@
-"""The DRF authentication class: ``Authorization: Bearer <access token>``."""
+"""The DRF authentication class: ``Authorization: Bearer <access token>`` or ``DPoP <access token>``."""
 from __future__ import annotations
 
 import logging
@@ -12,8 +12,18 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from jwks_auth import signals
-from jwks_auth.challenges import InvalidRequest, InvalidToken, KeysUnavailableError, bearer_challenge
-from jwks_auth.conf import import_setting, on_reset
+from jwks_auth.challenges import (
+    InvalidDPoPProof,
+    InvalidRequest,
+    InvalidToken,
+    KeysUnavailableError,
+    UseDPoPNonce,
+    bearer_challenge,
+)
+from jwks_auth.conf import IssuerConfig, import_setting, on_reset
+from jwks_auth.dpop import DPoPRequestError, NonceRequired, ProofError, check_binding
+from jwks_auth.dpop.django import request_facts
+from jwks_auth.dpop.runtime import get_sender_constraints
 from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
 from jwks_auth.ops.metrics import get_recorder
 from jwks_auth.tokens import AccessToken, get_validator
@@ -21,7 +31,7 @@ from jwks_auth.tokens import AccessToken, get_validator
 logger = logging.getLogger("jwks_auth.authentication")
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
-_JOINED_BEARER = re.compile(r",[ \t]*bearer(?:[ \t]|$)", re.IGNORECASE)
+_JOINED_BEARER = re.compile(r",[ \t]*(?:bearer|dpop)(?:[ \t]|$)", re.IGNORECASE)
 _resolver: Callable[[AccessToken], Any] | None = None
 
 
@@ -52,11 +62,14 @@ class JWKSAuthentication(BaseAuthentication):
     """
 
     keyword = "bearer"
+    #: Authorization schemes understood; ``dpop`` needs a proof (``jwks_auth.dpop``).
+    schemes = ("bearer", "dpop")
 
     def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
-        token = self.get_token(request)
-        if token is None:
+        credentials = self.get_credentials(request)
+        if credentials is None:
             return None
+        scheme, token = credentials
         recorder = get_recorder()
         started = perf_counter()
         try:
@@ -64,7 +77,7 @@ class JWKSAuthentication(BaseAuthentication):
         except TokenError as exc:
             self.rejected(exc.code, None)
             recorder.token(None, "rejected", exc.code, perf_counter() - started)
-            raise InvalidToken(exc.description) from None
+            raise InvalidToken(exc.description, scheme=scheme) from None
         except KeysUnavailable as exc:
             logger.warning("Token verification unavailable: %s", exc)
             recorder.token(None, "unavailable", "keys_unavailable", perf_counter() - started)
@@ -72,6 +85,10 @@ class JWKSAuthentication(BaseAuthentication):
         except ConfigurationError as exc:
             recorder.token(None, "unavailable", "misconfigured", perf_counter() - started)
             raise self.misconfigured(exc) from None
+        try:
+            self.check_sender(request, scheme, token, access_token)
+        except (TokenError, ConfigurationError, KeysUnavailable) as exc:
+            self._sender_refused(exc, scheme, access_token.issuer, recorder, perf_counter() - started)
         try:
             user = self.get_user(access_token)
         except TokenError as exc:
@@ -84,6 +101,54 @@ class JWKSAuthentication(BaseAuthentication):
         recorder.token(access_token.issuer, "accepted", "", perf_counter() - started)
         return user, access_token
 
+    def check_sender(self, request: Request, scheme: str, token: str, access_token: AccessToken) -> None:
+        """The token's ``cnf`` binding, and the scheme its issuer's ``DPOP`` policy allows; checked every time."""
+        constraints = get_sender_constraints()
+        config = self._issuer_config(access_token.issuer)
+        policy, nonce_required = (config.dpop, config.dpop_nonce) if config is not None else ("allowed", False)
+        facts = request_facts(request._request, (constraints.settings.cert_header or "",))
+        try:
+            check_binding(access_token.claims, scheme=scheme, token=token, proofs=facts.header("dpop"), facts=facts,
+                          policy=policy, nonce_required=nonce_required, verifier=constraints.verifier,
+                          settings=constraints.settings)
+        finally:
+            if nonce_required:
+                # RFC 9449 8.2: a fresh nonce on every answer, for the client's next proof.
+                self._response_header(request, "DPoP-Nonce", constraints.nonces.current())
+
+    @staticmethod
+    def _issuer_config(issuer: str) -> IssuerConfig | None:
+        found = get_validator().registry.get(issuer)
+        return found[0] if found is not None else None
+
+    @staticmethod
+    def _response_header(request: Request, name: str, value: str) -> None:
+        # DRF's exception handler copies only WWW-Authenticate and Retry-After; the view's
+        # headers are added to every response it finalises, errors included.
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        headers = getattr(view, "headers", None)
+        if isinstance(headers, dict):
+            headers[name] = value
+
+    def _sender_refused(self, exc: Exception, scheme: str, issuer: str, recorder: Any, elapsed: float) -> None:
+        if isinstance(exc, KeysUnavailable):
+            logger.warning("DPoP check unavailable: %s", exc)
+            recorder.token(issuer, "unavailable", "keys_unavailable", elapsed)
+            raise KeysUnavailableError(exc.retry_after) from None
+        if isinstance(exc, ConfigurationError):
+            recorder.token(issuer, "unavailable", "misconfigured", elapsed)
+            raise self.misconfigured(exc) from None
+        assert isinstance(exc, TokenError)
+        self.rejected(exc.code, issuer)
+        recorder.token(issuer, "rejected", exc.code, elapsed)
+        if isinstance(exc, NonceRequired):
+            raise UseDPoPNonce(exc.description) from None
+        if isinstance(exc, ProofError):
+            raise InvalidDPoPProof(exc.description) from None
+        if isinstance(exc, DPoPRequestError):
+            raise InvalidRequest(exc.description) from None
+        raise InvalidToken(exc.description, scheme=scheme) from None
+
     @staticmethod
     def misconfigured(exc: ConfigurationError) -> KeysUnavailableError:
         """503, never 500: reported by ``manage.py check`` (jwks_auth.E0xx), and here in the log."""
@@ -91,12 +156,18 @@ class JWKSAuthentication(BaseAuthentication):
         return KeysUnavailableError(60)
 
     def get_token(self, request: Request) -> str | None:
-        """The bearer token, ``None`` without one, ``InvalidRequest`` when malformed."""
+        """The access token, ``None`` without one, ``InvalidRequest`` when malformed."""
+        credentials = self.get_credentials(request)
+        return None if credentials is None else credentials[1]
+
+    def get_credentials(self, request: Request) -> tuple[str, str] | None:
+        """``(scheme, token)`` with scheme ``bearer`` or ``dpop``; ``None`` without a token."""
         header: str | None = request.META.get("HTTP_AUTHORIZATION")
         if header is None:
             return None
         scheme, _, credentials = header.partition(" ")
-        if scheme.lower() != self.keyword:
+        scheme = scheme.lower()
+        if scheme not in self.schemes:
             # Two Authorization headers arrive joined by a comma; a Bearer
             # credential after another scheme's is still a second credential.
             if _JOINED_BEARER.search(header):
@@ -104,14 +175,19 @@ class JWKSAuthentication(BaseAuthentication):
             return None
         token = credentials.strip(" ")
         if not token:
-            raise InvalidRequest("empty bearer token")
+            raise InvalidRequest("empty bearer token" if scheme == "bearer" else "empty access token")
         # A space separates extra parts; ",Bearer" is a second header joined
         # by the server. Anything else is the token's problem (invalid_token).
         if " " in token or _JOINED_BEARER.search(token):
             raise InvalidRequest("more than one credential")
         if self._token_elsewhere(request):
             raise InvalidRequest("token sent by more than one method")
-        return token
+        if scheme == "dpop":
+            # RFC 9449 4.3 (1): one DPoP header; WSGI joins repeated ones with commas.
+            proofs = request.META.get("HTTP_DPOP")
+            if proofs is not None and "," in proofs:
+                raise InvalidRequest("more than one DPoP proof")
+        return scheme, token
 
     @staticmethod
     def _token_elsewhere(request: Request) -> bool:

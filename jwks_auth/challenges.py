@@ -32,9 +32,27 @@ def resource_metadata_url() -> str | None:
 
 
 def bearer_challenge(
+    error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None,
+    *, scheme: str = "bearer",
+) -> str:
+    """The value of a ``WWW-Authenticate`` header: Bearer, and DPoP where accepted (``jwks_auth.dpop``).
+
+    The error goes on the challenge of ``scheme``, the one the request used.
+    """
+    from jwks_auth.dpop.challenge import dpop_challenge, offered_schemes
+
+    bearer, dpop = offered_schemes()
+    if not dpop:
+        return _bearer_only(error, description, scopes)
+    on_dpop = scheme == "dpop" or not bearer
+    challenges = [_bearer_only(*((None, None, None) if on_dpop else (error, description, scopes)))] if bearer else []
+    challenges.append(dpop_challenge(_quote, *((error, description, scopes) if on_dpop else (None, None, None))))
+    return ", ".join(challenges)
+
+
+def _bearer_only(
     error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None
 ) -> str:
-    """The value of a ``WWW-Authenticate`` header for the Bearer scheme."""
     params = [f"realm={_quote(jwks_settings.REALM)}"]
     if error:
         params.append(f"error={_quote(error)}")
@@ -53,9 +71,10 @@ class BearerError(APIException):
 
     error = "invalid_token"
 
-    def __init__(self, description: str | None = None, scopes: Iterable[str] | None = None) -> None:
+    def __init__(self, description: str | None = None, scopes: Iterable[str] | None = None,
+                 scheme: str = "bearer") -> None:
         super().__init__(detail=description or self.default_detail, code=self.error)
-        self.auth_header = bearer_challenge(self.error, description, scopes)
+        self.auth_header = bearer_challenge(self.error, description, scopes, scheme=scheme)
 
 
 class InvalidRequest(BearerError):
@@ -68,6 +87,28 @@ class InvalidToken(BearerError):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Invalid access token."
     error = "invalid_token"
+
+
+class InvalidDPoPProof(BearerError):
+    """RFC 9449 7.1: the proof is missing, invalid or does not match the token."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "Invalid DPoP proof."
+    error = "invalid_dpop_proof"
+
+    def __init__(self, description: str | None = None) -> None:
+        super().__init__(description, scheme="dpop")
+
+
+class UseDPoPNonce(BearerError):
+    """RFC 9449 8: retry with the nonce in the ``DPoP-Nonce`` response header."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "A DPoP nonce is required."
+    error = "use_dpop_nonce"
+
+    def __init__(self, description: str | None = None) -> None:
+        super().__init__(description, scheme="dpop")
 
 
 class InsufficientScope(BearerError):

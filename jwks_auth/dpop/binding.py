@@ -55,8 +55,10 @@ def check_binding(claims: Mapping[str, Any], *, scheme: str, token: str, proofs:
     if scheme == "dpop":
         if policy == "off":
             raise BindingError("DPoP not accepted for this issuer", code="dpop_off")
+        if not proofs:
+            raise ProofError("missing DPoP proof", code="dpop_missing")
         if len(proofs) != 1:
-            raise DPoPRequestError("exactly one DPoP header is required", code="dpop_header_count")
+            raise DPoPRequestError("more than one DPoP proof", code="dpop_header_count")
         if jkt is None:
             raise BindingError("token is not DPoP-bound", code="dpop_unbound")
         proof = verifier.verify(proofs[0], facts, access_token=token, nonce_required=nonce_required)
