@@ -142,8 +142,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:5002,http://127.0.0.1:5002")
-CORS_ALLOW_HEADERS = ["authorization", "content-type"]
-CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After"]
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "dpop"]
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After", "DPoP-Nonce"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
