@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 API_PORT ?= 5002
 IDP_PORT ?= 5000
 
-.PHONY: install system-deps client-deps certs migrate run test test-fast lint bench bench-smoke check clean
+.PHONY: install system-deps client-deps interop-deps certs migrate run test test-fast lint bench bench-smoke check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,20 @@ client_static/node_modules/.installed: client_static/package.json client_static/
 	cd client_static && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+INTEROP := tests/project/interop/oidc-provider
+
+$(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(STAMP) client-deps
 
 client-deps:
 	@if [ -f client_static/package.json ]; then $(MAKE) --no-print-directory client_static/node_modules/.installed; fi
+
+# node oidc-provider, the independent DPoP issuer of tests/project/interop.
+interop-deps:
+	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed
 
 system-deps:
 	scripts/install-system-deps.sh redis chromium
@@ -41,7 +51,7 @@ run: install certs migrate
 
 # Two suites: the library's (tests/, on tests.settings) and the sample
 # project's (tests/project, on config.settings, its own pytest.ini).
-test: install system-deps certs
+test: install interop-deps system-deps certs
 	$(PY) -m pytest
 	$(PY) -m pytest tests/project
 
@@ -65,4 +75,4 @@ bench-smoke: install
 	$(PY) bench/run.py --smoke
 
 clean:
-	rm -rf $(VENV) var client_static/node_modules .pytest_cache test-artifacts
+	rm -rf $(VENV) var client_static/node_modules $(INTEROP)/node_modules .pytest_cache test-artifacts
