@@ -28,8 +28,13 @@ ALGORITHMS = ("ES256", "PS256", "EdDSA", "Ed25519")
 bound_key: contextvars.ContextVar[str | None] = contextvars.ContextVar("idp_dpop_jkt", default=None)
 
 
+#: Proof iat tolerance either way: node oidc-provider's (300 s without a nonce). A token endpoint
+#: sees browsers whose clocks drift; the resource server keeps its tighter window.
+IAT_TOLERANCE = 300.0
+
+
 def _verifier() -> ProofVerifier:
-    settings = DPoPSettings(algorithms=frozenset(ALGORITHMS))
+    settings = DPoPSettings(algorithms=frozenset(ALGORITHMS), iat_max_age=IAT_TOLERANCE, iat_max_ahead=IAT_TOLERANCE)
     return ProofVerifier(settings, ReplayGuard(SharedCache("default"), "idp"), None)
 
 
