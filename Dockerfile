@@ -17,8 +17,14 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 COPY . .
 COPY --from=client-deps /src/client_static/node_modules client_static/node_modules
+# Static files (var/staticfiles) for granian to serve (scripts/serve.sh); API_COLLECTSTATIC=0 then skips it at start.
+RUN python manage.py collectstatic --noinput -v0
 # var/ holds the SQLite databases (and, for the idp, its signing key: see docker-compose.yml).
 RUN useradd --uid 10001 --create-home app && mkdir -p var && chown app var
 USER app
 EXPOSE 5000 5002
-CMD ["python", "manage.py", "runserver", "0.0.0.0:5002", "--noreload"]
+# The API as in production (granian, one worker per core, DEBUG off); the
+# compose file runs the dev identity server from the same image.
+ENV PY=python API_PORT=5002 API_COLLECTSTATIC=0
+STOPSIGNAL SIGTERM
+CMD ["scripts/serve.sh"]

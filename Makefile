@@ -6,8 +6,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 API_PORT ?= 5002
 IDP_PORT ?= 5000
+# scripts/run-dev.sh reads them: `make run API_PORT=5003` also sets API_RESOURCE.
+export API_PORT IDP_PORT
 
-.PHONY: install system-deps client-deps interop-deps certs migrate run test test-fast lint bench bench-smoke check clean
+.PHONY: install system-deps client-deps interop-deps certs migrate run serve test test-fast lint bench bench-smoke check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,10 +51,20 @@ migrate: $(STAMP)
 run: install certs migrate
 	scripts/run-dev.sh
 
-# Two suites: the library's (tests/, on tests.settings) and the sample
-# project's (tests/project, on config.settings, its own pytest.ini).
+# The API as in production (scripts/serve.sh: granian, WEB_CONCURRENCY workers,
+# default one per core, DEBUG off) on API_PORT. Configure it with the
+# environment: OIDC_ISSUER, OIDC_AUDIENCE, DJANGO_SECRET_KEY, REDIS_URL, ...
+serve: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput -v0
+	API_PORT=$(API_PORT) PY=$(PY) scripts/serve.sh
+
+# The library's suite runs on the matrix (noxfile.py: the built wheel on
+# Python 3.11-3.13 x Django 5.2-6.1, plus the sample as a fresh clone on
+# Django 6.1); the sample project's suite (tests/project, config.settings)
+# runs here on the pinned versions of requirements.txt.
 test: install interop-deps system-deps certs
-	$(PY) -m pytest
+	$(VENV)/bin/nox
 	$(PY) -m pytest tests/project
 
 test-fast: $(STAMP)
@@ -75,4 +87,4 @@ bench-smoke: install
 	$(PY) bench/run.py --smoke
 
 clean:
-	rm -rf $(VENV) var client_static/node_modules $(INTEROP)/node_modules .pytest_cache test-artifacts
+	rm -rf $(VENV) var client_static/node_modules $(INTEROP)/node_modules .pytest_cache test-artifacts .nox build dist

@@ -31,7 +31,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 DIST = ROOT / ".nox" / "_dist"
 
-nox.options.sessions = ["build", "lib"]
+nox.options.sessions = ["build", "lib", "fresh-clone(py3.13-django6.1)"]
 nox.options.default_venv_backend = "venv"
 nox.options.error_on_missing_interpreters = bool(os.environ.get("CI"))
 nox.options.reuse_existing_virtualenvs = True
@@ -48,10 +48,12 @@ class Row:
 
 
 # The oldest row installs exactly the lower bounds declared in pyproject.toml.
-OLDEST = ("cryptography==42.0.0", "requests==2.32.3", "redis==5.0.0", "drf-spectacular==0.28.0")
-CURRENT = ("cryptography==50.0.2", "requests==2.34.2", "redis==8.1.0", "drf-spectacular==0.30.0")
+OLDEST = ("cryptography==42.0.0", "requests==2.32.3", "redis==5.0.0", "drf-spectacular==0.28.0",
+          "prometheus-client==0.20.0", "opentelemetry-api==1.20.0", "opentelemetry-sdk==1.20.0")
+CURRENT = ("cryptography==50.0.2", "requests==2.34.2", "redis==8.1.0", "drf-spectacular==0.30.0",
+           "prometheus-client==0.26.0", "opentelemetry-api==1.45.2", "opentelemetry-sdk==1.45.2")
 ROWS = [
-    Row("3.11", "Django==5.2", "djangorestframework==3.16.0", OLDEST, "not slow", "django5.2-drf3.16"),
+    Row("3.11", "Django==5.2", "djangorestframework==3.15.2", OLDEST, "not slow", "django5.2-drf3.15"),
     Row("3.12", "Django==6.0.10", "djangorestframework==3.17.2", CURRENT, "not slow", "django6.0-drf3.17"),
     # The newest row runs the whole library suite: worker processes, Redis and the README's snippet.
     Row("3.13", "Django==6.1.3", "djangorestframework==3.18.3", CURRENT, "", "django6.1-drf3.18"),
@@ -112,6 +114,8 @@ def build(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "build", "--outdir", str(DIST), str(ROOT), external=True)
     session.run(sys.executable, "-m", "twine", "check", "--strict", *map(str, sorted(DIST.iterdir())), external=True)
     shutil.rmtree(ROOT / "build", ignore_errors=True)
+    for egg_info in ROOT.glob("*.egg-info"):
+        shutil.rmtree(egg_info)
 
 
 def _wheel() -> Path:
@@ -144,7 +148,9 @@ def _suite(session: nox.Session) -> Path:
 def lib(session: nox.Session, django: str, drf: str, pins: tuple[str, ...], markers: str) -> None:
     """The library's suite against the installed wheel."""
     wheel = _wheel()
-    session.install(f"{wheel}[redis,openapi]", django, drf, *pins, *_pins(TOOLS))
+    session.install(f"{wheel}[redis,openapi,metrics,tracing]", django, drf, *pins, *_pins(TOOLS))
+    # A reused venv already has a django-jwks-auth of the same version: this run's wheel replaces it.
+    session.install("--force-reinstall", "--no-deps", str(wheel))
     suite = _suite(session)
     session.chdir(suite)
     session.run("python", "-c", "import django, rest_framework, jwks_auth; "
@@ -162,3 +168,27 @@ def lib(session: nox.Session, django: str, drf: str, pins: tuple[str, ...], mark
             "PYTHONDONTWRITEBYTECODE": "1",
         },
     )
+
+
+@nox.session(python="3.13", name="fresh-clone(py3.13-django6.1)")
+def fresh_clone(session: nox.Session) -> None:
+    """The sample project as a fresh clone on the newest Django: migrate, check (both settings), no make, no var/."""
+    target = Path(tempfile.gettempdir()) / "django-jwks-auth-nox" / "fresh-clone"
+    shutil.rmtree(target, ignore_errors=True)
+    # The committed tree only (git archive), as `git clone` would give it.
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#") and not line.lower().startswith("django==")]
+    session.install(*pins, "Django==6.1.3")
+    session.chdir(target)
+    env = {"OIDC_ISSUER": "https://login.example.com", "OIDC_AUDIENCE": "my-api", "DJANGO_SETTINGS_MODULE": None}
+    # The idp's checks need its signing key (idp.E001): the one step the README asks for first.
+    session.run("python", "manage.py", "create_signing_cert", "--settings=idp.settings", env=env)
+    # Each command on its own, without var/ (Django 6.1 runs database checks against every database).
+    for command in (["check"], ["check", "--settings=idp.settings"], ["migrate", "--noinput", "-v0"],
+                    ["migrate", "--noinput", "-v0", "--settings=idp.settings"]):
+        shutil.rmtree(target / "var", ignore_errors=True)
+        session.run("python", "manage.py", *command, env=env)

@@ -19,6 +19,7 @@ class HelloView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    parser_classes: list[Any] = []  # GET only: no body to parse, so no parsers to build per request
 
     @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.STR, description="The string Hello")})
     def get(self, request: Request) -> Response:
@@ -33,6 +34,7 @@ class MeView(APIView):
     """
 
     permission_classes = [HasScopes]
+    parser_classes: list[Any] = []  # GET only: no body to parse, so no parsers to build per request
 
     @property
     def required_scopes(self) -> list[str]:

@@ -16,3 +16,13 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
     body = _ME if environ.get("PATH_INFO") == "/me" else _ROOT
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
+
+
+async def asgi_application(scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+    """The same floor for ASGI servers (uvicorn)."""
+    if scope["type"] != "http":
+        return
+    body = _ME if scope.get("path") == "/me" else _ROOT
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -4,10 +4,13 @@ Two phases, each with all of its servers running side by side and the wrk
 runs taken in turn (server by server, path by path, for several rounds), so
 that other work on a shared machine hits every server alike:
 
-1. sweep: the product under gunicorn in a few worker models (LocMem cache);
-2. compare: the best worker model with LocMem and with Redis, the same
-   gunicorn setup serving a bare WSGI app (the floor), and the seed's Node
-   API as the peer.
+1. production servers: the product (LocMem cache) under gunicorn sync and
+   gthread, granian (WSGI) and uvicorn (ASGI), one worker process per core
+   and a few variants; the highest clean /me throughput wins;
+2. compare: `make serve` (scripts/serve.sh) with LocMem and with Redis, the
+   winner serving a bare app (the floor), the seed's Node API as shipped (one
+   process) and in cluster mode (one process per core), and a forged-token
+   flood against `make serve`.
 
 Every server fetches keys over HTTP from the same JWKSProvider and gets the
 same token. Each (server, path) keeps its best round (highest req/s).
@@ -16,8 +19,8 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import ExitStack
 import resource
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -25,7 +28,7 @@ from typing import Callable
 
 from bench import machine, servers, wrk
 from bench.procs import group_cpu_seconds, http_get
-from bench.servers import GunicornSetup, Server
+from bench.servers import Server, ServerSetup
 
 PATHS = ("/", "/me")
 
@@ -50,27 +53,51 @@ class ServerRun:
 
 
 @dataclass
+class FloodResult:
+    """`make serve` while half the connections send forged tokens."""
+
+    valid: wrk.WrkResult  # the valid half's /me
+    forged: wrk.WrkResult  # the forged half (every answer should be 401)
+    unflooded: wrk.WrkResult  # the same server's /me with all connections valid
+    forged_tokens: int
+
+    @property
+    def ratio(self) -> float:
+        return self.valid.rps / self.unflooded.rps
+
+
+@dataclass
 class HttpResults:
     load: wrk.WrkLoad
     sweep_rounds: int
     compare_rounds: int
     sweep: list[ServerRun]
-    recommended: ServerRun  # phase 2's LocMem run of the best worker model
+    winner: str  # label of phase 1's best server
+    recommended: ServerRun  # phase 2's `make serve` run, LocMem
     redis: ServerRun | None
     peer: ServerRun | None
     floor: ServerRun | None
     peer_skipped: str | None
     jwks_fetches: int
     background: list[str] = field(default_factory=list)  # other work before each round
+    peer_cluster: ServerRun | None = None
+    flood: FloodResult | None = None
+
+    def all_runs(self) -> list[ServerRun]:
+        phase2 = (self.recommended, self.redis, self.floor, self.peer, self.peer_cluster)
+        return self.sweep + [r for r in phase2 if r is not None]
 
 
-def setups(nproc: int) -> list[GunicornSetup]:
-    """Worker models worth trying on `nproc` cores."""
+def setups(nproc: int) -> list[ServerSetup]:
+    """Production servers worth trying on `nproc` cores: one worker per core, and the usual variants."""
     return [
-        GunicornSetup("sync", nproc),
-        GunicornSetup("sync", 2 * nproc + 1),
-        GunicornSetup("gthread", nproc, 4),
-        GunicornSetup("gthread", 2 * nproc, 2),
+        ServerSetup("gunicorn", nproc, "sync"),
+        ServerSetup("gunicorn", 2 * nproc + 1, "sync"),
+        ServerSetup("gunicorn", nproc, "gthread", 4),
+        ServerSetup("gunicorn", 2 * nproc, "gthread", 2),
+        ServerSetup("granian", nproc, threads=1),
+        ServerSetup("granian", nproc, threads=0),
+        ServerSetup("uvicorn", nproc),
     ]
 
 
@@ -145,6 +172,7 @@ def run(
     jwks_uri: str,
     jwks_hits: Callable[[], int],
     token: str,
+    forged: list[str],
     load: wrk.WrkLoad,
     warmup: wrk.WrkLoad,
     log_dir: Path,
@@ -155,7 +183,7 @@ def run(
     settle: Callable[[], str] = lambda: "",
     log: Callable[[str], None] = print,
 ) -> HttpResults:
-    """Sweep gunicorn worker models, then compare the best (LocMem, Redis) with the peer.
+    """Compare production servers, then `make serve` (LocMem, Redis, flooded) with the floor and the Node peers.
 
     `settle()` runs before each round (e.g. waits for other work on the
     machine to calm down) and returns a note for the report.
@@ -163,20 +191,22 @@ def run(
     var_dir = log_dir / "var"
     var_dir.mkdir(parents=True, exist_ok=True)
     background: list[str] = []
-    candidates = setups(os.cpu_count() or 1)
+    nproc = os.cpu_count() or 1
+    candidates = setups(nproc)
 
-    log("  phase 1: gunicorn worker models, LocMem")
+    log("  phase 1: production servers, LocMem")
     sweep: list[ServerRun] = []
     with ExitStack() as stack:
         running = []
         for setup in candidates:
             env = servers.api_env(issuer, jwks_uri, var_dir, None)
-            server = stack.enter_context(servers.gunicorn(setup, env, log_dir))
+            server = stack.enter_context(servers.product(setup, env, log_dir))
             sweep_run = ServerRun("product", setup.label, "LocMem", server.command_line(servers.API_ENV_KEYS))
             running.append((sweep_run, server))
             sweep.append(sweep_run)
         load_in_turn(running, token, load, warmup, sweep_rounds, settle, background, log)
-    best_setup = next(s for s in candidates if s.label == _best(sweep).label)
+    winner = _best(sweep)
+    best_setup = next(s for s in candidates if s.label == winner.label)
 
     skipped: str | None = "not requested" if not with_peer else None
     if with_peer:
@@ -184,33 +214,80 @@ def run(
         if skipped is not None:
             log(f"  node peer skipped: {skipped}")
 
-    log(f"  phase 2: {best_setup.label} with LocMem, Redis and a bare WSGI app" + ("" if skipped else "; Node peer"))
+    serve = ServerSetup("make serve", nproc)
+    log(f"  phase 2: make serve with LocMem and Redis, {best_setup.label} serving a bare app"
+        + ("" if skipped else "; Node peer, one process and cluster"))
     with ExitStack() as stack:
         env = servers.api_env(issuer, jwks_uri, var_dir, None)
-        server = stack.enter_context(servers.gunicorn(best_setup, env, log_dir))
-        locmem = ServerRun("product", best_setup.label, "LocMem", server.command_line(servers.API_ENV_KEYS))
-        running = [(locmem, server)]
+        serve_server = stack.enter_context(servers.product(serve, env, log_dir))
+        locmem = ServerRun("product", serve.label, "LocMem", serve_server.command_line(servers.API_ENV_KEYS))
+        running = [(locmem, serve_server)]
 
         redis_url = stack.enter_context(servers.redis(log_dir))
         env = servers.api_env(issuer, jwks_uri, var_dir, redis_url)
-        server = stack.enter_context(servers.gunicorn(best_setup, env, log_dir))
-        redis_run = ServerRun("product", best_setup.label, "Redis", server.command_line(servers.API_ENV_KEYS))
+        server = stack.enter_context(servers.product(serve, env, log_dir))
+        redis_run = ServerRun("product", serve.label, "Redis", server.command_line(servers.API_ENV_KEYS))
         running.append((redis_run, server))
 
-        server = stack.enter_context(servers.gunicorn(best_setup, dict(os.environ), log_dir, servers.FLOOR_APP))
+        server = stack.enter_context(servers.product(best_setup, dict(os.environ), log_dir, floor=True))
         floor = ServerRun("floor", best_setup.label, "-", server.command_line(()))
         running.append((floor, server))
 
         peer_run: ServerRun | None = None
+        cluster_run: ServerRun | None = None
         if skipped is None:
             server = stack.enter_context(servers.node_peer(issuer, jwks_uri, log_dir))
-            peer_run = ServerRun("peer", "node, 1 process", "-", server.command_line(servers.PEER_ENV_KEYS))
+            peer_run = ServerRun("peer", "node, 1 process (as shipped)", "-", server.command_line(servers.PEER_ENV_KEYS))
             running.append((peer_run, server))
+            server = stack.enter_context(servers.node_peer(issuer, jwks_uri, log_dir, processes=nproc))
+            cluster_run = ServerRun("peer", f"node cluster, {nproc} processes", "-",
+                                    server.command_line(servers.PEER_ENV_KEYS))
+            running.append((cluster_run, server))
         load_in_turn(running, token, load, warmup, compare_rounds, settle, background, log)
         redis_run.notes.append(f"Redis keys after the run: {_redis_keys(redis_url)}")
+        flood = forged_flood(serve_server, token, forged, load, locmem.results["/me"], log_dir, compare_rounds,
+                             settle, background, log)
     return HttpResults(
-        load, sweep_rounds, compare_rounds, sweep, locmem, redis_run, peer_run, floor, skipped, jwks_hits(), background,
+        load, sweep_rounds, compare_rounds, sweep, winner.label, locmem, redis_run, peer_run, floor, skipped,
+        jwks_hits(), background, cluster_run, flood,
     )
+
+
+def forged_flood(
+    server: Server,
+    token: str,
+    forged: list[str],
+    load: wrk.WrkLoad,
+    unflooded: wrk.WrkResult,
+    log_dir: Path,
+    rounds: int,
+    settle: Callable[[], str],
+    background: list[str],
+    log: Callable[[str], None],
+) -> FloodResult:
+    """Valid /me on half the connections while the other half sends forged tokens (each once in turn)."""
+    half = replace(load, threads=max(1, load.threads // 2), connections=max(1, load.connections // 2))
+    script = wrk.bearer_script(log_dir / "forged-tokens.lua", forged)
+    best: tuple[wrk.WrkResult, wrk.WrkResult] | None = None
+    for round_no in range(rounds):
+        background.append(settle())
+        log(f"  forged-token flood, round {round_no + 1}/{rounds}")
+        server_cpu = partial(group_cpu_seconds, server.proc.proc.pid)
+        with machine.OtherWork() as other:
+            cpu0 = server_cpu()
+            proc, shown = wrk.start(server.base_url + "/me", half, str(script))
+            try:
+                valid = measure(server, "/me", half, token)
+            finally:
+                shown_script = str(script.relative_to(servers.ROOT)) if script.is_relative_to(servers.ROOT) else str(script)
+                forged_result = wrk.finish(proc, shown.replace(str(script), shown_script), timeout=load.seconds + 60)
+            other.exclude(server_cpu() - cpu0)
+        # measure()'s own figure counts the forged half's wrk as other work: both wrks are ours.
+        valid = replace(valid, other_busy=other.share)
+        if best is None or valid.rps > best[0].rps:
+            best = (valid, forged_result)
+    assert best is not None
+    return FloodResult(best[0], best[1], unflooded, len(forged))
 
 
 def _redis_keys(url: str) -> str:

@@ -95,7 +95,7 @@ def cpu_busy(interval: float = 2.0) -> float:
     return (busy1 - busy0) / max(1, total1 - total0)
 
 
-def wait_until_quiet(max_wait: float, threshold: float = 0.25, log: Callable[[str], None] = print) -> str:
+def wait_until_quiet(max_wait: float, threshold: float = 0.10, log: Callable[[str], None] = print) -> str:
     """Wait (at most `max_wait` s) until other work keeps < `threshold` of the CPUs busy.
 
     Returns a note for the report: how busy the machine was when we started.
@@ -118,3 +118,40 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class OtherWork:
+    """Share of all CPUs busy with work other than this process and its waited-for children.
+
+        with OtherWork() as other:
+            ...  # run a benchmark part (its worker processes must have exited at the end)
+        other.share
+
+    `exclude()` takes the CPU seconds of processes that are not children (a
+    server's process group) out as well.
+    """
+
+    def __enter__(self) -> OtherWork:
+        self.share = 0.0
+        self._excluded = 0.0
+        self._ticks = cpu_ticks()
+        self._own = self._own_seconds()
+        return self
+
+    def exclude(self, cpu_seconds: float) -> None:
+        self._excluded += cpu_seconds
+
+    @staticmethod
+    def _own_seconds() -> float:
+        import resource
+
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+    def __exit__(self, *exc: object) -> None:
+        busy1, total1 = cpu_ticks()
+        busy = (busy1 - self._ticks[0]) / CLK_TCK
+        total = max(1e-9, (total1 - self._ticks[1]) / CLK_TCK)
+        own = self._own_seconds() - self._own + self._excluded
+        self.share = max(0.0, busy - own) / total

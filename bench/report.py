@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.django_peers import LABELS as PEER_LABELS
+from bench.django_peers import PeersResults
 from bench.http_load import HttpResults, ServerRun
 from bench.machine import Machine
 from bench.metrics_cost import MAX_METRICS_US, MetricsMeasured
@@ -11,8 +13,14 @@ from bench.validation import Measured, WsgiMeasured
 
 REPEATED_MAX_US = 10.0
 REPEATED_MAX_RSA_FRACTION = 1 / 3
-ME_MIN_FRACTION_OF_ROOT = 0.85
+ME_MIN_FRACTION_OF_ROOT = 0.95
 ME_MIN_PEER_MULTIPLE = 2.0
+ME_MIN_CLUSTER_MULTIPLE = 1.0
+FLOOD_MIN_FRACTION = 0.5
+PEER_MIN_MULTIPLE = 2.0  # jwks_auth's in-process /me throughput over each Django peer's
+PEER_MAX_OVERHEAD_US = 10.0  # jwks_auth's /me minus / in the shared minimal stack
+#: Other work above this share of the CPUs during a measurement makes the run not comparable.
+MAX_OTHER_BUSY = 0.10
 
 
 @dataclass
@@ -41,7 +49,43 @@ class Report:
     background: list[str] = field(default_factory=list)
     code_start: str = ""
     code_end: str = ""
+    other_work: list[tuple[str, float]] = field(default_factory=list)  # (part, share of CPUs busy with other work)
+    peers: PeersResults | None = None
+    peers_background: list[str] = field(default_factory=list)
     commands: dict[str, str] = field(default_factory=dict)
+
+    # -- honesty ---------------------------------------------------------------
+    def other_work_peaks(self) -> list[tuple[str, float]]:
+        """(part, share of the CPUs other work took) for every in-process part and every wrk run."""
+        peaks = list(self.other_work)
+        if self.http is not None:
+            for run in self.http.all_runs():
+                for path, result in run.results.items():
+                    if result.other_busy is not None:
+                        peaks.append((f"HTTP {run.label} ({run.cache}) GET {path}", result.other_busy))
+            if self.http.flood is not None and self.http.flood.valid.other_busy is not None:
+                peaks.append(("HTTP forged-token flood", self.http.flood.valid.other_busy))
+        if self.peers is not None:
+            for run in self.peers.http:
+                for path, result in run.results.items():
+                    if result.other_busy is not None:
+                        peaks.append((f"HTTP Django peer {run.label} GET {path}", result.other_busy))
+        return peaks
+
+    @property
+    def comparable(self) -> bool:
+        """False when other work took more than MAX_OTHER_BUSY of the CPUs during any measurement."""
+        return all(share <= MAX_OTHER_BUSY for _, share in self.other_work_peaks())
+
+    def _honesty_rows(self) -> list[Row]:
+        peaks = self.other_work_peaks()
+        if not peaks:
+            return []
+        part, share = max(peaks, key=lambda p: p[1])
+        busy = sum(1 for _, s in peaks if s > MAX_OTHER_BUSY)
+        status = "comparable" if self.comparable else "NOT COMPARABLE"
+        return [Row("run", f"other work during measurements, peak (limit {MAX_OTHER_BUSY:.0%} of the CPUs)",
+                    f"{share:.0%}", f"in {part}; {busy} of {len(peaks)} measurements over the limit", status)]
 
     # -- commands -------------------------------------------------------------
     def ref(self, command: str, prefix: str) -> str:
@@ -62,13 +106,22 @@ class Report:
         for m in self.metrics:
             self.ref(m.command, "M")
         if self.http is not None:
-            for run in self.http.sweep + [r for r in (self.http.recommended, self.http.redis, self.http.floor, self.http.peer) if r is not None]:
+            for run in self.http.all_runs():
+                for path in ("/", "/me"):
+                    self._http_ref(run, path)
+            if self.http.flood is not None:
+                self.ref(self.http.flood.valid.command, "W")
+                self.ref(self.http.flood.forged.command, "W")
+        if self.peers is not None:
+            for m in self.peers.in_process:
+                self.ref(m.command, "P")
+            for run in self.peers.http:
                 for path in ("/", "/me"):
                     self._http_ref(run, path)
 
     def rows(self) -> list[Row]:
         self.register_commands()
-        rows: list[Row] = []
+        rows: list[Row] = self._honesty_rows()
         if self.validation:
             rows += self._validation_rows()
         if self.wsgi is not None:
@@ -79,9 +132,55 @@ class Report:
                 Row(sec, "GET /me (repeated token)", f"{w.me_us:.0f}", f"{1e6 / w.me_us:,.0f} req/s on one core", "", ref),
                 Row(sec, "/me ÷ / (throughput)", f"{w.root_us / w.me_us:.2f}", f"/me costs {w.me_us - w.root_us:+.0f} µs", "", ref),
             ]
+            if w.first_seen_us is not None and w.forged_us is not None:
+                rows += [
+                    Row(sec, "GET /me, first-seen valid token", f"{w.first_seen_us:.0f}", "a new token per request", "", ref),
+                    Row(sec, "GET /me, forged token (401)", f"{w.forged_us:.0f}",
+                        f"{w.forged_us / w.first_seen_us:.2f} x a first-seen valid token", "", ref),
+                    Row("targets (forged tokens)", "refusing a forged token <= verifying a valid one (in process)",
+                        f"{w.forged_us:.0f} / {w.first_seen_us:.0f} µs", "<= 1.00 x",
+                        _status(w.forged_us <= w.first_seen_us), ref),
+                ]
         rows += self._metrics_rows()
         if self.http is not None:
             rows += self._http_rows(self.http)
+        if self.peers is not None:
+            rows += self._peer_rows(self.peers)
+        return rows
+
+    def _peer_rows(self, peers: PeersResults) -> list[Row]:
+        if peers.skipped:
+            return [Row("Django peers", "all", "n/a", f"skipped: {peers.skipped}", "not run")]
+        rows: list[Row] = []
+        mine = peers.wsgi("jwks_auth")
+        sec = "Django peers, one minimal Django + DRF stack, in process (µs/request)"
+        for m in peers.in_process:
+            compare = f"/ {m.root_us:.0f}; /me - / = {m.me_us - m.root_us:+.0f}"
+            if m.first_seen_us is not None and m.forged_us is not None:
+                compare += f"; first-seen {m.first_seen_us:.0f}; forged {m.forged_us:.0f}"
+            if mine is not None and m is not mine:
+                compare += f"; jwks_auth /me {m.me_us / mine.me_us:.2f} x faster"
+            rows.append(Row(sec, f"GET /me: {PEER_LABELS[m.peer]}", f"{m.me_us:.0f}", compare, "", self.ref(m.command, "P")))
+        hsec = "Django peers over HTTP (granian WSGI, one worker per core)"
+        http_mine = peers.run("jwks_auth")
+        for run in peers.http:
+            w = run.results["/me"]
+            compare = f"/ {run.rps('/'):,.0f} req/s; p99 /me {w.p99_ms:.1f} ms"
+            if http_mine is not None and run is not http_mine:
+                compare += f"; jwks_auth {http_mine.rps('/me') / run.rps('/me'):.2f} x"
+            rows.append(Row(hsec, f"GET /me: {run.label}", f"{run.rps('/me'):,.0f} req/s", compare, "",
+                            self._http_ref(run, "/me")))
+        if mine is not None:
+            tsec = "targets (Django peers)"
+            for m in peers.in_process:
+                if m is mine:
+                    continue
+                ratio = m.me_us / mine.me_us
+                rows.append(Row(tsec, f"jwks_auth /me >= {PEER_MIN_MULTIPLE:g} x {m.peer} /me (in process)", f"{ratio:.2f}",
+                                f">= {PEER_MIN_MULTIPLE:g}", _status(ratio >= PEER_MIN_MULTIPLE), self.ref(m.command, "P")))
+            overhead = mine.me_us - mine.root_us
+            rows.append(Row(tsec, f"jwks_auth /me - / <= {PEER_MAX_OVERHEAD_US:g} µs (in process)", f"{overhead:.1f} µs",
+                            f"<= {PEER_MAX_OVERHEAD_US:g}", _status(overhead <= PEER_MAX_OVERHEAD_US), self.ref(mine.command, "P")))
         return rows
 
     def _metrics_rows(self) -> list[Row]:
@@ -155,34 +254,56 @@ class Report:
 
     def _http_rows(self, http: HttpResults) -> list[Row]:
         best = http.recommended
-        rows = [Row("HTTP worker model (phase 1)", run.label, f"{run.rps('/me'):,.0f} req/s /me",
-                    f"{run.rps('/'):,.0f} req/s /; p99 /me {run.results['/me'].p99_ms:.1f} ms",
-                    "chosen" if run.label == best.label else "", self._http_ref(run, "/me"))
+        rows = [Row("HTTP production servers (phase 1)", run.label, f"{run.rps('/me'):,.0f} req/s /me",
+                    f"{run.rps('/'):,.0f} req/s /; p99 /me {run.results['/me'].p99_ms:.1f} ms; "
+                    f"server CPU {run.results['/me'].server_cpu_us or 0:.0f} µs/req /me"
+                    + ("" if run.clean else " (errors)"),
+                    "chosen" if run.label == http.winner else "", self._http_ref(run, "/me"))
                 for run in sorted(http.sweep, key=lambda r: -r.rps("/me"))]
-        rows += self._server_rows(best, f"HTTP product: gunicorn {best.label}, LocMem")
+        rows += self._server_rows(best, f"HTTP product: {best.label}, LocMem")
         if http.redis is not None:
-            rows += self._server_rows(http.redis, f"HTTP product: gunicorn {best.label}, Redis")
+            rows += self._server_rows(http.redis, f"HTTP product: {best.label}, Redis")
         if http.floor is not None:
-            rows += self._server_rows(http.floor, f"HTTP floor: gunicorn {best.label}, bare WSGI app")
-        if http.peer is not None:
-            rows += self._server_rows(http.peer, "HTTP peer: seed Node API (express-jwt + jwks-rsa)")
+            rows += self._server_rows(http.floor, f"HTTP floor: {http.floor.label}, bare app")
+        peers = [(p, name) for p, name in ((http.peer, "one process"), (http.peer_cluster, "cluster")) if p is not None]
+        for peer, name in peers:
+            rows += self._server_rows(peer, f"HTTP peer: seed Node API (express-jwt + jwks-rsa), {peer.label}")
             for path in ("/me", "/"):
-                mine, theirs = best.results[path], http.peer.results[path]
+                mine, theirs = best.results[path], peer.results[path]
                 cpu = ""
                 if mine.server_cpu_us and theirs.server_cpu_us:
-                    cpu = f"; server CPU per request {mine.server_cpu_us / theirs.server_cpu_us:.2f} x peer's"
-                rows.append(Row("product ÷ peer (LocMem)", f"GET {path} req/s", f"{mine.rps / theirs.rps:.2f}", cpu.lstrip("; ")))
+                    cpu = f"server CPU per request {mine.server_cpu_us / theirs.server_cpu_us:.2f} x peer's"
+                rows.append(Row(f"product ÷ Node peer ({name})", f"GET {path} req/s", f"{mine.rps / theirs.rps:.2f}", cpu))
+        flood = http.flood
+        if flood is not None:
+            sec = "forged-token flood (make serve, half the connections forged)"
+            rows += [
+                Row(sec, "valid GET /me under the flood", f"{flood.valid.rps:,.0f} req/s",
+                    f"p99 {flood.valid.p99_ms:.2f} ms; unflooded {flood.unflooded.rps:,.0f} req/s", "",
+                    self.ref(flood.valid.command, "W")),
+                Row(sec, f"forged GET /me ({flood.forged_tokens} distinct forged tokens)", f"{flood.forged.rps:,.0f} req/s",
+                    f"{flood.forged.non_2xx:,} of {flood.forged.requests:,} refused (non-2xx)", "",
+                    self.ref(flood.forged.command, "W")),
+            ]
         tsec = "targets (HTTP)"
         ratio = best.rps("/me") / best.rps("/")
-        rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (LocMem)", f"{ratio:.2f}", f">= {ME_MIN_FRACTION_OF_ROOT}", _status(ratio >= ME_MIN_FRACTION_OF_ROOT)))
+        rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (make serve, LocMem)", f"{ratio:.2f}",
+                        f">= {ME_MIN_FRACTION_OF_ROOT}", _status(ratio >= ME_MIN_FRACTION_OF_ROOT)))
         if http.redis is not None:
             ratio = http.redis.rps("/me") / http.redis.rps("/")
-            rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (Redis)", f"{ratio:.2f}", f">= {ME_MIN_FRACTION_OF_ROOT}", _status(ratio >= ME_MIN_FRACTION_OF_ROOT)))
-        if http.peer is not None:
-            ratio = best.rps("/me") / http.peer.rps("/me")
-            rows.append(Row(tsec, f"/me >= {ME_MIN_PEER_MULTIPLE:g} x Node peer /me", f"{ratio:.2f}", f">= {ME_MIN_PEER_MULTIPLE:g}", _status(ratio >= ME_MIN_PEER_MULTIPLE)))
-        else:
-            rows.append(Row(tsec, f"/me >= {ME_MIN_PEER_MULTIPLE:g} x Node peer /me", "n/a", f"peer skipped: {http.peer_skipped}", "not run"))
+            rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (make serve, Redis)", f"{ratio:.2f}",
+                            f">= {ME_MIN_FRACTION_OF_ROOT}", _status(ratio >= ME_MIN_FRACTION_OF_ROOT)))
+        for node, multiple, name in ((http.peer, ME_MIN_PEER_MULTIPLE, "one process"),
+                                     (http.peer_cluster, ME_MIN_CLUSTER_MULTIPLE, "cluster mode")):
+            label = f"/me >= {multiple:g} x Node peer /me ({name})"
+            if node is not None:
+                ratio = best.rps("/me") / node.rps("/me")
+                rows.append(Row(tsec, label, f"{ratio:.2f}", f">= {multiple:g}", _status(ratio >= multiple)))
+            else:
+                rows.append(Row(tsec, label, "n/a", f"peer skipped: {http.peer_skipped}", "not run"))
+        if flood is not None:
+            rows.append(Row(tsec, f"valid /me under 50% forged flood >= {FLOOD_MIN_FRACTION:g} x unflooded",
+                            f"{flood.ratio:.2f}", f">= {FLOOD_MIN_FRACTION:g}", _status(flood.ratio >= FLOOD_MIN_FRACTION)))
         return rows
 
 
@@ -218,6 +339,9 @@ def markdown(report: Report) -> str:
     out = [
         "# Benchmarks" + (" (smoke run: tiny counts, not for comparison)" if report.smoke else ""),
         "",
+        *([f"**Not comparable:** other work on the machine took more than {MAX_OTHER_BUSY:.0%} of the CPUs during "
+           "at least one measurement (see the *run* row below and the *other work* column of the HTTP tables); "
+           "rerun on a quiet machine before quoting these figures.", ""] if not report.comparable else []),
         f"Generated by `{report.invocation}` (bench/run.py) on {m.date}; the whole run took {report.elapsed_s:.0f} s.",
         "Every figure below names the exact command that produced it (column *ref*, see [Commands](#commands)).",
         "Numbers from different machines or runs are not comparable; the ratios are measured within this run.",
@@ -244,6 +368,8 @@ def markdown(report: Report) -> str:
     out += _reading(report)
     if report.http is not None:
         out += _http_details(report)
+    if report.peers is not None and not report.peers.skipped:
+        out += _peers_details(report)
     out += ["## Commands", "", "Run from the repository root. `$TOKEN` is an RS256 `at+jwt` access token minted by the bench "
             "(tests/support/tokens.py `access_claims(issuer, lifetime=3600)`) for the JWKS served by the bench's JWKSProvider "
             "at the `OIDC_JWKS_URI` shown; ports are picked free per run.", ""]
@@ -284,12 +410,15 @@ def _method(report: Report) -> list[str]:
             "latency distribution), after a short warm-up run per server and endpoint. In each phase all servers run side by "
             "side (idle when not loaded) and the wrk runs go in turn, server by server and path by path, for several rounds; "
             "each (server, path) reports its best round (highest req/s), since other work on a shared machine only slows runs "
-            "down. Before each round the bench waits (up to `--wait-quiet` seconds) for other work to drop below 25% of the "
+            "down. Before each round the bench waits (up to `--wait-quiet` seconds) for other work to drop below 10% of the "
             "CPUs. Loopback only, so wrk shares the CPUs with the server. "
             "Every server fetches keys over HTTP from the bench's JWKSProvider "
-            f"({report.http.jwks_fetches} JWKS fetches in total). gunicorn serves `config.wsgi:application` with "
-            "`DJANGO_DEBUG=0`, `DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost`, LocMem cache (no `REDIS_URL`) or a throwaway "
-            "`redis-server --save '' --appendonly no`.",
+            f"({report.http.jwks_fetches} JWKS fetches in total). Every server serves `config.wsgi:application` "
+            "(uvicorn: `config.asgi:application`) with `DJANGO_DEBUG=0`, `DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost`, "
+            "LocMem cache (no `REDIS_URL`) or a throwaway `redis-server --save '' --appendonly no`. "
+            "The forged-token flood runs two wrk processes at once against `make serve`, each with half the threads and "
+            "connections: one sends the valid token, the other cycles through distinct forged tokens (right issuer, "
+            "key id and audience, random signature; bench/forgery.py) from a Lua script.",
             "",
         ]
     return lines
@@ -318,8 +447,8 @@ def _reading(report: Report) -> list[str]:
         b, f = best.results["/"].server_cpu_us, floor.results["/"].server_cpu_us
         if b and f:
             lines.append(
-                f"- Under gunicorn ({best.label}) the server spends {b:.0f} µs of CPU per `GET /`; the same gunicorn "
-                f"serving a bare WSGI app spends {f:.0f} µs, so Django + DRF take about {b - f:.0f} µs per request "
+                f"- Under `make serve` ({best.label}) the server spends {b:.0f} µs of CPU per `GET /`; {floor.label} "
+                f"serving a bare app spends {f:.0f} µs, so Django + DRF take about {b - f:.0f} µs per request "
                 + (f"there, more than the {report.wsgi.root_us:.0f} µs they take in a hot in-process loop "
                    "(a hot loop keeps the CPU caches warm; a server worker meets each request with colder caches)." if report.wsgi else "there.")
             )
@@ -353,24 +482,20 @@ def _http_details(report: Report) -> list[str]:
         return _md_table(["target", "server", "cache", "request", "req/s", "p50 ms", "p99 ms", "server CPU µs/req",
                           "other work during run", "non-2xx/socket err", "ref"], body)
 
-    ranked = sorted(http.sweep, key=lambda r: -r.rps("/me"))
+    ranked = sorted(http.sweep, key=lambda r: (not r.clean, -r.rps("/me")))
     best = ranked[0]
-    why = (f"Recommended: **{http.recommended.label}**: the highest `/me` throughput of the worker models in phase 1 "
+    why = (f"Chosen: **{http.winner}**: the highest clean `/me` throughput of the production servers in phase 1 "
            f"({best.rps('/me'):,.0f} req/s, p99 {best.results['/me'].p99_ms:.2f} ms, server CPU "
            f"{best.results['/me'].server_cpu_us or 0:.0f} µs/req)")
     if len(ranked) > 1:
         gap = 1 - ranked[1].rps("/me") / best.rps("/me")
         why += f"; next best {ranked[1].label} at {ranked[1].rps('/me'):,.0f} req/s ({gap:.0%} less"
         why += ", a tie within run-to-run noise on this machine)" if gap < 0.05 else ")"
-    why += "."
-    cpu = {kind: [r.results["/me"].server_cpu_us for r in http.sweep if r.label.startswith(kind) and r.results["/me"].server_cpu_us]
-           for kind in ("sync", "gthread")}
-    if cpu["sync"] and cpu["gthread"]:
-        why += (f" Server CPU per `/me` request: sync {min(cpu['sync']):.0f} µs, gthread {min(cpu['gthread']):.0f} µs "
-                "(best of each). gunicorn's sync worker closes the connection after every response, so each of its "
-                "requests also pays for a new TCP connection, while gthread keeps wrk's connections alive; with the GIL "
-                "only worker processes run Django in parallel, so threads add concurrency, not CPU.")
-    notes = [n for r in (http.redis, http.peer) if r is not None for n in r.notes]
+    why += (". `make serve` (scripts/serve.sh) runs granian with one blocking thread per worker; phase 2 measures "
+            "that script itself. gunicorn's sync worker closes the connection after every response, so each of its "
+            "requests also pays for a new TCP connection; with the GIL only worker processes run Django in parallel, "
+            "so threads add concurrency, not CPU.")
+    notes = [n for r in (http.redis, http.peer, http.peer_cluster) if r is not None for n in r.notes]
     if http.peer_skipped and http.peer is None:
         notes.append(f"Node peer skipped: {http.peer_skipped}")
     notes.append("Other work on the machine before each round: " + "; ".join(
@@ -378,18 +503,19 @@ def _http_details(report: Report) -> list[str]:
     return [
         "## HTTP runs",
         "",
-        f"### Phase 1: gunicorn worker models (LocMem), {http.sweep_rounds} round(s)",
+        f"### Phase 1: production servers (LocMem), {http.sweep_rounds} round(s)",
         "",
         table(http.sweep),
         "",
         why,
         "",
-        f"### Phase 2: recommended model with LocMem and Redis, the floor, and the Node peer, {http.compare_rounds} round(s)",
+        f"### Phase 2: `make serve` with LocMem and Redis, the floor, and the Node peers, {http.compare_rounds} round(s)",
         "",
-        "*floor*: the same gunicorn command serving `bench/floor_app.py`, a bare WSGI app (no Django, no token check) "
-        "that answers `/` like the API and `/me` with a fixed body: what gunicorn, the kernel and wrk cost on their own.",
+        f"*floor*: {http.floor.label if http.floor else 'the chosen server'} serving `bench/floor_app.py`, a bare app (no "
+        "Django, no token check) that answers `/` like the API and `/me` with a fixed body: what the server, the kernel "
+        "and wrk cost on their own. *node cluster*: bench/node-peer/cluster.js forks one index.js per core.",
         "",
-        table([r for r in (http.recommended, http.redis, http.floor, http.peer) if r is not None]),
+        table([r for r in (http.recommended, http.redis, http.floor, http.peer, http.peer_cluster) if r is not None]),
         "",
         "*server CPU µs/req*: user+system CPU time of the server's whole process group (/proc/<pid>/stat) during the "
         "reported wrk run, divided by the requests it served; it depends less on other load than req/s does. "
@@ -397,6 +523,67 @@ def _http_details(report: Report) -> list[str]:
         "(from /proc/stat); where it is high, that run's req/s is low.",
         "",
     ] + [f"- {n}" for n in notes] + [""]
+
+
+def _peers_details(report: Report) -> list[str]:
+    peers = report.peers
+    assert peers is not None
+    body = []
+    for m in peers.in_process:
+        body.append([PEER_LABELS[m.peer], f"{m.root_us:.0f}", f"{m.me_us:.0f}", f"{m.me_us - m.root_us:+.0f}",
+                     "" if m.first_seen_us is None else f"{m.first_seen_us:.0f}",
+                     "" if m.forged_us is None else f"{m.forged_us:.0f}", report.ref(m.command, "P")])
+    http_body = []
+    for run in peers.http:
+        for path in ("/", "/me"):
+            w = run.results[path]
+            http_body.append([run.label, f"GET {path}", f"{w.rps:,.0f}", f"{w.p50_ms:.2f}", f"{w.p99_ms:.2f}",
+                              "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}",
+                              "" if w.other_busy is None else f"{w.other_busy:.0%}", f"{w.non_2xx}/{w.socket_errors}",
+                              report._http_ref(run, path)])
+    return [
+        "## Django peers",
+        "",
+        "One minimal Django + DRF project (bench/peers: no middleware, no database access per request, DRF's stock "
+        "JSONRenderer and IsAuthenticated, a stateless user for every peer) in its own virtualenv "
+        "(bench/out/peers-venv, from bench/peers/requirements.txt); only `DEFAULT_AUTHENTICATION_CLASSES` differs "
+        "(`PEER=...`). In process: `bench/wsgi_worker.py` through the WSGI handler, best of its interleaved repeats; "
+        "*first-seen*: a new valid token per request; *forged*: a new forged token per request (401).",
+        "",
+        _md_table(["peer", "GET / µs", "GET /me µs", "/me - / µs", "first-seen /me µs", "forged /me µs", "ref"], body),
+        "",
+        "Over HTTP: each peer under granian (one worker per core, one blocking thread), all running side by side, the "
+        "same wrk load as the product, runs in turn.",
+        "",
+        _md_table(["peer", "request", "req/s", "p50 ms", "p99 ms", "server CPU µs/req", "other work during run",
+                   "non-2xx/socket err", "ref"], http_body),
+        "",
+    ]
+
+
+README_START = "<!-- bench:performance:start -->"
+README_END = "<!-- bench:performance:end -->"
+
+
+def readme_snippet(report: Report) -> str:
+    """The README's Performance figures: the summary's target rows, quoted from this run."""
+    rows = [r for r in report.rows() if r.section.startswith("targets") or r.section == "run"]
+    m = report.machine
+    source = "bench/out/BENCHMARKS.smoke.md (a smoke run: not for quoting)" if report.smoke else "BENCHMARKS.md"
+    head = (f"From {source}, generated by `{report.invocation}` on {m.date} ({m.nproc} CPUs, {m.cpu_model}):"
+            + ("" if report.comparable else " **not comparable**: other work passed 10% of the CPUs during the run."))
+    table = _md_table(["measure", "figure", "target", "status"], [[r.measure, r.value, r.compare, r.status] for r in rows])
+    return "\n".join([README_START, head, "", table, README_END])
+
+
+def update_readme(report: Report, readme: Path) -> bool:
+    """Replace the README's marked Performance figures; False when the markers are missing."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    readme.write_text(text[:start] + readme_snippet(report) + text[end + len(README_END):], encoding="utf-8")
+    return True
 
 
 def write(report: Report, path: Path) -> None:

@@ -20,19 +20,23 @@ ROOT = Path(__file__).resolve().parent.parent
 # modules shadow the standard library.
 sys.path[0] = str(ROOT)
 
-from bench import http_load, machine, metrics_cost, report, validation, wrk  # noqa: E402
+from bench import django_peers, forgery, http_load, machine, metrics_cost, report, validation, wrk  # noqa: E402
 
-SECTIONS = ("validation", "metrics", "http")
+SECTIONS = ("validation", "metrics", "http", "peers")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny iteration counts and 1 s wrk runs")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: validation, metrics, http")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: validation, metrics, http, peers")
     parser.add_argument("--no-peer", action="store_true", help="skip the Node peer")
     parser.add_argument("--wait-quiet", type=float, metavar="SECONDS",
                         help="before each part and each round of wrk runs, wait up to this long for other work on "
                              "the machine to calm down (default 0 with --smoke, else 60)")
+    parser.add_argument("--rounds", type=int, help="rounds of wrk runs per phase (default 1 with --smoke, else 2 and 3)")
+    parser.add_argument("--seconds", type=int, help="seconds per wrk run (default 1 with --smoke, else 10)")
+    parser.add_argument("--no-readme", dest="update_readme", action="store_false",
+                        help="do not rewrite README.md's Performance figures after a full run")
     parser.add_argument("--out", type=Path, help="report path (default BENCHMARKS.md, or bench/out/BENCHMARKS.smoke.md)")
     args = parser.parse_args(argv)
     args.sections = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -64,21 +68,52 @@ def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
     from tests.support.keys import SigningKey
     from tests.support.tokens import access_claims, mint
 
-    load = wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 10)
+    load = wrk.WrkLoad(threads=2, connections=32, seconds=args.seconds or (1 if args.smoke else 10))
     warmup = wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 2)
     provider = JWKSProvider()
     try:
         key = SigningKey.rsa(kid="bench-http")
         provider.set_keys(key)
         token = mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600))
+        forged = forgery.forged_tokens(key, provider.issuer, 200 if args.smoke else 2000)
         return http_load.run(
-            provider.issuer, provider.jwks_uri, lambda: provider.jwks_hits, token, load, warmup, log_dir,
+            provider.issuer, provider.jwks_uri, lambda: provider.jwks_hits, token, forged, load, warmup, log_dir,
             with_peer=not args.no_peer, peer_install_timeout=90 if args.smoke else 300,
-            sweep_rounds=1 if args.smoke else 2, compare_rounds=1 if args.smoke else 3,
+            sweep_rounds=args.rounds or (1 if args.smoke else 2), compare_rounds=args.rounds or (1 if args.smoke else 3),
             settle=lambda: settle(args), log=log,
         )
     finally:
         provider.stop()
+
+
+def run_peers(args: argparse.Namespace, log_dir: Path, result: report.Report) -> django_peers.PeersResults:
+    from tests.support.jwks_server import JWKSProvider
+    from tests.support.keys import SigningKey
+    from tests.support.tokens import access_claims, mint
+
+    log("  peers' virtualenv (bench/out/peers-venv) ...")
+    skipped = django_peers.ensure_venv()
+    if skipped is not None:
+        log(f"  Django peers skipped: {skipped}")
+        return django_peers.PeersResults([], [], skipped)
+    result.background.append("peers, in process: " + settle(args))
+    with machine.OtherWork() as other:
+        measured = django_peers.in_process(args.smoke, rounds=1 if args.smoke else 2, log=log)
+    result.other_work.append(("Django peers in process", other.share))
+    load = wrk.WrkLoad(threads=2, connections=32, seconds=args.seconds or (1 if args.smoke else 10))
+    warmup = wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 2)
+    provider = JWKSProvider()
+    try:
+        key = SigningKey.rsa(kid="bench-peers")
+        provider.set_keys(key)
+        token = mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600))
+        runs = django_peers.over_http(
+            provider.issuer, provider.jwks_uri, token, load, warmup, log_dir, args.rounds or (1 if args.smoke else 3),
+            lambda: settle(args), result.peers_background, log,
+        )
+    finally:
+        provider.stop()
+    return django_peers.PeersResults(measured, runs)
 
 
 def main(argv: list[str]) -> int:
@@ -94,22 +129,40 @@ def main(argv: list[str]) -> int:
         log("in-process validation:")
         result.background.append("in-process part: " + settle(args))
         result.max_token_length = validation.max_token_length()
-        result.validation = validation.run_all(args.smoke, rounds=1 if args.smoke else 2, log=log)
+        with machine.OtherWork() as other:
+            result.validation = validation.run_all(args.smoke, rounds=1 if args.smoke else 2, log=log)
+        result.other_work.append(("in-process validation", other.share))
         log("  WSGI handler in-process ...")
-        result.wsgi = validation.run_wsgi(args.smoke)
+        with machine.OtherWork() as other:
+            result.wsgi = validation.run_wsgi(args.smoke)
+        result.other_work.append(("in-process WSGI", other.share))
     if "metrics" in args.sections:
         log("metrics cost per request:")
         result.background.append("metrics part: " + settle(args))
-        result.metrics = metrics_cost.run_all(args.smoke, rounds=1 if args.smoke else 3, log=log)
+        with machine.OtherWork() as other:
+            result.metrics = metrics_cost.run_all(args.smoke, rounds=1 if args.smoke else 3, log=log)
+        result.other_work.append(("metrics cost", other.share))
     if "http" in args.sections:
         log("HTTP under wrk:")
         result.http = run_http(args, log_dir)
+    if "peers" in args.sections:
+        log("Django peers in one minimal stack:")
+        result.peers = run_peers(args, log_dir, result)
     result.elapsed_s = time.monotonic() - started
     result.load_end = machine.load_average()
     result.code_end = machine.code_version(str(ROOT))
     print(report.text_table(result.rows()))
     report.write(result, args.out)
     log(f"wrote {args.out} in {result.elapsed_s:.0f} s")
+    # The README quotes only a full run's figures, and only when the whole run was taken.
+    snippet = ROOT / "bench" / "out" / ("README.performance.smoke.md" if args.smoke else "README.performance.md")
+    snippet.parent.mkdir(parents=True, exist_ok=True)
+    snippet.write_text(report.readme_snippet(result) + "\n", encoding="utf-8")
+    if not args.smoke and args.sections == set(SECTIONS) and args.update_readme:
+        if report.update_readme(result, ROOT / "README.md"):
+            log("updated README.md's Performance figures")
+        else:
+            log("README.md has no bench:performance markers; figures left in " + str(snippet))
     return 0
 
 

@@ -86,18 +86,27 @@ class WsgiMeasured:
     number: int
     repeats: int
     command: str
+    first_seen_us: float | None = None  # /me with a distinct, never-seen valid token per request
+    forged_us: float | None = None  # /me with a distinct forged token per request (401)
+    peer: str = "product"
 
 
-def run_wsgi(smoke: bool, timeout: float = 300) -> WsgiMeasured:
-    """µs per GET / and GET /me through Django's WSGI handler, in a fresh process."""
-    spec = json.dumps({"number": 50, "repeats": 2} if smoke else {"number": 1000, "repeats": 15}, separators=(",", ":"))
-    argv = [sys.executable, "-m", "bench.wsgi_worker", spec]
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
+def wsgi_spec(smoke: bool, **extra: str) -> str:
+    spec = {"number": 50, "repeats": 2} if smoke else {"number": 1000, "repeats": 15}
+    return json.dumps({**spec, **extra}, separators=(",", ":"))
+
+
+def run_wsgi(smoke: bool, timeout: float = 300, python: str = sys.executable, shown_python: str = ".venv/bin/python",
+             **extra: str) -> WsgiMeasured:
+    """µs per GET / and GET /me through Django's WSGI handler, in a fresh process (of `python`)."""
+    argv = [python, "-m", "bench.wsgi_worker", wsgi_spec(smoke, **extra)]
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "PEER")}
     out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if out.returncode != 0:
         raise RuntimeError(f"WSGI case failed ({out.returncode}):\n{out.stderr[-4000:]}")
     data = json.loads(out.stdout.strip().splitlines()[-1])
-    return WsgiMeasured(data["root_us"], data["me_us"], data["number"], data["repeats"], shlex.join([".venv/bin/python", *argv[1:]]))
+    return WsgiMeasured(data["root_us"], data["me_us"], data["number"], data["repeats"],
+                        shlex.join([shown_python, *argv[1:]]), data["first_seen_us"], data["forged_us"], data["peer"])
 
 
 def run_all(smoke: bool, rounds: int, log=print) -> list[Measured]:

@@ -5,6 +5,7 @@ import re
 import shlex
 import subprocess
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Callable
 
 _UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
@@ -71,11 +72,41 @@ def parse(output: str, command: str = "") -> WrkResult:
     )
 
 
-def command(url: str, load: WrkLoad, bearer: bool) -> list[str]:
+def command(url: str, load: WrkLoad, bearer: bool, script: str | None = None) -> list[str]:
     argv = ["wrk", f"-t{load.threads}", f"-c{load.connections}", f"-d{load.seconds}s", "--latency"]
     if bearer:
         argv += ["-H", "Authorization: Bearer $TOKEN"]
+    if script:
+        argv += ["-s", script]
     return argv + [url]
+
+
+def start(url: str, load: WrkLoad, script: str) -> tuple[subprocess.Popen[str], str]:
+    """Start wrk in the background with a Lua script; `finish()` reads its result."""
+    argv = command(url, load, False, script)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, shlex.join(argv)
+
+
+def finish(proc: subprocess.Popen[str], shown: str, timeout: float) -> WrkResult:
+    out, err = proc.communicate(timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {err or out}")
+    return parse(out, shown)
+
+
+def bearer_script(path: Path, tokens: list[str]) -> Path:
+    """A wrk Lua script that sends `tokens` in turn as bearer tokens, one per request."""
+    lines = ["local tokens = {"] + [f'  "{t}",' for t in tokens] + [
+        "}",
+        "local i = 0",
+        "request = function()",
+        "  i = i % #tokens + 1",
+        '  return wrk.format("GET", nil, { ["Authorization"] = "Bearer " .. tokens[i] })',
+        "end",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return path
 
 
 def run(url: str, load: WrkLoad, token: str | None = None, cpu: Callable[[], float] | None = None) -> WrkResult:

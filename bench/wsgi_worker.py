@@ -1,9 +1,14 @@
 """GET / and GET /me through Django's WSGI handler, in one process, no network.
 
     python -m bench.wsgi_worker '{"number": 2000, "repeats": 5}'
+    python -m bench.wsgi_worker '{"settings": "bench.peers.settings", "peer": "simplejwt", ...}'
+    python -m bench.wsgi_worker '{"profile": "/me", "number": 20000}'   # pyinstrument's tree instead
 
-Separates the application's own cost per request from gunicorn, the kernel
-and wrk, which share the CPUs in the HTTP runs. Prints one JSON object.
+Separates the application's own cost per request from the HTTP server, the
+kernel and wrk, which share the CPUs in the HTTP runs. Times `/`, `/me` with
+one repeated token, `/me` with distinct first-seen valid tokens and `/me` with
+distinct forged tokens (refused with 401), their repeats interleaved.
+Prints one JSON object of microseconds per request.
 """
 from __future__ import annotations
 
@@ -11,15 +16,54 @@ import io
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, Callable
 
-from bench.timing import best_us_interleaved, repeat_call
+from bench.timing import best_us_interleaved, each_once, repeat_call
+
+PRODUCT_SETTINGS = "config.settings"
+
+
+def configure(settings: str, peer: str | None, issuer: str, jwks_uri: str) -> None:
+    os.environ.pop("REDIS_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings
+    if settings == PRODUCT_SETTINGS:
+        os.environ.update(
+            DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            OIDC_ISSUER=issuer, OIDC_AUDIENCE="api1", OIDC_JWKS_URI=jwks_uri, JWKS_AUTH_LOG_LEVEL="WARNING",
+        )
+    else:
+        os.environ.update(PEER=peer or "jwks_auth", BENCH_ISSUER=issuer, BENCH_JWKS_URI=jwks_uri, BENCH_AUDIENCE="api1")
+
+
+def client(app: Any) -> Callable[[str, str | None], tuple[str, bytes]]:
+    def get(path: str, bearer: str | None) -> tuple[str, bytes]:
+        status: list[str] = []
+
+        def start_response(code: str, headers: list[Any], exc_info: Any = None) -> None:
+            status.append(code)
+
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1:8000", "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.input": io.BytesIO(b""), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+        }
+        if bearer:
+            environ["HTTP_AUTHORIZATION"] = f"Bearer {bearer}"
+        response = app(environ, start_response)
+        try:
+            return status[0] if status else "", b"".join(response)
+        finally:
+            getattr(response, "close", lambda: None)()
+
+    return get
 
 
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[1]) if len(argv) > 1 else {}
     number, repeats = int(spec.get("number", 2000)), int(spec.get("repeats", 5))
+    settings, peer, profile = spec.get("settings", PRODUCT_SETTINGS), spec.get("peer"), spec.get("profile")
 
+    from bench.forgery import forged_tokens
     from tests.support.jwks_server import JWKSProvider
     from tests.support.keys import SigningKey
     from tests.support.tokens import access_claims, mint
@@ -29,48 +73,55 @@ def main(argv: list[str]) -> int:
         key = SigningKey.rsa(kid="bench-wsgi")
         provider.set_keys(key)
         token = mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600))
-        os.environ.pop("REDIS_URL", None)
-        os.environ.update(
-            DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-            OIDC_ISSUER=provider.issuer, OIDC_AUDIENCE="api1", OIDC_JWKS_URI=provider.jwks_uri,
-            JWKS_AUTH_LOG_LEVEL="WARNING",
-        )
+        configure(settings, peer, provider.issuer, provider.jwks_uri)
         from django.core.wsgi import get_wsgi_application
 
-        app = get_wsgi_application()
-        status: list[str] = []
+        get = client(get_wsgi_application())
+        forged = forged_tokens(key, provider.issuer, 1)[0]
+        for path, bearer, expected in (("/", None, "200"), ("/me", token, "200"), ("/me", forged, "401")):
+            status, body = get(path, bearer)
+            if not status.startswith(expected):
+                raise SystemExit(f"GET {path} answered {status}, expected {expected}: {body[:200]!r}")
+        if profile:
+            return run_profile(get, profile, token, number)
 
-        def start_response(code: str, headers: list[Any], exc_info: Any = None) -> None:
-            status.append(code)
-
-        def get(path: str, bearer: str | None) -> bytes:
-            environ = {
-                "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-                "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1:8000", "SERVER_PROTOCOL": "HTTP/1.1",
-                "wsgi.input": io.BytesIO(b""), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
-            }
-            if bearer:
-                environ["HTTP_AUTHORIZATION"] = f"Bearer {bearer}"
-            response = app(environ, start_response)
-            try:
-                return b"".join(response)
-            finally:
-                getattr(response, "close", lambda: None)()
-
-        for path, bearer in (("/", None), ("/me", token)):
-            status.clear()
-            body = get(path, bearer)
-            if not status[0].startswith("200"):
-                raise SystemExit(f"GET {path} answered {status[0]}: {body[:200]!r}")
+        fresh = max(1, number // 4)  # first-seen and forged tokens: distinct per request, fewer of them
+        first_seen = [[mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600)) for _ in range(fresh)]
+                      for _ in range(repeats)]
+        forged_batches = [forged_tokens(key, provider.issuer, fresh) for _ in range(repeats)]
         best = best_us_interleaved(
-            {"root": repeat_call(lambda: get("/", None), number), "me": repeat_call(lambda: get("/me", token), number)},
+            {
+                "root": repeat_call(lambda: get("/", None), number),
+                "me": repeat_call(lambda: get("/me", token), number),
+                "first_seen": each_once(lambda t: get("/me", t), first_seen),
+                "forged": each_once(lambda t: get("/me", t), forged_batches),
+            },
             repeats,
         )
-        root, me = best["root"], best["me"]
-        print(json.dumps({"root_us": root, "me_us": me, "number": number, "repeats": repeats}))
+        print(json.dumps({
+            "root_us": best["root"], "me_us": best["me"], "first_seen_us": best["first_seen"], "forged_us": best["forged"],
+            "number": number, "fresh": fresh, "repeats": repeats, "peer": peer or "product", "settings": settings,
+            "jwks_fetches": provider.jwks_hits,
+        }))
         return 0
     finally:
         provider.stop()
+
+
+def run_profile(get: Callable[[str, str | None], tuple[str, bytes]], path: str, token: str, number: int) -> int:
+    """pyinstrument's call tree of `number` requests to `path` (bench-only: pyinstrument is a dev requirement)."""
+    from pyinstrument import Profiler
+
+    bearer = token if path == "/me" else None
+    for _ in range(200):
+        get(path, bearer)
+    profiler = Profiler(interval=0.0001)
+    profiler.start()
+    for _ in range(number):
+        get(path, bearer)
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False))
+    return 0
 
 
 if __name__ == "__main__":

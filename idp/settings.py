@@ -15,6 +15,13 @@ from config.env import env_bool, env_float, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+# SQLite cannot create its file's directory: make it here, so `manage.py migrate`,
+# `runserver` and `check` work on a fresh clone without `make`. A read-only
+# VAR_DIR is left to fail where a database is opened, with SQLite's own error.
+try:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = env_str("IDP_SECRET_KEY", "dev-only-insecure-idp-secret-key-change-me")

@@ -12,6 +12,8 @@ API_PORT="${API_PORT:-5002}"
 export IDP_ISSUER="${IDP_ISSUER:-http://localhost:$IDP_PORT}"
 export OIDC_ISSUER="${OIDC_ISSUER:-$IDP_ISSUER}"
 API_URL="http://localhost:$API_PORT"
+# The RFC 9728 resource identifier in every challenge is this API's URL.
+export API_RESOURCE="${API_RESOURCE:-$API_URL}"
 
 if [ "$API_PORT" != 5002 ]; then
   # The idp only knows http://localhost:5002 by default: register this API's

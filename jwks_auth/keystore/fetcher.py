@@ -44,10 +44,11 @@ class Fetcher:
             self._events.fetch_failed(uri, message, now)
             raise
         snapshot = self._snapshot(keyset, uri, result.max_age)
+        previous = self._tiers.local
         self._tiers.entry.write(snapshot, result.document)
         self._backoff.succeed()
         self._tiers.adopt(snapshot, snapshot.fetched_at)
-        self._events.fetched(uri, len(keyset), result.duration)
+        self._events.fetched(uri, keyset, result.duration, previous.keyset if previous else None)
         return snapshot
 
     def _snapshot(self, keyset: KeySet, uri: str, max_age: int | None) -> Snapshot:

@@ -227,5 +227,5 @@ class KeyStore:
         """Record and signal a kid that is not in the set; the caller raises the result."""
         if remember:
             self._gate.remember(kid_hash)
-        self._events.unknown_kid(kid_hash, fetched=fetched)
+        self._events.unknown_kid(kid_hash, fetched=fetched, cooldown=self.settings.unknown_kid_cooldown)
         return UnknownKey()

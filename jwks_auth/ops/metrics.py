@@ -280,15 +280,10 @@ def _on_fetch_failed(sender: Any, issuer: str, **kwargs: Any) -> None:
     get_recorder().fetch(issuer, False)
 
 
-def _on_stale(sender: Any, issuer: str, **kwargs: Any) -> None:
-    get_recorder().stale_served(issuer)
-
-
 def _on_cache_error(sender: Any, **kwargs: Any) -> None:
     get_recorder().cache_error()
 
 
 signals.jwks_fetched.connect(_on_fetched, dispatch_uid="jwks_auth.ops.metrics.fetched")
 signals.jwks_fetch_failed.connect(_on_fetch_failed, dispatch_uid="jwks_auth.ops.metrics.fetch_failed")
-signals.stale_keys_served.connect(_on_stale, dispatch_uid="jwks_auth.ops.metrics.stale")
 signals.cache_failed.connect(_on_cache_error, dispatch_uid="jwks_auth.ops.metrics.cache_failed")

@@ -199,8 +199,11 @@ def https_provider(tmp_path: Path, signing_key: Any) -> Iterator[tuple[str, Path
           .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
           .not_valid_after(now + dt.timedelta(days=1))
           .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          # Python 3.13's default TLS context is strict (VERIFY_X509_STRICT): a CA needs its key
-          # identifier, a leaf the authority's, as any private CA must have (docs/providers.md).
+          # Python 3.13's default TLS context is strict (VERIFY_X509_STRICT): a CA needs key usage and its
+          # key identifier, a leaf the authority's, as any private CA must have (jwks_auth/README.md).
+          .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
           .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
           .sign(ca_key, hashes.SHA256()))
     key = ec.generate_private_key(ec.SECP256R1())

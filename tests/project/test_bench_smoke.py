@@ -5,6 +5,7 @@ the real validator and writes the table it promises.
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,39 @@ EXPECTED_ROWS = [
     "one process: metrics on / off",
     "multiprocess: metrics on / off",
     "metrics cost, multiprocess, < 2 µs",
+    "GET /me, first-seen valid token",
+    "GET /me, forged token (401)",
+    "refusing a forged token <= verifying a valid one (in process)",
+    "other work during measurements, peak",
+]
+
+HTTP_ROWS = [
+    "HTTP production servers (phase 1)",
+    "gunicorn sync, ",
+    "gunicorn gthread, ",
+    "granian WSGI, ",
+    "uvicorn ASGI, ",
+    "HTTP product: make serve (scripts/serve.sh)",
+    "HTTP floor: ",
+    "forged-token flood (make serve, half the connections forged)",
+    "valid GET /me under the flood",
+    "/me >= 0.95 x / (make serve, LocMem)",
+    "/me >= 2 x Node peer /me (one process)",
+    "/me >= 1 x Node peer /me (cluster mode)",
+    "valid /me under 50% forged flood >= 0.5 x unflooded",
+]
+
+PEER_ROWS = [
+    "Django peers, one minimal Django + DRF stack, in process",
+    "GET /me: jwks_auth (this project)",
+    "GET /me: djangorestframework-simplejwt 5.5.1, JWK_URL",
+    "GET /me: hand-written DRF class over PyJWT 2.15.1 PyJWKClient",
+    "GET /me: drf-oidc-auth 4.0.0",
+    "Django peers over HTTP (granian WSGI, one worker per core)",
+    "jwks_auth /me >= 2 x simplejwt /me (in process)",
+    "jwks_auth /me >= 2 x pyjwkclient /me (in process)",
+    "jwks_auth /me >= 2 x oidc_auth /me (in process)",
+    "jwks_auth /me - / <= 10 µs (in process)",
 ]
 
 
@@ -55,5 +89,30 @@ def test_bench_smoke_validation_writes_the_table(tmp_path: Path) -> None:
     assert "PROMETHEUS_MULTIPROC_DIR=$(mktemp -d) .venv/bin/python -m bench.metrics_worker" in report
     # Every target row says met or MISSED (which one is not the test's business).
     target_lines = [line for line in report.splitlines() if line.startswith("| targets")]
-    assert len(target_lines) == 5
+    assert len(target_lines) == 6
     assert all(("| met |" in line) or ("| MISSED |" in line) for line in target_lines)
+    run_line = next(line for line in report.splitlines() if line.startswith("| run |"))
+    assert ("| comparable |" in run_line) or ("| NOT COMPARABLE |" in run_line)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (scripts/install-system-deps.sh wrk)")
+def test_bench_smoke_http_and_peers_write_their_rows(tmp_path: Path) -> None:
+    """Every server, the Node peers, the flood and the Django peers run and report; no figure is judged here."""
+    out = tmp_path / "BENCHMARKS.smoke.md"
+    proc = subprocess.run(
+        [sys.executable, "bench/run.py", "--smoke", "--only", "http,peers", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=1100,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = out.read_text(encoding="utf-8")
+    peers_ran = "Django peers skipped" not in proc.stderr
+    for row in HTTP_ROWS + (PEER_ROWS if peers_ran else []):
+        assert row in proc.stdout, f"{row!r} missing from the printed table"
+        assert row in report, f"{row!r} missing from {out.name}"
+    assert "scripts/serve.sh" in report and "forged-tokens.lua" in report
+    target_lines = [line for line in report.splitlines() if line.startswith("| targets")]
+    assert target_lines and all(any(f"| {s} |" in line for s in ("met", "MISSED", "not run")) for line in target_lines)
+    snippet = (ROOT / "bench" / "out" / "README.performance.smoke.md").read_text(encoding="utf-8")
+    assert snippet.startswith("<!-- bench:performance:start -->") and "/me >= 2 x Node peer /me" in snippet

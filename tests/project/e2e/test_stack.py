@@ -92,6 +92,29 @@ def test_console_client_fails_when_the_api_is_unreachable(stack: tuple[Server, S
     assert "HTTP request failed" in result.stderr
 
 
+def test_the_sample_is_ready_and_counts_tokens(stack: tuple[Server, Server], token: str) -> None:
+    _, api = stack
+    assert requests.get(f"{api.url}/livez", timeout=TIMEOUT).status_code == 200
+    ready = requests.get(f"{api.url}/readyz", timeout=TIMEOUT)
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["status"] == "ready"
+    assert requests.get(f"{api.url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT).status_code == 200
+    metrics = requests.get(f"{api.url}/metrics", timeout=TIMEOUT)
+    assert metrics.status_code == 200
+    assert 'jwks_auth_tokens_total{issuer="' in metrics.text and 'result="accepted"' in metrics.text
+    assert token not in metrics.text
+
+
+def test_the_sample_is_not_ready_without_its_identity_server(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    env = {"OIDC_ISSUER": f"http://127.0.0.1:{port}", "OIDC_AUDIENCE": "api1", "API_RESOURCE": "http://127.0.0.1"}
+    with start_api(tmp_path, env) as api:
+        ready = requests.get(f"{api.url}/readyz", timeout=TIMEOUT)
+        assert ready.status_code == 503
+        assert ready.json()["issuers"][f"http://127.0.0.1:{port}"]["reason"] == "keys_unavailable"
+        assert requests.get(f"{api.url}/livez", timeout=TIMEOUT).status_code == 200
+
+
 # --- DPoP (RFC 9449): the dev idp binds tokens to proofs, the API checks them ----
 
 def _dpop_token(idp_url: str, key: Any) -> requests.Response:
