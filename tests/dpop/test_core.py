@@ -104,8 +104,8 @@ def _refused(verifier: ProofVerifier, proof: str, request: RequestFacts | None =
     ({"htu": "https://evil.example.com/me"}, "dpop_htu"),
     ({"htu": "http://api.example.com/me"}, "dpop_htu"),
     ({"htu": "https://user@api.example.com/me"}, "dpop_htu"),
-    ({"iat": time.time() - 61}, "dpop_iat"),
-    ({"iat": time.time() + 30}, "dpop_iat"),
+    ({"iat_offset": -61}, "dpop_iat"),
+    ({"iat_offset": 30}, "dpop_iat"),
     ({"iat": "now"}, "dpop_iat"),
     ({"jti": "x" * 257}, "dpop_jti"),
     ({"jti": ""}, "dpop_jti"),
@@ -115,6 +115,9 @@ def _refused(verifier: ProofVerifier, proof: str, request: RequestFacts | None =
 ])
 def test_claim_and_header_refusals(verifier: ProofVerifier, keys: dict[str, SigningKey], changes: dict[str, Any],
                                    code: str) -> None:
+    changes = dict(changes)  # parameters are shared between runs; times are taken now, not at collection
+    if "iat_offset" in changes:
+        changes["iat"] = time.time() + changes.pop("iat_offset")
     assert _refused(verifier, dpop.make_proof(keys["ec"], changes.pop("htm", "GET"), changes.pop("htu", URL),
                                               token="tok", **changes)) == code
 
