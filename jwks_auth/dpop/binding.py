@@ -21,6 +21,7 @@ from jwks_auth.dpop.facts import RequestFacts
 from jwks_auth.dpop.proof import ProofVerifier
 from jwks_auth.reasons import Reason
 
+
 def confirmation(claims: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """``(jkt, x5t#S256)`` from ``cnf``; ``BindingError`` for a ``cnf`` that cannot be read."""
     if "cnf" not in claims:
