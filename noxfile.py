@@ -57,7 +57,7 @@ ROWS = [
     Row("3.13", "Django==6.1.3", "djangorestframework==3.18.3", CURRENT, "", "django6.1-drf3.18"),
 ]
 # The test tools, at the versions requirements-dev.txt / requirements.txt pin.
-TOOLS = ("pytest", "pytest-django", "pytest-xdist", "hypothesis", "pytest-timeout", "gunicorn")
+TOOLS = ("pytest", "pytest-django", "pytest-xdist", "hypothesis", "pytest-timeout", "gunicorn", "uvicorn")
 
 
 def _pins(names: tuple[str, ...]) -> list[str]:
@@ -144,7 +144,7 @@ def _suite(session: nox.Session) -> Path:
 def lib(session: nox.Session, django: str, drf: str, pins: tuple[str, ...], markers: str) -> None:
     """The library's suite against the installed wheel."""
     wheel = _wheel()
-    session.install(f"{wheel}[redis,openapi]", django, drf, *pins, *_pins(TOOLS))
+    session.install(f"{wheel}[redis,openapi,ninja,adrf]", django, drf, *pins, *_pins(TOOLS))
     suite = _suite(session)
     session.chdir(suite)
     session.run("python", "-c", "import django, rest_framework, jwks_auth; "
