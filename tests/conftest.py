@@ -5,7 +5,8 @@ the single-issuer preset pointing at the test provider, and takes overrides.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import caches

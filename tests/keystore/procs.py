@@ -18,10 +18,11 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import requests
 
@@ -85,7 +86,7 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://{LOOPBACK}:{self.port}/0"
 
-    def start(self, timeout: float = 10) -> "RedisServer":
+    def start(self, timeout: float = 10) -> RedisServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         argv = [redis_server_binary(), "--port", str(self.port), "--bind", LOOPBACK, "--save", "",
                 "--appendonly", "no", "--dir", str(self.directory)]
@@ -109,7 +110,7 @@ class RedisServer:
 
         return redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=2)
 
-    def __enter__(self) -> "RedisServer":
+    def __enter__(self) -> RedisServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -142,7 +143,7 @@ class Gunicorn:
     def log_path(self) -> Path:
         return self.directory / f"{self.name}.log"
 
-    def start(self, timeout: float = 60) -> "Gunicorn":
+    def start(self, timeout: float = 60) -> Gunicorn:
         self.directory.mkdir(parents=True, exist_ok=True)
         argv = [
             sys.executable, "-m", "gunicorn", "tests.wsgi:application",
@@ -200,7 +201,7 @@ class Gunicorn:
             _stop_group(self.process)
             self.process = None
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -15,10 +15,11 @@ import secrets
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from tests.keystore.procs import Gunicorn, RedisServer, Tally, api_env, call_me, fire_at_once
 from tests.support.jwks_server import JWKS_PATH, JWKSProvider

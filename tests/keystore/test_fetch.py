@@ -8,9 +8,10 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -148,21 +149,49 @@ def test_a_json_object_is_returned_with_its_max_age(provider):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, None), ("", None), ("public", None), ("max-age=60", 60), ("public, max-age=3600, must-revalidate", 3600),
-     ('max-age="30"', 30), ("no-store", 0), ("no-cache", 0), ("private, no-cache=set-cookie", 0), ("max-age=abc", None)],
+    [
+        (None, None),
+        ("", None),
+        ("public", None),
+        ("max-age=60", 60),
+        ("public, max-age=3600, must-revalidate", 3600),
+        ('max-age="30"', 30),
+        ("no-store", 0),
+        ("no-cache", 0),
+        ("private, no-cache=set-cookie", 0),
+        ("max-age=abc", None),
+    ],
 )
 def test_cache_control_max_age(value, expected):
     assert parse_max_age(value) == expected
 
 
-@pytest.mark.parametrize("url", ["https://idp.example/jwks", "http://127.0.0.1:5000/jwks", "http://localhost/jwks",
-                                 "http://[::1]:8080/jwks", "http://keys.localhost/jwks"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://idp.example/jwks",
+        "http://127.0.0.1:5000/jwks",
+        "http://localhost/jwks",
+        "http://[::1]:8080/jwks",
+        "http://keys.localhost/jwks",
+    ],
+)
 def test_https_or_loopback_urls_are_fetched(url, jwks_config):
     check_url(url)
 
 
-@pytest.mark.parametrize("url", ["http://idp.example/jwks", "ftp://idp.example/jwks", "file:///etc/passwd",
-                                 "https:///jwks", "//idp.example/jwks", "idp.example/jwks", "http://10.0.0.1/jwks"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://idp.example/jwks",
+        "ftp://idp.example/jwks",
+        "file:///etc/passwd",
+        "https:///jwks",
+        "//idp.example/jwks",
+        "idp.example/jwks",
+        "http://10.0.0.1/jwks",
+    ],
+)
 def test_other_urls_are_refused(url, jwks_config):
     with pytest.raises(FetchError, match="https is required"):
         check_url(url)
@@ -194,28 +223,40 @@ def https_provider(tmp_path: Path, signing_key: Any) -> Iterator[tuple[str, Path
     """A JWKS over TLS on 127.0.0.1, with a certificate from a private CA; yields (url, ca bundle path)."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "keystore test CA")])
-    now = dt.datetime.now(dt.timezone.utc)
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-          .not_valid_after(now + dt.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          # Python 3.13's default TLS context is strict (VERIFY_X509_STRICT): a CA needs its key
-          # identifier, a leaf the authority's, as any private CA must have (docs/providers.md).
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        # Python 3.13's default TLS context is strict (VERIFY_X509_STRICT): a CA needs its key
+        # identifier, a leaf the authority's, as any private CA must have (docs/providers.md).
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     ca_path, cert_path, key_path = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     body = json.dumps({"keys": [signing_key.public_jwk()]}).encode()
 
     class Handler(BaseHTTPRequestHandler):

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from jwks_auth.key_checks import EC_FIELDS, ROCA_PRIMES, has_roca_fingerprint
 from jwks_auth.keys import KeyRejected, KeySet, algorithm_allowed, parse_jwk
@@ -129,13 +131,35 @@ _jwk_like = st.fixed_dictionaries(
 )
 
 
+#: Real public JWKs: without them no generated set holds a usable key, and the
+#: checks on kept keys below would never run.
+_VALID_JWKS = [SigningKey.rsa(kid="h-rsa").public_jwk(), SigningKey.ec(kid="h-ec").public_jwk(),
+               SigningKey.ed25519(kid="h-ed").public_jwk()]
+_PRIVATE = ("d", "k", "p", "q")
+_real_jwk = st.builds(
+    lambda jwk, private: {**jwk, **private},
+    st.sampled_from(_VALID_JWKS),
+    st.dictionaries(st.sampled_from(_PRIVATE), st.just("AQAB"), max_size=1),
+)
+
+
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_jwk_like | _json, max_size=5))
+@given(st.lists(_real_jwk | _jwk_like | _json, max_size=5))
 def test_no_jwk_set_makes_parsing_fail_other_than_by_skipping(jwks):
     keyset = KeySet.from_document({"keys": jwks})  # never raises for any content of "keys"
+    dicts = [j for j in jwks if isinstance(j, dict)]
     for key in keyset.keys:
-        source = next(j for j in jwks if isinstance(j, dict) and j.get("kid") == key.kid)
-        assert key.kty in ("RSA", "EC", "OKP") and not ({"d", "k", "p", "q"} & source.keys())
+        sources = [j for j in dicts if j.get("kid") == key.kid]
+        assert key.kty in ("RSA", "EC", "OKP")
+        assert any(not (set(_PRIVATE) & j.keys()) for j in sources)  # never a key published with private parts
+    kept = {key.kid for key in keyset.keys}
+    for jwk in dicts:
+        kid = jwk.get("kid")
+        alone = isinstance(kid, str) and sum(1 for j in dicts if j.get("kid") == kid) == 1
+        if alone and jwk in _VALID_JWKS:
+            assert kid in kept  # a real public key next to garbage is kept
+        if alone and set(_PRIVATE) & jwk.keys():
+            assert kid not in kept
     assert all(isinstance(kid, str) and isinstance(reason, str) for kid, reason in keyset.rejected)
 
 

@@ -155,7 +155,8 @@ def test_hmac_with_public_key_material_or_weak_secret(judge, provider, signing_k
     signing_input = f"{encode_segment(header)}.{encode_segment(access_claims(provider.issuer))}"
     digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
     mac = hmac.new(secret, signing_input.encode("ascii"), digest).digest()
-    judge.token("WT", f"{signing_input}.{b64url(mac)}", after=no_key_fetch(provider), description="algorithm not allowed")
+    judge.token("WT", f"{signing_input}.{b64url(mac)}", after=no_key_fetch(provider),
+                description="algorithm not allowed")
 
 
 @pytest.mark.parametrize("alg", ["HS256"])
@@ -172,7 +173,9 @@ OTHER_RSA_ALGS = ["PS256", "PS384", "PS512", "RS384", "RS512"]
 
 @pytest.mark.parametrize("jwk_alg", [True, False], ids=["jwk with alg", "jwk without alg"])
 @pytest.mark.parametrize("alg", OTHER_RSA_ALGS)
-def test_algorithm_outside_the_allowlist_signed_by_the_right_key(judge, provider, signing_key, make_token, alg, jwk_alg):
+def test_algorithm_outside_the_allowlist_signed_by_the_right_key(
+    judge, provider, signing_key, make_token, alg, jwk_alg
+):
     provider.set_keys(signing_key, include_alg=jwk_alg)
     judge.token("WT", make_token(alg=alg), description="algorithm not allowed")
 
@@ -231,8 +234,9 @@ PSYCHIC = {
 
 @pytest.mark.parametrize("configured", [True, False], ids=["ES256 allowed", "default allowlist"])
 @pytest.mark.parametrize("name", list(PSYCHIC))
-def test_ecdsa_psychic_and_out_of_range_signatures(judge, jwks_config, provider, signing_key, ec_key, make_token,
-                                                  configured, name):
+def test_ecdsa_psychic_and_out_of_range_signatures(
+    judge, jwks_config, provider, signing_key, ec_key, make_token, configured, name
+):
     if configured:
         jwks_config(ALGORITHMS=["RS256", "ES256"])
         provider.set_keys(signing_key, ec_key)
@@ -252,8 +256,12 @@ def test_ecdsa_der_signature_instead_of_raw_is_refused(judge, with_ec_and_ed, ec
 @pytest.mark.parametrize("name", ["zeros", "ones", "63 bytes", "65 bytes"])
 def test_eddsa_zero_and_wrong_length_signatures(judge, with_ec_and_ed, ed_key, make_token, name):
     legit = make_token(key=ed_key)
-    sig = {"zeros": b"\x00" * 64, "ones": b"\xff" * 64, "63 bytes": _sig(legit)[:-1],
-           "65 bytes": _sig(legit) + b"\x00"}[name]
+    sig = {
+        "zeros": b"\x00" * 64,
+        "ones": b"\xff" * 64,
+        "63 bytes": _sig(legit)[:-1],
+        "65 bytes": _sig(legit) + b"\x00",
+    }[name]
     judge.token("WT", _with_signature(legit, sig))
 
 

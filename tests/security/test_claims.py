@@ -168,12 +168,19 @@ def test_audience(judge, claims_token, issuer, name):
 # name -> (header typ, claims, what refuses it)
 ID_TOKENS = {
     "typ JWT, aud client id, nonce, at_hash": (
-        "JWT", dict(aud="js_oidc", nonce="n-0S6_WzA2Mj", at_hash="77QmUPtjPfzWtF2AnpK9RQ"), "token type"),
+        "JWT",
+        dict(aud="js_oidc", nonce="n-0S6_WzA2Mj", at_hash="77QmUPtjPfzWtF2AnpK9RQ"),
+        "token type",
+    ),
     "no typ, aud client id, nonce": (None, dict(aud="js_oidc", nonce="n-0S6_WzA2Mj"), "token type"),
     "typ JWT, aud api1, nonce": ("JWT", dict(aud="api1", nonce="n"), "token type"),
     "typ id_token+jwt, aud api1": ("id_token+jwt", dict(aud="api1"), "token type"),
     "typ at+jwt, aud client id": ("at+jwt", dict(aud="js_oidc", nonce="n"), "audience"),
-    "typ at+jwt, aud api1, at_hash": ("at+jwt", dict(aud="api1", nonce="n", at_hash="77QmUPtjPfzWtF2AnpK9RQ"), "ID token"),
+    "typ at+jwt, aud api1, at_hash": (
+        "at+jwt",
+        dict(aud="api1", nonce="n", at_hash="77QmUPtjPfzWtF2AnpK9RQ"),
+        "ID token",
+    ),
     "typ at+jwt, aud api1, c_hash": ("at+jwt", dict(aud="api1", c_hash="LDktKdoQak3Pk0cnXxCltA"), "ID token"),
     "typ at+jwt, aud api1, s_hash": ("at+jwt", dict(aud="api1", s_hash="x"), "ID token"),
 }
@@ -191,8 +198,15 @@ def test_id_token_from_the_same_provider(judge, claims_token, name):
 
 
 # -- claims changed while keeping the original signature ------------------------------------------
-WHOLE_PAYLOADS = {"null": b"null", "true": b"true", "false": b"false", "0": b"0", "string": b'"x"', "array": b"[]",
-                  "empty object": b"{}"}
+WHOLE_PAYLOADS = {
+    "null": b"null",
+    "true": b"true",
+    "false": b"false",
+    "0": b"0",
+    "string": b'"x"',
+    "array": b"[]",
+    "empty object": b"{}",
+}
 
 
 @pytest.mark.parametrize("name", list(WHOLE_PAYLOADS))
@@ -201,8 +215,16 @@ def test_payload_replaced_keeping_the_signature(judge, token, name):
     judge.token("WT", f"{head}.{b64url(WHOLE_PAYLOADS[name])}.{signature}")
 
 
-VALUES = {"null": None, "true": True, "false": False, "0": 0, "empty string": "", "string": "x", "empty list": [],
-          "empty object": {}}
+VALUES = {
+    "null": None,
+    "true": True,
+    "false": False,
+    "0": 0,
+    "empty string": "",
+    "string": "x",
+    "empty list": [],
+    "empty object": {},
+}
 CLAIMS = ["iss", "exp", "aud", "sub", "iat", "nbf", "client_id", "jti", "scope"]
 
 
@@ -273,9 +295,9 @@ def _time_claims(issuer: str, **times: float) -> dict:
 @pytest.mark.parametrize("offset, accepted", [(-0.001, True), (0.0, False), (0.001, False), (-1, True)])
 def test_exp_is_refused_on_or_after_exp_plus_leeway(jwks_config, provider, offset, accepted):
     """``now == exp + leeway`` is "on or after": refused."""
+    from jwks_auth.claims import check_claims
     from jwks_auth.conf import issuer_configs
     from jwks_auth.exceptions import ExpiredToken
-    from jwks_auth.claims import check_claims
 
     config = issuer_configs()[0]
     assert config.leeway == LEEWAY
@@ -291,9 +313,9 @@ def test_exp_is_refused_on_or_after_exp_plus_leeway(jwks_config, provider, offse
 @pytest.mark.parametrize("offset, accepted", [(0.0, True), (-1, True), (0.001, False)])
 def test_nbf_and_iat_are_accepted_up_to_now_plus_leeway(jwks_config, provider, claim, offset, accepted):
     """The mirror image: valid "on or after" nbf (minus the leeway), so ``nbf == now + leeway`` passes."""
+    from jwks_auth.claims import check_claims
     from jwks_auth.conf import issuer_configs
     from jwks_auth.exceptions import InvalidClaims
-    from jwks_auth.claims import check_claims
 
     config = issuer_configs()[0]
     claims = _time_claims(provider.issuer, **{claim: NOW + LEEWAY + offset})

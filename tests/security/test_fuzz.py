@@ -76,21 +76,30 @@ _segment = st.one_of(
 
 def _json_values():
     return st.recursive(
-        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=20),
         lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
         max_leaves=12,
     )
 
 
-_header_names = st.sampled_from(["alg", "kid", "typ", "jku", "jwk", "x5u", "x5c", "crit", "b64", "cty", "zip", "enc", "x5t"])
+_header_names = st.sampled_from(
+    ["alg", "kid", "typ", "jku", "jwk", "x5u", "x5c", "crit", "b64", "cty", "zip", "enc", "x5t"]
+)
 _attacker_headers = st.dictionaries(_header_names | st.text(max_size=6), _json_values(), max_size=6)
 
 
 @st.composite
 def _attacker_signed(draw):
     """Structurally plausible tokens signed by a key that is not the provider's."""
-    header = {"alg": draw(st.sampled_from(["ES256", "RS256", "none", "HS256", "EdDSA"])), "kid": "rsa-key-1",
-              "typ": "at+jwt"}
+    header = {
+        "alg": draw(st.sampled_from(["ES256", "RS256", "none", "HS256", "EdDSA"])),
+        "kid": "rsa-key-1",
+        "typ": "at+jwt",
+    }
     header.update(draw(_attacker_headers))
     claims = access_claims("http://127.0.0.1:1")
     claims.update(draw(st.dictionaries(st.sampled_from(list(claims) + ["scope", "nonce"]), _json_values(), max_size=4)))
@@ -127,11 +136,12 @@ def _mutations(draw, token: str, other: str):
     parts = token.split(".")
     current = token
     for _ in range(draw(st.integers(1, 3))):
-        op = draw(st.sampled_from(["char", "bit", "delete", "insert", "swap", "duplicate", "splice", "truncate",
-                                   "case"]))
+        op = draw(
+            st.sampled_from(["char", "bit", "delete", "insert", "swap", "duplicate", "splice", "truncate", "case"])
+        )
         if op == "char" and current:
             i = draw(st.integers(0, len(current) - 1))
-            current = current[:i] + draw(st.sampled_from(B64URL + ".")) + current[i + 1:]
+            current = current[:i] + draw(st.sampled_from(B64URL + ".")) + current[i + 1 :]
         elif op == "bit":
             segs = current.split(".")
             j = draw(st.integers(0, len(segs) - 1))
@@ -146,7 +156,7 @@ def _mutations(draw, token: str, other: str):
                 current = ".".join(segs)
         elif op == "delete" and current:
             i = draw(st.integers(0, len(current) - 1))
-            current = current[:i] + current[i + draw(st.integers(1, 8)):]
+            current = current[:i] + current[i + draw(st.integers(1, 8)) :]
         elif op == "insert":
             i = draw(st.integers(0, len(current)))
             current = current[:i] + draw(st.text(alphabet=B64URL + ".=", min_size=1, max_size=8)) + current[i:]
@@ -167,7 +177,7 @@ def _mutations(draw, token: str, other: str):
             current = current[: draw(st.integers(0, len(current) - 1))]
         elif op == "case" and current:
             i = draw(st.integers(0, len(current) - 1))
-            current = current[:i] + current[i].swapcase() + current[i + 1:]
+            current = current[:i] + current[i].swapcase() + current[i + 1 :]
     return current, parts
 
 
@@ -191,8 +201,10 @@ _BASES: dict[str, tuple[str, str]] = {}
 def _mutation_base(provider, signing_key) -> str:
     if provider.issuer not in _BASES:
         _BASES.clear()
-        _BASES[provider.issuer] = (_issuer_token(provider, signing_key), _issuer_token(provider, signing_key,
-                                                                                        sub="other", scope="api1 admin"))
+        _BASES[provider.issuer] = (
+            _issuer_token(provider, signing_key),
+            _issuer_token(provider, signing_key, sub="other", scope="api1 admin"),
+        )
     return _BASES[provider.issuer][0]
 
 
@@ -208,36 +220,40 @@ def test_mutation_base_is_valid(judge, provider, signing_key):
 
 
 # -- claims and headers signed by the real key ---------------------------------------------------------------
-_claim_names = st.sampled_from(["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "scope", "azp",
-                                "at_hash", "nonce", "cnf"])
+_claim_names = st.sampled_from(
+    ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "scope", "azp", "at_hash", "nonce", "cnf"]
+)
 _claim_values = st.one_of(
     _json_values(),
-    st.integers(min_value=-(10 ** 30), max_value=10 ** 30),
-    st.sampled_from([10 ** 400, -(10 ** 400), 2 ** 63, 1e308, -1e308, 0, "", "api1", ["api1"], "api1 admin"]),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.sampled_from([10**400, -(10**400), 2**63, 1e308, -1e308, 0, "", "api1", ["api1"], "api1 admin"]),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3),
 )
 
 
 _numbers = st.one_of(
-    st.integers(min_value=-(2 ** 1400), max_value=2 ** 1400),
+    st.integers(min_value=-(2**1400), max_value=2**1400),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from([10 ** 400, -(10 ** 400), 2 ** 1024, 2 ** 63, 1e308, -1e308, 5e-324, 0, -1]),
-    st.integers(min_value=-10 ** 10, max_value=10 ** 10).map(lambda d: int(time.time()) + d),
+    st.sampled_from([10**400, -(10**400), 2**1024, 2**63, 1e308, -1e308, 5e-324, 0, -1]),
+    st.integers(min_value=-(10**10), max_value=10**10).map(lambda d: int(time.time()) + d),
 )
 
 
 @FUZZ
-@given(changes=st.dictionaries(_claim_names, _claim_values | st.just(None), min_size=1, max_size=5),
-       removed=st.sets(_claim_names, max_size=3))
+@given(
+    changes=st.dictionaries(_claim_names, _claim_values | st.just(None), min_size=1, max_size=5),
+    removed=st.sets(_claim_names, max_size=3),
+)
 def test_fuzz_claims_signed_by_the_real_key(judge, provider, signing_key, changes, removed):
     """Real signatures over hostile claims: a refusal or 200, never 5xx; 200 only for valid claims."""
     _judge_signed_claims(judge, provider, signing_key, changes, removed)
 
 
 @FUZZ
-@given(changes=st.dictionaries(st.sampled_from(["exp", "nbf", "iat"]), _numbers | _json_values(), min_size=1,
-                               max_size=3))
+@given(
+    changes=st.dictionaries(st.sampled_from(["exp", "nbf", "iat"]), _numbers | _json_values(), min_size=1, max_size=3)
+)
 def test_fuzz_numeric_dates_signed_by_the_real_key(judge, provider, signing_key, changes):
     """The same, focused on NumericDate values: huge, tiny, fractional, negative, of the wrong type."""
     _judge_signed_claims(judge, provider, signing_key, changes, set())
@@ -277,8 +293,11 @@ _real_header_extra = st.dictionaries(_header_names | st.text(max_size=6), _json_
 
 
 @FUZZ
-@given(extra=_real_header_extra, alg=st.sampled_from(["RS256", "RS384", "PS256"]),
-       typ=st.sampled_from(["at+jwt", "AT+JWT", "application/at+jwt", "JWT", None, 1, ""]))
+@given(
+    extra=_real_header_extra,
+    alg=st.sampled_from(["RS256", "RS384", "PS256"]),
+    typ=st.sampled_from(["at+jwt", "AT+JWT", "application/at+jwt", "JWT", None, 1, ""]),
+)
 def test_fuzz_headers_signed_by_the_real_key(judge, provider, signing_key, extra, alg, typ):
     """Real signatures under hostile headers: 200 only for the allowlisted shape."""
     judge.caplog.clear()

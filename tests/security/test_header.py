@@ -119,7 +119,8 @@ KEY_IN_HEADER_CASES = [
 
 @pytest.mark.parametrize("algorithms", [["RS256"], ["RS256", "ES256"]], ids=["RS256 only", "ES256 allowed too"])
 @pytest.mark.parametrize("name", KEY_IN_HEADER_CASES)
-def test_keys_are_never_taken_from_the_token(judge, jwks_config, provider, signing_key, attacker_site, name, algorithms):
+def test_keys_are_never_taken_from_the_token(judge, jwks_config, provider, signing_key, attacker_site, name,
+                                             algorithms):
     jwks_config(ALGORITHMS=algorithms)
     token = _attacker_tokens(attacker_site, signing_key, provider.issuer)[name]
 
@@ -175,8 +176,11 @@ def test_hostile_kids_cost_at_most_one_extra_jwks_fetch(judge, provider, signing
     assert before == 1
     for name, kid in KIDS.items():
         for variant in range(3):
-            token = mint(signing_key, access_claims(provider.issuer),
-                         header=header_of(signing_key, kid=f"{kid}{variant}" if variant else kid))
+            token = mint(
+                signing_key,
+                access_claims(provider.issuer),
+                header=header_of(signing_key, kid=f"{kid}{variant}" if variant else kid),
+            )
             response = judge.send(f"Bearer {token}")
             assert response.status_code == 401, (name, response.status_code)
     assert provider.jwks_hits - before <= 1

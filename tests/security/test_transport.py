@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from tests.security.conftest import assert_outcome, secrets_of
-
 import pytest
+
+from tests.security.conftest import assert_outcome, secrets_of
 
 pytestmark = pytest.mark.django_db(databases=[])
 

@@ -21,7 +21,7 @@ JWKS_PATH = "/.well-known/openid-configuration/jwks"
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go in separate writes: avoid the delayed-ACK stall
 
@@ -63,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    provider: "JWKSProvider"
+    provider: JWKSProvider
 
 
 class JWKSProvider:

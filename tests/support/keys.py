@@ -37,18 +37,20 @@ class SigningKey:
     certificate: x509.Certificate | None = None
 
     @classmethod
-    def rsa(cls, kid: str = "rsa-key-1", bits: int = 2048, alg: str = "RS256", x5c: bool = False, **extra: Any) -> "SigningKey":
+    def rsa(
+        cls, kid: str = "rsa-key-1", bits: int = 2048, alg: str = "RS256", x5c: bool = False, **extra: Any
+    ) -> SigningKey:
         key = cls(_rsa_key(bits), kid, alg, dict(extra))
         if x5c:
             key.certificate = self_signed_certificate(key.private_key)
         return key
 
     @classmethod
-    def ec(cls, kid: str = "ec-key-1", crv: str = "P-256", alg: str = "ES256", **extra: Any) -> "SigningKey":
+    def ec(cls, kid: str = "ec-key-1", crv: str = "P-256", alg: str = "ES256", **extra: Any) -> SigningKey:
         return cls(ec.generate_private_key(_CURVES[crv][0]()), kid, alg, dict(extra))
 
     @classmethod
-    def ed25519(cls, kid: str = "ed-key-1", **extra: Any) -> "SigningKey":
+    def ed25519(cls, kid: str = "ed-key-1", **extra: Any) -> SigningKey:
         return cls(ed25519.Ed25519PrivateKey.generate(), kid, "EdDSA", dict(extra))
 
     @property
@@ -102,10 +104,12 @@ def _rsa_key(bits: int) -> rsa.RSAPrivateKey:
     return pool[-1]
 
 
-def self_signed_certificate(private_key: Any, common_name: str = "test signing key", days: int = 365) -> x509.Certificate:
+def self_signed_certificate(
+    private_key: Any, common_name: str = "test signing key", days: int = 365
+) -> x509.Certificate:
     """A signing-only self-signed certificate for a key's ``x5c``, as identity servers publish."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -117,9 +121,15 @@ def self_signed_certificate(private_key: Any, common_name: str = "test signing k
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )

@@ -56,7 +56,9 @@ def mint(
         if typ is not None:
             header["typ"] = typ
     signing_input = f"{encode_segment(header)}.{encode_segment(claims)}"
-    signature = sign(signing_input.encode("ascii"), key, alg or (header.get("alg") if isinstance(header, dict) else None))
+    signature = sign(
+        signing_input.encode("ascii"), key, alg or (header.get("alg") if isinstance(header, dict) else None)
+    )
     return f"{signing_input}.{b64url(signature)}"
 
 

@@ -12,8 +12,8 @@ from jwks_auth import signals
 from jwks_auth.claims import ClaimContext, ClaimRules
 from jwks_auth.exceptions import InvalidClaims
 from jwks_auth.reasons import Reason
-from tests.authz.introspection_server import IntrospectionServer
 from tests.conftest import bearer
+from tests.support.introspection_server import IntrospectionServer
 
 pytestmark = pytest.mark.django_db(databases=[])
 
@@ -74,7 +74,9 @@ def _opaque(server: IntrospectionServer, issuer: str, **claims: Any) -> str:
 def test_a_jwt_and_an_introspection_answer_are_refused_for_the_same_claim(
     client, jwks_config, make_token, provider, server, reasons, claims, reason
 ):
-    jwks_config(INTROSPECTION={"ENDPOINT": server.endpoint, "CLIENT_ID": "api1", "CLIENT_SECRET": "p@ss:w/rd+%", "CACHE": False})
+    jwks_config(
+        INTROSPECTION={"ENDPOINT": server.endpoint, "CLIENT_ID": "api1", "CLIENT_SECRET": "p@ss:w/rd+%", "CACHE": False}
+    )
     assert client.get("/me", **bearer(make_token())).status_code == 200  # both paths work at all
     assert client.get("/me", **bearer(_opaque(server, provider.issuer))).status_code == 200
 
@@ -88,7 +90,9 @@ def test_registered_claims_are_optional_in_an_introspection_answer_only(
     client, jwks_config, make_token, provider, server, reasons
 ):
     """RFC 7662 2.2: only ``active`` is required; a JWT must carry what its profile requires."""
-    jwks_config(INTROSPECTION={"ENDPOINT": server.endpoint, "CLIENT_ID": "api1", "CLIENT_SECRET": "p@ss:w/rd+%", "CACHE": False})
+    jwks_config(
+        INTROSPECTION={"ENDPOINT": server.endpoint, "CLIENT_ID": "api1", "CLIENT_SECRET": "p@ss:w/rd+%", "CACHE": False}
+    )
     token = secrets.token_hex(32)
     server.tokens[token] = {"active": True, "sub": "818727", "scope": "api1"}
     assert client.get("/me", **bearer(token)).status_code == 200
@@ -109,8 +113,15 @@ class NoIatRule(ClaimRules):
 
 
 def test_claim_rules_can_be_added_for_both_kinds_of_token(client, jwks_config, make_token, provider, server, reasons):
-    jwks_config(CLAIM_RULES=f"{__name__}.TenantRules",
-                INTROSPECTION={"ENDPOINT": server.endpoint, "CLIENT_ID": "api1", "CLIENT_SECRET": "p@ss:w/rd+%", "CACHE": False})
+    jwks_config(
+        CLAIM_RULES=f"{__name__}.TenantRules",
+        INTROSPECTION={
+            "ENDPOINT": server.endpoint,
+            "CLIENT_ID": "api1",
+            "CLIENT_SECRET": "p@ss:w/rd+%",
+            "CACHE": False,
+        },
+    )
     assert client.get("/me", **bearer(make_token(tenant="acme"))).status_code == 200
     assert client.get("/me", **bearer(_opaque(server, provider.issuer, tenant="acme"))).status_code == 200
     assert client.get("/me", **bearer(make_token(tenant="other"))).status_code == 401

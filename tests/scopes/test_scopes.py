@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.test import APIRequestFactory
 
+from jwks_auth.access_token import AccessToken
 from jwks_auth.conf import issuer_configs
 from jwks_auth.exceptions import InvalidClaims
-from jwks_auth.permissions import HasScopes, required_scope_alternatives
-from jwks_auth.tokens import scopes_from_claims
-from tests.authz import views
-from tests.authz.conftest import challenge_params
+from jwks_auth.permissions import HasAnyScope, HasScopes, required_scope_alternatives
+from jwks_auth.scopes import scopes_from_claims
 from tests.conftest import bearer
+from tests.support import scope_views as views
+from tests.support.challenges import challenge_params
 
 pytestmark = pytest.mark.django_db(databases=[])
 
@@ -114,8 +118,16 @@ def test_me_without_a_token_is_401_not_403(client):
 @pytest.mark.parametrize("path", ["/authz/all", "/authz/bound"])
 @pytest.mark.parametrize(
     "scope, status",
-    [("orders.read orders.write", 200), ("orders.write orders.read api1", 200), ("orders.read", 403),
-     ("orders.write", 403), ("", 403), (None, 403), ("orders.readorders.write", 403), ("ORDERS.READ orders.write", 403)],
+    [
+        ("orders.read orders.write", 200),
+        ("orders.write orders.read api1", 200),
+        ("orders.read", 403),
+        ("orders.write", 403),
+        ("", 403),
+        (None, 403),
+        ("orders.readorders.write", 403),
+        ("ORDERS.READ orders.write", 403),
+    ],
 )
 def test_all_scopes(client, make_token, path, scope, status):
     response = client.get(path, **bearer(make_token(scope=scope)))
@@ -141,9 +153,15 @@ def test_any_scope(client, make_token, scope, status):
 @pytest.mark.parametrize(
     "method, scope, status",
     [
-        ("get", "orders.read", 200), ("head", "orders.read", 200), ("options", "orders.read", 200),
-        ("get", "orders.write", 403), ("post", "orders.write", 200), ("put", "orders.write", 200),
-        ("delete", "orders.write", 200), ("post", "orders.read", 403), ("delete", "orders.read", 403),
+        ("get", "orders.read", 200),
+        ("head", "orders.read", 200),
+        ("options", "orders.read", 200),
+        ("get", "orders.write", 403),
+        ("post", "orders.write", 200),
+        ("put", "orders.write", 200),
+        ("delete", "orders.write", 200),
+        ("post", "orders.read", 403),
+        ("delete", "orders.read", 403),
     ],
 )
 def test_read_scopes_for_safe_methods_write_scopes_for_the_rest(client, make_token, method, scope, status):
@@ -156,9 +174,13 @@ def test_read_scopes_for_safe_methods_write_scopes_for_the_rest(client, make_tok
 
 @pytest.mark.parametrize(
     "method, scope, status",
-    [("get", "orders.read", 200), ("post", "orders.write", 200), ("post", "orders.read", 403),
-     ("put", "", 200),  # mapped to no scopes
-     ("delete", "orders.read orders.write orders.admin", 403)],  # not in the map: denied whatever the scopes
+    [
+        ("get", "orders.read", 200),
+        ("post", "orders.write", 200),
+        ("post", "orders.read", 403),
+        ("put", "", 200),  # mapped to no scopes
+        ("delete", "orders.read orders.write orders.admin", 403),
+    ],  # not in the map: denied whatever the scopes
 )
 def test_method_map(client, make_token, method, scope, status):
     response = getattr(client, method)("/authz/map", **bearer(make_token(scope=scope)))
@@ -183,7 +205,7 @@ def test_forgetting_required_scopes_is_a_configuration_error_not_an_open_door(ma
     request = APIRequestFactory().get("/x", **bearer(make_token(scope="anything")))
     view = views.UnconfiguredView()
     drf_request = view.initialize_request(request)
-    drf_request.user  # authenticate
+    _ = drf_request.user  # authenticate
     with pytest.raises(ImproperlyConfigured):
         HasScopes().has_permission(drf_request, view)
     assert isinstance(drf_request.successful_authenticator, JWKSAuthentication)
@@ -228,8 +250,12 @@ def test_not_of_a_scope_permission(client, make_token):
 
 @pytest.mark.parametrize(
     "scope, status, hint",
-    [("orders.read eu", 200, None), ("orders.read us", 200, None), ("orders.read", 403, "eu us"),
-     ("eu", 403, "orders.read")],
+    [
+        ("orders.read eu", 200, None),
+        ("orders.read us", 200, None),
+        ("orders.read", 403, "eu us"),
+        ("eu", 403, "orders.read"),
+    ],
 )
 def test_and_of_all_and_any(client, make_token, scope, status, hint):
     response = client.get("/authz/and-any", **bearer(make_token(scope=scope)))
@@ -257,10 +283,6 @@ def test_scope_alternatives_for_documentation():
 
 
 # -- properties -------------------------------------------------------------------------------------------
-from hypothesis import given, settings as hypothesis_settings, strategies as st  # noqa: E402
-
-from jwks_auth.permissions import HasAnyScope  # noqa: E402
-from jwks_auth.tokens import AccessToken  # noqa: E402
 
 _scope = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.:/_-", min_size=1, max_size=12)
 
@@ -281,8 +303,10 @@ def test_all_means_subset_and_any_means_overlap(granted, required):
     request = view.initialize_request(factory.get("/"))
     request._authenticator, request._user = object(), object()
     request._auth = AccessToken({}, {}, "https://idp.example.com", granted)
-    for permission, expected in ((HasScopes.require(*required)(), required <= granted),
-                                 (HasAnyScope.require(*required)(), bool(required & granted))):
+    for permission, expected in (
+        (HasScopes.require(*required)(), required <= granted),
+        (HasAnyScope.require(*required)(), bool(required & granted)),
+    ):
         allowed, missing = permission.check(request, view)
         assert allowed is expected
         assert missing == (None if expected else required)

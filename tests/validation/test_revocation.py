@@ -33,7 +33,7 @@ def get(client, token):
 
 
 def test_a_revoked_token_is_refused_even_when_cached(client, make_token, jwks_config, provider):
-    jwks_config(IS_REVOKED="tests.authz.test_revocation.is_revoked")
+    jwks_config(IS_REVOKED="tests.validation.test_revocation.is_revoked")
     token = make_token(jti="jti-1")
     other = make_token(jti="jti-2")
     assert get(client, token).status_code == 200

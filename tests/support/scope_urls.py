@@ -1,7 +1,7 @@
 """The library tests' URLs plus the authorization test views."""
 from django.urls import include, path
 
-from tests.authz import views
+from tests.support import scope_views as views
 
 urlpatterns = [
     path("", include("tests.urls")),

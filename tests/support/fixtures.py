@@ -1,7 +1,8 @@
-"""Fixtures for the authorization tests: the test views and extra identity providers."""
+"""Fixtures shared by several test folders: the scope test views' URLs, extra identity providers."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -10,8 +11,8 @@ from tests.support.keys import SigningKey
 
 
 @pytest.fixture(autouse=True)
-def _authz_urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.authz.urls"
+def scope_urls(settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.support.scope_urls"
 
 
 @pytest.fixture
@@ -29,13 +30,3 @@ def make_provider() -> Iterator[Callable[..., JWKSProvider]]:
     yield make
     for server in started:
         server.stop()
-
-
-def challenge_params(header: str) -> dict[str, str]:
-    """The parameters of a ``Bearer`` challenge (values are quoted, without commas)."""
-    assert header.startswith("Bearer ")
-    params = {}
-    for part in header[len("Bearer "):].split(", "):
-        name, _, value = part.partition("=")
-        params[name] = value.strip('"')
-    return params

@@ -12,8 +12,9 @@ import hashlib
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -122,9 +123,16 @@ def identityserver4() -> Shape:
         return h, c
 
     return Shape(
-        "identityserver4", "https://demo.identityserver.io", {"PROFILE": "identityserver4", "AUDIENCE": ["api1"]}, key,
+        "identityserver4",
+        "https://demo.identityserver.io",
+        {"PROFILE": "identityserver4", "AUDIENCE": ["api1"]},
+        key,
         accepted={"4.x client credentials": v4, "4.x user, scope string": v4_string_scope_user, "3.x": v3},
-        refused={"ID token": id_token, "token for another API": other_api, "no aud (scope-only setup)": scope_only_no_aud},
+        refused={
+            "ID token": id_token,
+            "token for another API": other_api,
+            "no aud (scope-only setup)": scope_only_no_aud,
+        },
     )
 
 
@@ -135,18 +143,43 @@ def duende() -> Shape:
 
     def user(iss: str) -> Token:
         t = _times()
-        return header, {**t, "iss": iss, "aud": "api1", "scope": "openid profile api1", "amr": ["pwd"],
-                        "client_id": "interactive", "sub": "1", "auth_time": t["iat"], "idp": "local",
-                        "sid": "9D5E", "jti": uuid.uuid4().hex.upper()}
+        return header, {
+            **t,
+            "iss": iss,
+            "aud": "api1",
+            "scope": "openid profile api1",
+            "amr": ["pwd"],
+            "client_id": "interactive",
+            "sub": "1",
+            "auth_time": t["iat"],
+            "idp": "local",
+            "sid": "9D5E",
+            "jti": uuid.uuid4().hex.upper(),
+        }
 
     def client_credentials(iss: str) -> Token:
-        return header, {**_times(), "iss": iss, "aud": ["api1", "api2"], "scope": ["api1", "api2"],
-                        "client_id": "m2m", "jti": uuid.uuid4().hex.upper()}
+        return header, {
+            **_times(),
+            "iss": iss,
+            "aud": ["api1", "api2"],
+            "scope": ["api1", "api2"],
+            "client_id": "m2m",
+            "jti": uuid.uuid4().hex.upper(),
+        }
 
     def id_token(iss: str) -> Token:
         t = _times(300)
-        return {**header, "typ": "JWT"}, {**t, "iss": iss, "aud": "interactive", "sub": "1", "sid": "9D5E",
-                                          "auth_time": t["iat"], "idp": "local", "amr": ["pwd"], "nonce": "x"}
+        return {**header, "typ": "JWT"}, {
+            **t,
+            "iss": iss,
+            "aud": "interactive",
+            "sub": "1",
+            "sid": "9D5E",
+            "auth_time": t["iat"],
+            "idp": "local",
+            "amr": ["pwd"],
+            "nonce": "x",
+        }
 
     def other_api(iss: str) -> Token:
         h, c = client_credentials(iss)
@@ -158,7 +191,10 @@ def duende() -> Shape:
         return h, c
 
     return Shape(
-        "duende", "https://demo.duendesoftware.com", {"PROFILE": "duende", "AUDIENCE": ["api1"]}, key,
+        "duende",
+        "https://demo.duendesoftware.com",
+        {"PROFILE": "duende", "AUDIENCE": ["api1"]},
+        key,
         accepted={"user": user, "client credentials": client_credentials},
         refused={"ID token": id_token, "token for another API": other_api, "no jti": no_jti},
     )
@@ -172,20 +208,43 @@ def keycloak() -> Shape:
     def user(iss: str) -> Token:
         t = _times(300)
         return header, {
-            "exp": t["exp"], "iat": t["iat"], "auth_time": t["iat"], "jti": str(uuid.uuid4()), "iss": iss,
-            "aud": ["api1", "account"], "sub": str(uuid.uuid4()), "typ": "Bearer", "azp": "web",
-            "session_state": str(uuid.uuid4()), "acr": "1", "allowed-origins": ["http://localhost:5005"],
+            "exp": t["exp"],
+            "iat": t["iat"],
+            "auth_time": t["iat"],
+            "jti": str(uuid.uuid4()),
+            "iss": iss,
+            "aud": ["api1", "account"],
+            "sub": str(uuid.uuid4()),
+            "typ": "Bearer",
+            "azp": "web",
+            "session_state": str(uuid.uuid4()),
+            "acr": "1",
+            "allowed-origins": ["http://localhost:5005"],
             "realm_access": {"roles": ["offline_access", "default-roles-demo", "orders.read"]},
             "resource_access": {"api1": {"roles": ["orders.write"]}, "account": {"roles": ["manage-account"]}},
-            "scope": "openid profile email api1", "sid": str(uuid.uuid4()), "email_verified": True,
-            "preferred_username": "alice", "name": "Alice Smith",
+            "scope": "openid profile email api1",
+            "sid": str(uuid.uuid4()),
+            "email_verified": True,
+            "preferred_username": "alice",
+            "name": "Alice Smith",
         }
 
     def service_account(iss: str) -> Token:
         t = _times(300)
-        return header, {"exp": t["exp"], "iat": t["iat"], "jti": str(uuid.uuid4()), "iss": iss, "aud": "api1",
-                        "sub": str(uuid.uuid4()), "typ": "Bearer", "azp": "worker", "acr": "1",
-                        "scope": "api1 profile", "clientId": "worker", "preferred_username": "service-account-worker"}
+        return header, {
+            "exp": t["exp"],
+            "iat": t["iat"],
+            "jti": str(uuid.uuid4()),
+            "iss": iss,
+            "aud": "api1",
+            "sub": str(uuid.uuid4()),
+            "typ": "Bearer",
+            "azp": "worker",
+            "acr": "1",
+            "scope": "api1 profile",
+            "clientId": "worker",
+            "preferred_username": "service-account-worker",
+        }
 
     def id_token(iss: str) -> Token:
         h, c = user(iss)
@@ -200,13 +259,20 @@ def keycloak() -> Shape:
         return h, {**c, "aud": "account"}
 
     return Shape(
-        "keycloak", "https://kc.example.com/realms/demo",
-        {"PROFILE": "keycloak", "AUDIENCE": ["api1"],
-         "SCOPE_CLAIMS": ["scope", ["realm_access", "roles"], ["resource_access", "api1", "roles"]]},
+        "keycloak",
+        "https://kc.example.com/realms/demo",
+        {
+            "PROFILE": "keycloak",
+            "AUDIENCE": ["api1"],
+            "SCOPE_CLAIMS": ["scope", ["realm_access", "roles"], ["resource_access", "api1", "roles"]],
+        },
         key,
         accepted={"user": user, "service account": service_account},
-        refused={"ID token": id_token, "ID token with aud api1": id_token_for_api1_client,
-                 "token for another API": other_api},
+        refused={
+            "ID token": id_token,
+            "ID token with aud api1": id_token_for_api1_client,
+            "token for another API": other_api,
+        },
     )
 
 
@@ -224,56 +290,112 @@ def entra() -> Shape:
 
     def delegated_v2(iss: str) -> Token:
         return {"typ": "JWT", "alg": "RS256", "kid": key.kid}, {
-            **_times(), "aud": ENTRA_CLIENT, "iss": iss, "aio": "AXQAi/8TAAAA", "azp": "7a1c4e1e-client",
-            "azpacr": "0", "name": "Alice", "oid": oid, "preferred_username": "alice@contoso.com", "rh": "0.AR8A",
-            "scp": "access_as_user api1", "sub": "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ", "tid": ENTRA_TENANT,
-            "uti": "fqiBqXLPj0eQa82S-IYFAA", "ver": "2.0"}
+            **_times(),
+            "aud": ENTRA_CLIENT,
+            "iss": iss,
+            "aio": "AXQAi/8TAAAA",
+            "azp": "7a1c4e1e-client",
+            "azpacr": "0",
+            "name": "Alice",
+            "oid": oid,
+            "preferred_username": "alice@contoso.com",
+            "rh": "0.AR8A",
+            "scp": "access_as_user api1",
+            "sub": "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",
+            "tid": ENTRA_TENANT,
+            "uti": "fqiBqXLPj0eQa82S-IYFAA",
+            "ver": "2.0",
+        }
 
     def app_only_v2(iss: str) -> Token:
         return {"typ": "JWT", "alg": "RS256", "kid": key.kid}, {
-            **_times(), "aud": ENTRA_CLIENT, "iss": iss, "azp": "daemon-client", "azpacr": "1", "oid": oid,
-            "roles": ["api1", "Orders.Read.All"], "sub": oid, "tid": ENTRA_TENANT, "ver": "2.0"}
+            **_times(),
+            "aud": ENTRA_CLIENT,
+            "iss": iss,
+            "azp": "daemon-client",
+            "azpacr": "1",
+            "oid": oid,
+            "roles": ["api1", "Orders.Read.All"],
+            "sub": oid,
+            "tid": ENTRA_TENANT,
+            "ver": "2.0",
+        }
 
     def delegated_v1(iss: str) -> Token:
         return {"typ": "JWT", "alg": "RS256", "x5t": key.kid, "kid": key.kid}, {
-            **_times(), "aud": "api://contoso-orders", "iss": ENTRA_V1, "appid": "7a1c4e1e-client", "appidacr": "0",
-            "scp": "api1", "sub": "l3_roISQU222bULS9yi2k0XpqpOiMz5H3ZACo1GeXA", "tid": ENTRA_TENANT, "oid": oid,
-            "upn": "alice@contoso.com", "unique_name": "alice@contoso.com", "ver": "1.0"}
+            **_times(),
+            "aud": "api://contoso-orders",
+            "iss": ENTRA_V1,
+            "appid": "7a1c4e1e-client",
+            "appidacr": "0",
+            "scp": "api1",
+            "sub": "l3_roISQU222bULS9yi2k0XpqpOiMz5H3ZACo1GeXA",
+            "tid": ENTRA_TENANT,
+            "oid": oid,
+            "upn": "alice@contoso.com",
+            "unique_name": "alice@contoso.com",
+            "ver": "1.0",
+        }
 
     def id_token_same_app(iss: str) -> Token:
         # Same app registration: aud is the client id, and app roles appear in ID tokens too.
         return {"typ": "JWT", "alg": "RS256", "kid": key.kid}, {
-            **_times(), "aud": ENTRA_CLIENT, "iss": iss, "name": "Alice", "nonce": "abc", "oid": oid,
-            "preferred_username": "alice@contoso.com", "roles": ["api1"], "sub": "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy",
-            "tid": ENTRA_TENANT, "uti": "x", "ver": "2.0"}
+            **_times(),
+            "aud": ENTRA_CLIENT,
+            "iss": iss,
+            "name": "Alice",
+            "nonce": "abc",
+            "oid": oid,
+            "preferred_username": "alice@contoso.com",
+            "roles": ["api1"],
+            "sub": "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy",
+            "tid": ENTRA_TENANT,
+            "uti": "x",
+            "ver": "2.0",
+        }
 
     def graph_token(iss: str) -> Token:
         h, c = delegated_v2(iss)
         return h, {**c, "aud": "00000003-0000-0000-c000-000000000000", "scp": "User.Read api1"}
 
     return Shape(
-        "entra", ENTRA_V2,
+        "entra",
+        ENTRA_V2,
         {"PROFILE": "entra", "AUDIENCE": [ENTRA_CLIENT, "api://contoso-orders"], "ALIASES": [ENTRA_V1]},
-        key, jwk_options={"include_alg": False},
+        key,
+        jwk_options={"include_alg": False},
         accepted={"v2 delegated (scp)": delegated_v2, "v2 app-only (roles)": app_only_v2, "v1 (alias)": delegated_v1},
         refused={"ID token of the same app": id_token_same_app, "token for Microsoft Graph": graph_token},
     )
 
 
-# -- Auth0 --------------------------------------------------------------------------------------------------------------
+# -- Auth0 -------------------------------------------------------------------------------------------------------------
 def auth0() -> Shape:
     key = SigningKey.rsa(kid=b64url(uuid.uuid4().bytes)[:22], x5c=True)
     api = "https://orders.example.com"
 
     def user(iss: str) -> Token:
         return {"alg": "RS256", "typ": "JWT", "kid": key.kid}, {
-            "iss": iss, "sub": "auth0|64b7f0c0a1b2c3", "aud": [api, f"{iss}userinfo"], **_times(86400),
-            "scope": "openid profile email", "azp": "spa-client-id", "permissions": ["read:orders"]}
+            "iss": iss,
+            "sub": "auth0|64b7f0c0a1b2c3",
+            "aud": [api, f"{iss}userinfo"],
+            **_times(86400),
+            "scope": "openid profile email",
+            "azp": "spa-client-id",
+            "permissions": ["read:orders"],
+        }
 
     def client_credentials(iss: str) -> Token:
         return {"alg": "RS256", "typ": "JWT", "kid": key.kid}, {
-            "iss": iss, "sub": "m2m-client-id@clients", "aud": api, **_times(86400), "gty": "client-credentials",
-            "azp": "m2m-client-id", "scope": "read:orders", "permissions": ["read:orders"]}
+            "iss": iss,
+            "sub": "m2m-client-id@clients",
+            "aud": api,
+            **_times(86400),
+            "gty": "client-credentials",
+            "azp": "m2m-client-id",
+            "scope": "read:orders",
+            "permissions": ["read:orders"],
+        }
 
     def rfc9068_profile(iss: str) -> Token:
         h, c = client_credentials(iss)
@@ -281,55 +403,102 @@ def auth0() -> Shape:
 
     def id_token(iss: str) -> Token:
         return {"alg": "RS256", "typ": "JWT", "kid": key.kid}, {
-            "iss": iss, "sub": "auth0|64b7f0c0a1b2c3", "aud": "spa-client-id", **_times(36000),
-            "nonce": "abc", "sid": "x", "name": "alice", "email": "alice@example.com"}
+            "iss": iss,
+            "sub": "auth0|64b7f0c0a1b2c3",
+            "aud": "spa-client-id",
+            **_times(36000),
+            "nonce": "abc",
+            "sid": "x",
+            "name": "alice",
+            "email": "alice@example.com",
+        }
 
     def other_api(iss: str) -> Token:
         h, c = user(iss)
         return h, {**c, "aud": ["https://billing.example.com", f"{iss}userinfo"]}
 
     return Shape(
-        "auth0", "https://dev-orders.eu.auth0.com/", {"PROFILE": "auth0", "AUDIENCE": [api]}, key, scope="read:orders",
-        accepted={"user (permissions)": user, "client credentials": client_credentials,
-                  "RFC 9068 profile": rfc9068_profile},
+        "auth0",
+        "https://dev-orders.eu.auth0.com/",
+        {"PROFILE": "auth0", "AUDIENCE": [api]},
+        key,
+        scope="read:orders",
+        accepted={
+            "user (permissions)": user,
+            "client credentials": client_credentials,
+            "RFC 9068 profile": rfc9068_profile,
+        },
         refused={"ID token": id_token, "token for another API": other_api},
     )
 
 
-# -- Okta ---------------------------------------------------------------------------------------------------------------------
+# -- Okta --------------------------------------------------------------------------------------------------------------
 def okta() -> Shape:
     key = SigningKey.rsa(kid=b64url(uuid.uuid4().bytes + uuid.uuid4().bytes)[:43], x5c=False)
     header = {"kid": key.kid, "alg": "RS256"}
 
     def user(iss: str) -> Token:
         t = _times()
-        return header, {"ver": 1, "jti": "AT.Ya3o2yrWcB1Gd", "iss": iss, "aud": "api://default", "iat": t["iat"],
-                        "exp": t["exp"], "cid": "0oa1spa", "uid": "00u1alice", "scp": ["openid", "api1"],
-                        "auth_time": t["iat"], "sub": "alice@example.com"}
+        return header, {
+            "ver": 1,
+            "jti": "AT.Ya3o2yrWcB1Gd",
+            "iss": iss,
+            "aud": "api://default",
+            "iat": t["iat"],
+            "exp": t["exp"],
+            "cid": "0oa1spa",
+            "uid": "00u1alice",
+            "scp": ["openid", "api1"],
+            "auth_time": t["iat"],
+            "sub": "alice@example.com",
+        }
 
     def client_credentials(iss: str) -> Token:
         t = _times()
-        return header, {"ver": 1, "jti": "AT.cc", "iss": iss, "aud": "api://default", "iat": t["iat"],
-                        "exp": t["exp"], "cid": "0oa2m2m", "scp": ["api1"], "sub": "0oa2m2m"}
+        return header, {
+            "ver": 1,
+            "jti": "AT.cc",
+            "iss": iss,
+            "aud": "api://default",
+            "iat": t["iat"],
+            "exp": t["exp"],
+            "cid": "0oa2m2m",
+            "scp": ["api1"],
+            "sub": "0oa2m2m",
+        }
 
     def id_token(iss: str) -> Token:
         t = _times()
-        return header, {"sub": "00u1alice", "ver": 1, "iss": iss, "aud": "0oa1spa", "iat": t["iat"], "exp": t["exp"],
-                        "jti": "ID.x", "amr": ["pwd"], "idp": "00o1", "nonce": "n", "auth_time": t["iat"],
-                        "at_hash": "abc"}
+        return header, {
+            "sub": "00u1alice",
+            "ver": 1,
+            "iss": iss,
+            "aud": "0oa1spa",
+            "iat": t["iat"],
+            "exp": t["exp"],
+            "jti": "ID.x",
+            "amr": ["pwd"],
+            "idp": "00o1",
+            "nonce": "n",
+            "auth_time": t["iat"],
+            "at_hash": "abc",
+        }
 
     def other_api(iss: str) -> Token:
         h, c = user(iss)
         return h, {**c, "aud": "api://billing"}
 
     return Shape(
-        "okta", "https://dev-123456.okta.com/oauth2/default", {"PROFILE": "okta", "AUDIENCE": ["api://default"]}, key,
+        "okta",
+        "https://dev-123456.okta.com/oauth2/default",
+        {"PROFILE": "okta", "AUDIENCE": ["api://default"]},
+        key,
         accepted={"user": user, "client credentials": client_credentials},
         refused={"ID token": id_token, "token for another API": other_api},
     )
 
 
-# -- Amazon Cognito ---------------------------------------------------------------------------------------------------------------
+# -- Amazon Cognito ----------------------------------------------------------------------------------------------------
 COGNITO_CLIENT = "1example23456789abcdefghij"
 
 
@@ -339,23 +508,53 @@ def cognito() -> Shape:
 
     def user(iss: str) -> Token:
         t = _times()
-        return header, {"sub": str(uuid.uuid4()), "cognito:groups": ["admins"], "iss": iss, "version": 2,
-                        "client_id": COGNITO_CLIENT, "origin_jti": str(uuid.uuid4()), "event_id": str(uuid.uuid4()),
-                        "token_use": "access", "scope": "aws.cognito.signin.user.admin openid orders/read",
-                        "auth_time": t["iat"], "exp": t["exp"], "iat": t["iat"], "jti": str(uuid.uuid4()),
-                        "username": "alice"}
+        return header, {
+            "sub": str(uuid.uuid4()),
+            "cognito:groups": ["admins"],
+            "iss": iss,
+            "version": 2,
+            "client_id": COGNITO_CLIENT,
+            "origin_jti": str(uuid.uuid4()),
+            "event_id": str(uuid.uuid4()),
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin openid orders/read",
+            "auth_time": t["iat"],
+            "exp": t["exp"],
+            "iat": t["iat"],
+            "jti": str(uuid.uuid4()),
+            "username": "alice",
+        }
 
     def client_credentials(iss: str) -> Token:
         t = _times()
-        return header, {"sub": COGNITO_CLIENT, "token_use": "access", "scope": "orders/read orders/write",
-                        "auth_time": t["iat"], "iss": iss, "exp": t["exp"], "iat": t["iat"], "version": 2,
-                        "jti": str(uuid.uuid4()), "client_id": COGNITO_CLIENT}
+        return header, {
+            "sub": COGNITO_CLIENT,
+            "token_use": "access",
+            "scope": "orders/read orders/write",
+            "auth_time": t["iat"],
+            "iss": iss,
+            "exp": t["exp"],
+            "iat": t["iat"],
+            "version": 2,
+            "jti": str(uuid.uuid4()),
+            "client_id": COGNITO_CLIENT,
+        }
 
     def id_token(iss: str) -> Token:
         t = _times()
-        return header, {"sub": str(uuid.uuid4()), "aud": COGNITO_CLIENT, "email_verified": True,
-                        "token_use": "id", "auth_time": t["iat"], "iss": iss, "cognito:username": "alice",
-                        "exp": t["exp"], "iat": t["iat"], "email": "alice@example.com", "at_hash": "abc"}
+        return header, {
+            "sub": str(uuid.uuid4()),
+            "aud": COGNITO_CLIENT,
+            "email_verified": True,
+            "token_use": "id",
+            "auth_time": t["iat"],
+            "iss": iss,
+            "cognito:username": "alice",
+            "exp": t["exp"],
+            "iat": t["iat"],
+            "email": "alice@example.com",
+            "at_hash": "abc",
+        }
 
     def id_token_with_client_id(iss: str) -> Token:
         h, c = id_token(iss)
@@ -366,15 +565,21 @@ def cognito() -> Shape:
         return h, {**c, "client_id": "another-app-client"}
 
     return Shape(
-        "cognito", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
-        {"PROFILE": "cognito", "AUDIENCE": [COGNITO_CLIENT]}, key, scope="orders/read",
+        "cognito",
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+        {"PROFILE": "cognito", "AUDIENCE": [COGNITO_CLIENT]},
+        key,
+        scope="orders/read",
         accepted={"user": user, "client credentials": client_credentials},
-        refused={"ID token": id_token, "ID token with client_id": id_token_with_client_id,
-                 "another app client's token": other_client},
+        refused={
+            "ID token": id_token,
+            "ID token with client_id": id_token_with_client_id,
+            "another app client's token": other_client,
+        },
     )
 
 
-# -- the project's dev identity server (django-oauth-toolkit, RFC 9068) ---------------------------------------------------------
+# -- the project's dev identity server (django-oauth-toolkit, RFC 9068) ------------------------------------------------
 def dev() -> Shape:
     key = SigningKey.rsa(kid="tmp", x5c=True)
     key.kid = _rfc7638(key)
@@ -382,25 +587,50 @@ def dev() -> Shape:
 
     def client_credentials(iss: str) -> Token:
         t = _times(100)
-        return header, {"iss": iss, "sub": "client", "aud": "api1", "client_id": "client", "scope": "api1",
-                        "iat": t["iat"], "nbf": t["nbf"], "exp": t["exp"], "jti": uuid.uuid4().hex}
+        return header, {
+            "iss": iss,
+            "sub": "client",
+            "aud": "api1",
+            "client_id": "client",
+            "scope": "api1",
+            "iat": t["iat"],
+            "nbf": t["nbf"],
+            "exp": t["exp"],
+            "jti": uuid.uuid4().hex,
+        }
 
     def user(iss: str) -> Token:
         h, c = client_credentials(iss)
-        return h, {**c, "sub": "2", "client_id": "spa", "scope": "openid profile email api1",
-                   "auth_time": c["iat"] - 60}
+        return h, {
+            **c,
+            "sub": "2",
+            "client_id": "spa",
+            "scope": "openid profile email api1",
+            "auth_time": c["iat"] - 60,
+        }
 
     def id_token(iss: str) -> Token:
         t = _times(300)
-        return {"alg": "RS256", "kid": key.kid}, {"aud": "spa", "iat": t["iat"], "at_hash": "x", "sub": "2",
-                                                  "iss": iss, "exp": t["exp"], "auth_time": t["iat"], "jti": "j"}
+        return {"alg": "RS256", "kid": key.kid}, {
+            "aud": "spa",
+            "iat": t["iat"],
+            "at_hash": "x",
+            "sub": "2",
+            "iss": iss,
+            "exp": t["exp"],
+            "auth_time": t["iat"],
+            "jti": "j",
+        }
 
     def other_api(iss: str) -> Token:
         h, c = client_credentials(iss)
         return h, {**c, "aud": "api2"}
 
     return Shape(
-        "dev", None, {"PROFILE": "dev", "AUDIENCE": ["api1"]}, key,
+        "dev",
+        None,
+        {"PROFILE": "dev", "AUDIENCE": ["api1"]},
+        key,
         accepted={"client credentials": client_credentials, "user (authorization code)": user},
         refused={"ID token": id_token, "token for another API": other_api},
     )

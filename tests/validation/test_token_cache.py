@@ -6,8 +6,8 @@ import time
 import pytest
 
 from jwks_auth.exceptions import ExpiredToken, RevokedToken, UnknownKey
-from jwks_auth.tokens import TokenValidator, get_validator
 from jwks_auth.token_cache import VerifiedTokenCache
+from jwks_auth.tokens import TokenValidator, get_validator
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db(databases=[])
@@ -61,7 +61,7 @@ def test_entry_is_dropped_when_its_key_leaves_the_set(jwks_config, provider, mak
 
 
 def test_revocation_hook_is_honoured_for_cached_tokens(jwks_config, make_token):
-    jwks_config(IS_REVOKED="tests.auth.test_token_cache.is_revoked")
+    jwks_config(IS_REVOKED="tests.validation.test_token_cache.is_revoked")
     token = make_token(jti="to-be-revoked")
     validator = get_validator()
     validator.validate(token)
@@ -74,7 +74,7 @@ def test_revocation_hook_is_honoured_for_cached_tokens(jwks_config, make_token):
 
 
 def test_revoked_token_is_401_in_a_request(jwks_config, client, make_token):
-    jwks_config(IS_REVOKED="tests.auth.test_token_cache.is_revoked")
+    jwks_config(IS_REVOKED="tests.validation.test_token_cache.is_revoked")
     REVOKED.add("gone")
     try:
         response = client.get("/me", **bearer(make_token(jti="gone")))

@@ -13,7 +13,7 @@ PATH = "/connect/introspect"
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
@@ -58,13 +58,13 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    owner: "IntrospectionServer"
+    owner: IntrospectionServer
 
 
 class IntrospectionServer:
     """``tokens`` maps token -> introspection response; unknown tokens are ``{"active": false}``."""
 
-    def __init__(self, client_id: str = "api1", client_secret: str = "p@ss:w/rd+%") -> None:
+    def __init__(self, client_id: str = "api1", client_secret: str = "p@ss:w/rd+%", port: int = 0) -> None:
         self.client_id, self.client_secret = client_id, client_secret
         self.tokens: dict[str, dict[str, Any]] = {}
         self.calls = 0
@@ -73,7 +73,7 @@ class IntrospectionServer:
         self.raw_response: Any = None
         self.drops = 0  # the next N requests get their connection closed without an answer
         self.lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.owner = self
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

@@ -11,7 +11,7 @@ URLS = {"authorizationUrl": "https://idp.example.com/connect/authorize", "tokenU
 OAUTH2 = {"OAUTH2_AUTHORIZATION_URL": URLS["authorizationUrl"], "OAUTH2_TOKEN_URL": URLS["tokenUrl"]}
 
 
-def schema(settings_patch=None, urlconf="tests.authz.urls"):
+def schema(settings_patch=None, urlconf="tests.support.scope_urls"):
     with patched_settings(settings_patch or {}):
         return SchemaGenerator(urlconf=urlconf).get_schema(request=None, public=True)
 

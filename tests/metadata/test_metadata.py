@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from jwks_auth.metadata import resource_metadata_url
-from tests.authz.conftest import challenge_params
 from tests.conftest import bearer
+from tests.support.challenges import challenge_params
 
 pytestmark = pytest.mark.django_db(databases=[])
 

@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import caches
 
 from jwks_auth.tokens import get_validator
-from tests.authz.introspection_server import IntrospectionServer
 from tests.conftest import bearer
+from tests.support.introspection_server import IntrospectionServer
 
 pytestmark = pytest.mark.django_db(databases=[])
 
@@ -179,6 +179,16 @@ def test_endpoint_down_is_503_and_not_hammered(client, server, provider, introsp
     assert response.status_code == 503
     assert int(response["Retry-After"]) >= 1
     assert "WWW-Authenticate" not in response or "invalid_token" not in response["WWW-Authenticate"]
+    # Not hammered: the endpoint is back on the same port, but within the retry
+    # interval it is not asked again (a request that reached it would be counted).
+    revived = IntrospectionServer(port=server.port)
+    try:
+        revived.tokens.update(server.tokens)
+        again = get(client, token)
+        assert again.status_code == 503 and int(again["Retry-After"]) >= 1
+        assert revived.calls == 0
+    finally:
+        revived.stop()
 
 
 def test_a_dropped_connection_is_503(client, server, provider, introspection):

@@ -8,8 +8,8 @@ import pytest
 from jwks_auth.conf import build_issuer, issuer_configs
 from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.profiles import PROFILES
-from tests.authz.shapes import SHAPES, Shape, identityserver4_2
 from tests.conftest import bearer
+from tests.issuers.shapes import SHAPES, Shape, identityserver4_2
 from tests.support.jwks_server import JWKSProvider
 from tests.support.tokens import mint
 
@@ -63,7 +63,9 @@ def test_every_profile_refuses_an_expired_or_foreign_token(client, deploy, name)
     shape = SHAPES[name]()
     provider, issuer = deploy(shape, LEEWAY=0)
     header, claims = next(iter(shape.accepted.values()))(issuer)
-    code = client.get("/me", **bearer(mint(shape.key, {**claims, "exp": int(time.time()) - 3600}, header=header))).status_code
+    code = client.get(
+        "/me", **bearer(mint(shape.key, {**claims, "exp": int(time.time()) - 3600}, header=header))
+    ).status_code
     assert code == 401
     code = client.get("/me", **bearer(mint(shape.key, {**claims, "iss": issuer + "x"}, header=header))).status_code
     assert code == 401
@@ -132,8 +134,18 @@ def test_auth0_issuer_with_a_trailing_slash_is_discovered(client, settings, make
 
 
 def test_every_documented_profile_exists_and_builds():
-    for name in ["rfc9068", "dev", "identityserver4-2", "identityserver4", "duende", "keycloak", "entra", "auth0",
-                 "okta", "cognito"]:
+    for name in [
+        "rfc9068",
+        "dev",
+        "identityserver4-2",
+        "identityserver4",
+        "duende",
+        "keycloak",
+        "entra",
+        "auth0",
+        "okta",
+        "cognito",
+    ]:
         assert name in PROFILES
         config = build_issuer({"ISSUER": "https://idp.example.com", "PROFILE": name, "AUDIENCE": ["api1"]})
         assert {"iss", "exp", config.audience_claim} <= set(config.required_claims)
@@ -144,8 +156,14 @@ def test_every_documented_profile_exists_and_builds():
 
 
 def test_profile_settings_can_be_overridden(settings):
-    settings.JWKS_AUTH = {"ISSUER": "https://x", "PROFILE": "okta", "AUDIENCE": ["a"], "TOKEN_TYPES": ["at+jwt"],
-                          "SCOPE_CLAIMS": ["scp", "groups"], "REQUIRED_ONE_OF": ["uid"]}
+    settings.JWKS_AUTH = {
+        "ISSUER": "https://x",
+        "PROFILE": "okta",
+        "AUDIENCE": ["a"],
+        "TOKEN_TYPES": ["at+jwt"],
+        "SCOPE_CLAIMS": ["scp", "groups"],
+        "REQUIRED_ONE_OF": ["uid"],
+    }
     [config] = issuer_configs()
     assert config.token_types == {"at+jwt"}
     assert config.scope_claims == ("scp", "groups")
