@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.cache import caches
@@ -149,7 +150,8 @@ def test_any_scopes_needs_one_of_them(jwks_config: Any, make_token: Callable[...
 
 def test_all_scopes_are_needed(jwks_config: Any, make_token: Callable[..., str]) -> None:
     async def ask(scope: str) -> Seen:
-        response = await AsyncClient().get("/ninja/admin", headers={"Authorization": f"Bearer {make_token(scope=scope)}"})
+        headers = {"Authorization": f"Bearer {make_token(scope=scope)}"}
+        response = await AsyncClient().get("/ninja/admin", headers=headers)
         return Seen.of(response.status_code, response.headers)
 
     assert run(ask("api1 admin")).status == 200

@@ -66,8 +66,8 @@ def test_cold_start_one_fetch_then_every_door_answers_as_drf(
 ) -> None:
     server = serve()
     provider.delay = 0.5  # every request arrives while the one fetch is under way
-    calls = [lambda path=ASYNC_DOORS[i % len(ASYNC_DOORS)]: _get(server.url + path, f"Bearer {make_token()}")
-             for i in range(40)]
+    paths = [ASYNC_DOORS[i % len(ASYNC_DOORS)] for i in range(40)]  # adrf, Ninja, decorator, mixin
+    calls = [lambda path=path: _get(server.url + path, f"Bearer {make_token()}") for path in paths]
     responses = _at_once(calls)
     statuses = Counter(r.status_code for r in responses)
     pids = {r.json()["pid"] for r in responses if r.status_code == 200}
