@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -182,3 +183,26 @@ def test_a_cancelled_waiter_leaves_the_fetch_to_the_others(jwks_config: Any, pro
 
     assert run(scenario())["sub"] == "88421113"
     assert provider.jwks_hits == 1
+
+
+def test_a_due_refresh_is_started_off_the_loop(
+    watched_cache: type[LoopWatchingCache], provider: JWKSProvider, make_token: Callable[..., str],
+    jwks_config: Any, settings: Any,
+) -> None:
+    jwks_config(JWKS_MIN_TTL=1, JWKS_DEFAULT_TTL=2, JWKS_REFRESH_AHEAD=1)
+    settings.CACHES = {"default": {"BACKEND": "tests.asgi_app.loop_cache.LoopWatchingCache", "LOCATION": "loop"}}
+    token = make_token()
+    get_validator().validate(token)
+    time.sleep(1.6)  # past refresh_at (soft expiry less a quarter of the lifetime), before the soft expiry
+    watched_cache.reset()
+
+    async def after_refresh_due() -> Any:
+        validator = get_validator()
+        first = await validator.avalidate(token)
+        deadline = time.monotonic() + 10
+        while provider.jwks_hits < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)  # the background refresh
+        return first
+
+    assert run(after_refresh_due())["sub"] == "88421113"
+    assert provider.jwks_hits == 2 and watched_cache.total() > 0 and watched_cache.on_loop == 0
