@@ -22,13 +22,16 @@ a sender-constrained scheme checks a proof bound to them.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest
 
@@ -39,6 +42,7 @@ from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
 from jwks_auth.ops.metrics import get_recorder
 from jwks_auth.reasons import Reason
 from jwks_auth.tokens import TokenValidator, get_validator
+from jwks_auth.users import token_user
 from jwks_auth.www_authenticate import bearer_challenge
 
 logger = logging.getLogger("jwks_auth.authentication")
@@ -121,6 +125,10 @@ class Scheme:
     def validate(self, token: str, request: HttpRequest, validator: TokenValidator) -> AccessToken:
         """The validated token (a proof-of-possession scheme checks its proof here too)."""
         return validator.validate(token)
+
+    async def avalidate(self, token: str, request: HttpRequest, validator: TokenValidator) -> AccessToken:
+        """``validate`` on an event loop: no blocking I/O on it (``TokenValidator.avalidate``)."""
+        return await validator.avalidate(token)
 
 
 class BearerScheme(Scheme):
@@ -213,6 +221,7 @@ class FrontDoor:
         sender: Any = None,
     ) -> None:
         self.validator = validator
+        self._own_get_user = get_user is not None
         self.get_user = get_user or (lambda token: get_user_resolver()(token))
         self.schemes = tuple(schemes)
         self.sender = sender if sender is not None else FrontDoor
@@ -231,28 +240,52 @@ class FrontDoor:
     def verify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
         """``(user, token)`` for a credential that was read; ``Refusal`` otherwise."""
         started = perf_counter()
-        access_token = self._validate(credential, request, started)
-        issuer = access_token.issuer
-        try:
+        with self._refusing(None, started):
+            access_token = credential.scheme.validate(credential.token, request, self.validator())
+        with self._refusing(access_token.issuer, started):
             user = self.get_user(access_token)
-        except TokenError as exc:
-            raise self._refused(exc, issuer, started) from None
-        except ConfigurationError as exc:  # USER_RESOLVER cannot be imported
-            raise self._misconfigured(exc, issuer, started) from None
-        get_recorder().token(issuer, "accepted", "", perf_counter() - started)
+        get_recorder().token(access_token.issuer, "accepted", "", perf_counter() - started)
         return user, access_token
 
-    def _validate(self, credential: Credential, request: HttpRequest, started: float) -> AccessToken:
+    async def aauthenticate(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
+        """``authenticate`` on an event loop: in memory while it can, blocking work off the loop."""
+        credential = self.credential(request)
+        if credential is None:
+            return None
+        return await self.averify(credential, request)
+
+    async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``verify`` on an event loop."""
+        started = perf_counter()
+        with self._refusing(None, started):
+            access_token = await credential.scheme.avalidate(credential.token, request, self.validator())
+        with self._refusing(access_token.issuer, started):
+            user = await self._aget_user(access_token)
+        get_recorder().token(access_token.issuer, "accepted", "", perf_counter() - started)
+        return user, access_token
+
+    async def _aget_user(self, access_token: AccessToken) -> Any:
+        """The user; a resolver that may read the database runs in Django's sync thread."""
+        resolver = self.get_user if self._own_get_user else get_user_resolver()
+        if resolver is token_user:
+            return token_user(access_token)  # stateless: no I/O
+        if inspect.iscoroutinefunction(resolver):
+            return await resolver(access_token)
+        return await sync_to_async(resolver)(access_token)
+
+    @contextmanager
+    def _refusing(self, issuer: str | None, started: float) -> Iterator[None]:
+        """Errors of the block as ``Refusal``s, counted and signalled."""
         try:
-            return credential.scheme.validate(credential.token, request, self.validator())
+            yield
         except TokenError as exc:
-            raise self._refused(exc, None, started) from None
+            raise self._refused(exc, issuer, started) from None
         except KeysUnavailable as exc:
             logger.warning("Token verification unavailable: %s", exc)
-            get_recorder().token(None, "unavailable", Reason.KEYS_UNAVAILABLE, perf_counter() - started)
+            get_recorder().token(issuer, "unavailable", Reason.KEYS_UNAVAILABLE, perf_counter() - started)
             raise Unavailable(reason=Reason.KEYS_UNAVAILABLE, retry_after=exc.retry_after) from None
-        except ConfigurationError as exc:
-            raise self._misconfigured(exc, None, started) from None
+        except ConfigurationError as exc:  # e.g. USER_RESOLVER cannot be imported
+            raise self._misconfigured(exc, issuer, started) from None
 
     def _refused(self, exc: TokenError, issuer: str | None, started: float) -> Unauthorized:
         reason = Reason(exc.code)
