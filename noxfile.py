@@ -59,7 +59,7 @@ ROWS = [
     Row("3.13", "Django==6.1.3", "djangorestframework==3.18.3", CURRENT, "", "django6.1-drf3.18"),
 ]
 # The test tools, at the versions requirements-dev.txt / requirements.txt pin.
-TOOLS = ("pytest", "pytest-django", "pytest-xdist", "hypothesis", "pytest-timeout", "gunicorn")
+TOOLS = ("pytest", "pytest-django", "pytest-xdist", "hypothesis", "pytest-timeout", "gunicorn", "uvicorn")
 
 
 def _pins(names: tuple[str, ...]) -> list[str]:
@@ -148,7 +148,7 @@ def _suite(session: nox.Session) -> Path:
 def lib(session: nox.Session, django: str, drf: str, pins: tuple[str, ...], markers: str) -> None:
     """The library's suite against the installed wheel."""
     wheel = _wheel()
-    session.install(f"{wheel}[redis,openapi,metrics,tracing]", django, drf, *pins, *_pins(TOOLS))
+    session.install(f"{wheel}[redis,openapi,metrics,tracing,ninja,adrf]", django, drf, *pins, *_pins(TOOLS))
     # A reused venv already has a django-jwks-auth of the same version: this run's wheel replaces it.
     session.install("--force-reinstall", "--no-deps", str(wheel))
     suite = _suite(session)

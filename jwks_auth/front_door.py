@@ -29,6 +29,7 @@ a sender-constrained scheme checks a proof bound to them.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -37,18 +38,20 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest
 
-from jwks_auth import signals
+from jwks_auth import offloop, signals
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf import import_setting, on_reset
 from jwks_auth.dpop.errors import DPoPRequestError, NonceRequired, ProofError
-from jwks_auth.dpop.sender import constrain
+from jwks_auth.dpop.sender import constrain, needs_binding
 from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
 from jwks_auth.ops.metrics import get_recorder
 from jwks_auth.reasons import Reason
 from jwks_auth.tokens import TokenValidator, get_validator
+from jwks_auth.users import token_user
 from jwks_auth.www_authenticate import bearer_challenge
 
 logger = logging.getLogger("jwks_auth.authentication")
@@ -123,6 +126,8 @@ class Scheme:
     """One ``Authorization`` scheme: how its credential is read and validated."""
 
     name = "Bearer"
+    #: Whether its requests carry a DPoP proof for the token's ``cnf.jkt`` (any other scheme is a bearer one).
+    proof = False
 
     def __init__(self) -> None:
         # Two Authorization headers arrive joined by a comma; a credential of
@@ -152,14 +157,25 @@ class Scheme:
         """The validated token (its binding to the request is ``bind``'s)."""
         return validator.validate(token)
 
+    async def avalidate(self, token: str, request: HttpRequest, validator: TokenValidator) -> AccessToken:
+        """``validate`` on an event loop: no blocking I/O on it (``TokenValidator.avalidate``)."""
+        return await validator.avalidate(token)
+
     def bind(self, access_token: AccessToken, credential: Credential, request: HttpRequest) -> AccessToken:
         """The token with its ``binding`` to this request; ``SenderError`` if its ``cnf`` is not met.
 
         Run on every request, after ``validate``: a cached token's proof is
         checked too. Response headers for the answer go into ``credential.headers``.
         """
-        return constrain(access_token, credential.token, request, scheme=self.name, dpop=False,
+        return constrain(access_token, credential.token, request, scheme=self.name, dpop=self.proof,
                          headers=credential.headers)
+
+    async def abind(self, access_token: AccessToken, credential: Credential, request: HttpRequest) -> AccessToken:
+        """``bind`` on an event loop: a plain bearer token in memory, a proof or certificate off it (the replay
+        store is the shared cache)."""
+        if not needs_binding(access_token, dpop=self.proof):
+            return access_token
+        return await offloop.run(self.bind, access_token, credential, request)
 
     def refusal(self, exc: TokenError, reason: Reason) -> Refusal:
         """The refusal of a token error of this scheme's request."""
@@ -176,6 +192,7 @@ class DPoPScheme(Scheme):
     """RFC 9449 ``Authorization: DPoP <token>`` with exactly one ``DPoP`` proof header."""
 
     name = "DPoP"
+    proof = True
 
     def token(self, credentials: str, request: HttpRequest) -> str:
         token = super().token(credentials, request)
@@ -185,11 +202,6 @@ class DPoPScheme(Scheme):
         if proofs is not None and "," in proofs:
             raise BadRequest("more than one DPoP proof")
         return token
-
-    def bind(self, access_token: AccessToken, credential: Credential, request: HttpRequest) -> AccessToken:
-        """The proof of the ``DPoP`` header, for the token's ``cnf.jkt``, on every request."""
-        return constrain(access_token, credential.token, request, scheme=self.name, dpop=True,
-                         headers=credential.headers)
 
     def refusal(self, exc: TokenError, reason: Reason) -> Refusal:
         if isinstance(exc, NonceRequired):
@@ -295,6 +307,7 @@ class FrontDoor:
         sender: Any = None,
     ) -> None:
         self.validator = validator
+        self._own_get_user = get_user is not None
         self.get_user = get_user or (lambda token: get_user_resolver()(token))
         self.schemes = tuple(schemes)
         self.sender = sender if sender is not None else FrontDoor
@@ -322,6 +335,34 @@ class FrontDoor:
             user = self.get_user(access_token)
         get_recorder().token(access_token.issuer, "accepted", "", perf_counter() - started)
         return user, access_token
+
+    async def aauthenticate(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
+        """``authenticate`` on an event loop: in memory while it can, blocking work off the loop."""
+        credential = self.credential(request)
+        if credential is None:
+            return None
+        return await self.averify(credential, request)
+
+    async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``verify`` on an event loop."""
+        started = perf_counter()
+        scheme = credential.scheme
+        with self._refusing(credential, None, started):
+            access_token = await scheme.avalidate(credential.token, request, self.validator())
+        with self._refusing(credential, access_token.issuer, started):
+            access_token = await scheme.abind(access_token, credential, request)
+            user = await self._aget_user(access_token)
+        get_recorder().token(access_token.issuer, "accepted", "", perf_counter() - started)
+        return user, access_token
+
+    async def _aget_user(self, access_token: AccessToken) -> Any:
+        """The user; a resolver that may read the database runs in Django's sync thread."""
+        resolver = self.get_user if self._own_get_user else get_user_resolver()
+        if resolver is token_user:
+            return token_user(access_token)  # stateless: no I/O
+        if inspect.iscoroutinefunction(resolver):
+            return await resolver(access_token)
+        return await sync_to_async(resolver)(access_token)
 
     @contextmanager
     def _refusing(self, credential: Credential, issuer: str | None, started: float) -> Iterator[None]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from jwks_auth import offloop
 from jwks_auth.access_token import AccessToken
 from jwks_auth.claims import DEFAULT_RULES, ClaimRules, rules_from_settings
 from jwks_auth.conf import IssuerConfig, import_setting, issuer_configs, jwks_settings, on_reset
@@ -86,20 +87,52 @@ class TokenValidator:
 
     def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
         """The validated token, or ``TokenError`` / ``KeysUnavailable`` (``ConfigurationError`` from settings)."""
-        if len(token) > self.max_length:
-            raise MalformedToken("token too large", code=Reason.TOO_LARGE)
+        self._check_length(token)
         if self.introspector is not None and not is_jws(token):
             # Not a JWS: a reference token, asked about at its issuer (RFC 7662).
             access_token = self.introspector.introspect(token, use_cache=use_cache)
             self._check_revoked(access_token)
             return access_token
+        access_token = self._validate_jws(token, use_cache, blocking=True)
+        self._check_revoked(access_token)
+        return access_token
+
+    async def avalidate(self, token: str, *, use_cache: bool = True) -> AccessToken:
+        """``validate`` for an event loop: synchronous while the keys are in memory, else I/O off the loop.
+
+        A key lookup that would block (cold start, unknown kid, a shared-cache
+        re-read, a refresh to start) runs in ``offloop``'s threads, once for
+        every coroutine that needs it; introspection and ``IS_REVOKED`` (which
+        may do I/O) always run there.
+        """
+        self._check_length(token)
+        if self.introspector is not None and not is_jws(token):
+            return await offloop.run(self.validate, token, use_cache=use_cache)
+        for _ in range(2):
+            try:
+                access_token = self._validate_jws(token, use_cache, blocking=False)
+                break
+            except offloop.WouldBlock as pending:
+                await offloop.once(pending.key, pending.work)
+        else:
+            # Still not decidable in memory (e.g. LOCAL_TTL 0): all of it off the loop.
+            return await offloop.run(self.validate, token, use_cache=use_cache)
+        if self.is_revoked is not None:
+            await offloop.run(self._check_revoked, access_token)
+        return access_token
+
+    def _check_length(self, token: str) -> None:
+        if len(token) > self.max_length:
+            raise MalformedToken("token too large", code=Reason.TOO_LARGE)
+
+    def _validate_jws(self, token: str, use_cache: bool, *, blocking: bool) -> AccessToken:
+        """A JWS access token, without the revocation check; ``WouldBlock`` for I/O unless ``blocking``."""
         now = time.time()
         digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
         if use_cache:
             entry = self.cache.get(digest, now)
             if entry is not None:
-                if entry.store.has_key(entry.kid, entry.alg, entry.thumbprint, entry.keyset):
-                    self._check_revoked(entry.token)
+                if entry.store.has_key(entry.kid, entry.alg, entry.thumbprint, entry.keyset, blocking=blocking):
                     return entry.token
                 self.cache.discard(digest)
         header, claims, signing_input, signature = parse_jws(token, self.max_length)
@@ -108,7 +141,7 @@ class TokenValidator:
             raise InvalidClaims("untrusted issuer", code=Reason.UNTRUSTED_ISSUER)
         config, store = found
         alg, kid = check_header(header, config)
-        key, keyset = store.get_key(kid, alg)
+        key, keyset = store.get_key(kid, alg, blocking=blocking)
         if not key.verify(alg, signing_input, signature):
             raise InvalidSignature()
         self.rules.check(claims, config, now)
@@ -116,7 +149,6 @@ class TokenValidator:
             MappingProxyType(header), MappingProxyType(claims), config.issuer,
             scopes_from_claims(claims, config.scope_claims), config,
         )
-        self._check_revoked(access_token)
         if use_cache:
             cached = CachedToken(access_token, float(claims["exp"]), store, kid, alg, key.thumbprint, keyset)
             self.cache.put(digest, cached)

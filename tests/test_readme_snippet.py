@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import requests
 
 from tests.support.jwks_server import JWKSProvider
 from tests.support.keys import SigningKey
+from tests.support.loopback import free_port
 from tests.support.tokens import access_claims, mint
 
 pytestmark = pytest.mark.slow
@@ -50,12 +50,6 @@ def snippet_files(readme: str) -> dict[str, str]:
 
 def test_the_package_readme_shows_the_same_snippet():
     assert snippet_files(README.read_text()) == snippet_files(PACKAGE_README.read_text())
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wheel(tmp: Path) -> Path:
@@ -106,7 +100,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, JWKSPr
                            env=env, capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
 
-    port = _free_port()
+    port = free_port()
     log = open(tmp / "runserver.log", "wb")
     server = subprocess.Popen([str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
                               cwd=tmp / "site", env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

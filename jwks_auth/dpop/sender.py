@@ -22,6 +22,19 @@ from jwks_auth.dpop.runtime import get_sender_constraints
 _DEFAULT_POLICY = ("allowed", False)
 
 
+def _policy(access_token: AccessToken) -> tuple[str, bool]:
+    config = access_token.config
+    return (config.dpop, config.dpop_nonce) if config is not None else _DEFAULT_POLICY
+
+
+def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
+    """Whether ``constrain`` has anything to check (else it returns the token as it is, in memory)."""
+    if dpop or "cnf" in access_token.claims:
+        return True
+    policy, nonce_required = _policy(access_token)
+    return nonce_required or policy == "required"
+
+
 def constrain(access_token: AccessToken, token: str, request: HttpRequest, *, scheme: str, dpop: bool,
               headers: dict[str, str]) -> AccessToken:
     """``access_token`` with its ``binding``; ``SenderError`` (401/400), ``ReplayUnavailable`` (503).
@@ -29,10 +42,9 @@ def constrain(access_token: AccessToken, token: str, request: HttpRequest, *, sc
     ``scheme`` is the name of the request's scheme, ``dpop`` whether it is the
     DPoP scheme (whose request carries a proof); any other is a bearer scheme.
     """
-    config = access_token.config
-    policy, nonce_required = (config.dpop, config.dpop_nonce) if config is not None else _DEFAULT_POLICY
-    if not dpop and not nonce_required and policy != "required" and "cnf" not in access_token.claims:
+    if not needs_binding(access_token, dpop=dpop):
         return access_token
+    policy, nonce_required = _policy(access_token)
     constraints = get_sender_constraints()
     if nonce_required:
         headers["DPoP-Nonce"] = constraints.nonces.current()

@@ -49,6 +49,10 @@ class Refresher:
             if not started:
                 self._running = False
 
+    def due(self, now: float) -> bool:
+        """Whether ``start`` would try to launch a refresh (taking the shared lock: I/O) rather than return."""
+        return not self._running and now >= self._next_try
+
     def reset(self) -> None:
         with self._lock:
             self._next_try = 0.0

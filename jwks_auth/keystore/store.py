@@ -5,6 +5,7 @@ and the one decision that needs every part: what an unknown ``kid`` gets.
 """
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -25,6 +26,7 @@ from jwks_auth.keystore.refresher import Refresher
 from jwks_auth.keystore.settings import KeyStoreSettings
 from jwks_auth.keystore.snapshot import Snapshot
 from jwks_auth.keystore.tiers import Tiers
+from jwks_auth.offloop import WouldBlock
 
 
 class KeyStore:
@@ -52,24 +54,31 @@ class KeyStore:
                                     self._fetcher, self._tiers, settings.retry_interval)
 
     # -- public API ------------------------------------------------------------
-    def get_key(self, kid: str, alg: str) -> tuple[VerificationKey, KeySet]:
+    def get_key(self, kid: str, alg: str, *, blocking: bool = True) -> tuple[VerificationKey, KeySet]:
         """The key for ``kid`` and ``alg`` and the set holding it.
 
         Raises ``UnknownKey`` (the token names no key of a fresh set) or
         ``KeysUnavailable`` (no set, or the set is stale and cannot be
-        refreshed, so a new key cannot be told from a forged kid).
+        refreshed, so a new key cannot be told from a forged kid). With
+        ``blocking=False`` (an event loop), what needs I/O raises
+        ``WouldBlock`` instead, naming the blocking call to make off the loop.
         """
         now = time.time()
-        snapshot = self.snapshot(now)
+        snapshot = self.snapshot(now, blocking=blocking)
         key = snapshot.keyset.find(kid, alg)
         if key is None:
+            self._refused_in_memory(kid, snapshot, now)
+            if not blocking:
+                raise WouldBlock(("kid", self.id, kid, alg), functools.partial(self.get_key, kid, alg))
             return self._unknown_kid(kid, alg, snapshot, now)
         return key, snapshot.keyset
 
-    def snapshot(self, now: float | None = None) -> Snapshot:
-        """The current key set, loading or fetching it when needed."""
+    def snapshot(self, now: float | None = None, *, blocking: bool = True) -> Snapshot:
+        """The current key set, loading or fetching it when needed (``WouldBlock`` for that, unless ``blocking``)."""
         now = time.time() if now is None else now
         local = self._tiers.local
+        if not blocking:
+            return self._snapshot_in_memory(now, local)
         snapshot = self._tiers.current(now, local)
         if snapshot is None:
             # Nothing usable here or in the shared cache: fetch, once across workers.
@@ -81,10 +90,11 @@ class KeyStore:
             self._refresher.start(snapshot.fetched_at, now)
         return snapshot
 
-    def has_key(self, kid: str, alg: str, thumbprint: str, keyset: KeySet | None = None) -> bool:
+    def has_key(self, kid: str, alg: str, thumbprint: str, keyset: KeySet | None = None, *,
+                blocking: bool = True) -> bool:
         """True while the exact key is still in the current set (for cached tokens)."""
         try:
-            current = self.snapshot().keyset
+            current = self.snapshot(blocking=blocking).keyset
         except KeysUnavailable:
             return False
         if current is keyset:
@@ -156,13 +166,10 @@ class KeyStore:
           published since.
 
         Neither outcome depends on which thread fetches or how long it takes.
+        The first two cases are decided by ``get_key`` (``_refused_in_memory``).
         """
         kid_hash = short_hash(kid)
-        if kid in snapshot.keyset:
-            raise self._rejected(kid_hash, fetched=False)
         stale = now >= snapshot.soft_expiry
-        if not stale and self._gate.is_missing(kid_hash, now):
-            raise self._rejected(kid_hash, fetched=False, remember=False)
         latest, fetched = self._refreshed(snapshot, now) if stale else self._rechecked(kid, alg, snapshot, now)
         key = latest.keyset.find(kid, alg)
         if key is not None:
@@ -171,6 +178,28 @@ class KeyStore:
             raise KeysUnavailable("signing keys are stale and cannot be refreshed",
                                   retry_after=self.settings.retry_after)
         raise self._rejected(kid_hash, fetched=fetched)
+
+    def _refused_in_memory(self, kid: str, snapshot: Snapshot, now: float) -> None:
+        """``UnknownKey`` for the unknown-kid cases decided without any lookup (see ``_unknown_kid``)."""
+        kid_hash = short_hash(kid)
+        if kid in snapshot.keyset:
+            raise self._rejected(kid_hash, fetched=False)
+        if now < snapshot.soft_expiry and self._gate.is_missing(kid_hash, now):
+            raise self._rejected(kid_hash, fetched=False, remember=False)
+
+    def _snapshot_in_memory(self, now: float, local: Snapshot | None) -> Snapshot:
+        """What ``snapshot`` returns when that needs no I/O; else ``WouldBlock`` naming ``snapshot``.
+
+        Reading the shared entry, fetching and starting a refresh (it takes
+        the shared lock) are I/O; a refresh under way or not yet due to be
+        retried is not.
+        """
+        held = self._tiers.held(now, local)
+        if held is None or (now >= held.refresh_at and self._refresher.due(now)):
+            raise WouldBlock(("snapshot", self.id), self.snapshot)
+        if now >= held.soft_expiry:
+            self._events.stale(held, now)
+        return held
 
     def _refreshed(self, snapshot: Snapshot, now: float) -> tuple[Snapshot, bool]:
         """The stale ``snapshot`` refreshed (by us or by the fetch under way), or itself if that fails."""

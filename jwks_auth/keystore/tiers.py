@@ -29,14 +29,21 @@ class Tiers:
 
     def current(self, now: float, local: Snapshot | None) -> Snapshot | None:
         """The set to use without fetching (``local`` is ``self.local`` as read by the caller); ``None``: fetch."""
-        if local is not None and now < self._recheck_at and now < local.hard_expiry:
-            return local
+        held = self.held(now, local)
+        if held is not None:
+            return held
         shared = self.entry.read(now, local)
         if shared is not None and (local is None or shared.fetched_at > local.fetched_at):
             self.adopt(shared, now)
             return shared
         if local is not None and local.hard_expiry > now:
             self._recheck_at = now + self._recheck_interval(local, now)
+            return local
+        return None
+
+    def held(self, now: float, local: Snapshot | None) -> Snapshot | None:
+        """``local`` while it may be used without reading the shared cache (no I/O), else ``None``."""
+        if local is not None and now < self._recheck_at and now < local.hard_expiry:
             return local
         return None
 

@@ -187,3 +187,47 @@ def test_a_proof_from_the_past_is_refused_even_for_a_cached_token(
     door.authenticate(_request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
     old = dpop.make_proof(ec, "GET", URL, token=token, iat=int(time.time()) - 120)
     assert _refusal(door, _request(f"DPoP {token}", old)).reason is Reason.DPOP_IAT
+
+
+# -- on an event loop (FrontDoor.aauthenticate: Ninja's and the decorators' async path) ---------------
+def test_the_async_door_checks_the_proof_too(jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
+    """``averify`` runs ``abind``: a proof off the loop, a bound token never accepted as Bearer."""
+    import asyncio
+
+    door = FrontDoor()
+    token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
+    proof = dpop.make_proof(ec, "GET", URL, token=token)
+    _, access_token = asyncio.run(door.aauthenticate(_request(f"DPoP {token}", proof)))
+    assert access_token.binding is not None and access_token.binding.jkt == dpop.thumbprint(ec)
+    for request, reason in ((_request(f"DPoP {token}", proof), Reason.DPOP_REPLAY),
+                            (_request(f"Bearer {token}"), Reason.DPOP_DOWNGRADE),
+                            (_request(f"DPoP {token}"), Reason.DPOP_MISSING)):
+        with pytest.raises(Unauthorized) as caught:
+            asyncio.run(door.aauthenticate(request))
+        assert caught.value.reason is reason
+
+
+def test_a_plain_bearer_token_stays_on_the_loop(jwks_config: Any, token: str) -> None:
+    """No proof and no cnf: ``abind`` has nothing to check and no thread is used."""
+    import asyncio
+
+    from jwks_auth.dpop.sender import needs_binding
+
+    door = FrontDoor()
+    door.authenticate(_request(f"Bearer {token}"))  # warm: keys and the verified-token cache
+    _, access_token = asyncio.run(door.aauthenticate(_request(f"Bearer {token}")))
+    assert access_token.binding is None and not needs_binding(access_token, dpop=False)
+    assert needs_binding(access_token, dpop=True)
+
+
+def test_the_other_doors_answer_with_the_nonce(jwks_config: Any, make_token: Callable[..., str],
+                                                ec: SigningKey) -> None:
+    """``answers.answer`` (Ninja, plain Django) sends what the refusal carries, as DRF does."""
+    from jwks_auth.answers import answer
+
+    jwks_config(DPOP_NONCE=True)
+    token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
+    refusal = _refusal(FrontDoor(), _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
+    answered = answer(refusal)
+    assert answered.status == 401 and answered.headers["DPoP-Nonce"] == refusal.headers["DPoP-Nonce"]
+    assert dict(parse_challenges(answered.headers["WWW-Authenticate"]))["DPoP"]["error"] == "use_dpop_nonce"

@@ -26,16 +26,11 @@ from typing import Any
 
 import requests
 
+from tests.support.loopback import LOOPBACK, free_port
+
 REPO = Path(__file__).resolve().parents[2]
-LOOPBACK = "127.0.0.1"
 # Developer settings that must not leak into the worker processes.
 _SCRUBBED_PREFIXES = ("OIDC_", "IDP_", "API_", "JWKS_AUTH_", "DJANGO_", "REDIS_URL", "VAR_DIR", "CORS_", "TEST_")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
 
 
 def _port_open(port: int) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,9 +23,10 @@ from typing import IO, Iterable, Mapping
 
 import requests
 
+from tests.support.loopback import LOOPBACK, free_port
+
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-LOOPBACK = "127.0.0.1"
 
 # Developer settings that must not leak into test processes.
 _SCRUBBED_PREFIXES = ("OIDC_", "IDP_", "API_", "JWKS_AUTH_", "DJANGO_", "REDIS_URL", "VAR_DIR", "CORS_")
@@ -35,13 +35,6 @@ _SCRUBBED_PREFIXES = ("OIDC_", "IDP_", "API_", "JWKS_AUTH_", "DJANGO_", "REDIS_U
 # Backstop: servers still running when the interpreter exits are stopped too.
 _RUNNING: set["Server"] = set()
 atexit.register(lambda: [server.stop(show_log_lines=0) for server in list(_RUNNING)])
-
-
-def free_port() -> int:
-    """A TCP port that was free a moment ago (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
 
 
 def base_env(settings_module: str, var_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.settings import api_settings
 
 from jwks_auth.authentication import JWKSAuthentication
+from tests.support.drf_routes import jwks_first_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,23 +66,9 @@ def test_manage_py_spectacular_on_the_project(tmp_path):
     assert "/.well-known/oauth-protected-resource" not in document["paths"]
 
 
-def _views(patterns, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _views(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            view = getattr(pattern.callback, "cls", None) or getattr(pattern.callback, "view_class", None)
-            if view is not None:
-                yield prefix + str(pattern.pattern), view
-
-
 def test_jwks_authentication_is_first_wherever_the_project_uses_it():
     """DRF's 403 trap: a class without authenticate_header() ahead of JWKSAuthentication, over config.urls."""
     assert api_settings.DEFAULT_AUTHENTICATION_CLASSES[0] is JWKSAuthentication
-    checked = 0
-    for route, view in _views(get_resolver("config.urls").url_patterns):
-        classes = list(getattr(view, "authentication_classes", []) or [])
-        if any(isinstance(c, type) and issubclass(c, JWKSAuthentication) for c in classes):
-            checked += 1
-            assert issubclass(classes[0], JWKSAuthentication), f"{route}: {classes[0].__name__} comes first"
+    checked, problems = jwks_first_problems("config.urls")
+    assert problems == []
     assert checked >= 1  # at least /me

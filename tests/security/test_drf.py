@@ -14,11 +14,11 @@ which a test below enforces over the whole URLconf.
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.settings import api_settings
 
 from jwks_auth.authentication import JWKSAuthentication
 from tests.security.conftest import RESOURCE_METADATA, assert_no_leak, assert_outcome, secrets_of
+from tests.support.drf_routes import jwks_first_problems
 
 pytestmark = [pytest.mark.django_db(databases=[]), pytest.mark.urls("tests.security.urls")]
 
@@ -67,25 +67,11 @@ def test_drf_trap_reproduced_when_another_class_is_first(judge):
     assert response.status_code == 403 and "WWW-Authenticate" not in response.headers
 
 
-def _views(patterns, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _views(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            view = getattr(pattern.callback, "cls", None) or getattr(pattern.callback, "view_class", None)
-            if view is not None:
-                yield prefix + str(pattern.pattern), view
-
-
 def test_jwks_authentication_is_first_wherever_the_project_uses_it():
     """Guard against trap 1 for the no-credentials case, over the test URLconf (tests/project: the sample's)."""
     assert api_settings.DEFAULT_AUTHENTICATION_CLASSES[0] is JWKSAuthentication
-    checked = 0
-    for route, view in _views(get_resolver("tests.urls").url_patterns):
-        classes = list(getattr(view, "authentication_classes", []) or [])
-        if any(isinstance(c, type) and issubclass(c, JWKSAuthentication) for c in classes):
-            checked += 1
-            assert issubclass(classes[0], JWKSAuthentication), f"{route}: {classes[0].__name__} comes first"
+    checked, problems = jwks_first_problems("tests.urls")
+    assert problems == []
     assert checked >= 1  # at least /me
 
 
@@ -103,3 +89,9 @@ def test_response_helpers_catch_a_leak(token):
         assert_outcome(response, "WT")
     with pytest.raises(AssertionError, match="echoed in a response header"):
         assert_no_leak(response, secrets_of(token), None)
+
+
+def test_the_ordering_guard_catches_another_class_first():
+    """The guard itself can fail: tests.security.urls has SessionAuthentication ahead of JWKSAuthentication."""
+    _, problems = jwks_first_problems("tests.security.urls")
+    assert any("session-first: SessionAuthentication comes first" in problem for problem in problems)

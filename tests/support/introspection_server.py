@@ -5,22 +5,17 @@ import base64
 import json
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote
+
+from tests.support.loopback import LoopbackHandler, LoopbackServer
 
 PATH = "/connect/introspect"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
-        pass
-
+class _Handler(LoopbackHandler):
     def do_POST(self) -> None:  # noqa: N802
-        owner = self.server.owner
+        owner: IntrospectionServer = self.server.owner
         length = int(self.headers.get("Content-Length") or 0)
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode("ascii")).items()}
         with owner.lock:
@@ -47,22 +42,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, owner.tokens.get(token, {"active": False}))
 
     def _send(self, status: int, body: Any) -> None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_body(status, body if isinstance(body, bytes) else json.dumps(body).encode(),
+                       {"Content-Type": "application/json"})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    owner: IntrospectionServer
-
-
-class IntrospectionServer:
+class IntrospectionServer(LoopbackServer):
     """``tokens`` maps token -> introspection response; unknown tokens are ``{"active": false}``."""
+
+    handler = _Handler
 
     def __init__(self, client_id: str = "api1", client_secret: str = "p@ss:w/rd+%", port: int = 0) -> None:
         self.client_id, self.client_secret = client_id, client_secret
@@ -73,10 +60,7 @@ class IntrospectionServer:
         self.raw_response: Any = None
         self.drops = 0  # the next N requests get their connection closed without an answer
         self.lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", port), _Handler)
-        self._server.owner = self
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        super().__init__(port)
 
     @property
     def endpoint(self) -> str:
@@ -94,6 +78,3 @@ class IntrospectionServer:
             return "client_secret_post"
         return None
 
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -11,25 +11,18 @@ import socket
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.support.keys import SigningKey
+from tests.support.loopback import LoopbackHandler, LoopbackServer
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/.well-known/openid-configuration/jwks"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go in separate writes: avoid the delayed-ACK stall
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
-        pass
-
+class _Handler(LoopbackHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        provider = self.server.provider
+        provider: JWKSProvider = self.server.owner
         path = self.path.split("?", 1)[0]
         with provider.lock:
             provider.hits[path] += 1
@@ -52,21 +45,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body, headers)
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, body, headers)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    provider: JWKSProvider
-
-
-class JWKSProvider:
+class JWKSProvider(LoopbackServer):
     """Serves discovery and a JWKS; `issuer` is its own base URL unless given."""
 
     def __init__(self, issuer: str | None = None, port: int = 0) -> None:
@@ -78,36 +60,16 @@ class JWKSProvider:
         self.routes: dict[str, Any] = {}
         self.jwks_headers: dict[str, str] = {"Content-Type": "application/json"}
         self._jwks_doc: Any = {"keys": []}
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self.port = port
-        self.start()
+        super().__init__(port)
         self.issuer = issuer or self.base_url
         self.routes[DISCOVERY_PATH] = self._discovery
         self.routes[JWKS_PATH] = self._jwks
 
-    # -- life cycle ---------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    handler = _Handler
 
     @property
     def jwks_uri(self) -> str:
         return self.base_url + JWKS_PATH
-
-    def start(self) -> None:
-        server = _Server(("127.0.0.1", self.port), _Handler)
-        server.provider = self
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
     # -- content ------------------------------------------------------------
     def set_keys(self, *keys: SigningKey, **jwk_options: Any) -> None:

@@ -1,0 +1,112 @@
+"""Plain Django views behind a token: ``token_required`` and ``TokenRequiredMixin``.
+
+::
+
+    @token_required(scopes=["orders:read"])
+    async def orders(request):          # or a plain ``def``
+        return JsonResponse({"sub": request.access_token["sub"]})
+
+    class Orders(TokenRequiredMixin, View):
+        required_scopes = ["orders:read"]
+
+``request.access_token`` is the ``AccessToken`` and ``request.user`` what
+``USER_RESOLVER`` makes of it. A refused request gets the answer DRF gives
+(``jwks_auth.answers``): 401 with the Bearer challenge, 400
+``invalid_request``, 403 ``insufficient_scope`` with ``scope``, 503 with
+``Retry-After``. An async view is checked on the loop without blocking it.
+The views are CSRF-exempt, as DRF's are: the token in the ``Authorization``
+header is their only credential, and a browser never sends it by itself.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, overload
+
+from django.http import HttpRequest, HttpResponseBase
+from django.views.decorators.csrf import csrf_exempt
+
+from jwks_auth.answers import json_response
+from jwks_auth.front_door import Refusal
+from jwks_auth.guard import Guard
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
+
+__all__ = ["TokenRequiredMixin", "token_required"]
+
+
+def _admit(request: HttpRequest, found: tuple[Any, Any] | None) -> None:
+    assert found is not None  # required=True: a missing credential is refused
+    request.user, request.access_token = found  # type: ignore[attr-defined]
+
+
+def _guarded(view: ViewFunc, guard: Guard) -> ViewFunc:
+    if inspect.iscoroutinefunction(view):
+        @functools.wraps(view)
+        async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            try:
+                _admit(request, await guard.acheck(request))
+            except Refusal as refusal:
+                return json_response(refusal)
+            return await view(request, *args, **kwargs)
+
+        return csrf_exempt(async_wrapper)  # type: ignore[return-value]
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            _admit(request, guard.check(request))
+        except Refusal as refusal:
+            return json_response(refusal)
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)  # type: ignore[return-value]
+
+
+@overload
+def token_required(view: ViewFunc, /) -> ViewFunc: ...
+@overload
+def token_required(
+    *, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None
+) -> Callable[[ViewFunc], ViewFunc]: ...
+def token_required(
+    view: ViewFunc | None = None, /, *, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None
+) -> ViewFunc | Callable[[ViewFunc], ViewFunc]:
+    """A view that needs a valid token holding every scope of ``scopes`` (and one of ``any_scopes``)."""
+    guard = Guard(scopes, any_scopes, sender=token_required)
+    if view is not None:
+        return _guarded(view, guard)
+    return lambda func: _guarded(func, guard)
+
+
+class TokenRequiredMixin:
+    """A class-based view that needs a valid token; ``required_scopes`` / ``any_scopes`` name the scopes."""
+
+    required_scopes: Sequence[str] | None = None
+    any_scopes: Sequence[str] | None = None
+    view_is_async: bool
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
+        view: Callable[..., HttpResponseBase] = super().as_view(**initkwargs)  # type: ignore[misc]
+        return csrf_exempt(view)
+
+    def get_guard(self) -> Guard:
+        return Guard(self.required_scopes, self.any_scopes, sender=TokenRequiredMixin)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if self.view_is_async:
+            return self._adispatch(request, *args, **kwargs)
+        try:
+            _admit(request, self.get_guard().check(request))
+        except Refusal as refusal:
+            return json_response(refusal)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    async def _adispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            _admit(request, await self.get_guard().acheck(request))
+        except Refusal as refusal:
+            return json_response(refusal)
+        return await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

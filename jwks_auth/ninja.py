@@ -1,0 +1,125 @@
+"""Django Ninja: ``JWKSBearer``, an ``HttpBearer`` over the same validator as DRF.
+
+::
+
+    from ninja import NinjaAPI
+    from jwks_auth.ninja import JWKSBearer, handle_refusals
+
+    api = handle_refusals(NinjaAPI(auth=JWKSBearer()))
+
+    @api.get("/orders", auth=JWKSBearer(scopes=["orders:read"]))
+    async def orders(request):          # or a plain ``def``
+        return {"sub": request.auth["sub"]}
+
+``request.auth`` is the ``AccessToken``, ``request.user`` what
+``USER_RESOLVER`` makes of it. ``scopes`` must all be held,
+``any_scopes`` one of them. An async operation is checked on the event loop
+without blocking it (``TokenValidator.avalidate``); a sync one, synchronously.
+
+A refused request raises ``BearerRefused`` (a Ninja ``HttpError``), so
+Ninja answers with its status and ``{"detail": ...}``. ``handle_refusals``
+adds the handler that also sends the headers DRF sends: the Bearer
+challenge (``error``, and ``scope`` for a 403) and ``Retry-After`` for a 503;
+it also puts the plain challenge on Ninja's own 401 for a request that no
+auth of the operation accepted. Needs the ``ninja`` extra (django-ninja).
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Iterable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.security import HttpBearer
+
+from jwks_auth.access_token import AccessToken
+from jwks_auth.answers import NoCredential, answer
+from jwks_auth.front_door import FrontDoor, Refusal
+from jwks_auth.guard import Guard
+
+__all__ = ["BearerRefused", "JWKSBearer", "handle_refusals"]
+
+
+class BearerRefused(HttpError):
+    """A refused request, as a Ninja error; ``refusal`` is the front door's."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+        self.answer = answer(refusal)
+        super().__init__(self.answer.status, self.answer.detail)
+
+
+class JWKSBearer(HttpBearer):
+    """Ninja auth: a valid access token, holding ``scopes`` (all) and one of ``any_scopes`` when given.
+
+    Returns ``None`` for a request without a token, so that another auth of
+    the operation may accept it (Ninja answers 401 when none does).
+    """
+
+    openapi_bearerFormat = "JWT"
+    openapi_description = "An OAuth 2.0 access token (RFC 9068 JWT), verified with the issuer's JWKS."
+
+    def __init__(self, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None) -> None:
+        super().__init__()
+        self.guard = Guard(scopes, any_scopes, door=self.front_door())
+        # Ninja awaits what an async auth returns in async operations, and
+        # takes a non-coroutine result as is in sync ones: __call__ returns
+        # a coroutine only when called on an event loop.
+        self.is_async = True
+
+    def front_door(self) -> FrontDoor:
+        """The core to use; override for other schemes or validators."""
+        return FrontDoor(sender=JWKSBearer)
+
+    def __call__(self, request: HttpRequest) -> AccessToken | None | Coroutine[Any, Any, AccessToken | None]:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._check(request)  # a sync operation (WSGI, or ASGI's sync thread)
+        return self._acheck(request)
+
+    def authenticate(self, request: HttpRequest, token: str) -> AccessToken | None:
+        """``HttpBearer``'s hook, for code that calls it directly: the request's token is what counts."""
+        return self._check(request)
+
+    def _check(self, request: HttpRequest) -> AccessToken | None:
+        try:
+            return self._admit(request, self.guard.check(request, required=False))
+        except Refusal as refusal:
+            raise BearerRefused(refusal) from None
+
+    async def _acheck(self, request: HttpRequest) -> AccessToken | None:
+        try:
+            return self._admit(request, await self.guard.acheck(request, required=False))
+        except Refusal as refusal:
+            raise BearerRefused(refusal) from None
+
+    @staticmethod
+    def _admit(request: HttpRequest, found: tuple[Any, AccessToken] | None) -> AccessToken | None:
+        if found is None:
+            return None
+        request.user = found[0]
+        return found[1]
+
+
+def handle_refusals(api: NinjaAPI) -> NinjaAPI:
+    """Answer ``BearerRefused`` and Ninja's 401 with the RFC 6750 headers; returns ``api``."""
+
+    def refused(request: HttpRequest, exc: Any) -> HttpResponse:
+        assert isinstance(exc, BearerRefused)  # Ninja passes the instance raised
+        response = api.create_response(request, {"detail": exc.answer.detail}, status=exc.answer.status)
+        for name, value in exc.answer.headers.items():
+            response[name] = value
+        return response
+
+    def unauthenticated(request: HttpRequest, exc: Any) -> HttpResponse:
+        assert isinstance(exc, AuthenticationError)
+        if exc.status_code != 401:
+            return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+        return refused(request, BearerRefused(NoCredential()))  # no auth accepted the request: as DRF
+
+    api.add_exception_handler(BearerRefused, refused)
+    api.add_exception_handler(AuthenticationError, unauthenticated)
+    return api

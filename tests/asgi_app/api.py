@@ -1,0 +1,36 @@
+"""The Ninja API of the test project: the same ``/me`` as DRF's, as sync and async operations."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+
+from jwks_auth.ninja import JWKSBearer, handle_refusals
+
+api = handle_refusals(NinjaAPI(urls_namespace="ninja-tests", docs_url=None))
+
+
+def _me(request: HttpRequest) -> dict[str, Any]:
+    return {"sub": request.auth["sub"], "scopes": sorted(request.auth.scopes), "pid": os.getpid()}  # type: ignore[attr-defined]
+
+
+@api.get("/me", auth=JWKSBearer(scopes=["api1"]))
+def me_sync(request: HttpRequest) -> dict[str, Any]:
+    return _me(request)
+
+
+@api.get("/ame", auth=JWKSBearer(scopes=["api1"]))
+async def me_async(request: HttpRequest) -> dict[str, Any]:
+    return _me(request)
+
+
+@api.get("/any", auth=JWKSBearer(any_scopes=["admin", "api1"]))
+async def any_scope(request: HttpRequest) -> dict[str, Any]:
+    return _me(request)
+
+
+@api.get("/admin", auth=JWKSBearer(scopes=["api1", "admin"]))
+def admin(request: HttpRequest) -> dict[str, Any]:
+    return _me(request)

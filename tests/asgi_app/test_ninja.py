@@ -1,0 +1,52 @@
+"""Ninja specifics: the security scheme in its OpenAPI, and jwks_auth without django-ninja."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.asgi_app.api import api
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_openapi_names_the_bearer_scheme_on_every_operation(jwks_config: Any) -> None:
+    schema = api.get_openapi_schema()
+    scheme = schema["components"]["securitySchemes"]["JWKSBearer"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer" and scheme["bearerFormat"] == "JWT"
+    operations = [op for item in schema["paths"].values() for op in item.values()]
+    assert len(operations) == 4
+    assert all(op["security"] == [{"JWKSBearer": []}] for op in operations)
+
+
+_WITHOUT_NINJA = """
+import importlib, pkgutil, sys
+class NoNinja:
+    def find_spec(self, name, path=None, target=None):
+        if name == "ninja" or name.startswith("ninja."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+sys.meta_path.insert(0, NoNinja())
+import django
+from django.conf import settings
+settings.configure(INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "rest_framework", "jwks_auth"])
+django.setup()
+import jwks_auth
+failed = []
+for module in pkgutil.walk_packages(jwks_auth.__path__, "jwks_auth."):
+    if module.name == "jwks_auth.ninja":
+        continue
+    importlib.import_module(module.name)
+try:
+    import jwks_auth.ninja
+except ModuleNotFoundError as exc:
+    print("ninja-missing", exc.name)
+"""
+
+
+def test_jwks_auth_imports_without_django_ninja() -> None:
+    result = subprocess.run([sys.executable, "-c", _WITHOUT_NINJA], cwd=REPO, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ninja-missing ninja"
