@@ -9,7 +9,7 @@ IDP_PORT ?= 5000
 # scripts/run-dev.sh reads them: `make run API_PORT=5003` also sets API_RESOURCE.
 export API_PORT IDP_PORT
 
-.PHONY: install system-deps client-deps certs migrate run serve test test-fast lint bench bench-smoke check clean
+.PHONY: install system-deps client-deps interop-deps certs migrate run serve test test-fast lint bench bench-smoke check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,20 @@ client_static/node_modules/.installed: client_static/package.json client_static/
 	cd client_static && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+INTEROP := tests/project/interop/oidc-provider
+
+$(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(STAMP) client-deps
 
 client-deps:
 	@if [ -f client_static/package.json ]; then $(MAKE) --no-print-directory client_static/node_modules/.installed; fi
+
+# node oidc-provider, the independent DPoP issuer of tests/project/interop.
+interop-deps:
+	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed
 
 system-deps:
 	scripts/install-system-deps.sh redis chromium
@@ -53,7 +63,7 @@ serve: install
 # Python 3.11-3.13 x Django 5.2-6.1, plus the sample as a fresh clone on
 # Django 6.1); the sample project's suite (tests/project, config.settings)
 # runs here on the pinned versions of requirements.txt.
-test: install system-deps certs
+test: install interop-deps system-deps certs
 	$(VENV)/bin/nox
 	$(PY) -m pytest tests/project
 
@@ -77,4 +87,4 @@ bench-smoke: install
 	$(PY) bench/run.py --smoke
 
 clean:
-	rm -rf $(VENV) var client_static/node_modules .pytest_cache test-artifacts .nox build dist
+	rm -rf $(VENV) var client_static/node_modules $(INTEROP)/node_modules .pytest_cache test-artifacts .nox build dist

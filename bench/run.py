@@ -20,15 +20,25 @@ ROOT = Path(__file__).resolve().parent.parent
 # modules shadow the standard library.
 sys.path[0] = str(ROOT)
 
-from bench import django_peers, forgery, http_load, machine, metrics_cost, report, validation, wrk  # noqa: E402
+from bench import (  # noqa: E402
+    django_peers,
+    dpop_cost,
+    forgery,
+    http_load,
+    machine,
+    metrics_cost,
+    report,
+    validation,
+    wrk,
+)
 
-SECTIONS = ("validation", "metrics", "http", "peers")
+SECTIONS = ("validation", "metrics", "dpop", "http", "peers")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny iteration counts and 1 s wrk runs")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: validation, metrics, http, peers")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: validation, metrics, dpop, http, peers")
     parser.add_argument("--no-peer", action="store_true", help="skip the Node peer")
     parser.add_argument("--wait-quiet", type=float, metavar="SECONDS",
                         help="before each part and each round of wrk runs, wait up to this long for other work on "
@@ -142,6 +152,12 @@ def main(argv: list[str]) -> int:
         with machine.OtherWork() as other:
             result.metrics = metrics_cost.run_all(args.smoke, rounds=1 if args.smoke else 3, log=log)
         result.other_work.append(("metrics cost", other.share))
+    if "dpop" in args.sections:
+        log("DPoP request against Bearer, in process:")
+        result.background.append("DPoP part: " + settle(args))
+        with machine.OtherWork() as other:
+            result.dpop = dpop_cost.run_all(args.smoke, rounds=1 if args.smoke else 3, log=log)
+        result.other_work.append(("DPoP cost", other.share))
     if "http" in args.sections:
         log("HTTP under wrk:")
         result.http = run_http(args, log_dir)

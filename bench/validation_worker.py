@@ -57,8 +57,9 @@ class CaseResult:
     notes: list[str] = field(default_factory=list)
 
 
-def configure_django(issuer_entries: list[dict[str, Any]], single: bool) -> None:
-    """settings.configure() from config.settings, with the case's issuers."""
+def configure_django(issuer_entries: list[dict[str, Any]], single: bool,
+                     cache_options: dict[str, Any] | None = None) -> None:
+    """settings.configure() from config.settings, with the case's issuers (and the LocMem cache's OPTIONS)."""
     import django
     from django.conf import settings
 
@@ -73,7 +74,8 @@ def configure_django(issuer_entries: list[dict[str, Any]], single: bool) -> None
     values["JWKS_AUTH"] = jwks_auth
     values["DEBUG"] = False
     # In-process figures always use the per-process LocMem cache, whatever REDIS_URL says.
-    values["CACHES"] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    values["CACHES"] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                    **({"OPTIONS": cache_options} if cache_options else {})}}
     settings.configure(**values)
     django.setup()
 

@@ -100,6 +100,8 @@ JWKS_AUTH = {
     "ALGORITHMS": env_list("OIDC_ALGORITHMS", "RS256"),
     "PROFILE": env_str("OIDC_PROFILE", "rfc9068"),
     "LEEWAY": env_float("OIDC_LEEWAY", 60),
+    # DPoP (RFC 9449): "off", "allowed" (Bearer or DPoP; a DPoP-bound token only with its proof) or "required".
+    "DPOP": env_str("OIDC_DPOP", "allowed"),
     "ALLOW_INSECURE_HTTP": env_bool("OIDC_ALLOW_HTTP", False),
     # Advertised in the RFC 9728 metadata and the OpenAPI oauth2 scheme.
     "RESOURCE_SCOPES": API_REQUIRED_SCOPES,
@@ -149,8 +151,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:5002,http://127.0.0.1:5002")
-CORS_ALLOW_HEADERS = ["authorization", "content-type"]
-CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After"]
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "dpop"]
+CORS_EXPOSE_HEADERS = ["WWW-Authenticate", "Retry-After", "DPoP-Nonce"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"

@@ -149,7 +149,8 @@ OAUTH2_PROVIDER = {
 CORS_ALLOWED_ORIGINS = env_list("IDP_CORS_ALLOWED_ORIGINS", "http://localhost:5002,http://127.0.0.1:5002")
 CORS_URLS_REGEX = r"^/(connect/(token|userinfo|revocation)|\.well-known/.*)$"
 # x-requested-with: Swagger UI sends it with its token request.
-CORS_ALLOW_HEADERS = ["authorization", "content-type", "x-requested-with"]
+# dpop: browser clients send a DPoP proof with their token requests (idp.dpop).
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "x-requested-with", "dpop"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "idp-staticfiles"

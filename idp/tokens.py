@@ -72,6 +72,12 @@ def access_token_claims(request: Request) -> dict[str, Any]:
         "exp": now + int(request.expires_in),
         "jti": uuid.uuid4().hex,
     }
+    from idp.dpop import bound_key
+
+    jkt = bound_key.get()
+    if jkt is not None:
+        # RFC 9449 6.1: bound to the key of the token request's DPoP proof.
+        claims["cnf"] = {"jkt": jkt}
     last_login = getattr(user, "last_login", None)
     if last_login is not None:
         claims["auth_time"] = int(last_login.timestamp())

@@ -9,14 +9,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from oauth2_provider import views as dot
 
-from idp import views
+from idp import dpop, views
 
 oauth_patterns = [
     path(".well-known/openid-configuration", views.DiscoveryView.as_view(), name="oidc-connect-discovery-info"),
     path(".well-known/openid-configuration/jwks", views.JwksView.as_view(), name="jwks-info"),
     path(".well-known/oauth-authorization-server", dot.OAuthServerMetadataView.as_view(), name="oauth-server-metadata"),
     path("connect/authorize", dot.AuthorizationView.as_view(), name="authorize"),
-    path("connect/token", dot.TokenView.as_view(), name="token"),
+    path("connect/token", dpop.DPoPTokenView.as_view(), name="token"),
     path("connect/userinfo", dot.UserInfoView.as_view(), name="user-info"),
     path("connect/endsession", dot.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
     path("connect/introspect", dot.IntrospectTokenView.as_view(), name="introspect"),

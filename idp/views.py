@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import ConnectDiscoveryInfoView, JwksInfoView
 
+from idp.dpop import ALGORITHMS
 from idp.tokens import public_jwk
 
 DISCOVERY_MAX_AGE = 300
@@ -31,6 +32,8 @@ class DiscoveryView(ConnectDiscoveryInfoView):
             introspection_endpoint=self._get_endpoint_url(request, "introspect"),
             revocation_endpoint=self._get_endpoint_url(request, "revoke-token"),
             response_modes_supported=["query"],
+            # RFC 9449 5.1: the token endpoint binds tokens to DPoP proofs (idp.dpop).
+            dpop_signing_alg_values_supported=list(ALGORITHMS),
         )
         # CORS comes from django-cors-headers (IDP_CORS_ALLOWED_ORIGINS), not DOT's "*".
         response = JsonResponse(data)

@@ -14,12 +14,31 @@ from jwks_auth.conf import IssuerConfig
 
 
 @dataclass(frozen=True)
+class Binding:
+    """How a request proved possession of its token (``AccessToken.binding``).
+
+    ``scheme`` is the Authorization scheme it used (``"Bearer"`` or
+    ``"DPoP"``); ``jkt`` the RFC 7638 thumbprint of the DPoP proof's key,
+    equal to the token's ``cnf.jkt`` (RFC 9449); ``x5t_s256`` the SHA-256
+    thumbprint of the client certificate, equal to ``cnf["x5t#S256"]``
+    (RFC 8705). Both were checked on this request, never taken from a cache.
+    """
+
+    scheme: str
+    jkt: str | None = None
+    x5t_s256: str | None = None
+
+
+@dataclass(frozen=True)
 class AccessToken:
     """A validated access token: ``request.auth`` in DRF views.
 
     ``config`` is the ``IssuerConfig`` it was validated with, so code that
     needs the issuer's settings (the user id claim, the prefix) reads them
     here rather than asking the process-wide validator on every request.
+    ``binding`` says how the request proved possession of a sender-constrained
+    token (``Binding``); it is ``None`` for a plain bearer token, and for a
+    token validated outside a front door.
     """
 
     header: Mapping[str, Any]
@@ -27,12 +46,18 @@ class AccessToken:
     issuer: str
     scopes: frozenset[str] = field(default_factory=frozenset)
     config: IssuerConfig | None = field(default=None, compare=False, repr=False)
+    binding: Binding | None = field(default=None, compare=False, repr=False)
 
     def __getitem__(self, name: str) -> Any:
         return self.claims[name]
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.claims.get(name, default)
+
+    @property
+    def scheme(self) -> str:
+        """The Authorization scheme the token came with: ``"DPoP"`` or ``"Bearer"``."""
+        return "Bearer" if self.binding is None else self.binding.scheme
 
     def has_scopes(self, scopes: Iterable[str]) -> bool:
         return set(scopes) <= self.scopes

@@ -54,6 +54,7 @@ def answer(refusal: Refusal) -> Answer:
         headers["WWW-Authenticate"] = challenge
     if isinstance(refusal, Unavailable):
         headers["Retry-After"] = str(refusal.retry_after or DEFAULT_RETRY_AFTER)
+    headers.update(refusal.headers)  # DPoP-Nonce for an issuer that asks for nonces
     return Answer(refusal.status, _detail(refusal), headers)
 
 

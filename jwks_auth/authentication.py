@@ -1,9 +1,11 @@
-"""The DRF authentication class: ``Authorization: Bearer <access token>``.
+"""The DRF authentication class: ``Authorization: Bearer <access token>`` or ``DPoP <access token>``.
 
-A thin adapter onto ``front_door``: the core reads and validates the token
-and raises a ``Refusal``; this class turns it into the DRF error carrying
-the same status, challenge and ``Retry-After``, answered by DRF's own
-exception handler.
+A thin adapter onto ``front_door``: the core reads and validates the token,
+checks its binding (DPoP proof, client certificate) and raises a
+``Refusal``; this class turns it into the DRF error carrying the same
+status, challenge and ``Retry-After``, answered by DRF's own exception
+handler, and hands the credential's response headers (``DPoP-Nonce``) to the
+view, which adds them to every response it finalises, errors included.
 """
 from __future__ import annotations
 
@@ -14,13 +16,22 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.challenges import InvalidRequest, InvalidToken, KeysUnavailableError, bearer_challenge
+from jwks_auth.challenges import (
+    InvalidDPoPProof,
+    InvalidRequest,
+    InvalidToken,
+    KeysUnavailableError,
+    UseDPoPNonce,
+    bearer_challenge,
+)
 from jwks_auth.front_door import (
     BadRequest,
     Credential,
     FrontDoor,
+    InvalidProof,
     Refusal,
     Unavailable,
+    UseNonce,
     get_user_resolver,
     send_rejected,
 )
@@ -34,9 +45,23 @@ def drf_error(refusal: Refusal) -> APIException:
     """The DRF error for a front-door refusal: same status, challenge and Retry-After."""
     if isinstance(refusal, Unavailable):
         return KeysUnavailableError(refusal.retry_after or 5)
+    challenge = refusal.challenge()
     if isinstance(refusal, BadRequest):
-        return InvalidRequest(refusal.description)
-    return InvalidToken(refusal.description)
+        return InvalidRequest(refusal.description, challenge=challenge)
+    if isinstance(refusal, UseNonce):
+        return UseDPoPNonce(refusal.description, challenge=challenge)
+    if isinstance(refusal, InvalidProof):
+        return InvalidDPoPProof(refusal.description, challenge=challenge)
+    return InvalidToken(refusal.description, challenge=challenge)
+
+
+def _view_headers(request: Request, headers: dict[str, str]) -> None:
+    """``headers`` on the view's answer: DRF's exception handler copies only WWW-Authenticate and
+    Retry-After, but the view's ``headers`` go on every response it finalises, errors included."""
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    found = getattr(view, "headers", None)
+    if isinstance(found, dict):
+        found.update(headers)
 
 
 class JWKSAuthentication(BaseAuthentication):
@@ -47,6 +72,9 @@ class JWKSAuthentication(BaseAuthentication):
     Only the Authorization header carries tokens: the URI query and form
     body methods of RFC 6750 are not accepted, and a request that also uses
     them is malformed.
+
+    A DPoP-bound token needs ``Authorization: DPoP`` and a valid proof on
+    every request; ``request.auth.binding`` says how possession was proved.
 
     Hooks: ``get_validator`` (another ``TokenValidator``), ``get_user`` (the
     user for a token), ``rejected`` (told every refusal), ``front_door`` (the
@@ -62,6 +90,7 @@ class JWKSAuthentication(BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
         door = self.front_door()
+        credential: Credential | None = None
         try:
             credential = door.credential(request._request)
             if credential is None:
@@ -69,6 +98,9 @@ class JWKSAuthentication(BaseAuthentication):
             return door.verify(credential, request._request)
         except Refusal as refusal:
             raise drf_error(refusal) from None
+        finally:
+            if credential is not None and credential.headers:
+                _view_headers(request, credential.headers)
 
     def get_token(self, request: Request) -> str | None:
         """The bearer token, ``None`` without one, ``InvalidRequest`` when malformed."""

@@ -1,4 +1,4 @@
-"""The DRF errors carrying RFC 6750 ``WWW-Authenticate: Bearer`` challenges.
+"""The DRF errors carrying RFC 6750 ``WWW-Authenticate: Bearer`` challenges (and DPoP's beside them).
 
 DRF's default exception handler copies ``auth_header`` into
 ``WWW-Authenticate`` and ``wait`` into ``Retry-After`` for any
@@ -17,13 +17,16 @@ from jwks_auth.www_authenticate import bearer_challenge
 
 
 class BearerError(APIException):
-    """An error response with a Bearer challenge."""
+    """An error response with a Bearer challenge; ``challenge`` replaces the one it would build."""
 
     error = "invalid_token"
+    #: The scheme whose challenge carries the error (RFC 9449 7.1 errors are DPoP's).
+    scheme = "Bearer"
 
-    def __init__(self, description: str | None = None, scopes: Iterable[str] | None = None) -> None:
+    def __init__(self, description: str | None = None, scopes: Iterable[str] | None = None, *,
+                 challenge: str | None = None) -> None:
         super().__init__(detail=description or self.default_detail, code=self.error)
-        self.auth_header = bearer_challenge(self.error, description, scopes)
+        self.auth_header = challenge or bearer_challenge(self.error, description, scopes, scheme=self.scheme)
 
 
 class InvalidRequest(BearerError):
@@ -36,6 +39,24 @@ class InvalidToken(BearerError):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Invalid access token."
     error = "invalid_token"
+
+
+class InvalidDPoPProof(BearerError):
+    """RFC 9449 7.1: the proof is missing, invalid or does not match the token."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "Invalid DPoP proof."
+    error = "invalid_dpop_proof"
+    scheme = "DPoP"
+
+
+class UseDPoPNonce(BearerError):
+    """RFC 9449 8: retry with the nonce in the ``DPoP-Nonce`` response header."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "A DPoP nonce is required."
+    error = "use_dpop_nonce"
+    scheme = "DPoP"
 
 
 class InsufficientScope(BearerError):
@@ -57,5 +78,6 @@ class KeysUnavailableError(APIException):
 
 
 __all__ = [
-    "BearerError", "InsufficientScope", "InvalidRequest", "InvalidToken", "KeysUnavailableError", "bearer_challenge",
+    "BearerError", "InsufficientScope", "InvalidDPoPProof", "InvalidRequest", "InvalidToken", "KeysUnavailableError",
+    "UseDPoPNonce", "bearer_challenge",
 ]

@@ -26,6 +26,7 @@ E009 = settings_schema.E009  # a setting of the wrong type, or a dotted path tha
 W001 = "jwks_auth.W001"  # DummyCache holds the keys
 W002 = "jwks_auth.W002"  # (deploy) plain-http issuer or key URL
 W003 = "jwks_auth.W003"  # DRF's BrowsableAPIRenderer, which reflects a query-string token, renders HTML
+W004 = "jwks_auth.W004"  # DPoP with a per-process (LocMem) or no (Dummy) cache: replays caught in one process, or none
 
 _IMPORTED = ("USER_RESOLVER", "IS_REVOKED", "CLAIM_RULES")
 
@@ -91,10 +92,54 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     if alias not in caches:
         return [Error(f"JWKS_AUTH['CACHE_ALIAS'] is {alias!r}, which is not in CACHES.",
                       hint=f"Add a {alias!r} entry to CACHES or change CACHE_ALIAS.", id=E004)]
-    if caches[alias].get("BACKEND", "").endswith("DummyCache"):
-        return [Warning(f"Cache {alias!r} is a DummyCache: signing keys are kept per process only.",
-                        hint="Use Redis, Memcached or LocMem for the key cache.", id=W001)]
-    return []
+    backend = str(caches[alias].get("BACKEND", ""))
+    found = []
+    if backend.endswith("DummyCache"):
+        found.append(Warning(f"Cache {alias!r} is a DummyCache: signing keys are kept per process only.",
+                             hint="Use Redis, Memcached or LocMem for the key cache.", id=W001))
+    return found + _check_replay_cache(alias, backend)
+
+
+def _check_replay_cache(alias: str, backend: str) -> list[Any]:
+    """DPoP proofs are remembered in the shared cache: in LocMem a proof replays on another process, in Dummy anywhere.
+
+    Said for a DummyCache whenever an issuer accepts DPoP (the default); for a
+    LocMemCache, fine with one process, only when ``DPOP`` is set to accept it.
+    """
+    per_process = backend.endswith("LocMemCache")
+    if not (per_process or backend.endswith("DummyCache")):
+        return []
+    user = _user_settings()
+    try:
+        configs = issuer_configs(user)
+        # The same issuers with every DPOP that is set turned off: those that change chose DPoP.
+        masked = issuer_configs(_dpop_masked(user)) if per_process else configs
+    except ConfigurationError:
+        return []  # reported by check_settings
+    enabled = [config.issuer for config, other in zip(configs, masked, strict=True)
+               if config.dpop != "off" and (not per_process or other.dpop == "off")]
+    if not enabled:
+        return []
+    kind, covers = ("LocMemCache", "each worker process on its own") if per_process else ("DummyCache", "no request")
+    return [Warning(
+        f"DPoP is accepted for {', '.join(enabled)} but cache {alias!r} is a {kind}: "
+        f"replay protection of DPoP proofs covers {covers}.",
+        hint="Use a cache shared by every worker and host (Redis, Memcached) as JWKS_AUTH['CACHE_ALIAS'], "
+             "or set JWKS_AUTH['DPOP'] to 'off'.",
+        id=W004,
+    )]
+
+
+def _dpop_masked(user: dict[str, Any]) -> dict[str, Any]:
+    """``user`` with each ``DPOP`` set to accept DPoP (top level, ``ISSUERS`` entries) turned ``off``."""
+    def masked(entry: dict[str, Any]) -> dict[str, Any]:
+        return {**entry, "DPOP": "off"} if entry.get("DPOP") in ("allowed", "required") else entry
+
+    result = dict(masked(user))
+    issuers = user.get("ISSUERS")
+    if isinstance(issuers, list):
+        result["ISSUERS"] = [masked(entry) if isinstance(entry, dict) else entry for entry in issuers]
+    return result
 
 
 @register(Tags.security, deploy=True)

@@ -94,6 +94,9 @@ class IssuerConfig:
         "REQUIRED_ONE_OF", lambda v: tuple(str(c) for c in _as_list(v)), from_profile=True, default=(),
     )
     user_prefix: str = _setting("USER_PREFIX", str, default="")
+    # Sender-constrained tokens (jwks_auth.dpop): "off", "allowed" or "required".
+    dpop: str = _setting("DPOP", str, empty_is_default=True, default="allowed")
+    dpop_nonce: bool = _setting("DPOP_NONCE", bool, default=False)
 
     @property
     def accepted_issuers(self) -> frozenset[str]:
@@ -153,6 +156,17 @@ _GLOBAL_DEFAULTS: dict[str, Any] = {
     "RESOURCE": None,  # RFC 9728 resource identifier
     "RESOURCE_SCOPES": [],
     "RESOURCE_DOCUMENTATION": None,
+    # Sender-constrained tokens (jwks_auth.dpop): DPoP proofs (RFC 9449) and client certificates (RFC 8705).
+    "DPOP_ALGORITHMS": ["ES256", "PS256", "EdDSA", "Ed25519"],  # RS256 may be added
+    "DPOP_IAT_MAX_AGE": 60,  # seconds a proof stays acceptable (and its jti remembered)
+    "DPOP_IAT_MAX_AHEAD": 5,  # seconds a proof's iat may be ahead of this clock
+    "DPOP_JTI_MAX_LENGTH": 256,
+    "DPOP_MAX_PROOF_LENGTH": 8192,
+    "DPOP_NONCE_STEP": 60,  # a server nonce is good for one to two steps
+    "PUBLIC_ORIGINS": [],  # e.g. ["https://api.example.com"]: the URLs clients use, for htu
+    "TRUSTED_PROXIES": [],  # addresses or CIDRs whose forwarded and certificate headers are believed
+    "CLIENT_CERT_HEADER": None,  # e.g. "X-SSL-Client-Cert", "X-Forwarded-Client-Cert", "Client-Cert"
+    "CLIENT_CERT_FORMAT": "escaped-pem",  # escaped-pem (nginx, Kong), xfcc (Envoy), rfc9440, base64-der
     # Operations (jwks_auth.ops).
     "METRICS": True,  # record Prometheus metrics when prometheus-client is installed
     "READINESS_TIMEOUT": 2.0,  # longest /readyz waits for keys to load (seconds)

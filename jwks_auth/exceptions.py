@@ -61,6 +61,9 @@ class RevokedToken(TokenError):
 class KeysUnavailable(JWKSAuthError):
     """No usable key set could be had: a provider problem, not a bad token."""
 
+    #: The 503's reason (another store a check needs, such as the DPoP replay cache, has its own).
+    reason: Reason = Reason.KEYS_UNAVAILABLE
+
     def __init__(self, message: str = "signing keys unavailable", retry_after: int = 5) -> None:
         super().__init__(message)
         self.retry_after = max(1, int(retry_after))

@@ -5,10 +5,17 @@ Django views and DPoP next) calls this one core, so that what a request may
 send and what the client is told stay the same everywhere:
 
 * the ``Authorization`` header is read by the first ``Scheme`` that knows its
-  scheme name (``Bearer``; another scheme, e.g. ``DPoP``, is another
-  ``Scheme`` subclass); only that header carries tokens, and a request that
-  also sends ``access_token`` in the query or the form body, or a second
-  credential, is malformed;
+  scheme name (``Bearer``, ``DPoP``; another scheme is another ``Scheme``
+  subclass); only that header carries tokens, and a request that also sends
+  ``access_token`` in the query or the form body, or a second credential, is
+  malformed;
+* after validation, whatever the scheme, the token's ``cnf`` is checked
+  against the request on every request (``Scheme.bind``,
+  ``jwks_auth.dpop.sender``): a DPoP-bound token needs a valid proof under
+  ``DPoP`` and is refused as ``Bearer``, a certificate-bound one needs its
+  client certificate; DPoP refusals are ``InvalidProof`` / ``UseNonce`` on the
+  DPoP challenge, and response headers the answer must carry (``DPoP-Nonce``)
+  are in ``Credential.headers`` and ``Refusal.headers``;
 * ``TokenError`` is a 401 ``invalid_token``, ``KeysUnavailable`` a 503 with
   ``Retry-After``, ``ConfigurationError`` a 503 (never a 500), and a bad
   request a 400 ``invalid_request``: each raised as a ``Refusal`` carrying
@@ -27,7 +34,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
@@ -35,9 +42,11 @@ from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest
 
-from jwks_auth import signals
+from jwks_auth import offloop, signals
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf import import_setting, on_reset
+from jwks_auth.dpop.errors import DPoPRequestError, NonceRequired, ProofError
+from jwks_auth.dpop.sender import constrain, needs_binding
 from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
 from jwks_auth.ops.metrics import get_recorder
 from jwks_auth.reasons import Reason
@@ -54,21 +63,29 @@ MISCONFIGURED_RETRY_AFTER = 60
 
 # -- what the client is told ------------------------------------------------------------------
 class Refusal(Exception):
-    """A request that is not let in; ``status``, RFC 6750 ``error``, ``description``, ``retry_after``."""
+    """A request that is not let in; ``status``, RFC 6750 ``error``, ``description``, ``retry_after``.
+
+    ``scheme`` is the scheme the request used (its challenge carries the
+    error); ``headers`` are response headers the answer must carry besides
+    ``WWW-Authenticate`` and ``Retry-After`` (``DPoP-Nonce``).
+    """
 
     status = 401
     error: str | None = "invalid_token"
 
     def __init__(self, description: str | None = None, *, reason: Reason | None = None,
-                 retry_after: int | None = None) -> None:
+                 retry_after: int | None = None, scheme: str = "Bearer",
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(description or self.error or "refused")
         self.description = description
         self.reason = reason
         self.retry_after = retry_after
+        self.scheme = scheme
+        self.headers = dict(headers or {})
 
     def challenge(self) -> str | None:
         """The ``WWW-Authenticate`` value (``None`` for a 503: not the credential's fault)."""
-        return bearer_challenge(self.error, self.description) if self.error else None
+        return bearer_challenge(self.error, self.description, scheme=self.scheme) if self.error else None
 
 
 class BadRequest(Refusal):
@@ -85,6 +102,18 @@ class Unauthorized(Refusal):
     error = "invalid_token"
 
 
+class InvalidProof(Unauthorized):
+    """401 ``invalid_dpop_proof`` (RFC 9449 7.1): the proof is missing, invalid or not the token's."""
+
+    error = "invalid_dpop_proof"
+
+
+class UseNonce(Unauthorized):
+    """401 ``use_dpop_nonce`` (RFC 9449 8): retry with the nonce of the ``DPoP-Nonce`` header."""
+
+    error = "use_dpop_nonce"
+
+
 class Unavailable(Refusal):
     """503: the token cannot be checked now (provider outage, or a configuration that cannot work)."""
 
@@ -97,6 +126,8 @@ class Scheme:
     """One ``Authorization`` scheme: how its credential is read and validated."""
 
     name = "Bearer"
+    #: Whether its requests carry a DPoP proof for the token's ``cnf.jkt`` (any other scheme is a bearer one).
+    proof = False
 
     def __init__(self) -> None:
         # Two Authorization headers arrive joined by a comma; a credential of
@@ -123,12 +154,32 @@ class Scheme:
         return token
 
     def validate(self, token: str, request: HttpRequest, validator: TokenValidator) -> AccessToken:
-        """The validated token (a proof-of-possession scheme checks its proof here too)."""
+        """The validated token (its binding to the request is ``bind``'s)."""
         return validator.validate(token)
 
     async def avalidate(self, token: str, request: HttpRequest, validator: TokenValidator) -> AccessToken:
         """``validate`` on an event loop: no blocking I/O on it (``TokenValidator.avalidate``)."""
         return await validator.avalidate(token)
+
+    def bind(self, access_token: AccessToken, credential: Credential, request: HttpRequest) -> AccessToken:
+        """The token with its ``binding`` to this request; ``SenderError`` if its ``cnf`` is not met.
+
+        Run on every request, after ``validate``: a cached token's proof is
+        checked too. Response headers for the answer go into ``credential.headers``.
+        """
+        return constrain(access_token, credential.token, request, scheme=self.name, dpop=self.proof,
+                         headers=credential.headers)
+
+    async def abind(self, access_token: AccessToken, credential: Credential, request: HttpRequest) -> AccessToken:
+        """``bind`` on an event loop: a plain bearer token in memory, a proof or certificate off it (the replay
+        store is the shared cache)."""
+        if not needs_binding(access_token, dpop=self.proof):
+            return access_token
+        return await offloop.run(self.bind, access_token, credential, request)
+
+    def refusal(self, exc: TokenError, reason: Reason) -> Refusal:
+        """The refusal of a token error of this scheme's request."""
+        return Unauthorized(exc.description, reason=reason, scheme=self.name)
 
 
 class BearerScheme(Scheme):
@@ -137,10 +188,42 @@ class BearerScheme(Scheme):
     name = "Bearer"
 
 
+class DPoPScheme(Scheme):
+    """RFC 9449 ``Authorization: DPoP <token>`` with exactly one ``DPoP`` proof header."""
+
+    name = "DPoP"
+    proof = True
+
+    def token(self, credentials: str, request: HttpRequest) -> str:
+        token = super().token(credentials, request)
+        # RFC 9449 4.3 (1): one DPoP header. Repeated lines arrive joined by commas
+        # (WSGI), and a proof, a compact JWS, has none.
+        proofs = request.META.get("HTTP_DPOP")
+        if proofs is not None and "," in proofs:
+            raise BadRequest("more than one DPoP proof")
+        return token
+
+    def refusal(self, exc: TokenError, reason: Reason) -> Refusal:
+        if isinstance(exc, NonceRequired):
+            return UseNonce(exc.description, reason=reason, scheme=self.name)
+        if isinstance(exc, ProofError):
+            return InvalidProof(exc.description, reason=reason, scheme=self.name)
+        if isinstance(exc, DPoPRequestError):
+            return BadRequest(exc.description, reason=reason)
+        return super().refusal(exc, reason)
+
+
+#: The schemes of a ``FrontDoor`` unless told otherwise.
+DEFAULT_SCHEMES: tuple[Scheme, ...] = (BearerScheme(), DPoPScheme())
+
+
 @dataclass(frozen=True)
 class Credential:
+    """A credential read from a request; ``headers``: response headers its answer must carry."""
+
     scheme: Scheme
     token: str
+    headers: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 def read_credential(request: HttpRequest, schemes: Sequence[Scheme]) -> Credential | None:
@@ -155,6 +238,9 @@ def read_credential(request: HttpRequest, schemes: Sequence[Scheme]) -> Credenti
             raise BadRequest("more than one credential")
         return None
     token = scheme.token(credentials, request)
+    # "Bearer x,DPoP": a credential of another scheme joined after this one.
+    if "," in token and any(other.joined(token) for other in schemes if other is not scheme):
+        raise BadRequest("more than one credential")
     if token_elsewhere(request):
         raise BadRequest("token sent by more than one method")
     return Credential(scheme, token)
@@ -216,7 +302,7 @@ class FrontDoor:
         *,
         validator: Callable[[], TokenValidator] = get_validator,
         get_user: Callable[[AccessToken], Any] | None = None,
-        schemes: Sequence[Scheme] = (BearerScheme(),),
+        schemes: Sequence[Scheme] = DEFAULT_SCHEMES,
         rejected: Callable[[Reason, str | None], None] | None = None,
         sender: Any = None,
     ) -> None:
@@ -240,9 +326,12 @@ class FrontDoor:
     def verify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
         """``(user, token)`` for a credential that was read; ``Refusal`` otherwise."""
         started = perf_counter()
-        with self._refusing(None, started):
-            access_token = credential.scheme.validate(credential.token, request, self.validator())
-        with self._refusing(access_token.issuer, started):
+        scheme = credential.scheme
+        with self._refusing(credential, None, started):
+            access_token = scheme.validate(credential.token, request, self.validator())
+        with self._refusing(credential, access_token.issuer, started):
+            # Every request, the cached token's too: the proof or certificate of this one.
+            access_token = scheme.bind(access_token, credential, request)
             user = self.get_user(access_token)
         get_recorder().token(access_token.issuer, "accepted", "", perf_counter() - started)
         return user, access_token
@@ -257,9 +346,11 @@ class FrontDoor:
     async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
         """``verify`` on an event loop."""
         started = perf_counter()
-        with self._refusing(None, started):
-            access_token = await credential.scheme.avalidate(credential.token, request, self.validator())
-        with self._refusing(access_token.issuer, started):
+        scheme = credential.scheme
+        with self._refusing(credential, None, started):
+            access_token = await scheme.avalidate(credential.token, request, self.validator())
+        with self._refusing(credential, access_token.issuer, started):
+            access_token = await scheme.abind(access_token, credential, request)
             user = await self._aget_user(access_token)
         get_recorder().token(access_token.issuer, "accepted", "", perf_counter() - started)
         return user, access_token
@@ -274,24 +365,26 @@ class FrontDoor:
         return await sync_to_async(resolver)(access_token)
 
     @contextmanager
-    def _refusing(self, issuer: str | None, started: float) -> Iterator[None]:
+    def _refusing(self, credential: Credential, issuer: str | None, started: float) -> Iterator[None]:
         """Errors of the block as ``Refusal``s, counted and signalled."""
         try:
             yield
         except TokenError as exc:
-            raise self._refused(exc, issuer, started) from None
-        except KeysUnavailable as exc:
+            raise self._refused(exc, issuer, started, credential) from None
+        except KeysUnavailable as exc:  # the keys, introspection, IS_REVOKED or the DPoP replay store
             logger.warning("Token verification unavailable: %s", exc)
-            get_recorder().token(issuer, "unavailable", Reason.KEYS_UNAVAILABLE, perf_counter() - started)
-            raise Unavailable(reason=Reason.KEYS_UNAVAILABLE, retry_after=exc.retry_after) from None
+            get_recorder().token(issuer, "unavailable", exc.reason, perf_counter() - started)
+            raise Unavailable(reason=exc.reason, retry_after=exc.retry_after, headers=credential.headers) from None
         except ConfigurationError as exc:  # e.g. USER_RESOLVER cannot be imported
             raise self._misconfigured(exc, issuer, started) from None
 
-    def _refused(self, exc: TokenError, issuer: str | None, started: float) -> Unauthorized:
+    def _refused(self, exc: TokenError, issuer: str | None, started: float, credential: Credential) -> Refusal:
         reason = Reason(exc.code)
         self.rejected(reason, issuer)
         get_recorder().token(issuer, "rejected", reason, perf_counter() - started)
-        return Unauthorized(exc.description, reason=reason)
+        refusal = credential.scheme.refusal(exc, reason)
+        refusal.headers.update(credential.headers)
+        return refusal
 
     @staticmethod
     def _misconfigured(exc: ConfigurationError, issuer: str | None, started: float) -> Unavailable:

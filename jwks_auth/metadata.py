@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
 from jwks_auth.conf import issuer_configs, jwks_settings
+from jwks_auth.dpop.runtime import get_sender_constraints
 
 WELL_KNOWN = "/.well-known/oauth-protected-resource"
 
@@ -50,9 +51,21 @@ def metadata_document() -> dict[str, Any]:
     if scopes:
         document["scopes_supported"] = list(dict.fromkeys(str(scope) for scope in scopes))
     document["bearer_methods_supported"] = ["header"]
+    document.update(_sender_constraint_metadata())
     if jwks_settings.RESOURCE_DOCUMENTATION:
         document["resource_documentation"] = str(jwks_settings.RESOURCE_DOCUMENTATION)
     return document
+
+
+def _sender_constraint_metadata() -> dict[str, Any]:
+    """RFC 9449 5.1 and RFC 8705 3.3: which proofs are accepted and whether they are required."""
+    policies = [config.dpop for config in issuer_configs()] or ["allowed"]
+    found: dict[str, Any] = {}
+    if any(policy != "off" for policy in policies):
+        found["dpop_signing_alg_values_supported"] = sorted(get_sender_constraints().settings.algorithms)
+        found["dpop_bound_access_tokens_required"] = all(policy == "required" for policy in policies)
+    found["tls_client_certificate_bound_access_tokens"] = bool(jwks_settings.CLIENT_CERT_HEADER)
+    return found
 
 
 @require_safe

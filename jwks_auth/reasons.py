@@ -40,6 +40,33 @@ class Reason(StrEnum):
     INACTIVE = "inactive"  # introspection said active: false
     REVOKED = "revoked"
     USER = "user"  # USER_RESOLVER found no usable user
+    # Sender constraints (jwks_auth.dpop): how the token is bound, and how the request proved it.
+    CNF = "cnf"  # a cnf claim that cannot be read
+    BINDING = "binding"  # a BindingError raised without a more precise reason
+    DPOP_DOWNGRADE = "dpop_downgrade"  # a DPoP-bound token sent as Bearer
+    DPOP_REQUIRED = "dpop_required"  # a Bearer token for an issuer whose DPOP is "required"
+    DPOP_OFF = "dpop_off"  # a DPoP token for an issuer whose DPOP is "off"
+    DPOP_UNBOUND = "dpop_unbound"  # a DPoP proof with a token that has no cnf.jkt
+    CERTIFICATE = "mtls"  # no client certificate, or not the one of cnf x5t#S256
+    DPOP_REQUEST = "dpop_request"  # a malformed DPoP request (more than one DPoP header)
+    # The DPoP proof (RFC 9449 4.3).
+    DPOP_PROOF = "dpop_proof"  # a ProofError raised without a more precise reason
+    DPOP_MISSING = "dpop_missing"
+    DPOP_MALFORMED = "dpop_malformed"
+    DPOP_HEADER = "dpop_header"
+    DPOP_TYP = "dpop_typ"
+    DPOP_ALG = "dpop_alg"
+    DPOP_JWK = "dpop_jwk"
+    DPOP_SIGNATURE = "dpop_signature"
+    DPOP_JTI = "dpop_jti"
+    DPOP_HTM = "dpop_htm"
+    DPOP_HTU = "dpop_htu"
+    DPOP_IAT = "dpop_iat"
+    DPOP_ATH = "dpop_ath"
+    DPOP_JKT = "dpop_jkt"
+    DPOP_NONCE = "dpop_nonce"
+    DPOP_REPLAY = "dpop_replay"
     # 503s: not the token's fault.
     KEYS_UNAVAILABLE = "keys_unavailable"
     MISCONFIGURED = "misconfigured"
+    REPLAY_UNAVAILABLE = "replay_unavailable"  # the DPoP replay store (the shared cache) cannot answer

@@ -114,6 +114,53 @@ def verify(value: Any) -> str | None:
     return None if isinstance(value, (bool, str)) else "True, False or a CA bundle path"
 
 
+DPOP_POLICIES = ("off", "allowed", "required")
+CLIENT_CERT_FORMATS = ("escaped-pem", "xfcc", "rfc9440", "base64-der")
+
+
+def dpop_policy(value: Any) -> str | None:
+    return None if isinstance(value, str) and value in DPOP_POLICIES else f"one of {', '.join(DPOP_POLICIES)}"
+
+
+def client_cert_format(value: Any) -> str | None:
+    ok = isinstance(value, str) and value in CLIENT_CERT_FORMATS
+    return None if ok else f"one of {', '.join(CLIENT_CERT_FORMATS)}"
+
+
+def proof_algorithms(value: Any) -> str | None:
+    """A non-empty list of asymmetric JWS algorithms (a proof is never HMAC or none)."""
+    from jwks_auth.keys import ASYMMETRIC_ALGORITHMS
+
+    ok = strings(value) is None and bool(value) and all(v in ASYMMETRIC_ALGORITHMS for v in value)
+    return None if ok else "a non-empty list of asymmetric JWS algorithms"
+
+
+def networks(value: Any) -> str | None:
+    """IP addresses or CIDR networks."""
+    import ipaddress
+
+    if strings(value) is not None:
+        return "a list of IP addresses or networks"
+    try:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)
+    except ValueError:
+        return "a list of IP addresses or networks"
+    return None
+
+
+def origins(value: Any) -> str | None:
+    """Absolute http(s) URLs without query or fragment (a path prefix is allowed)."""
+    from urllib.parse import urlsplit
+
+    def one(item: Any) -> bool:
+        if not isinstance(item, str):
+            return False
+        parts = urlsplit(item)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
+    return None if _is_list(value) and all(one(item) for item in value) else "a list of http(s) origins"
+
+
 #: The per-issuer settings, valid at the top level and in each ISSUERS entry.
 PER_ISSUER_RULES: dict[str, Rule] = {
     "ISSUER": optional(string),
@@ -133,6 +180,8 @@ PER_ISSUER_RULES: dict[str, Rule] = {
     "ALIASES": string_or_strings,
     "TENANTS": string_or_strings,
     "INTROSPECTION": optional(mapping),  # its keys: jwks_auth.introspection (E008)
+    "DPOP": optional(dpop_policy),
+    "DPOP_NONCE": boolean,
 }
 
 
@@ -175,19 +224,31 @@ RULES: dict[str, Rule] = {
     "RESOURCE_DOCUMENTATION": optional(string),
     "METRICS": boolean,
     "READINESS_TIMEOUT": number,
+    "DPOP_ALGORITHMS": proof_algorithms,
+    "DPOP_IAT_MAX_AGE": number,
+    "DPOP_IAT_MAX_AHEAD": number,
+    "DPOP_JTI_MAX_LENGTH": number,
+    "DPOP_MAX_PROOF_LENGTH": number,
+    "DPOP_NONCE_STEP": number,
+    "PUBLIC_ORIGINS": origins,
+    "TRUSTED_PROXIES": networks,
+    "CLIENT_CERT_HEADER": optional(string),
+    "CLIENT_CERT_FORMAT": client_cert_format,
 }
 
 #: Timings and sizes that should be above zero. Zero is reported (E006) but not fatal: the code
 #: works with it (no pause, no cache), and tests use it to switch a pause off.
 POSITIVE = ("MAX_RESPONSE_BYTES", "JWKS_DEFAULT_TTL", "JWKS_MIN_TTL", "JWKS_MAX_TTL", "JWKS_STALE_TTL",
-            "JWKS_RETRY_INTERVAL", "DISCOVERY_TTL", "UNKNOWN_KID_COOLDOWN", "MAX_TOKEN_LENGTH")
+            "JWKS_RETRY_INTERVAL", "DISCOVERY_TTL", "UNKNOWN_KID_COOLDOWN", "MAX_TOKEN_LENGTH",
+            "DPOP_IAT_MAX_AGE", "DPOP_JTI_MAX_LENGTH", "DPOP_MAX_PROOF_LENGTH", "DPOP_NONCE_STEP")
 
 #: Settings whose bad values keep their older check id: timings and sizes (E006), the profile (E005),
 #: introspection (E008).
 _IDS = dict.fromkeys(
     ("HTTP_TIMEOUT", "MAX_RESPONSE_BYTES", "JWKS_DEFAULT_TTL", "JWKS_MIN_TTL", "JWKS_MAX_TTL", "JWKS_STALE_TTL",
      "JWKS_REFRESH_AHEAD", "JWKS_RETRY_INTERVAL", "DISCOVERY_TTL", "LOCAL_TTL", "UNKNOWN_KID_COOLDOWN",
-     "MAX_TOKEN_LENGTH", "TOKEN_CACHE_SIZE", "LEEWAY", "READINESS_TIMEOUT"), E006,
+     "MAX_TOKEN_LENGTH", "TOKEN_CACHE_SIZE", "LEEWAY", "READINESS_TIMEOUT", "DPOP_IAT_MAX_AGE",
+     "DPOP_IAT_MAX_AHEAD", "DPOP_JTI_MAX_LENGTH", "DPOP_MAX_PROOF_LENGTH", "DPOP_NONCE_STEP"), E006,
 ) | {"PROFILE": E005, "INTROSPECTION": E008}
 _HINT = "See the settings table in the README and jwks_auth.conf.DEFAULTS."
 

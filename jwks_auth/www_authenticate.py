@@ -1,10 +1,17 @@
-"""The RFC 6750 ``WWW-Authenticate: Bearer`` challenge, built without DRF."""
+"""``WWW-Authenticate``: the RFC 6750 Bearer challenge, and DPoP's (RFC 9449 7.1) beside it; built without DRF.
+
+Where both schemes are accepted both challenges are sent, in one header
+(RFC 9110 11.6.1), and the error goes on the challenge of the scheme the
+request used. Which schemes are accepted follows the issuers' ``DPOP``
+policies (``jwks_auth.dpop.challenge.offered_schemes``).
+"""
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
 from jwks_auth.conf import jwks_settings
+from jwks_auth.dpop.challenge import dpop_challenge, offered_schemes
 from jwks_auth.metadata import resource_metadata_url
 
 # RFC 6750 3: error_description and scope use %x20-21 / %x23-5B / %x5D-7E.
@@ -16,9 +23,28 @@ def _quote(value: str) -> str:
 
 
 def bearer_challenge(
+    error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None,
+    *, scheme: str = "Bearer",
+) -> str:
+    """The value of a ``WWW-Authenticate`` header: Bearer, and DPoP where it is accepted.
+
+    The error goes on the challenge of ``scheme``, the one the request used
+    (on DPoP's when Bearer is not offered at all).
+    """
+    bearer, dpop = offered_schemes()
+    if not dpop:
+        return _bearer_only(error, description, scopes)
+    on_dpop = scheme.lower() == "dpop" or not bearer
+    challenges = []
+    if bearer:
+        challenges.append(_bearer_only() if on_dpop else _bearer_only(error, description, scopes))
+    challenges.append(dpop_challenge(_quote, error, description, scopes) if on_dpop else dpop_challenge(_quote))
+    return ", ".join(challenges)
+
+
+def _bearer_only(
     error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None
 ) -> str:
-    """The value of a ``WWW-Authenticate`` header for the Bearer scheme."""
     params = [f"realm={_quote(jwks_settings.REALM)}"]
     if error:
         params.append(f"error={_quote(error)}")

@@ -99,3 +99,46 @@ def test_unusable_introspection(settings, introspection):
 def test_good_introspection_passes(settings):
     good = {"ENDPOINT": "https://idp.example/introspect", "CLIENT_ID": "api", "CLIENT_SECRET": "s"}
     assert ids(settings, deploy=True, **OK, INTROSPECTION=good) == {}
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DUMMY = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+# Only looked at, never connected to (the tests' own "default" stays the one they clear).
+REDIS = {**LOCMEM, "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                              "LOCATION": "redis://127.0.0.1:1/0"}}
+
+
+@pytest.mark.parametrize("dpop", ["allowed", "required"])
+def test_dpop_with_a_per_process_cache(settings, dpop):
+    """W004: DPoP proofs are remembered in the cache; LocMem remembers them in one process only."""
+    settings.CACHES = LOCMEM
+    found = ids(settings, **OK, DPOP=dpop)
+    assert "jwks_auth.W004" in found and "https://idp.example" in found["jwks_auth.W004"].msg
+    assert "LocMemCache" in found["jwks_auth.W004"].msg and "Redis" in found["jwks_auth.W004"].hint
+    # Per issuer, in an ISSUERS entry: only that one is named.
+    found = ids(settings, AUDIENCE="api1", ISSUERS=[
+        {"ISSUER": "https://a.example", "DPOP": dpop}, {"ISSUER": "https://b.example"}])
+    assert "https://a.example" in found["jwks_auth.W004"].msg and "b.example" not in found["jwks_auth.W004"].msg
+
+
+def test_dpop_left_at_its_default_or_off_with_locmem_is_not_reported(settings):
+    """LocMem is fine for one process: the default (a new project, runserver) is not warned about."""
+    settings.CACHES = LOCMEM
+    assert "jwks_auth.W004" not in ids(settings, **OK)
+    assert "jwks_auth.W004" not in ids(settings, **OK, DPOP="off")
+    assert "jwks_auth.W004" not in ids(settings, **OK, ISSUERS=[{"ISSUER": "https://a.example", "DPOP": "off"}],
+                                      DPOP="allowed")
+
+
+def test_dpop_with_a_dummy_cache_is_reported_even_by_default(settings):
+    """DummyCache remembers no proof at all: any replay is accepted."""
+    settings.CACHES = DUMMY
+    found = ids(settings, **OK)
+    assert "jwks_auth.W004" in found and "DummyCache" in found["jwks_auth.W004"].msg
+    assert "jwks_auth.W004" not in ids(settings, **OK, DPOP="off")
+
+
+def test_dpop_with_a_shared_cache_is_not_reported(settings):
+    settings.CACHES = REDIS
+    assert "jwks_auth.W004" not in ids(settings, **OK, DPOP="required", CACHE_ALIAS="shared")
+    assert "jwks_auth.W004" in ids(settings, **OK, DPOP="required")  # the LocMem "default" beside it

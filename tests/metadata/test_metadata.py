@@ -22,6 +22,9 @@ def test_metadata_document(client, provider, jwks_config):
         "authorization_servers": [provider.issuer],
         "scopes_supported": ["api1"],
         "bearer_methods_supported": ["header"],
+        "dpop_signing_alg_values_supported": ["ES256", "Ed25519", "EdDSA", "PS256"],
+        "dpop_bound_access_tokens_required": False,
+        "tls_client_certificate_bound_access_tokens": False,
         "resource_documentation": "https://docs.example.com/api",
     }
     assert response["Access-Control-Allow-Origin"] == "*"

@@ -36,6 +36,10 @@ EXPECTED_ROWS = [
     "one process: metrics on / off",
     "multiprocess: metrics on / off",
     "metrics cost, multiprocess, < 2 µs",
+    "DPoP cost (µs/request through the front door",
+    "Bearer, unbound token",
+    "DPoP, bound token, a fresh ES256 proof each request",
+    "of which a bare ES256 verify",
     "GET /me, first-seen valid token",
     "GET /me, forged token (401)",
     "refusing a forged token <= verifying a valid one (in process)",
@@ -76,7 +80,7 @@ PEER_ROWS = [
 def test_bench_smoke_validation_writes_the_table(tmp_path: Path) -> None:
     out = tmp_path / "BENCHMARKS.smoke.md"
     proc = subprocess.run(
-        [sys.executable, "bench/run.py", "--smoke", "--only", "validation,metrics", "--out", str(out)],
+        [sys.executable, "bench/run.py", "--smoke", "--only", "validation,metrics,dpop", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=240,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -87,6 +91,7 @@ def test_bench_smoke_validation_writes_the_table(tmp_path: Path) -> None:
     assert "## Machine" in report and "## Commands" in report
     assert "python -m bench.validation_worker" in report
     assert "PROMETHEUS_MULTIPROC_DIR=$(mktemp -d) .venv/bin/python -m bench.metrics_worker" in report
+    assert ".venv/bin/python -m bench.dpop_worker" in report
     # Every target row says met or MISSED (which one is not the test's business).
     target_lines = [line for line in report.splitlines() if line.startswith("| targets")]
     assert len(target_lines) == 6

@@ -49,15 +49,23 @@ REFUSALS = frozenset({400, 401, 403, 503})
 MISSING = object()
 
 
-def bearer_params(response: Any) -> dict[str, str]:
-    """The parameters of the one Bearer challenge of ``response``."""
+def challenge_of(response: Any, wanted: str) -> dict[str, str]:
+    """The parameters of the one ``wanted`` challenge; any other must be the one DPoP challenge (RFC 9449 7.1)."""
     header = response.headers.get("WWW-Authenticate")
     assert header, f"no WWW-Authenticate on a {response.status_code}"
     challenges = parse_challenges(header)
-    assert len(challenges) == 1, header
-    scheme, params = challenges[0]
-    assert scheme.lower() == "bearer", header
-    return params
+    schemes = [scheme.lower() for scheme, _ in challenges]
+    assert schemes.count(wanted) == 1, header
+    assert set(schemes) <= {"bearer", "dpop"} and len(schemes) == len(set(schemes)), header
+    for scheme, params in challenges:
+        if scheme.lower() == "dpop":
+            assert params.get("algs") and "HS256" not in params["algs"] and "none" not in params["algs"], header
+    return next(params for scheme, params in challenges if scheme.lower() == wanted)
+
+
+def bearer_params(response: Any) -> dict[str, str]:
+    """The parameters of the one Bearer challenge of ``response`` (beside which a DPoP one may stand)."""
+    return challenge_of(response, "bearer")
 
 
 # -- judging responses -------------------------------------------------------------

@@ -1,21 +1,55 @@
 """The sample's console client: client-credentials token from the issuer, then GET <api>/me.
 
     python manage.py call_api [--issuer URL] [--client-id client] [--client-secret secret]
-                              [--scope api1] [--api-url http://localhost:5002]
+                              [--scope api1] [--api-url http://localhost:5002] [--dpop]
 
 Prints the token's decoded header and payload (never the token itself), the
-API's status and the claims it returned. Any failure exits non-zero.
+API's status and the claims it returned. Any failure exits non-zero. With
+``--dpop`` it makes a fresh EC P-256 key, sends a DPoP proof (RFC 9449) with
+the token request and with ``GET /me`` (``Authorization: DPoP``), and prints
+the key's RFC 7638 thumbprint, which the token's ``cnf.jkt`` must equal.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import time
+import uuid
 from typing import Any
 
 import jwt
 import requests
 from django.conf import settings
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+class ProofKey:
+    """An EC P-256 key that signs DPoP proofs; it never leaves this process."""
+
+    def __init__(self) -> None:
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        numbers = self._key.public_key().public_numbers()
+        self.jwk = {"kty": "EC", "crv": "P-256", "x": _b64url(numbers.x.to_bytes(32, "big")),
+                    "y": _b64url(numbers.y.to_bytes(32, "big"))}
+
+    @property
+    def thumbprint(self) -> str:
+        """RFC 7638: SHA-256 of the required members, sorted, without whitespace."""
+        return _b64url(hashlib.sha256(json.dumps(self.jwk, sort_keys=True, separators=(",", ":")).encode()).digest())
+
+    def proof(self, method: str, url: str, token: str | None = None) -> str:
+        """A compact ES256 JWS with typ dpop+jwt for one request (ath when a token goes with it)."""
+        claims: dict[str, Any] = {"jti": uuid.uuid4().hex, "htm": method, "htu": url.split("?")[0], "iat": int(time.time())}
+        if token is not None:
+            claims["ath"] = _b64url(hashlib.sha256(token.encode("ascii")).digest())
+        return jwt.encode(claims, self._key, algorithm="ES256", headers={"typ": "dpop+jwt", "jwk": self.jwk})
 
 
 def _json(response: requests.Response, what: str) -> Any:
@@ -36,10 +70,14 @@ class Command(BaseCommand):
         parser.add_argument("--scope", default="api1")
         parser.add_argument("--api-url", default=os.environ.get("API_URL", "http://localhost:5002"))
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP request")
+        parser.add_argument("--dpop", action="store_true", help="sender-constrained: DPoP proofs from a fresh EC key")
 
     def handle(self, *args: Any, **options: Any) -> None:
         issuer, api_url = options["issuer"].rstrip("/"), options["api_url"].rstrip("/")
         timeout = options["timeout"]
+        self.proof_key = ProofKey() if options["dpop"] else None
+        if self.proof_key is not None:
+            self.stdout.write(f"DPoP key thumbprint (RFC 7638): {self.proof_key.thumbprint}")
         try:
             with requests.Session() as http:
                 token, payload = self.get_token(http, issuer, options, timeout)
@@ -57,10 +95,12 @@ class Command(BaseCommand):
         if not token_endpoint:
             raise CommandError(f"Discovery {discovery_url} has no token_endpoint")
 
+        headers = {} if self.proof_key is None else {"DPoP": self.proof_key.proof("POST", token_endpoint)}
         response = http.post(
             token_endpoint,
             data={"grant_type": "client_credentials", "scope": options["scope"]},
             auth=(options["client_id"], options["client_secret"]),  # HTTP Basic (client_secret_basic)
+            headers=headers,
             timeout=timeout,
         )
         body = _json(response, "Token request")
@@ -76,12 +116,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Got a {body.get('token_type', 'Bearer')} token from {token_endpoint}, expires in {body.get('expires_in')} s")
         self.stdout.write("Token header:\n" + json.dumps(header, indent=2))
         self.stdout.write("Token payload:\n" + json.dumps(payload, indent=2))
+        if self.proof_key is not None:
+            bound = (payload.get("cnf") or {}).get("jkt") if isinstance(payload.get("cnf"), dict) else None
+            if body.get("token_type") != "DPoP" or bound != self.proof_key.thumbprint:
+                raise CommandError("The issuer did not bind the token to the DPoP key (no DPoP support?)")
+            self.stdout.write(self.style.SUCCESS("The token is bound to the DPoP key (cnf.jkt)."))
         return token, payload
 
     def call_me(self, http: requests.Session, api_url: str, token: str, payload: dict[str, Any], timeout: float) -> None:
-        """GET <api>/me with the bearer token and print the claims the API saw."""
+        """GET <api>/me with the token (and a proof, with --dpop) and print the claims the API saw."""
         url = f"{api_url}/me"
-        response = http.get(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}, timeout=timeout)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if self.proof_key is not None:
+            headers.update(Authorization=f"DPoP {token}", DPoP=self.proof_key.proof("GET", url, token))
+        response = http.get(url, headers=headers, timeout=timeout)
         self.stdout.write(f"GET {url} -> HTTP {response.status_code}")
         if response.status_code != 200:
             challenge = response.headers.get("WWW-Authenticate")

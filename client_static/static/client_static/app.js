@@ -30,12 +30,24 @@ async function refreshStatus() {
   return user;
 }
 
+// A DPoP-bound token goes with a fresh proof for this one request (method, URL, token hash);
+// a nonce the API asks for (401 use_dpop_nonce, DPoP-Nonce header) is put in a second proof.
+async function authHeaders(user, nonce) {
+  if (!user) return {};
+  if ((user.token_type || "").toLowerCase() !== "dpop") return { Authorization: `Bearer ${user.access_token}` };
+  const proof = await mgr.dpopProof(clientConfig.api_url, user, "GET", nonce);
+  return { Authorization: `DPoP ${user.access_token}`, DPoP: proof };
+}
+
 async function callApi() {
   const user = await mgr.getUser();
-  const headers = user ? { Authorization: `Bearer ${user.access_token}` } : {};
   let response;
   try {
-    response = await fetch(clientConfig.api_url, { headers });
+    response = await fetch(clientConfig.api_url, { headers: await authHeaders(user) });
+    const nonce = response.headers.get("DPoP-Nonce");
+    if (response.status === 401 && nonce && /use_dpop_nonce/.test(response.headers.get("WWW-Authenticate") || "")) {
+      response = await fetch(clientConfig.api_url, { headers: await authHeaders(user, nonce) });
+    }
   } catch (error) {
     show("Call API: network or CORS error", String(error), "error");
     return;

@@ -11,6 +11,10 @@ window.makeUserManager = function makeUserManager(config = window.clientConfig) 
     loadUserInfo: true,
     automaticSilentRenew: config.kind === "spa",
     userStore: new oidc.WebStorageStateStore({ store: window.sessionStorage, prefix: config.store_prefix }),
+    // The SPA's tokens are DPoP-bound (RFC 9449): oidc-client-ts makes a non-extractable
+    // ECDSA P-256 WebCrypto key, keeps it in IndexedDB and signs a proof for every token
+    // request; a stolen access token is useless without it.
+    ...(config.kind === "spa" ? { dpop: { store: new oidc.IndexedDbDPoPStore() } } : {}),
   });
 };
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import jwt
 import pytest
 import requests
 
 from tests.project.e2e.helpers import TIMEOUT, client_credentials_token
+from tests.support import dpop as dpop_support
 from tests.project.stack import PYTHON, REPO, Server, base_env, free_port, start_api, start_idp
 
 pytestmark = pytest.mark.slow
@@ -112,3 +113,61 @@ def test_the_sample_is_not_ready_without_its_identity_server(tmp_path: Path) -> 
         assert ready.status_code == 503
         assert ready.json()["issuers"][f"http://127.0.0.1:{port}"]["reason"] == "keys_unavailable"
         assert requests.get(f"{api.url}/livez", timeout=TIMEOUT).status_code == 200
+
+
+# --- DPoP (RFC 9449): the dev idp binds tokens to proofs, the API checks them ----
+
+def _dpop_token(idp_url: str, key: Any) -> requests.Response:
+    endpoint = f"{idp_url}/connect/token"
+    return requests.post(endpoint, data={"grant_type": "client_credentials", "scope": "api1"},
+                         auth=("client", "secret"), headers={"DPoP": dpop_support.make_proof(key, "POST", endpoint)},
+                         timeout=TIMEOUT)
+
+
+def test_idp_binds_a_client_credentials_token_to_the_proof_key(stack: tuple[Server, Server]) -> None:
+    idp, api = stack
+    key = dpop_support.SigningKey.ec(kid="cli")
+    response = _dpop_token(idp.url, key)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token_type"] == "DPoP"
+    token = body["access_token"]
+    assert jwt.decode(token, options={"verify_signature": False})["cnf"] == {"jkt": dpop_support.thumbprint(key)}
+    url = f"{api.url}/me"
+    ok = requests.get(url, headers={"Authorization": f"DPoP {token}",
+                                    "DPoP": dpop_support.make_proof(key, "GET", url, token=token)}, timeout=TIMEOUT)
+    assert ok.status_code == 200, ok.headers.get("WWW-Authenticate")
+    # Stolen: as Bearer, or with a proof from another key, it is refused.
+    as_bearer = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
+    assert as_bearer.status_code == 401 and 'error="invalid_token"' in as_bearer.headers["WWW-Authenticate"]
+    thief = dpop_support.SigningKey.ec(kid="thief")
+    stolen = requests.get(url, headers={"Authorization": f"DPoP {token}",
+                                        "DPoP": dpop_support.make_proof(thief, "GET", url, token=token)},
+                          timeout=TIMEOUT)
+    assert stolen.status_code == 401 and 'error="invalid_dpop_proof"' in stolen.headers["WWW-Authenticate"]
+
+
+def test_idp_refuses_a_bad_or_replayed_proof(stack: tuple[Server, Server]) -> None:
+    idp, _ = stack
+    key = dpop_support.SigningKey.ec(kid="cli")
+    endpoint = f"{idp.url}/connect/token"
+    proof = dpop_support.make_proof(key, "POST", endpoint)
+    form = {"grant_type": "client_credentials", "scope": "api1"}
+    first = requests.post(endpoint, data=form, auth=("client", "secret"), headers={"DPoP": proof}, timeout=TIMEOUT)
+    assert first.status_code == 200
+    again = requests.post(endpoint, data=form, auth=("client", "secret"), headers={"DPoP": proof}, timeout=TIMEOUT)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_dpop_proof"
+    wrong_url = dpop_support.make_proof(key, "POST", f"{idp.url}/connect/other")
+    bad = requests.post(endpoint, data=form, auth=("client", "secret"), headers={"DPoP": wrong_url}, timeout=TIMEOUT)
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_dpop_proof"
+
+
+def test_console_client_with_dpop(stack: tuple[Server, Server]) -> None:
+    idp, api = stack
+    result = _call_api(idp, api, "--dpop")
+    assert result.returncode == 0, result.stdout + result.stderr
+    thumbprint = result.stdout.split("DPoP key thumbprint (RFC 7638): ")[1].split()[0]
+    assert f'"jkt": "{thumbprint}"' in result.stdout
+    assert "Got a DPoP token" in result.stdout and f"GET {api.url}/me -> HTTP 200" in result.stdout
+    assert "The API's claims match the token payload." in result.stdout
+    assert "eyJ" not in result.stdout + result.stderr

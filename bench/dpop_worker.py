@@ -1,0 +1,110 @@
+"""The cost of a DPoP request against a Bearer one, through the front door, in a fresh interpreter.
+
+    python -m bench.dpop_worker '{"number": 2000, "repeats": 10}'
+
+One token per scheme, validated once before timing (so both come from the
+verified-token cache): ``FrontDoor().authenticate(request)`` on requests
+built beforehand, ``Authorization: Bearer`` with an unbound token, and
+``Authorization: DPoP`` with a DPoP-bound token (``cnf.jkt``) and a fresh
+proof per request (a new ``jti``, signed before timing: the client's cost is
+not counted). What DPoP adds is the proof's strict JWS parsing, its ES256
+verification, its claim and ``htu`` checks and one ``cache.add`` of its
+``jti`` (LocMem here, with room for every ``jti``; Redis adds one round trip).
+Also timed alone: one bare ES256 verification, the floor of that cost.
+Prints one JSON object of microseconds per request.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from bench.timing import best_us_interleaved, each_once, repeat_call
+from bench.validation_worker import AUDIENCE, configure_django
+
+URL = "http://testserver/me"
+
+
+def measure(number: int, repeats: int) -> dict[str, Any]:
+    from tests.support import dpop
+    from tests.support.jwks_server import JWKSProvider
+    from tests.support.keys import SigningKey
+    from tests.support.tokens import access_claims, mint
+
+    provider = JWKSProvider()
+    try:
+        key = SigningKey.rsa(kid="bench-key")
+        provider.set_keys(key)
+        entries = [{"ISSUER": provider.issuer, "AUDIENCE": [AUDIENCE], "JWKS_URI": provider.jwks_uri}]
+        os.environ.update(OIDC_ISSUER=provider.issuer, OIDC_AUDIENCE=AUDIENCE, OIDC_JWKS_URI=provider.jwks_uri,
+                          JWKS_AUTH_LOG_LEVEL="WARNING", OIDC_DPOP="allowed")
+        # Room for every proof's jti: a culled LocMem would also drop the shared key entry.
+        configure_django(entries, single=True, cache_options={"MAX_ENTRIES": 10 * number * (repeats + 1)})
+        from django.conf import settings
+        from django.test import RequestFactory
+
+        from jwks_auth.front_door import FrontDoor
+
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # RequestFactory's host, for htu
+        client_key = SigningKey.ec(kid="bench-client")
+        bearer = mint(key, access_claims(provider.issuer, audience=AUDIENCE, lifetime=3600))
+        bound = mint(key, access_claims(provider.issuer, audience=AUDIENCE, lifetime=3600,
+                                        cnf={"jkt": dpop.thumbprint(client_key)}))
+        factory = RequestFactory()
+        door = FrontDoor()
+
+        def bearer_requests() -> list[Any]:
+            return [factory.get("/me", HTTP_AUTHORIZATION=f"Bearer {bearer}") for _ in range(number)]
+
+        def dpop_requests() -> list[Any]:
+            return [factory.get("/me", HTTP_AUTHORIZATION=f"DPoP {bound}",
+                                HTTP_DPOP=dpop.make_proof(client_key, "GET", URL, token=bound))
+                    for _ in range(number)]
+
+        # Warm: the key fetch, both tokens into the verified-token cache, one proof accepted.
+        for request in (bearer_requests()[0], dpop_requests()[0]):
+            user, token = door.authenticate(request)
+        assert token.binding is not None and token.binding.jkt == dpop.thumbprint(client_key)
+        bearer_batches = [bearer_requests() for _ in range(repeats)]
+        dpop_batches = [dpop_requests() for _ in range(repeats)]
+        proof = dpop.make_proof(client_key, "GET", URL, token=bound)
+        verify = _bare_es256(client_key, proof)
+        best = best_us_interleaved({
+            "bearer": each_once(door.authenticate, bearer_batches),
+            "dpop": each_once(door.authenticate, dpop_batches),
+            "es256": repeat_call(verify, number),
+        }, repeats)
+        return {"bearer_us": best["bearer"], "dpop_us": best["dpop"], "es256_verify_us": best["es256"],
+                "jwks_fetches": provider.jwks_hits}
+    finally:
+        provider.stop()
+
+
+def _bare_es256(client_key: Any, proof: str) -> Any:
+    """One ES256 verification of the proof's signature with a preloaded key (cryptography)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from jwks_auth.key_checks import b64url_decode
+
+    signing_input, _, signature = proof.rpartition(".")
+    raw = b64url_decode(signature)
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    public = client_key.private_key.public_key()
+    data = signing_input.encode("ascii")
+
+    def verify() -> None:
+        public.verify(der, data, ec.ECDSA(hashes.SHA256()))
+    return verify
+
+
+def main(argv: list[str]) -> int:
+    options = json.loads(argv[1]) if len(argv) > 1 else {}
+    print(json.dumps(measure(int(options.get("number", 2000)), int(options.get("repeats", 10)))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
