@@ -137,6 +137,9 @@ def _suite(session: nox.Session) -> Path:
     # The README snippet test reads both READMEs.
     shutil.copy2(ROOT / "README.md", target / "README.md")
     shutil.copy2(ROOT / "jwks_auth" / "README.md", target / "package-README.md")
+    # tests/validation/test_reasons.py checks that every reason code is documented there.
+    (target / "docs").mkdir()
+    shutil.copy2(ROOT / "docs" / "operations.md", target / "docs" / "operations.md")
     return target
 
 
