@@ -130,14 +130,21 @@ class PrometheusRecorder(NullRecorder):
             else:
                 self._pending.misses += 1
 
+    # Like the per-request counts, these only add to plain numbers: nothing on a
+    # request's path touches prometheus-client, whose multiprocess files may be
+    # unwritable (a missing PROMETHEUS_MULTIPROC_DIR); only flush() can fail.
     def fetch(self, issuer: str, ok: bool) -> None:
-        self.fetches.labels(issuer, "ok" if ok else "error").inc()
+        key = (issuer, "ok" if ok else "error")
+        with self._lock:
+            self._pending.fetches[key] = self._pending.fetches.get(key, 0) + 1
 
     def stale_served(self, issuer: str) -> None:
-        self.stale.labels(issuer).inc()
+        with self._lock:
+            self._pending.stale[issuer] = self._pending.stale.get(issuer, 0) + 1
 
     def cache_error(self) -> None:
-        self.cache_errors.inc()
+        with self._lock:
+            self._pending.cache_errors += 1
 
     def flush(self) -> None:
         """Move the counts taken since the last flush into the prometheus-client metrics."""
@@ -145,6 +152,12 @@ class PrometheusRecorder(NullRecorder):
             pending, self._pending = self._pending, _Pending()
         for key, count in pending.tokens.items():
             self.tokens.labels(*key).inc(count)
+        for fetch_key, count in pending.fetches.items():
+            self.fetches.labels(*fetch_key).inc(count)
+        for issuer, count in pending.stale.items():
+            self.stale.labels(issuer).inc(count)
+        if pending.cache_errors:
+            self.cache_errors.inc(pending.cache_errors)
         # Histogram.observe() takes one value at a time; its bucket and sum
         # values take a count (pinned by the tests of the exposed histogram).
         buckets = self.validation._buckets
@@ -188,6 +201,9 @@ class _Pending:
     seconds: float = 0.0
     hits: int = 0
     misses: int = 0
+    fetches: dict[tuple[str, str], int] = field(default_factory=dict)
+    stale: dict[str, int] = field(default_factory=dict)
+    cache_errors: int = 0
 
 
 _NULL = NullRecorder()
@@ -200,12 +216,16 @@ def get_recorder() -> NullRecorder:
     global _recorder, _prometheus
     recorder = _recorder
     if recorder is None:
+        recorder = _NULL
         if jwks_settings.METRICS and prometheus_client is not None:
-            if _prometheus is None:
-                _prometheus = PrometheusRecorder()
-            recorder = _prometheus
-        else:
-            recorder = _NULL
+            try:
+                if _prometheus is None:
+                    _prometheus = PrometheusRecorder()
+                recorder = _prometheus
+            # OSError: the multiprocess files cannot be made; ValueError: a half-built earlier try left its
+            # metrics registered. Either way requests go on, unmeasured.
+            except (OSError, ValueError) as exc:
+                logger.error("Prometheus metrics are off: %s (check PROMETHEUS_MULTIPROC_DIR)", type(exc).__name__)
         _recorder = recorder
     return recorder
 

@@ -5,12 +5,16 @@ them at the proxy. Each answers ``Cache-Control: no-store``.
 """
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from jwks_auth.conf import jwks_settings
 from jwks_auth.ops import metrics
 from jwks_auth.ops.readiness import check_readiness, stores_or_none
+
+logger = logging.getLogger("jwks_auth.ops")
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -43,5 +47,9 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     """The Prometheus text format; 501 when prometheus-client is not installed."""
     if metrics.prometheus_client is None:
         return _no_store(HttpResponse("prometheus-client is not installed\n", status=501, content_type="text/plain"))
-    body, content_type = metrics.exposition(stores_or_none)
+    try:
+        body, content_type = metrics.exposition(stores_or_none)
+    except (OSError, ValueError) as exc:  # PROMETHEUS_MULTIPROC_DIR missing or unwritable: say so, never 500
+        logger.error("Prometheus metrics cannot be written or read: %s", type(exc).__name__)
+        return _no_store(HttpResponse("metrics unavailable\n", status=503, content_type="text/plain"))
     return _no_store(HttpResponse(body, content_type=content_type))

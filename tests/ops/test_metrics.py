@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ from tests.conftest import bearer
 from tests.keystore.procs import REPO
 from tests.ops.scrape import forged as forge
 from tests.ops.scrape import value
+from tests.support.loopback import free_port
 
 
 def scrape(client) -> str:
@@ -78,30 +80,48 @@ def test_metrics_off_records_nothing(client, provider, make_token, jwks_config):
     assert value(scrape(client), "jwks_auth_tokens_total", labels) == before
 
 
-@pytest.mark.slow
-def test_without_prometheus_client_tokens_still_work_and_metrics_answer_501(provider, make_token, tmp_path):
-    """A fresh interpreter in which ``import prometheus_client`` fails, as without the extra."""
+def _fresh_interpreter(provider, token, *, preamble="", caches=None, env=None):
+    """/claims with ``token`` (twice) then /metrics, in a new interpreter configured from scratch."""
+    caches = caches or {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     script = f"""
-import sys
-sys.modules["prometheus_client"] = None  # ImportError on import, as when it is not installed
+import json, sys
+{preamble}
 import django
 from django.conf import settings
 settings.configure(
     DEBUG=False, ALLOWED_HOSTS=["testserver"], ROOT_URLCONF="tests.ops.urls", SECRET_KEY="x" * 50,
     INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "jwks_auth"],
-    CACHES={{"default": {{"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}}},
-    DATABASES={{}}, JWKS_AUTH={{"ISSUER": {provider.issuer!r}, "AUDIENCE": ["api1"]}},
+    CACHES={caches!r}, DATABASES={{}}, JWKS_AUTH={{"ISSUER": {provider.issuer!r}, "AUDIENCE": ["api1"]}},
 )
 django.setup()
 from django.test import Client
 client = Client()
-claims = client.get("/claims", HTTP_AUTHORIZATION="Bearer " + {make_token()!r})
+claims = [client.get("/claims", HTTP_AUTHORIZATION="Bearer " + {token!r}).status_code for _ in range(2)]
 metrics = client.get("/metrics")
-print(json.dumps([claims.status_code, metrics.status_code, metrics.content.decode()]))
+print(json.dumps([claims, metrics.status_code, metrics.content.decode()]))
 """
-    result = subprocess.run([sys.executable, "-c", "import json\n" + script], cwd=REPO, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, **(env or {})})
     assert result.returncode == 0, result.stderr
-    claims_status, metrics_status, body = json.loads(result.stdout.strip().splitlines()[-1])
-    assert claims_status == 200
-    assert metrics_status == 501 and "prometheus-client is not installed" in body
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_without_prometheus_client_tokens_still_work_and_metrics_answer_501(provider, make_token):
+    """``import prometheus_client`` fails, as without the extra."""
+    claims, status, body = _fresh_interpreter(
+        provider, make_token(), preamble='sys.modules["prometheus_client"] = None  # ImportError, as when absent')
+    assert claims == [200, 200]
+    assert status == 501 and "prometheus-client is not installed" in body
+
+
+@pytest.mark.slow
+def test_an_unwritable_multiprocess_directory_never_fails_a_request(provider, make_token, tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR names no directory: key fetches and a dead shared cache still record
+    nothing that can fail a request; only /metrics says it cannot answer (503)."""
+    dead_redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                              "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    claims, status, body = _fresh_interpreter(provider, make_token(), caches=dead_redis,
+                                              env={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")})
+    assert claims == [200, 200]  # the fetch and the cache failures were counted without touching the files
+    assert status == 503 and body == "metrics unavailable\n"
