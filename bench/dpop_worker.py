@@ -16,31 +16,22 @@ Prints one JSON object of microseconds per request.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
 from bench.timing import best_us_interleaved, each_once, repeat_call
-from bench.validation_worker import AUDIENCE, configure_django
+from bench.validation_worker import AUDIENCE, one_issuer
 
 URL = "http://testserver/me"
 
 
 def measure(number: int, repeats: int) -> dict[str, Any]:
     from tests.support import dpop
-    from tests.support.jwks_server import JWKSProvider
     from tests.support.keys import SigningKey
     from tests.support.tokens import access_claims, mint
 
-    provider = JWKSProvider()
-    try:
-        key = SigningKey.rsa(kid="bench-key")
-        provider.set_keys(key)
-        entries = [{"ISSUER": provider.issuer, "AUDIENCE": [AUDIENCE], "JWKS_URI": provider.jwks_uri}]
-        os.environ.update(OIDC_ISSUER=provider.issuer, OIDC_AUDIENCE=AUDIENCE, OIDC_JWKS_URI=provider.jwks_uri,
-                          JWKS_AUTH_LOG_LEVEL="WARNING", OIDC_DPOP="allowed")
-        # Room for every proof's jti: a culled LocMem would also drop the shared key entry.
-        configure_django(entries, single=True, cache_options={"MAX_ENTRIES": 10 * number * (repeats + 1)})
+    # Room for every proof's jti: a culled LocMem would also drop the shared key entry.
+    with one_issuer({"MAX_ENTRIES": 10 * number * (repeats + 1)}, OIDC_DPOP="allowed") as (provider, key):
         from django.conf import settings
         from django.test import RequestFactory
 
@@ -77,8 +68,6 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
         }, repeats)
         return {"bearer_us": best["bearer"], "dpop_us": best["dpop"], "es256_verify_us": best["es256"],
                 "jwks_fetches": provider.jwks_hits}
-    finally:
-        provider.stop()
 
 
 def _bare_es256(client_key: Any, proof: str) -> Any:

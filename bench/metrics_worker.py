@@ -11,27 +11,17 @@ mode (the values then live in memory-mapped files).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
 from bench.timing import best_us_interleaved, repeat_call
-from bench.validation_worker import AUDIENCE, configure_django
+from bench.validation_worker import AUDIENCE, one_issuer
 
 
 def measure(number: int, repeats: int) -> dict[str, Any]:
-    from tests.support.jwks_server import JWKSProvider
-    from tests.support.keys import SigningKey
     from tests.support.tokens import access_claims, mint
 
-    provider = JWKSProvider()
-    try:
-        key = SigningKey.rsa(kid="bench-key")
-        provider.set_keys(key)
-        entries = [{"ISSUER": provider.issuer, "AUDIENCE": [AUDIENCE], "JWKS_URI": provider.jwks_uri}]
-        os.environ.update(OIDC_ISSUER=provider.issuer, OIDC_AUDIENCE=AUDIENCE, OIDC_JWKS_URI=provider.jwks_uri,
-                          JWKS_AUTH_LOG_LEVEL="WARNING")
-        configure_django(entries, single=True)
+    with one_issuer() as (provider, key):
         from rest_framework.request import Request
         from rest_framework.test import APIRequestFactory
 
@@ -61,8 +51,6 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
             "metrics_on_us": best["on"], "metrics_off_us": best["off"],
             "multiprocess": bool(metrics.multiprocess_dir()), "jwks_fetches": provider.jwks_hits,
         }
-    finally:
-        provider.stop()
 
 
 def main(argv: list[str]) -> int:

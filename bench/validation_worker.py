@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -55,6 +57,25 @@ class CaseResult:
     jwks_fetches: int = 0
     validator: str = ""
     notes: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def one_issuer(cache_options: dict[str, Any] | None = None, **environ: str) -> Iterator[tuple[Any, Any]]:
+    """A JWKSProvider serving one RSA key, Django configured for it alone; yields (provider, signing key)."""
+    from tests.support.jwks_server import JWKSProvider
+    from tests.support.keys import SigningKey
+
+    provider = JWKSProvider()
+    try:
+        key = SigningKey.rsa(kid="bench-key")
+        provider.set_keys(key)
+        entries = [{"ISSUER": provider.issuer, "AUDIENCE": [AUDIENCE], "JWKS_URI": provider.jwks_uri}]
+        os.environ.update(OIDC_ISSUER=provider.issuer, OIDC_AUDIENCE=AUDIENCE, OIDC_JWKS_URI=provider.jwks_uri,
+                          JWKS_AUTH_LOG_LEVEL="WARNING", **environ)
+        configure_django(entries, single=True, cache_options=cache_options)
+        yield provider, key
+    finally:
+        provider.stop()
 
 
 def configure_django(issuer_entries: list[dict[str, Any]], single: bool,

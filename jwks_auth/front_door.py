@@ -285,7 +285,7 @@ def get_user_resolver() -> Callable[[AccessToken], Any]:
 def send_rejected(sender: Any, reason: Reason, issuer: str | None) -> None:
     """The ``token_rejected`` signal, and a debug line (the reason only, never the token)."""
     signals.token_rejected.send(sender=sender, reason=reason, issuer=issuer)
-    logger.debug("Bearer token rejected: %s", reason)
+    logger.debug("Token rejected: %s", reason)
 
 
 # -- the door -----------------------------------------------------------------------------------
