@@ -78,18 +78,32 @@ class JWKSAuthentication(BaseAuthentication):
 
     Hooks: ``get_validator`` (another ``TokenValidator``), ``get_user`` (the
     user for a token), ``rejected`` (told every refusal), ``front_door`` (the
-    core, e.g. with other schemes).
+    core, e.g. with other schemes). DRF makes an instance per request, but
+    the front door is built once per class, by the first instance to need
+    it, and then kept: hooks are looked up on that instance at each call (a
+    patched class is seen), so they should not keep per-request state.
     """
 
     keyword = "bearer"
 
     def front_door(self) -> FrontDoor:
+        """The core, called once per class (``door``)."""
         return FrontDoor(
-            validator=self.get_validator, get_user=self.get_user, rejected=self.rejected, sender=JWKSAuthentication
+            validator=lambda: self.get_validator(), get_user=lambda token: self.get_user(token),
+            rejected=lambda reason, issuer: self.rejected(reason, issuer), sender=JWKSAuthentication,
         )
 
+    def door(self) -> FrontDoor:
+        """``front_door()`` of this class, built on first use and kept (it holds no settings)."""
+        cls = type(self)
+        door: FrontDoor | None = cls.__dict__.get("_front_door")
+        if door is None:
+            door = self.front_door()
+            cls._front_door = door  # type: ignore[attr-defined]
+        return door
+
     def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
-        door = self.front_door()
+        door = self.door()
         credential: Credential | None = None
         try:
             credential = door.credential(request._request)
@@ -105,7 +119,7 @@ class JWKSAuthentication(BaseAuthentication):
     def get_token(self, request: Request) -> str | None:
         """The bearer token, ``None`` without one, ``InvalidRequest`` when malformed."""
         try:
-            credential: Credential | None = self.front_door().credential(request._request)
+            credential: Credential | None = self.door().credential(request._request)
         except Refusal as refusal:
             raise drf_error(refusal) from None
         return None if credential is None else credential.token

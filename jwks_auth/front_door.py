@@ -32,8 +32,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
@@ -167,6 +166,8 @@ class Scheme:
         Run on every request, after ``validate``: a cached token's proof is
         checked too. Response headers for the answer go into ``credential.headers``.
         """
+        if not needs_binding(access_token, dpop=self.proof):
+            return access_token  # a plain bearer token: nothing of the request to read
         return constrain(access_token, credential.token, request, scheme=self.name, dpop=self.proof,
                          headers=credential.headers)
 
@@ -217,7 +218,7 @@ class DPoPScheme(Scheme):
 DEFAULT_SCHEMES: tuple[Scheme, ...] = (BearerScheme(), DPoPScheme())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Credential:
     """A credential read from a request; ``headers``: response headers its answer must carry."""
 
@@ -226,13 +227,28 @@ class Credential:
     headers: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-def read_credential(request: HttpRequest, schemes: Sequence[Scheme]) -> Credential | None:
-    """The request's credential, ``None`` without one; ``BadRequest`` when malformed."""
+def scheme_index(schemes: Sequence[Scheme]) -> dict[str, Scheme]:
+    """The schemes by lower-case name, the first of a name winning (what ``read_credential`` looks up)."""
+    index: dict[str, Scheme] = {}
+    for scheme in schemes:
+        index.setdefault(scheme.name.lower(), scheme)
+    return index
+
+
+def read_credential(request: HttpRequest, schemes: Sequence[Scheme],
+                    index: Mapping[str, Scheme] | None = None) -> Credential | None:
+    """The request's credential, ``None`` without one; ``BadRequest`` when malformed.
+
+    ``index`` is ``scheme_index(schemes)``, built once by a caller that reads many requests.
+    """
     header: str | None = request.META.get("HTTP_AUTHORIZATION")
     if header is None:
         return None
     name, _, credentials = header.partition(" ")
-    scheme = next((item for item in schemes if item.matches(name)), None)
+    scheme = (index if index is not None else scheme_index(schemes)).get(name.lower())
+    if scheme is None:
+        # A scheme whose ``matches`` knows more names than its own.
+        scheme = next((item for item in schemes if item.matches(name)), None)
     if scheme is None:
         if any(item.joined(header) for item in schemes):
             raise BadRequest("more than one credential")
@@ -294,7 +310,8 @@ class FrontDoor:
 
     ``validator`` and ``get_user`` are called per request (so a test or a
     settings change that resets them is seen), ``rejected`` is told each
-    refusal (the default sends ``token_rejected`` from ``sender``).
+    refusal (the default sends ``token_rejected`` from ``sender``). A door
+    holds no settings: build it once and use it for every request.
     """
 
     def __init__(
@@ -310,11 +327,12 @@ class FrontDoor:
         self._own_get_user = get_user is not None
         self.get_user = get_user or (lambda token: get_user_resolver()(token))
         self.schemes = tuple(schemes)
+        self._index = scheme_index(self.schemes)
         self.sender = sender if sender is not None else FrontDoor
         self.rejected = rejected or (lambda reason, issuer: send_rejected(self.sender, reason, issuer))
 
     def credential(self, request: HttpRequest) -> Credential | None:
-        return read_credential(request, self.schemes)
+        return read_credential(request, self.schemes, self._index)
 
     def authenticate(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
         """``(user, token)``, ``None`` without a credential; ``Refusal`` otherwise."""
@@ -327,13 +345,16 @@ class FrontDoor:
         """``(user, token)`` for a credential that was read; ``Refusal`` otherwise."""
         started = perf_counter()
         scheme = credential.scheme
-        with self._refusing(credential, None, started):
+        issuer: str | None = None
+        try:
             access_token = scheme.validate(credential.token, request, self.validator())
-        with self._refusing(credential, access_token.issuer, started):
+            issuer = access_token.issuer
             # Every request, the cached token's too: the proof or certificate of this one.
             access_token = scheme.bind(access_token, credential, request)
             user = self.get_user(access_token)
-        get_recorder().token(access_token.issuer, "accepted", "", perf_counter() - started)
+        except (TokenError, KeysUnavailable, ConfigurationError) as exc:
+            raise self._refusal(exc, issuer, started, credential) from None
+        get_recorder().token(issuer, "accepted", "", perf_counter() - started)
         return user, access_token
 
     async def aauthenticate(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
@@ -347,12 +368,15 @@ class FrontDoor:
         """``verify`` on an event loop."""
         started = perf_counter()
         scheme = credential.scheme
-        with self._refusing(credential, None, started):
+        issuer: str | None = None
+        try:
             access_token = await scheme.avalidate(credential.token, request, self.validator())
-        with self._refusing(credential, access_token.issuer, started):
+            issuer = access_token.issuer
             access_token = await scheme.abind(access_token, credential, request)
             user = await self._aget_user(access_token)
-        get_recorder().token(access_token.issuer, "accepted", "", perf_counter() - started)
+        except (TokenError, KeysUnavailable, ConfigurationError) as exc:
+            raise self._refusal(exc, issuer, started, credential) from None
+        get_recorder().token(issuer, "accepted", "", perf_counter() - started)
         return user, access_token
 
     async def _aget_user(self, access_token: AccessToken) -> Any:
@@ -364,26 +388,24 @@ class FrontDoor:
             return await resolver(access_token)
         return await sync_to_async(resolver)(access_token)
 
-    @contextmanager
-    def _refusing(self, credential: Credential, issuer: str | None, started: float) -> Iterator[None]:
-        """Errors of the block as ``Refusal``s, counted and signalled."""
-        try:
-            yield
-        except TokenError as exc:
-            raise self._refused(exc, issuer, started, credential) from None
-        except KeysUnavailable as exc:  # the keys, introspection, IS_REVOKED or the DPoP replay store
+    def _refusal(self, exc: Exception, issuer: str | None, started: float, credential: Credential) -> Refusal:
+        """The ``Refusal`` for an error of validation, binding or the user, counted and signalled."""
+        if isinstance(exc, TokenError):
+            return self._refused(exc, issuer, started, credential)
+        if isinstance(exc, KeysUnavailable):  # the keys, introspection, IS_REVOKED or the DPoP replay store
             logger.warning("Token verification unavailable: %s", exc)
             get_recorder().token(issuer, "unavailable", exc.reason, perf_counter() - started)
-            raise Unavailable(reason=exc.reason, retry_after=exc.retry_after, headers=credential.headers) from None
-        except ConfigurationError as exc:  # e.g. USER_RESOLVER cannot be imported
-            raise self._misconfigured(exc, issuer, started) from None
+            return Unavailable(reason=exc.reason, retry_after=exc.retry_after, headers=credential.headers)
+        assert isinstance(exc, ConfigurationError)  # e.g. USER_RESOLVER cannot be imported
+        return self._misconfigured(exc, issuer, started)
 
     def _refused(self, exc: TokenError, issuer: str | None, started: float, credential: Credential) -> Refusal:
         reason = Reason(exc.code)
         self.rejected(reason, issuer)
         get_recorder().token(issuer, "rejected", reason, perf_counter() - started)
         refusal = credential.scheme.refusal(exc, reason)
-        refusal.headers.update(credential.headers)
+        if credential.headers:
+            refusal.headers.update(credential.headers)
         return refusal
 
     @staticmethod

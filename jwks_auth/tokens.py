@@ -87,14 +87,15 @@ class TokenValidator:
 
     def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
         """The validated token, or ``TokenError`` / ``KeysUnavailable`` (``ConfigurationError`` from settings)."""
-        self._check_length(token)
+        if len(token) > self.max_length:
+            raise MalformedToken("token too large", code=Reason.TOO_LARGE)
         if self.introspector is not None and not is_jws(token):
             # Not a JWS: a reference token, asked about at its issuer (RFC 7662).
             access_token = self.introspector.introspect(token, use_cache=use_cache)
+        else:
+            access_token = self._validate_jws(token, use_cache, blocking=True)
+        if self.is_revoked is not None:
             self._check_revoked(access_token)
-            return access_token
-        access_token = self._validate_jws(token, use_cache, blocking=True)
-        self._check_revoked(access_token)
         return access_token
 
     async def avalidate(self, token: str, *, use_cache: bool = True) -> AccessToken:
@@ -132,7 +133,8 @@ class TokenValidator:
         if use_cache:
             entry = self.cache.get(digest, now)
             if entry is not None:
-                if entry.store.has_key(entry.kid, entry.alg, entry.thumbprint, entry.keyset, blocking=blocking):
+                if entry.store.has_key(entry.kid, entry.alg, entry.thumbprint, entry.keyset, blocking=blocking,
+                                       now=now):
                     return entry.token
                 self.cache.discard(digest)
         header, claims, signing_input, signature = parse_jws(token, self.max_length)

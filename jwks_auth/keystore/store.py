@@ -91,10 +91,14 @@ class KeyStore:
         return snapshot
 
     def has_key(self, kid: str, alg: str, thumbprint: str, keyset: KeySet | None = None, *,
-                blocking: bool = True) -> bool:
+                blocking: bool = True, now: float | None = None) -> bool:
         """True while the exact key is still in the current set (for cached tokens)."""
+        now = time.time() if now is None else now
+        held = self._tiers.held(now, self._tiers.local)
+        if held is not None and held.keyset is keyset and now < held.refresh_at:
+            return True  # the very set that verified the token, with nothing due: a warm request
         try:
-            current = self.snapshot(blocking=blocking).keyset
+            current = self.snapshot(now, blocking=blocking).keyset
         except KeysUnavailable:
             return False
         if current is keyset:

@@ -23,6 +23,7 @@ from typing import Any
 
 from jwks_auth import signals
 from jwks_auth.conf import jwks_settings, on_reset
+from jwks_auth.token_cache import take_lookup_counts
 
 logger = logging.getLogger("jwks_auth.ops.metrics")
 
@@ -54,9 +55,6 @@ class NullRecorder:
 
     def token(self, issuer: str | None, result: str, reason: str, seconds: float) -> None:
         """One token looked at: ``result`` is accepted, rejected or unavailable."""
-
-    def token_cache(self, hit: bool) -> None:
-        """A lookup in the verified-token cache."""
 
     def fetch(self, issuer: str, ok: bool) -> None:
         """A discovery or JWKS fetch ended."""
@@ -123,13 +121,6 @@ class PrometheusRecorder(NullRecorder):
         if not self._flushing_arranged:
             self._arrange_flushing()
 
-    def token_cache(self, hit: bool) -> None:
-        with self._lock:
-            if hit:
-                self._pending.hits += 1
-            else:
-                self._pending.misses += 1
-
     # Like the per-request counts, these only add to plain numbers: nothing on a
     # request's path touches prometheus-client, whose multiprocess files may be
     # unwritable (a missing PROMETHEUS_MULTIPROC_DIR); only flush() can fail.
@@ -150,6 +141,7 @@ class PrometheusRecorder(NullRecorder):
         """Move the counts taken since the last flush into the prometheus-client metrics."""
         with self._lock:
             pending, self._pending = self._pending, _Pending()
+        pending.hits, pending.misses = take_lookup_counts()
         for key, count in pending.tokens.items():
             self.tokens.labels(*key).inc(count)
         for fetch_key, count in pending.fetches.items():
