@@ -38,7 +38,8 @@ class MeView(APIView):
 
     @property
     def required_scopes(self) -> list[str]:
-        return list(settings.API_REQUIRED_SCOPES)
+        # Read per request (a settings override is seen); HasScopes only reads it.
+        return settings.API_REQUIRED_SCOPES  # type: ignore[no-any-return]
 
     @extend_schema(
         responses={
@@ -49,4 +50,5 @@ class MeView(APIView):
         }
     )
     def get(self, request: Request) -> Response:
-        return Response(dict(request.auth.claims))
+        # The token's read-only claims: FastJSONRenderer renders the claims of a cached token once.
+        return Response(request.auth.claims)

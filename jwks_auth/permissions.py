@@ -36,6 +36,8 @@ from rest_framework.request import Request
 from jwks_auth.access_token import AccessToken
 from jwks_auth.challenges import InsufficientScope
 
+_MISSING = object()
+
 #: The result of a quiet check: allowed, and if not, the scopes that would allow it.
 Check = tuple[bool, "frozenset[str] | None"]
 
@@ -185,12 +187,13 @@ class ScopePermission(BasePermission, metaclass=ScopePermissionMetaclass):
         """The scopes for this request; ``None`` denies it outright."""
         if self.scopes is not None:
             return self.scopes
-        if not hasattr(view, "required_scopes"):
+        required = getattr(view, "required_scopes", _MISSING)  # read once: it may be a property
+        if required is _MISSING:
             raise ImproperlyConfigured(
                 f"{type(view).__name__} uses {type(self).__name__} without required_scopes; set the view's "
                 f"required_scopes (an empty list for none) or use {type(self).__name__}.require(...)"
             )
-        return view.required_scopes or ()
+        return required or ()
 
     def check(self, request: Request, view: Any) -> Check:
         granted = _token_scopes(request)
@@ -199,9 +202,10 @@ class ScopePermission(BasePermission, metaclass=ScopePermissionMetaclass):
         required = self.get_required_scopes(request, view)
         if required is None:
             return False, None
-        required = frozenset(required)
         if not required:
             return True, None
+        if not isinstance(required, frozenset):
+            required = frozenset(required)
         allowed = required <= granted if self.require_all else not required.isdisjoint(granted)
         return allowed, None if allowed else required
 

@@ -7,10 +7,11 @@ policies (``jwks_auth.dpop.challenge.offered_schemes``).
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
-from jwks_auth.conf import jwks_settings
+from jwks_auth.conf import jwks_settings, on_reset
 from jwks_auth.dpop.challenge import dpop_challenge, offered_schemes
 from jwks_auth.metadata import resource_metadata_url
 
@@ -29,8 +30,15 @@ def bearer_challenge(
     """The value of a ``WWW-Authenticate`` header: Bearer, and DPoP where it is accepted.
 
     The error goes on the challenge of ``scheme``, the one the request used
-    (on DPoP's when Bearer is not offered at all).
+    (on DPoP's when Bearer is not offered at all). Built once per arguments
+    until the settings change: errors and descriptions are fixed texts, so
+    there are few of them, and every refused token needs one.
     """
+    return _challenge(error, description, None if scopes is None else tuple(sorted(set(scopes))), scheme)
+
+
+@functools.lru_cache(maxsize=512)
+def _challenge(error: str | None, description: str | None, scopes: tuple[str, ...] | None, scheme: str) -> str:
     bearer, dpop = offered_schemes()
     if not dpop:
         return _bearer_only(error, description, scopes)
@@ -56,3 +64,8 @@ def _bearer_only(
     if metadata:
         params.append(f"resource_metadata={_quote(metadata)}")
     return "Bearer " + ", ".join(params)
+
+
+@on_reset
+def _forget_challenges() -> None:
+    _challenge.cache_clear()
