@@ -187,7 +187,7 @@ class ScopePermission(BasePermission, metaclass=ScopePermissionMetaclass):
         """The scopes for this request; ``None`` denies it outright."""
         if self.scopes is not None:
             return self.scopes
-        required = getattr(view, "required_scopes", _MISSING)  # read once: it may be a property
+        required: Any = getattr(view, "required_scopes", _MISSING)  # read once: it may be a property
         if required is _MISSING:
             raise ImproperlyConfigured(
                 f"{type(view).__name__} uses {type(self).__name__} without required_scopes; set the view's "
