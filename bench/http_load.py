@@ -60,10 +60,27 @@ class FloodResult:
     forged: wrk.WrkResult  # the forged half (every answer should be 401)
     unflooded: wrk.WrkResult  # the same server's /me with all connections valid
     forged_tokens: int
+    server_cpu_s: float | None = None  # the server's CPU time during the flood
 
     @property
     def ratio(self) -> float:
         return self.valid.rps / self.unflooded.rps
+
+    @property
+    def forged_cpu_us(self) -> float | None:
+        """Server CPU per refused forged request: the flood's CPU less the valid requests' at the unflooded rate."""
+        valid_cpu = self.unflooded.server_cpu_us
+        if self.server_cpu_s is None or valid_cpu is None or not self.forged.requests:
+            return None
+        return (self.server_cpu_s * 1e6 - self.valid.requests * valid_cpu) / self.forged.requests
+
+    @property
+    def fair_share(self) -> float | None:
+        """What equal connections leave the valid half when each request costs its CPU: Cv / (Cv + Cf)."""
+        valid_cpu, forged_cpu = self.unflooded.server_cpu_us, self.forged_cpu_us
+        if valid_cpu is None or forged_cpu is None or valid_cpu + forged_cpu <= 0:
+            return None
+        return valid_cpu / (valid_cpu + forged_cpu)
 
 
 @dataclass
@@ -268,7 +285,7 @@ def forged_flood(
     """Valid /me on half the connections while the other half sends forged tokens (each once in turn)."""
     half = replace(load, threads=max(1, load.threads // 2), connections=max(1, load.connections // 2))
     script = wrk.bearer_script(log_dir / "forged-tokens.lua", forged)
-    best: tuple[wrk.WrkResult, wrk.WrkResult] | None = None
+    best: tuple[wrk.WrkResult, wrk.WrkResult, float] | None = None
     for round_no in range(rounds):
         background.append(settle())
         log(f"  forged-token flood, round {round_no + 1}/{rounds}")
@@ -281,13 +298,14 @@ def forged_flood(
             finally:
                 shown_script = str(script.relative_to(servers.ROOT)) if script.is_relative_to(servers.ROOT) else str(script)
                 forged_result = wrk.finish(proc, shown.replace(str(script), shown_script), timeout=load.seconds + 60)
-            other.exclude(server_cpu() - cpu0)
+            used = server_cpu() - cpu0
+            other.exclude(used)
         # measure()'s own figure counts the forged half's wrk as other work: both wrks are ours.
         valid = replace(valid, other_busy=other.share)
         if best is None or valid.rps > best[0].rps:
-            best = (valid, forged_result)
+            best = (valid, forged_result, used)
     assert best is not None
-    return FloodResult(best[0], best[1], unflooded, len(forged))
+    return FloodResult(best[0], best[1], unflooded, len(forged), best[2])
 
 
 def _redis_keys(url: str) -> str:

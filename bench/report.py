@@ -304,6 +304,10 @@ class Report:
                     f"{flood.forged.non_2xx:,} of {flood.forged.requests:,} refused (non-2xx)", "",
                     self.ref(flood.forged.command, "W")),
             ]
+            if flood.forged_cpu_us is not None and flood.fair_share is not None:
+                rows.append(Row(sec, "server CPU per request: forged (estimate) / valid (unflooded)",
+                                f"{flood.forged_cpu_us:.0f} / {flood.unflooded.server_cpu_us:.0f} µs",
+                                f"fair share of the valid half at these costs: {flood.fair_share:.2f}"))
         tsec = "targets (HTTP)"
         ratio = best.rps("/me") / best.rps("/")
         rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (make serve, LocMem)", f"{ratio:.2f}",
@@ -492,6 +496,19 @@ def _reading(report: Report) -> list[str]:
                 "that is parsed into a key object again on every request. It runs as one process (like the seed), so it "
                 "uses one of the two cores."
             )
+    flood = http.flood if http is not None else None
+    if flood is not None and flood.forged_cpu_us is not None and flood.fair_share is not None:
+        valid_cpu = flood.unflooded.server_cpu_us or 0.0
+        lines.append(
+            f"- Under the flood each connection gets its turn, so both halves are served at about the same rate, and the "
+            f"valid half's share of the CPU is Cv / (Cv + Cf). A valid request from the verified-token cache costs the "
+            f"server {valid_cpu:.0f} µs of CPU; a forged one about {flood.forged_cpu_us:.0f} µs, since it pays the whole "
+            f"JWS parse and an RSA verification that no cache can spare (every forged token is new to the server, and "
+            f"an attacker can make new ones for free). At these costs the valid half gets {flood.fair_share:.2f} of the "
+            f"unflooded rate at best; it got {flood.ratio:.2f}. Reaching 0.5 needs a forged request to cost no more "
+            f"than a cached valid one, which a signature check cannot: only a limit upstream (rate limits per client at "
+            f"the proxy) changes the share."
+        )
     return (["## Reading the numbers", ""] + lines + [""]) if lines else []
 
 

@@ -80,17 +80,20 @@ class JWKSAuthentication(BaseAuthentication):
     user for a token), ``rejected`` (told every refusal), ``front_door`` (the
     core, e.g. with other schemes). DRF makes an instance per request, but
     the front door is built once per class, by the first instance to need
-    it, and then kept: hooks are looked up on that instance at each call (a
-    patched class is seen), so they should not keep per-request state.
+    it, and then kept: the hooks a subclass overrides are called on that
+    instance, so they should not keep per-request state.
     """
 
     keyword = "bearer"
 
     def front_door(self) -> FrontDoor:
-        """The core, called once per class (``door``)."""
+        """The core, called once per class (``door``): a hook this class overrides is handed to it."""
+        cls, base = type(self), JWKSAuthentication
         return FrontDoor(
-            validator=lambda: self.get_validator(), get_user=lambda token: self.get_user(token),
-            rejected=lambda reason, issuer: self.rejected(reason, issuer), sender=JWKSAuthentication,
+            validator=get_validator if cls.get_validator is base.get_validator else (lambda: self.get_validator()),
+            get_user=None if cls.get_user is base.get_user else (lambda token: self.get_user(token)),
+            rejected=None if cls.rejected is base.rejected else (lambda reason, issuer: self.rejected(reason, issuer)),
+            sender=JWKSAuthentication,
         )
 
     def door(self) -> FrontDoor:

@@ -257,7 +257,8 @@ def read_credential(request: HttpRequest, schemes: Sequence[Scheme],
     # "Bearer x,DPoP": a credential of another scheme joined after this one.
     if "," in token and any(other.joined(token) for other in schemes if other is not scheme):
         raise BadRequest("more than one credential")
-    if token_elsewhere(request):
+    meta = request.META
+    if (meta.get("QUERY_STRING") or meta.get("CONTENT_TYPE")) and token_elsewhere(request):
         raise BadRequest("token sent by more than one method")
     return Credential(scheme, token)
 
@@ -326,6 +327,8 @@ class FrontDoor:
         self.validator = validator
         self._own_get_user = get_user is not None
         self.get_user = get_user or (lambda token: get_user_resolver()(token))
+        # Without a get_user of its own the door calls the resolver itself: one call fewer per request.
+        self._user = get_user
         self.schemes = tuple(schemes)
         self._index = scheme_index(self.schemes)
         self.sender = sender if sender is not None else FrontDoor
@@ -351,7 +354,7 @@ class FrontDoor:
             issuer = access_token.issuer
             # Every request, the cached token's too: the proof or certificate of this one.
             access_token = scheme.bind(access_token, credential, request)
-            user = self.get_user(access_token)
+            user = (self._user or get_user_resolver())(access_token)
         except (TokenError, KeysUnavailable, ConfigurationError) as exc:
             raise self._refusal(exc, issuer, started, credential) from None
         get_recorder().token(issuer, "accepted", "", perf_counter() - started)

@@ -70,8 +70,9 @@ class TokenUser:
 
     def __init__(self, token: AccessToken, id_claim: str = "sub") -> None:
         self.token = token
+        claims = token.claims
         # Client-credentials tokens may have no sub: fall back to the client.
-        subject = token.get(id_claim) or token.get("client_id") or token.get("azp") or token.get("cid") or ""
+        subject = claims.get(id_claim) or claims.get("client_id") or claims.get("azp") or claims.get("cid") or ""
         self.id = self.pk = self.username = str(subject)
 
     @property
@@ -112,7 +113,7 @@ class TokenUser:
 
 def token_user(token: AccessToken) -> TokenUser:
     """The default ``USER_RESOLVER``: the issuer's ``USER_ID_CLAIM`` names the user."""
-    config = issuer_config(token)
+    config = token.config if token.config is not None else issuer_config(token)
     return TokenUser(token, config.user_id_claim if config is not None else "sub")
 
 

@@ -31,8 +31,8 @@ def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
     """Whether ``constrain`` has anything to check (else it returns the token as it is, in memory)."""
     if dpop or "cnf" in access_token.claims:
         return True
-    policy, nonce_required = _policy(access_token)
-    return nonce_required or policy == "required"
+    config = access_token.config
+    return config is not None and (config.dpop_nonce or config.dpop == "required")
 
 
 def constrain(access_token: AccessToken, token: str, request: HttpRequest, *, scheme: str, dpop: bool,

@@ -47,6 +47,12 @@ class Tiers:
             return local
         return None
 
+    def holds(self, keyset: object, now: float) -> bool:
+        """Whether ``keyset`` is the local set, usable without I/O and with no refresh due (a warm request)."""
+        local = self._snapshot
+        return (local is not None and local.keyset is keyset and now < self._recheck_at
+                and now < local.hard_expiry and now < local.refresh_at)
+
     def newer_than(self, since: float, now: float) -> Snapshot | None:
         """A usable set fetched after ``since``, held here or in the shared cache."""
         local = self._snapshot

@@ -135,3 +135,47 @@ def test_the_drf_class_can_use_another_validator(jwks_config, provider, token, s
     refused.render()
     assert refused.status_code == 401 and refused["WWW-Authenticate"].startswith('Bearer realm="api", error=')
     assert calls == ["validate", "validate"]
+
+
+def test_the_drf_class_builds_its_door_once_and_calls_the_hooks_a_subclass_overrides(jwks_config, token, make_token):
+    """One FrontDoor per class, kept across requests; a subclass's get_user and rejected are still called."""
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from jwks_auth.authentication import JWKSAuthentication
+
+    told: list[Reason] = []
+
+    class Named(JWKSAuthentication):
+        def get_user(self, token: AccessToken) -> Any:
+            return TokenUser(token, id_claim="client_id")
+
+        def rejected(self, reason: Reason, issuer: str | None) -> None:
+            told.append(reason)
+
+    class View(APIView):
+        authentication_classes = [Named]
+
+        def get(self, request: Any) -> Any:
+            return Response({"user": request.user.username})
+
+    factory = APIRequestFactory()
+    for _ in range(2):
+        answer = View.as_view()(factory.get("/", HTTP_AUTHORIZATION=f"Bearer {token}"))
+        answer.render()
+        assert (answer.status_code, answer.data) == (200, {"user": "client"})
+    assert Named().door() is Named().door()
+    assert Named().door() is not JWKSAuthentication().door()  # the base class keeps its own
+    refused = View.as_view()(factory.get("/", HTTP_AUTHORIZATION="Bearer " + make_token(aud="someone-else")))
+    assert refused.status_code == 401 and told == [Reason.AUDIENCE]
+
+
+def test_a_challenge_follows_the_settings_it_was_built_from(jwks_config, settings):
+    """WWW-Authenticate values are kept per arguments, and forgotten when JWKS_AUTH changes."""
+    from jwks_auth.www_authenticate import bearer_challenge
+
+    assert bearer_challenge("invalid_token", "invalid audience").startswith('Bearer realm="api", ')
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, "REALM": "elsewhere"}
+    assert bearer_challenge("invalid_token", "invalid audience").startswith('Bearer realm="elsewhere", ')
+    assert bearer_challenge(scopes=["b", "a", "a"]) == bearer_challenge(scopes=("a", "b"))
