@@ -59,6 +59,32 @@ def _no_constants(name: str) -> Any:
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
 
 
+def decode_object(segment: str) -> dict[str, Any]:
+    """A header or payload segment as a JSON object; ``MalformedToken`` otherwise."""
+    return _json_object(segment)
+
+
+def decode_signature(segment: str) -> bytes:
+    """The signature segment's bytes; ``MalformedToken`` if it is not canonical base64url."""
+    return _b64decode(segment)
+
+
+def split_jws(token: str, max_length: int) -> tuple[str, str, str]:
+    """The three segments of a compact JWS, nothing decoded yet; ``MalformedToken`` for any other shape."""
+    if len(token) > max_length:
+        raise MalformedToken("token too large", code=Reason.TOO_LARGE)
+    match = JWS.fullmatch(token)
+    if match is None:
+        raise MalformedToken()
+    header_b64, payload_b64, signature_b64 = match.groups()
+    return header_b64, payload_b64, signature_b64
+
+
+def signing_input(token: str, header_b64: str, payload_b64: str) -> bytes:
+    """What the signature covers: the first two segments and the dot between them."""
+    return token[: len(header_b64) + len(payload_b64) + 1].encode("ascii")
+
+
 def _json_object(segment: str) -> dict[str, Any]:
     try:
         text = _b64decode(segment).decode("utf-8")
@@ -76,17 +102,11 @@ def _json_object(segment: str) -> dict[str, Any]:
 
 def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     """Split a compact JWS into header, claims, signing input and signature."""
-    if len(token) > max_length:
-        raise MalformedToken("token too large", code=Reason.TOO_LARGE)
-    match = JWS.fullmatch(token)
-    if match is None:
-        raise MalformedToken()
-    header_b64, payload_b64, signature_b64 = match.groups()
+    header_b64, payload_b64, signature_b64 = split_jws(token, max_length)
     header = _json_object(header_b64)
     claims = _json_object(payload_b64)
     signature = _b64decode(signature_b64)
-    signing_input = token[: len(header_b64) + len(payload_b64) + 1].encode("ascii")
-    return header, claims, signing_input, signature
+    return header, claims, signing_input(token, header_b64, payload_b64), signature
 
 
 def check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str, str]:

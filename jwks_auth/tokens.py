@@ -26,7 +26,7 @@ from jwks_auth.exceptions import (
     TokenError,
 )
 from jwks_auth.introspection import Introspector, introspector_for
-from jwks_auth.jws import check_header, is_jws, parse_jws
+from jwks_auth.jws import check_header, decode_object, decode_signature, is_jws, parse_jws, signing_input, split_jws
 from jwks_auth.keystore import KeyStore
 from jwks_auth.reasons import Reason
 from jwks_auth.scopes import scopes_from_claims
@@ -44,6 +44,10 @@ class IssuerRegistry:
             self.stores.append(store)
             for iss in config.accepted_issuers:
                 self._by_iss.setdefault(iss, (config, store))
+        #: The issuer and its store when exactly one is trusted: its tokens' keys are known before their claims.
+        self.only: tuple[IssuerConfig, KeyStore] | None = (
+            (self.stores[0].config, self.stores[0]) if len(self.stores) == 1 else None
+        )
 
     def get(self, iss: Any) -> tuple[IssuerConfig, KeyStore] | None:
         return self._by_iss.get(iss) if isinstance(iss, str) else None
@@ -137,15 +141,29 @@ class TokenValidator:
                                        now=now):
                     return entry.token
                 self.cache.discard(digest)
-        header, claims, signing_input, signature = parse_jws(token, self.max_length)
-        found = self.registry.get(claims.get("iss"))
-        if found is None:
-            raise InvalidClaims("untrusted issuer", code=Reason.UNTRUSTED_ISSUER)
-        config, store = found
-        alg, kid = check_header(header, config)
-        key, keyset = store.get_key(kid, alg, blocking=blocking)
-        if not key.verify(alg, signing_input, signature):
-            raise InvalidSignature()
+        header_b64, payload_b64, signature_b64 = split_jws(token, self.max_length)
+        header = decode_object(header_b64)
+        warm = self._warm_key(header, now)
+        if warm is not None:
+            # One issuer, its key in memory: the signature is checked before the payload is read, so a forged
+            # token costs no JSON parse of its claims (and is refused as a bad signature whatever they say).
+            config, store, alg, kid, key, keyset = warm
+            if not key.verify(alg, signing_input(token, header_b64, payload_b64), decode_signature(signature_b64)):
+                raise InvalidSignature()
+            claims = decode_object(payload_b64)
+            if self.registry.get(claims.get("iss")) is None:
+                raise InvalidClaims("untrusted issuer", code=Reason.UNTRUSTED_ISSUER)
+        else:
+            claims = decode_object(payload_b64)
+            signature = decode_signature(signature_b64)
+            found = self.registry.get(claims.get("iss"))
+            if found is None:
+                raise InvalidClaims("untrusted issuer", code=Reason.UNTRUSTED_ISSUER)
+            config, store = found
+            alg, kid = check_header(header, config)
+            key, keyset = store.get_key(kid, alg, blocking=blocking)
+            if not key.verify(alg, signing_input(token, header_b64, payload_b64), signature):
+                raise InvalidSignature()
         self.rules.check(claims, config, now)
         access_token = AccessToken(
             MappingProxyType(header), MappingProxyType(claims), config.issuer,
@@ -155,6 +173,23 @@ class TokenValidator:
             cached = CachedToken(access_token, float(claims["exp"]), store, kid, alg, key.thumbprint, keyset)
             self.cache.put(digest, cached)
         return access_token
+
+    def _warm_key(self, header: dict[str, Any], now: float) -> tuple[IssuerConfig, KeyStore, str, str, Any, Any] | None:
+        """The only issuer's config, store, alg, kid, key and key set, when its key is in memory; else ``None``.
+
+        A header its issuer refuses, an unknown kid or a key set that needs I/O go the long way (claims
+        first), which gives the same answers as before this shortcut existed.
+        """
+        only = self.registry.only
+        if only is None:
+            return None
+        config, store = only
+        try:
+            alg, kid = check_header(header, config)
+        except MalformedToken:
+            return None
+        found = store.warm_key(kid, alg, now)
+        return None if found is None else (config, store, alg, kid, found[0], found[1])
 
     def _check_revoked(self, token: AccessToken) -> None:
         if self.is_revoked is None:

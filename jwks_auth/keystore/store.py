@@ -90,6 +90,15 @@ class KeyStore:
             self._refresher.start(snapshot.fetched_at, now)
         return snapshot
 
+    def warm_key(self, kid: str, alg: str, now: float) -> tuple[VerificationKey, KeySet] | None:
+        """The key for ``kid`` from the local set while it is usable without I/O and nothing is due, else ``None``
+        (``get_key`` then decides, fetching or refusing an unknown kid)."""
+        keyset = self._tiers.warm_keyset(now)
+        if keyset is None:
+            return None
+        key = keyset.find(kid, alg)
+        return None if key is None else (key, keyset)
+
     def has_key(self, kid: str, alg: str, thumbprint: str, keyset: KeySet | None = None, *,
                 blocking: bool = True, now: float | None = None) -> bool:
         """True while the exact key is still in the current set (for cached tokens)."""

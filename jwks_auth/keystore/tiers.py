@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from jwks_auth.keys import KeySet
 from jwks_auth.keystore.entry import SharedEntry
 from jwks_auth.keystore.snapshot import Snapshot
 
@@ -49,9 +50,14 @@ class Tiers:
 
     def holds(self, keyset: object, now: float) -> bool:
         """Whether ``keyset`` is the local set, usable without I/O and with no refresh due (a warm request)."""
+        return keyset is self.warm_keyset(now)
+
+    def warm_keyset(self, now: float) -> KeySet | None:
+        """The local set while it is usable without I/O and no refresh is due, else ``None``."""
         local = self._snapshot
-        return (local is not None and local.keyset is keyset and now < self._recheck_at
-                and now < local.hard_expiry and now < local.refresh_at)
+        if local is not None and now < self._recheck_at and now < local.hard_expiry and now < local.refresh_at:
+            return local.keyset
+        return None
 
     def newer_than(self, since: float, now: float) -> Snapshot | None:
         """A usable set fetched after ``since``, held here or in the shared cache."""
