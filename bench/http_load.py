@@ -20,11 +20,11 @@ from __future__ import annotations
 import json
 import os
 import resource
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from bench import machine, servers, wrk
 from bench.procs import group_cpu_seconds, http_get
@@ -147,7 +147,7 @@ def load_in_turn(
     log: Callable[[str], None],
 ) -> None:
     """Warm every server up, then `rounds` rounds of wrk over every (server, path)."""
-    for run, server in running:
+    for _run, server in running:
         check_endpoints(server.base_url, token)
         for path in PATHS:  # imports, key fetch, caches in every worker
             wrk.run(server.base_url + path, warmup, token if path == "/me" else None)

@@ -8,8 +8,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def collect() -> Machine:
         python=platform.python_version(),
         node=tool_version("node", "--version"),
         kernel=platform.release(),
-        date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 

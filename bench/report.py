@@ -6,8 +6,8 @@ from pathlib import Path
 
 from bench.django_peers import LABELS as PEER_LABELS
 from bench.django_peers import PeersResults
-from bench.http_load import HttpResults, ServerRun
 from bench.dpop_cost import DPoPMeasured
+from bench.http_load import HttpResults, ServerRun
 from bench.machine import Machine
 from bench.metrics_cost import MAX_METRICS_US, MetricsMeasured
 from bench.validation import Measured, WsgiMeasured
@@ -340,13 +340,13 @@ def text_table(rows: list[Row]) -> str:
     """A plain-text table for the terminal."""
     header = ("section", "measure", "value", "compare", "target", "ref")
     body = [(r.section, r.measure, r.value, r.compare, r.status, r.ref) for r in rows]
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *body)]
-    lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths)), "-+-".join("-" * w for w in widths)]
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *body, strict=True)]
+    lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)), "-+-".join("-" * w for w in widths)]
     last = None
     for cells in body:
         shown = ("" if cells[0] == last else cells[0],) + cells[1:]
         last = cells[0]
-        lines.append(" | ".join(str(c).ljust(w) for c, w in zip(shown, widths)))
+        lines.append(" | ".join(str(c).ljust(w) for c, w in zip(shown, widths, strict=True)))
     return "\n".join(lines)
 
 

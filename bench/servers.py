@@ -5,10 +5,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from bench.machine import free_port
 from bench.procs import Managed, managed, wait_for_port

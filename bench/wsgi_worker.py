@@ -16,7 +16,8 @@ import io
 import json
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from bench.timing import best_us_interleaved, each_once, repeat_call
 

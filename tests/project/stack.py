@@ -16,10 +16,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Iterable, Mapping
+from typing import IO
 
 import requests
 
@@ -33,7 +34,7 @@ _SCRUBBED_PREFIXES = ("OIDC_", "IDP_", "API_", "JWKS_AUTH_", "DJANGO_", "REDIS_U
 
 
 # Backstop: servers still running when the interpreter exits are stopped too.
-_RUNNING: set["Server"] = set()
+_RUNNING: set[Server] = set()
 atexit.register(lambda: [server.stop(show_log_lines=0) for server in list(_RUNNING)])
 
 
@@ -87,7 +88,7 @@ class Server:
             tail = "\n".join(self.logs().splitlines()[-show_log_lines:])
             print(f"\n----- {self.name} log ({self.log_path}), last {show_log_lines} lines -----\n{tail}")
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -21,8 +21,8 @@ from typing import Any
 
 import jwt
 import requests
-from django.conf import settings
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 def self_signed_certificate(key: rsa.RSAPrivateKey, common_name: str, days: int) -> x509.Certificate:
     """A signing-only certificate, like the seed sample's `openssl req -x509`."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(name)

@@ -14,7 +14,7 @@ from api.renderers import FastJSONRenderer
 DATA = [
     {"sub": "88421113", "aud": ["api1", "api2"], "exp": 1700000000, "scope": "api1 openid"},
     {"name": "Zoë \u2028 line \u2029 para", "nested": {"list": [1, 2.5, None, True]}},
-    {"when": dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc), "id": uuid.UUID(int=7), "n": decimal.Decimal("1.5")},
+    {"when": dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC), "id": uuid.UUID(int=7), "n": decimal.Decimal("1.5")},
     "Hello",
     [],
 ]

@@ -10,9 +10,9 @@ import http.server
 import os
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -99,7 +99,7 @@ def missing_dependency(what: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator["object"]:
+def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         missing_dependency(f"{CHROMIUM} is missing: run `scripts/install-system-deps.sh chromium` (or `make test`)")
     if not OIDC_CLIENT_TS.exists():

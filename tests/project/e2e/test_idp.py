@@ -6,8 +6,8 @@ import hashlib
 import stat
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urljoin
 
 import jwt
@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwcrypto import jwk
 
-from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, jwks_key, pkce_pair, query, verify
+from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, pkce_pair, query, verify
 from tests.project.stack import PYTHON, REPO, Server, base_env, manage, start_idp
 
 pytestmark = pytest.mark.slow

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jwt
 import pytest
 import requests
 
 from tests.project.e2e.helpers import TIMEOUT, client_credentials_token
-from tests.support import dpop as dpop_support
 from tests.project.stack import PYTHON, REPO, Server, base_env, free_port, start_api, start_idp
+from tests.support import dpop as dpop_support
 
 pytestmark = pytest.mark.slow
 
