@@ -48,8 +48,12 @@ def tool_version(*argv: str) -> str:
 def code_version(root: str, paths: tuple[str, ...] = ("jwks_auth", "api", "config", "bench")) -> str:
     """HEAD's commit, plus which of `paths` had uncommitted changes (the tree is shared)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=root, capture_output=True, text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", *paths], cwd=root, capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     changed = sorted({line[3:].split("/", 1)[0] for line in dirty.stdout.splitlines() if line.strip()})

@@ -78,8 +78,21 @@ class ServerSetup:
             return argv + ["--log-level", "warning"]
         if self.server == "granian":
             argv = [
-                self.python or PYTHON, "-m", "granian", "--interface", "wsgi", app or self.app or WSGI_APP, "--host", "127.0.0.1",
-                "--port", str(port), "--workers", str(self.workers), "--no-ws", "--log-level", "warning",
+                self.python or PYTHON,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                app or self.app or WSGI_APP,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(self.workers),
+                "--no-ws",
+                "--log-level",
+                "warning",
             ]
             return argv + (["--blocking-threads", str(self.threads)] if self.threads else [])
         if self.server == "uvicorn":

@@ -134,7 +134,11 @@ def run_case(case: Case) -> CaseResult:
             entries = [{"ISSUER": issuer, "AUDIENCE": [AUDIENCE], "JWKS_URI": provider.jwks_uri}]
         else:
             entries = [
-                {"ISSUER": f"{provider.base_url}/tenant-{i}", "AUDIENCE": [AUDIENCE], "JWKS_URI": f"{provider.jwks_uri}?tenant={i}"}
+                {
+                    "ISSUER": f"{provider.base_url}/tenant-{i}",
+                    "AUDIENCE": [AUDIENCE],
+                    "JWKS_URI": f"{provider.jwks_uri}?tenant={i}",
+                }
                 for i in range(case.issuers)
             ]
             issuer = entries[-1]["ISSUER"]

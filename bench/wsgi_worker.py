@@ -99,11 +99,22 @@ def main(argv: list[str]) -> int:
             },
             repeats,
         )
-        print(json.dumps({
-            "root_us": best["root"], "me_us": best["me"], "first_seen_us": best["first_seen"], "forged_us": best["forged"],
-            "number": number, "fresh": fresh, "repeats": repeats, "peer": peer or "product", "settings": settings,
-            "jwks_fetches": provider.jwks_hits,
-        }))
+        print(
+            json.dumps(
+                {
+                    "root_us": best["root"],
+                    "me_us": best["me"],
+                    "first_seen_us": best["first_seen"],
+                    "forged_us": best["forged"],
+                    "number": number,
+                    "fresh": fresh,
+                    "repeats": repeats,
+                    "peer": peer or "product",
+                    "settings": settings,
+                    "jwks_fetches": provider.jwks_hits,
+                }
+            )
+        )
         return 0
     finally:
         provider.stop()

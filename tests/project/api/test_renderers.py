@@ -21,7 +21,9 @@ DATA = [
 
 
 @pytest.mark.parametrize("data", DATA)
-@pytest.mark.parametrize("media_type", [None, "application/json", "application/json; indent=4", "application/json; indent=0"])
+@pytest.mark.parametrize(
+    "media_type", [None, "application/json", "application/json; indent=4", "application/json; indent=0"]
+)
 def test_same_bytes_as_drf(data, media_type):
     assert FastJSONRenderer().render(data, media_type, {}) == JSONRenderer().render(data, media_type, {})
 

@@ -24,7 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-OIDC_CLIENT_TS = REPO / "client_static" / "node_modules" / "oidc-client-ts" / "dist" / "browser" / "oidc-client-ts.min.js"
+OIDC_CLIENT_TS = (
+    REPO / "client_static" / "node_modules" / "oidc-client-ts" / "dist" / "browser" / "oidc-client-ts.min.js"
+)
 TIMEOUT_MS = 15_000
 
 BOB = ("bob", "bob", "88421113")
