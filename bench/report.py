@@ -638,8 +638,8 @@ def _reading(report: Report) -> list[str]:
         lines.append(
             f"- A first-seen token costs {r.first_seen_us:.0f} µs, of which {r.rsa_verify_us:.0f} µs "
             f"({r.rsa_verify_us / r.first_seen_us:.0%}) is the RSA verification itself; the rest is strict JWS parsing "
-            f"and claim checks. A repeated token costs {r.repeated_us:.1f} µs (a SHA-256 of the token and an LRU "
-            "lookup)."
+            "and claim checks. "
+            f"A repeated token costs {r.repeated_us:.1f} µs (a SHA-256 of the token and an LRU lookup)."
         )
     if report.wsgi is not None:
         w = report.wsgi
@@ -743,8 +743,8 @@ def _http_details(report: Report) -> list[str]:
             "",
             why,
             "",
-            f"### Phase 2: `make serve` with LocMem and Redis, the floor, and the Node peers, {http.compare_rounds} "
-            "round(s)",
+            "### Phase 2: `make serve` with LocMem and Redis, the floor, "
+            f"and the Node peers, {http.compare_rounds} round(s)",
             "",
             f"*floor*: {http.floor.label if http.floor else 'the chosen server'} serving `bench/floor_app.py`, a bare "
             "app (no Django, no token check) that answers `/` like the API and `/me` with a fixed body: what the "
