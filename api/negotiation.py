@@ -7,11 +7,11 @@ and any format override, goes through DRF's own negotiation unchanged.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
-
 
 
 class FastContentNegotiation(DefaultContentNegotiation):

@@ -12,10 +12,10 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from bench import http_load, servers, wrk
 from bench.servers import ServerSetup

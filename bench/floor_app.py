@@ -6,7 +6,8 @@ request on their own is the least any Django view can cost here.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 _ROOT = b'"Hello"'
 _ME = b'{"sub":"88421113","note":"static body, no token checked"}'

@@ -20,11 +20,11 @@ from __future__ import annotations
 import json
 import os
 import resource
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from bench import machine, servers, wrk
 from bench.procs import group_cpu_seconds, http_get
@@ -147,7 +147,7 @@ def load_in_turn(
     log: Callable[[str], None],
 ) -> None:
     """Warm every server up, then `rounds` rounds of wrk over every (server, path)."""
-    for run, server in running:
+    for _run, server in running:
         check_endpoints(server.base_url, token)
         for path in PATHS:  # imports, key fetch, caches in every worker
             wrk.run(server.base_url + path, warmup, token if path == "/me" else None)
@@ -254,7 +254,9 @@ def run(
         cluster_run: ServerRun | None = None
         if skipped is None:
             server = stack.enter_context(servers.node_peer(issuer, jwks_uri, log_dir))
-            peer_run = ServerRun("peer", "node, 1 process (as shipped)", "-", server.command_line(servers.PEER_ENV_KEYS))
+            peer_run = ServerRun(
+                "peer", "node, 1 process (as shipped)", "-", server.command_line(servers.PEER_ENV_KEYS)
+            )
             running.append((peer_run, server))
             server = stack.enter_context(servers.node_peer(issuer, jwks_uri, log_dir, processes=nproc))
             cluster_run = ServerRun("peer", f"node cluster, {nproc} processes", "-",
@@ -296,7 +298,9 @@ def forged_flood(
             try:
                 valid = measure(server, "/me", half, token)
             finally:
-                shown_script = str(script.relative_to(servers.ROOT)) if script.is_relative_to(servers.ROOT) else str(script)
+                shown_script = (
+                    str(script.relative_to(servers.ROOT)) if script.is_relative_to(servers.ROOT) else str(script)
+                )
                 forged_result = wrk.finish(proc, shown.replace(str(script), shown_script), timeout=load.seconds + 60)
             used = server_cpu() - cpu0
             other.exclude(used)

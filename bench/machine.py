@@ -8,8 +8,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,12 @@ def tool_version(*argv: str) -> str:
 def code_version(root: str, paths: tuple[str, ...] = ("jwks_auth", "api", "config", "bench")) -> str:
     """HEAD's commit, plus which of `paths` had uncommitted changes (the tree is shared)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=root, capture_output=True, text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", *paths], cwd=root, capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     changed = sorted({line[3:].split("/", 1)[0] for line in dirty.stdout.splitlines() if line.strip()})
@@ -63,7 +67,7 @@ def collect() -> Machine:
         python=platform.python_version(),
         node=tool_version("node", "--version"),
         kernel=platform.release(),
-        date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 

@@ -52,7 +52,10 @@ def run_all(smoke: bool, rounds: int, log=print) -> list[MetricsMeasured]:
     best: dict[bool, MetricsMeasured] = {}
     for round_no in range(rounds):
         for multiprocess in (False, True):
-            log(f"  metrics cost, {'multiprocess' if multiprocess else 'one process'} (round {round_no + 1}/{rounds}) ...")
+            log(
+                f"  metrics cost, {'multiprocess' if multiprocess else 'one process'} "
+                f"(round {round_no + 1}/{rounds}) ..."
+            )
             measured = run_mode(multiprocess, smoke)
             if multiprocess not in best or measured.cost_us < best[multiprocess].cost_us:
                 best[multiprocess] = measured

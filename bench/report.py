@@ -6,8 +6,8 @@ from pathlib import Path
 
 from bench.django_peers import LABELS as PEER_LABELS
 from bench.django_peers import PeersResults
-from bench.http_load import HttpResults, ServerRun
 from bench.dpop_cost import DPoPMeasured
+from bench.http_load import HttpResults, ServerRun
 from bench.machine import Machine
 from bench.metrics_cost import MAX_METRICS_US, MetricsMeasured
 from bench.validation import Measured, WsgiMeasured
@@ -133,17 +133,49 @@ class Report:
             sec = f"in-process WSGI, no network (µs/request, best of {w.repeats})"
             rows += [
                 Row(sec, "GET /", f"{w.root_us:.0f}", f"{1e6 / w.root_us:,.0f} req/s on one core", "", ref),
-                Row(sec, "GET /me (repeated token)", f"{w.me_us:.0f}", f"{1e6 / w.me_us:,.0f} req/s on one core", "", ref),
-                Row(sec, "/me ÷ / (throughput)", f"{w.root_us / w.me_us:.2f}", f"/me costs {w.me_us - w.root_us:+.0f} µs", "", ref),
+                Row(
+                    sec,
+                    "GET /me (repeated token)",
+                    f"{w.me_us:.0f}",
+                    f"{1e6 / w.me_us:,.0f} req/s on one core",
+                    "",
+                    ref,
+                ),
+                Row(
+                    sec,
+                    "/me ÷ / (throughput)",
+                    f"{w.root_us / w.me_us:.2f}",
+                    f"/me costs {w.me_us - w.root_us:+.0f} µs",
+                    "",
+                    ref,
+                ),
             ]
             if w.first_seen_us is not None and w.forged_us is not None:
                 rows += [
-                    Row(sec, "GET /me, first-seen valid token", f"{w.first_seen_us:.0f}", "a new token per request", "", ref),
-                    Row(sec, "GET /me, forged token (401)", f"{w.forged_us:.0f}",
-                        f"{w.forged_us / w.first_seen_us:.2f} x a first-seen valid token", "", ref),
-                    Row("targets (forged tokens)", "refusing a forged token <= verifying a valid one (in process)",
-                        f"{w.forged_us:.0f} / {w.first_seen_us:.0f} µs", "<= 1.00 x",
-                        _status(w.forged_us <= w.first_seen_us), ref),
+                    Row(
+                        sec,
+                        "GET /me, first-seen valid token",
+                        f"{w.first_seen_us:.0f}",
+                        "a new token per request",
+                        "",
+                        ref,
+                    ),
+                    Row(
+                        sec,
+                        "GET /me, forged token (401)",
+                        f"{w.forged_us:.0f}",
+                        f"{w.forged_us / w.first_seen_us:.2f} x a first-seen valid token",
+                        "",
+                        ref,
+                    ),
+                    Row(
+                        "targets (forged tokens)",
+                        "refusing a forged token <= verifying a valid one (in process)",
+                        f"{w.forged_us:.0f} / {w.first_seen_us:.0f} µs",
+                        "<= 1.00 x",
+                        _status(w.forged_us <= w.first_seen_us),
+                        ref,
+                    ),
                 ]
         rows += self._metrics_rows()
         rows += self._dpop_rows()
@@ -165,7 +197,9 @@ class Report:
                 compare += f"; first-seen {m.first_seen_us:.0f}; forged {m.forged_us:.0f}"
             if mine is not None and m is not mine:
                 compare += f"; jwks_auth /me {m.me_us / mine.me_us:.2f} x faster"
-            rows.append(Row(sec, f"GET /me: {PEER_LABELS[m.peer]}", f"{m.me_us:.0f}", compare, "", self.ref(m.command, "P")))
+            rows.append(
+                Row(sec, f"GET /me: {PEER_LABELS[m.peer]}", f"{m.me_us:.0f}", compare, "", self.ref(m.command, "P"))
+            )
         hsec = "Django peers over HTTP (granian WSGI, one worker per core)"
         http_mine = peers.run("jwks_auth")
         for run in peers.http:
@@ -181,11 +215,27 @@ class Report:
                 if m is mine:
                     continue
                 ratio = m.me_us / mine.me_us
-                rows.append(Row(tsec, f"jwks_auth /me >= {PEER_MIN_MULTIPLE:g} x {m.peer} /me (in process)", f"{ratio:.2f}",
-                                f">= {PEER_MIN_MULTIPLE:g}", _status(ratio >= PEER_MIN_MULTIPLE), self.ref(m.command, "P")))
+                rows.append(
+                    Row(
+                        tsec,
+                        f"jwks_auth /me >= {PEER_MIN_MULTIPLE:g} x {m.peer} /me (in process)",
+                        f"{ratio:.2f}",
+                        f">= {PEER_MIN_MULTIPLE:g}",
+                        _status(ratio >= PEER_MIN_MULTIPLE),
+                        self.ref(m.command, "P"),
+                    )
+                )
             overhead = mine.me_us - mine.root_us
-            rows.append(Row(tsec, f"jwks_auth /me - / <= {PEER_MAX_OVERHEAD_US:g} µs (in process)", f"{overhead:.1f} µs",
-                            f"<= {PEER_MAX_OVERHEAD_US:g}", _status(overhead <= PEER_MAX_OVERHEAD_US), self.ref(mine.command, "P")))
+            rows.append(
+                Row(
+                    tsec,
+                    f"jwks_auth /me - / <= {PEER_MAX_OVERHEAD_US:g} µs (in process)",
+                    f"{overhead:.1f} µs",
+                    f"<= {PEER_MAX_OVERHEAD_US:g}",
+                    _status(overhead <= PEER_MAX_OVERHEAD_US),
+                    self.ref(mine.command, "P"),
+                )
+            )
         return rows
 
     def _metrics_rows(self) -> list[Row]:
@@ -206,11 +256,30 @@ class Report:
         sec = f"DPoP cost (µs/request through the front door, cached token, best of {d.repeats})"
         ref = self.ref(d.command, "D")
         return [
-            Row(sec, "Bearer, unbound token", f"{d.bearer_us:.1f}", f"{1e6 / d.bearer_us:,.0f} req/s on one core", "", ref),
-            Row(sec, "DPoP, bound token, a fresh ES256 proof each request", f"{d.dpop_us:.1f}",
-                f"+{d.cost_us:.1f} µs, {d.dpop_us / d.bearer_us:.1f} x Bearer", "", ref),
-            Row(sec, "of which a bare ES256 verify", f"{d.es256_verify_us:.1f}",
-                f"{d.es256_verify_us / d.cost_us:.0%} of what DPoP adds", "", ref),
+            Row(
+                sec,
+                "Bearer, unbound token",
+                f"{d.bearer_us:.1f}",
+                f"{1e6 / d.bearer_us:,.0f} req/s on one core",
+                "",
+                ref,
+            ),
+            Row(
+                sec,
+                "DPoP, bound token, a fresh ES256 proof each request",
+                f"{d.dpop_us:.1f}",
+                f"+{d.cost_us:.1f} µs, {d.dpop_us / d.bearer_us:.1f} x Bearer",
+                "",
+                ref,
+            ),
+            Row(
+                sec,
+                "of which a bare ES256 verify",
+                f"{d.es256_verify_us:.1f}",
+                f"{d.es256_verify_us / d.cost_us:.0%} of what DPoP adds",
+                "",
+                ref,
+            ),
         ]
 
     def _core(self) -> Measured | None:
@@ -224,17 +293,68 @@ class Report:
             sec = f"validation (µs/token, best of {core.case.repeats * core.runs})"
             rows += [
                 Row(sec, "(a) raw jwt.decode, preloaded key, aud+iss", f"{r.raw_jwt_decode_us:.1f}", "", "", ref),
-                Row(sec, "(b) bare RSA-2048 PKCS#1 v1.5 SHA-256 verify", f"{r.rsa_verify_us:.1f}", f"{r.rsa_verify_us / r.raw_jwt_decode_us:.2f} x (a)", "", ref),
-                Row(sec, "(c) product, first-seen tokens", f"{r.first_seen_us:.1f}", f"{r.first_seen_us / r.raw_jwt_decode_us:.2f} x (a)", "", ref),
-                Row(sec, "(d) product, repeated token", f"{r.repeated_us:.2f}", f"{r.repeated_us / r.rsa_verify_us:.3f} x (b)", "", ref),
+                Row(
+                    sec,
+                    "(b) bare RSA-2048 PKCS#1 v1.5 SHA-256 verify",
+                    f"{r.rsa_verify_us:.1f}",
+                    f"{r.rsa_verify_us / r.raw_jwt_decode_us:.2f} x (a)",
+                    "",
+                    ref,
+                ),
+                Row(
+                    sec,
+                    "(c) product, first-seen tokens",
+                    f"{r.first_seen_us:.1f}",
+                    f"{r.first_seen_us / r.raw_jwt_decode_us:.2f} x (a)",
+                    "",
+                    ref,
+                ),
+                Row(
+                    sec,
+                    "(d) product, repeated token",
+                    f"{r.repeated_us:.2f}",
+                    f"{r.repeated_us / r.rsa_verify_us:.3f} x (b)",
+                    "",
+                    ref,
+                ),
             ]
             if r.warm_set_us is not None:
-                rows.append(Row(sec, f"(e) product, {core.case.warm_set} distinct tokens, all seen before", f"{r.warm_set_us:.2f}", f"{r.warm_set_us / r.repeated_us:.2f} x (d)", "", ref))
+                rows.append(
+                    Row(
+                        sec,
+                        f"(e) product, {core.case.warm_set} distinct tokens, all seen before",
+                        f"{r.warm_set_us:.2f}",
+                        f"{r.warm_set_us / r.repeated_us:.2f} x (d)",
+                        "",
+                        ref,
+                    )
+                )
             tsec = "targets (validation)"
             rows += [
-                Row(tsec, f"repeated token <= {REPEATED_MAX_US:g} µs", f"{r.repeated_us:.2f} µs", f"<= {REPEATED_MAX_US:g}", _status(r.repeated_us <= REPEATED_MAX_US), ref),
-                Row(tsec, "repeated token < 1/3 RSA verify", f"{r.repeated_us / r.rsa_verify_us:.3f} x (b)", "< 0.333", _status(r.repeated_us < r.rsa_verify_us * REPEATED_MAX_RSA_FRACTION), ref),
-                Row(tsec, "first-seen token <= raw jwt.decode", f"{r.first_seen_us / r.raw_jwt_decode_us:.2f} x (a)", "<= 1.00", _status(r.first_seen_us <= r.raw_jwt_decode_us), ref),
+                Row(
+                    tsec,
+                    f"repeated token <= {REPEATED_MAX_US:g} µs",
+                    f"{r.repeated_us:.2f} µs",
+                    f"<= {REPEATED_MAX_US:g}",
+                    _status(r.repeated_us <= REPEATED_MAX_US),
+                    ref,
+                ),
+                Row(
+                    tsec,
+                    "repeated token < 1/3 RSA verify",
+                    f"{r.repeated_us / r.rsa_verify_us:.3f} x (b)",
+                    "< 0.333",
+                    _status(r.repeated_us < r.rsa_verify_us * REPEATED_MAX_RSA_FRACTION),
+                    ref,
+                ),
+                Row(
+                    tsec,
+                    "first-seen token <= raw jwt.decode",
+                    f"{r.first_seen_us / r.raw_jwt_decode_us:.2f} x (a)",
+                    "<= 1.00",
+                    _status(r.first_seen_us <= r.raw_jwt_decode_us),
+                    ref,
+                ),
             ]
         gsec = "growth (µs/token: first-seen / repeated; raw jwt.decode)"
         base_case = next((m for m in self.validation if m.case.name == "base"), None)
@@ -249,12 +369,26 @@ class Report:
             elif m.case.name.startswith("issuers-"):
                 label = f"{m.case.issuers} configured issuers"
             else:
-                label = f"{m.result.token_bytes} B token" + (f" ({m.case.pad_bytes} B pad)" if m.case.pad_bytes else " (just under MAX_TOKEN_LENGTH)")
+                label = f"{m.result.token_bytes} B token" + (
+                    f" ({m.case.pad_bytes} B pad)" if m.case.pad_bytes else " (just under MAX_TOKEN_LENGTH)"
+                )
             r = m.result
             compare = f"first-seen {r.first_seen_us / r.raw_jwt_decode_us:.2f} x raw"
             if base is not None and m is not base_case:
-                compare = f"{r.first_seen_us / base.first_seen_us:.2f} / {r.repeated_us / base.repeated_us:.2f} x base; " + compare
-            rows.append(Row(gsec, label, f"{r.first_seen_us:.1f} / {r.repeated_us:.2f}; {r.raw_jwt_decode_us:.1f}", compare, "", self.ref(m.command, "V")))
+                compare = (
+                    f"{r.first_seen_us / base.first_seen_us:.2f} / {r.repeated_us / base.repeated_us:.2f} x base; "
+                    + compare
+                )
+            rows.append(
+                Row(
+                    gsec,
+                    label,
+                    f"{r.first_seen_us:.1f} / {r.repeated_us:.2f}; {r.raw_jwt_decode_us:.1f}",
+                    compare,
+                    "",
+                    self.ref(m.command, "V"),
+                )
+            )
         return rows
 
     def _server_rows(self, run: ServerRun, section: str) -> list[Row]:
@@ -263,7 +397,16 @@ class Report:
             w = run.results[path]
             errors = "" if w.clean else f" ({w.non_2xx} non-2xx, {w.socket_errors} socket errors)"
             cpu = f", server CPU {w.server_cpu_us:.0f} µs/req" if w.server_cpu_us is not None else ""
-            rows.append(Row(section, f"GET {path}", f"{w.rps:,.0f} req/s", f"p50 {w.p50_ms:.2f} ms, p99 {w.p99_ms:.2f} ms{cpu}{errors}", "", self._http_ref(run, path)))
+            rows.append(
+                Row(
+                    section,
+                    f"GET {path}",
+                    f"{w.rps:,.0f} req/s",
+                    f"p50 {w.p50_ms:.2f} ms, p99 {w.p99_ms:.2f} ms{cpu}{errors}",
+                    "",
+                    self._http_ref(run, path),
+                )
+            )
         rows.append(Row(section, "/me ÷ /", f"{run.rps('/me') / run.rps('/'):.2f}", "", "", ""))
         return rows
 
@@ -292,17 +435,29 @@ class Report:
                 cpu = ""
                 if mine.server_cpu_us and theirs.server_cpu_us:
                     cpu = f"server CPU per request {mine.server_cpu_us / theirs.server_cpu_us:.2f} x peer's"
-                rows.append(Row(f"product ÷ Node peer ({name})", f"GET {path} req/s", f"{mine.rps / theirs.rps:.2f}", cpu))
+                rows.append(
+                    Row(f"product ÷ Node peer ({name})", f"GET {path} req/s", f"{mine.rps / theirs.rps:.2f}", cpu)
+                )
         flood = http.flood
         if flood is not None:
             sec = "forged-token flood (make serve, half the connections forged)"
             rows += [
-                Row(sec, "valid GET /me under the flood", f"{flood.valid.rps:,.0f} req/s",
-                    f"p99 {flood.valid.p99_ms:.2f} ms; unflooded {flood.unflooded.rps:,.0f} req/s", "",
-                    self.ref(flood.valid.command, "W")),
-                Row(sec, f"forged GET /me ({flood.forged_tokens} distinct forged tokens)", f"{flood.forged.rps:,.0f} req/s",
-                    f"{flood.forged.non_2xx:,} of {flood.forged.requests:,} refused (non-2xx)", "",
-                    self.ref(flood.forged.command, "W")),
+                Row(
+                    sec,
+                    "valid GET /me under the flood",
+                    f"{flood.valid.rps:,.0f} req/s",
+                    f"p99 {flood.valid.p99_ms:.2f} ms; unflooded {flood.unflooded.rps:,.0f} req/s",
+                    "",
+                    self.ref(flood.valid.command, "W"),
+                ),
+                Row(
+                    sec,
+                    f"forged GET /me ({flood.forged_tokens} distinct forged tokens)",
+                    f"{flood.forged.rps:,.0f} req/s",
+                    f"{flood.forged.non_2xx:,} of {flood.forged.requests:,} refused (non-2xx)",
+                    "",
+                    self.ref(flood.forged.command, "W"),
+                ),
             ]
             if flood.forged_cpu_us is not None and flood.fair_share is not None:
                 rows.append(Row(sec, "server CPU per request: forged (estimate) / valid (unflooded)",
@@ -325,8 +480,15 @@ class Report:
             else:
                 rows.append(Row(tsec, label, "n/a", f"peer skipped: {http.peer_skipped}", "not run"))
         if flood is not None:
-            rows.append(Row(tsec, f"valid /me under 50% forged flood >= {FLOOD_MIN_FRACTION:g} x unflooded",
-                            f"{flood.ratio:.2f}", f">= {FLOOD_MIN_FRACTION:g}", _status(flood.ratio >= FLOOD_MIN_FRACTION)))
+            rows.append(
+                Row(
+                    tsec,
+                    f"valid /me under 50% forged flood >= {FLOOD_MIN_FRACTION:g} x unflooded",
+                    f"{flood.ratio:.2f}",
+                    f">= {FLOOD_MIN_FRACTION:g}",
+                    _status(flood.ratio >= FLOOD_MIN_FRACTION),
+                )
+            )
         return rows
 
 
@@ -340,13 +502,16 @@ def text_table(rows: list[Row]) -> str:
     """A plain-text table for the terminal."""
     header = ("section", "measure", "value", "compare", "target", "ref")
     body = [(r.section, r.measure, r.value, r.compare, r.status, r.ref) for r in rows]
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *body)]
-    lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths)), "-+-".join("-" * w for w in widths)]
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *body, strict=True)]
+    lines = [
+        " | ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)),
+        "-+-".join("-" * w for w in widths),
+    ]
     last = None
     for cells in body:
         shown = ("" if cells[0] == last else cells[0],) + cells[1:]
         last = cells[0]
-        lines.append(" | ".join(str(c).ljust(w) for c, w in zip(shown, widths)))
+        lines.append(" | ".join(str(c).ljust(w) for c, w in zip(shown, widths, strict=True)))
     return "\n".join(lines)
 
 
@@ -393,9 +558,14 @@ def markdown(report: Report) -> str:
         out += _http_details(report)
     if report.peers is not None and not report.peers.skipped:
         out += _peers_details(report)
-    out += ["## Commands", "", "Run from the repository root. `$TOKEN` is an RS256 `at+jwt` access token minted by the bench "
-            "(tests/support/tokens.py `access_claims(issuer, lifetime=3600)`) for the JWKS served by the bench's JWKSProvider "
-            "at the `OIDC_JWKS_URI` shown; ports are picked free per run.", ""]
+    out += [
+        "## Commands",
+        "",
+        "Run from the repository root. `$TOKEN` is an RS256 `at+jwt` access token minted by the bench "
+        "(tests/support/tokens.py `access_claims(issuer, lifetime=3600)`) for the JWKS served by the bench's "
+        "JWKSProvider at the `OIDC_JWKS_URI` shown; ports are picked free per run.",
+        "",
+    ]
     for key, command in report.commands.items():
         out += [f"- **{key}**: `{command}`"]
     out.append("")
@@ -409,15 +579,15 @@ def _method(report: Report) -> list[str]:
         c = core.case
         lines += [
             "In-process validation (each case in a fresh interpreter, `python -m bench.validation_worker '<case>'`):",
-            f"Django is configured from `config.settings` (LocMem cache) with the case's issuers; a JWKSProvider serves the "
-            f"JWKS over loopback HTTP and one warm-up validation fetches it before timing. Each figure is the best of "
-            f"{c.repeats} repeats of a loop with the garbage collector off (as `timeit` does), the measures' repeats taken "
-            f"in turn so that other work on the machine hits them alike; every case runs {core.runs} time(s) in turn with "
-            "the others, in a fresh process each, and keeps its best figures:",
+            "Django is configured from `config.settings` (LocMem cache) with the case's issuers; a JWKSProvider serves "
+            "the JWKS over loopback HTTP and one warm-up validation fetches it before timing. Each figure is the best "
+            f"of {c.repeats} repeats of a loop with the garbage collector off (as `timeit` does), the measures' "
+            f"repeats taken in turn so that other work on the machine hits them alike; every case runs {core.runs} "
+            "time(s) in turn with the others, in a fresh process each, and keeps its best figures:",
             f"(a) `jwt.decode(token, public_key, algorithms=['RS256'], audience='api1', issuer=iss)` x {c.number_raw}; "
             f"(b) `public_key.verify(sig, signing_input, PKCS1v15(), SHA256())` x {c.number_rsa}; "
-            f"(c) `{core.result.validator}` on {c.distinct} distinct, never-seen tokens per repeat (keys already cached); "
-            f"(d) the same call on one token x {c.number_repeated}"
+            f"(c) `{core.result.validator}` on {c.distinct} distinct, never-seen tokens per repeat (keys already "
+            f"cached); (d) the same call on one token x {c.number_repeated}"
             + (f"; (e) {c.warm_set} distinct tokens validated once before timing, then cycled." if c.warm_set else "."),
             "Tokens carry `typ: at+jwt` and iss, sub, aud=api1, client_id, scope=api1, iat, nbf, exp, jti.",
             "",
@@ -425,13 +595,13 @@ def _method(report: Report) -> list[str]:
     if report.dpop is not None:
         d = report.dpop
         lines += [
-            f"DPoP against Bearer (`python -m bench.dpop_worker`, a fresh interpreter): `FrontDoor().authenticate(request)` "
-            f"on {d.number} requests per repeat built beforehand, both tokens already in the verified-token cache: "
-            "`Authorization: Bearer` with an unbound token, and `Authorization: DPoP` with a `cnf.jkt`-bound token and a "
-            "`DPoP` proof (EC P-256, ES256) with a new `jti` per request, signed before timing (the client's cost is not "
-            "counted). The proof's parsing, key checks, verification, claim and `htu` checks and its `jti`'s `cache.add` "
-            "(LocMem with room for every `jti`; Redis would add one round trip) are what DPoP adds; the bare ES256 "
-            "verification (cryptography, preloaded key) is its floor.",
+            "DPoP against Bearer (`python -m bench.dpop_worker`, a fresh interpreter): "
+            f"`FrontDoor().authenticate(request)` on {d.number} requests per repeat built beforehand, both tokens "
+            "already in the verified-token cache: `Authorization: Bearer` with an unbound token, and `Authorization: "
+            "DPoP` with a `cnf.jkt`-bound token and a `DPoP` proof (EC P-256, ES256) with a new `jti` per request, "
+            "signed before timing (the client's cost is not counted). The proof's parsing, key checks, verification, "
+            "claim and `htu` checks and its `jti`'s `cache.add` (LocMem with room for every `jti`; Redis would add one "
+            "round trip) are what DPoP adds; the bare ES256 verification (cryptography, preloaded key) is its floor.",
             "",
         ]
     if report.max_token_length is not None:
@@ -441,19 +611,19 @@ def _method(report: Report) -> list[str]:
     if report.http is not None:
         load = report.http.load
         lines += [
-            f"HTTP: wrk with {load.threads} threads, {load.connections} connections, {load.seconds} s, `--latency` (p99 from its "
-            "latency distribution), after a short warm-up run per server and endpoint. In each phase all servers run side by "
-            "side (idle when not loaded) and the wrk runs go in turn, server by server and path by path, for several rounds; "
-            "each (server, path) reports its best round (highest req/s), since other work on a shared machine only slows runs "
-            "down. Before each round the bench waits (up to `--wait-quiet` seconds) for other work to drop below 10% of the "
-            "CPUs. Loopback only, so wrk shares the CPUs with the server. "
+            f"HTTP: wrk with {load.threads} threads, {load.connections} connections, {load.seconds} s, `--latency` "
+            "(p99 from its latency distribution), after a short warm-up run per server and endpoint. In each phase all "
+            "servers run side by side (idle when not loaded) and the wrk runs go in turn, server by server and path by "
+            "path, for several rounds; each (server, path) reports its best round (highest req/s), since other work on "
+            "a shared machine only slows runs down. Before each round the bench waits (up to `--wait-quiet` seconds) "
+            "for other work to drop below 10% of the CPUs. Loopback only, so wrk shares the CPUs with the server. "
             "Every server fetches keys over HTTP from the bench's JWKSProvider "
             f"({report.http.jwks_fetches} JWKS fetches in total). Every server serves `config.wsgi:application` "
             "(uvicorn: `config.asgi:application`) with `DJANGO_DEBUG=0`, `DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost`, "
             "LocMem cache (no `REDIS_URL`) or a throwaway `redis-server --save '' --appendonly no`. "
-            "The forged-token flood runs two wrk processes at once against `make serve`, each with half the threads and "
-            "connections: one sends the valid token, the other cycles through distinct forged tokens (right issuer, "
-            "key id and audience, random signature; bench/forgery.py) from a Lua script.",
+            "The forged-token flood runs two wrk processes at once against `make serve`, each with half the threads "
+            "and connections: one sends the valid token, the other cycles through distinct forged tokens (right "
+            "issuer, key id and audience, random signature; bench/forgery.py) from a Lua script.",
             "",
         ]
     return lines
@@ -468,13 +638,15 @@ def _reading(report: Report) -> list[str]:
         lines.append(
             f"- A first-seen token costs {r.first_seen_us:.0f} µs, of which {r.rsa_verify_us:.0f} µs "
             f"({r.rsa_verify_us / r.first_seen_us:.0%}) is the RSA verification itself; the rest is strict JWS parsing "
-            f"and claim checks. A repeated token costs {r.repeated_us:.1f} µs (a SHA-256 of the token and an LRU lookup)."
+            "and claim checks. "
+            f"A repeated token costs {r.repeated_us:.1f} µs (a SHA-256 of the token and an LRU lookup)."
         )
     if report.wsgi is not None:
         w = report.wsgi
         lines.append(
             f"- In-process, `GET /` costs {w.root_us:.0f} µs and `GET /me` {w.me_us:.0f} µs: authentication, the scope "
-            f"check and the larger JSON body add {w.me_us - w.root_us:+.0f} µs ({(w.me_us - w.root_us) / w.root_us:+.0%})."
+            f"check and the larger JSON body add {w.me_us - w.root_us:+.0f} µs "
+            f"({(w.me_us - w.root_us) / w.root_us:+.0%})."
         )
     http = report.http
     if http is not None and http.floor is not None:
@@ -484,30 +656,34 @@ def _reading(report: Report) -> list[str]:
             lines.append(
                 f"- Under `make serve` ({best.label}) the server spends {b:.0f} µs of CPU per `GET /`; {floor.label} "
                 f"serving a bare app spends {f:.0f} µs, so Django + DRF take about {b - f:.0f} µs per request "
-                + (f"there, more than the {report.wsgi.root_us:.0f} µs they take in a hot in-process loop "
-                   "(a hot loop keeps the CPU caches warm; a server worker meets each request with colder caches)." if report.wsgi else "there.")
+                + (
+                    f"there, more than the {report.wsgi.root_us:.0f} µs they take in a hot in-process loop "
+                    "(a hot loop keeps the CPU caches warm; a server worker meets each request with colder caches)."
+                    if report.wsgi
+                    else "there."
+                )
             )
     if http is not None and http.peer is not None:
         me, root = http.peer.results["/me"].server_cpu_us, http.peer.results["/"].server_cpu_us
         if me and root:
             lines.append(
-                f"- The Node peer spends {root:.0f} µs of CPU per `GET /` and {me:.0f} µs per `GET /me`: it verifies the "
-                "RSA signature of every request (no verified-token cache), and jwks-rsa hands jsonwebtoken a PEM string "
-                "that is parsed into a key object again on every request. It runs as one process (like the seed), so it "
-                "uses one of the two cores."
+                f"- The Node peer spends {root:.0f} µs of CPU per `GET /` and {me:.0f} µs per `GET /me`: it verifies "
+                "the RSA signature of every request (no verified-token cache), and jwks-rsa hands jsonwebtoken a PEM "
+                "string that is parsed into a key object again on every request. It runs as one process (like the "
+                "seed), so it uses one of the two cores."
             )
     flood = http.flood if http is not None else None
     if flood is not None and flood.forged_cpu_us is not None and flood.fair_share is not None:
         valid_cpu = flood.unflooded.server_cpu_us or 0.0
         lines.append(
-            f"- Under the flood each connection gets its turn, so both halves are served at about the same rate, and the "
-            f"valid half's share of the CPU is Cv / (Cv + Cf). A valid request from the verified-token cache costs the "
-            f"server {valid_cpu:.0f} µs of CPU; a forged one about {flood.forged_cpu_us:.0f} µs, since it pays the whole "
-            f"JWS parse and an RSA verification that no cache can spare (every forged token is new to the server, and "
-            f"an attacker can make new ones for free). At these costs the valid half gets {flood.fair_share:.2f} of the "
-            f"unflooded rate at best; it got {flood.ratio:.2f}. Reaching 0.5 needs a forged request to cost no more "
-            f"than a cached valid one, which a signature check cannot: only a limit upstream (rate limits per client at "
-            f"the proxy) changes the share."
+            "- Under the flood each connection gets its turn, so both halves are served at about the same rate, and "
+            "the valid half's share of the CPU is Cv / (Cv + Cf). A valid request from the verified-token cache costs "
+            f"the server {valid_cpu:.0f} µs of CPU; a forged one about {flood.forged_cpu_us:.0f} µs, since it pays the "
+            "whole JWS parse and an RSA verification that no cache can spare (every forged token is new to the server, "
+            f"and an attacker can make new ones for free). At these costs the valid half gets {flood.fair_share:.2f} "
+            f"of the unflooded rate at best; it got {flood.ratio:.2f}. Reaching 0.5 needs a forged request to cost no "
+            "more than a cached valid one, which a signature check cannot: only a limit upstream (rate limits per "
+            "client at the proxy) changes the share."
         )
     return (["## Reading the numbers", ""] + lines + [""]) if lines else []
 
@@ -521,12 +697,21 @@ def _http_details(report: Report) -> list[str]:
         for run in runs:
             for path in ("/", "/me"):
                 w = run.results[path]
-                body.append([
-                    run.target, run.label, run.cache, f"GET {path}", f"{w.rps:,.0f}", f"{w.p50_ms:.2f}", f"{w.p99_ms:.2f}",
-                    "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}",
-                    "" if w.other_busy is None else f"{w.other_busy:.0%}", f"{w.non_2xx}/{w.socket_errors}",
-                    report._http_ref(run, path),
-                ])
+                body.append(
+                    [
+                        run.target,
+                        run.label,
+                        run.cache,
+                        f"GET {path}",
+                        f"{w.rps:,.0f}",
+                        f"{w.p50_ms:.2f}",
+                        f"{w.p99_ms:.2f}",
+                        "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}",
+                        "" if w.other_busy is None else f"{w.other_busy:.0%}",
+                        f"{w.non_2xx}/{w.socket_errors}",
+                        report._http_ref(run, path),
+                    ]
+                )
         return _md_table(["target", "server", "cache", "request", "req/s", "p50 ms", "p99 ms", "server CPU µs/req",
                           "other work during run", "non-2xx/socket err", "ref"], body)
 
@@ -548,29 +733,37 @@ def _http_details(report: Report) -> list[str]:
         notes.append(f"Node peer skipped: {http.peer_skipped}")
     notes.append("Other work on the machine before each round: " + "; ".join(
         b.split(" of the CPUs")[0] for b in http.background) + " of the CPUs busy.")
-    return [
-        "## HTTP runs",
-        "",
-        f"### Phase 1: production servers (LocMem), {http.sweep_rounds} round(s)",
-        "",
-        table(http.sweep),
-        "",
-        why,
-        "",
-        f"### Phase 2: `make serve` with LocMem and Redis, the floor, and the Node peers, {http.compare_rounds} round(s)",
-        "",
-        f"*floor*: {http.floor.label if http.floor else 'the chosen server'} serving `bench/floor_app.py`, a bare app (no "
-        "Django, no token check) that answers `/` like the API and `/me` with a fixed body: what the server, the kernel "
-        "and wrk cost on their own. *node cluster*: bench/node-peer/cluster.js forks one index.js per core.",
-        "",
-        table([r for r in (http.recommended, http.redis, http.floor, http.peer, http.peer_cluster) if r is not None]),
-        "",
-        "*server CPU µs/req*: user+system CPU time of the server's whole process group (/proc/<pid>/stat) during the "
-        "reported wrk run, divided by the requests it served; it depends less on other load than req/s does. "
-        "*other work during run*: share of all CPUs busy with processes other than the server and wrk during that run "
-        "(from /proc/stat); where it is high, that run's req/s is low.",
-        "",
-    ] + [f"- {n}" for n in notes] + [""]
+    return (
+        [
+            "## HTTP runs",
+            "",
+            f"### Phase 1: production servers (LocMem), {http.sweep_rounds} round(s)",
+            "",
+            table(http.sweep),
+            "",
+            why,
+            "",
+            "### Phase 2: `make serve` with LocMem and Redis, the floor, "
+            f"and the Node peers, {http.compare_rounds} round(s)",
+            "",
+            f"*floor*: {http.floor.label if http.floor else 'the chosen server'} serving `bench/floor_app.py`, a bare "
+            "app (no Django, no token check) that answers `/` like the API and `/me` with a fixed body: what the "
+            "server, the kernel and wrk cost on their own. *node cluster*: bench/node-peer/cluster.js forks one "
+            "index.js per core.",
+            "",
+            table(
+                [r for r in (http.recommended, http.redis, http.floor, http.peer, http.peer_cluster) if r is not None]
+            ),
+            "",
+            "*server CPU µs/req*: user+system CPU time of the server's whole process group (/proc/<pid>/stat) during "
+            "the reported wrk run, divided by the requests it served; it depends less on other load than req/s does. "
+            "*other work during run*: share of all CPUs busy with processes other than the server and wrk during that "
+            "run (from /proc/stat); where it is high, that run's req/s is low.",
+            "",
+        ]
+        + [f"- {n}" for n in notes]
+        + [""]
+    )
 
 
 def _peers_details(report: Report) -> list[str]:
@@ -620,7 +813,9 @@ def readme_snippet(report: Report) -> str:
     source = "bench/out/BENCHMARKS.smoke.md (a smoke run: not for quoting)" if report.smoke else "BENCHMARKS.md"
     head = (f"From {source}, generated by `{report.invocation}` on {m.date} ({m.nproc} CPUs, {m.cpu_model}):"
             + ("" if report.comparable else " **not comparable**: other work passed 10% of the CPUs during the run."))
-    table = _md_table(["measure", "figure", "target", "status"], [[r.measure, r.value, r.compare, r.status] for r in rows])
+    table = _md_table(
+        ["measure", "figure", "target", "status"], [[r.measure, r.value, r.compare, r.status] for r in rows]
+    )
     return "\n".join([README_START, head, "", table, README_END])
 
 

@@ -38,16 +38,22 @@ SECTIONS = ("validation", "metrics", "dpop", "http", "peers")
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny iteration counts and 1 s wrk runs")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: validation, metrics, dpop, http, peers")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help="comma-separated sections: validation, metrics, dpop, http, peers"
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip the Node peer")
     parser.add_argument("--wait-quiet", type=float, metavar="SECONDS",
                         help="before each part and each round of wrk runs, wait up to this long for other work on "
                              "the machine to calm down (default 0 with --smoke, else 60)")
-    parser.add_argument("--rounds", type=int, help="rounds of wrk runs per phase (default 1 with --smoke, else 2 and 3)")
+    parser.add_argument(
+        "--rounds", type=int, help="rounds of wrk runs per phase (default 1 with --smoke, else 2 and 3)"
+    )
     parser.add_argument("--seconds", type=int, help="seconds per wrk run (default 1 with --smoke, else 10)")
     parser.add_argument("--no-readme", dest="update_readme", action="store_false",
                         help="do not rewrite README.md's Performance figures after a full run")
-    parser.add_argument("--out", type=Path, help="report path (default BENCHMARKS.md, or bench/out/BENCHMARKS.smoke.md)")
+    parser.add_argument(
+        "--out", type=Path, help="report path (default BENCHMARKS.md, or bench/out/BENCHMARKS.smoke.md)"
+    )
     args = parser.parse_args(argv)
     args.sections = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = args.sections - set(SECTIONS)
@@ -87,10 +93,20 @@ def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
         token = mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600))
         forged = forgery.forged_tokens(key, provider.issuer, 200 if args.smoke else 2000)
         return http_load.run(
-            provider.issuer, provider.jwks_uri, lambda: provider.jwks_hits, token, forged, load, warmup, log_dir,
-            with_peer=not args.no_peer, peer_install_timeout=90 if args.smoke else 300,
-            sweep_rounds=args.rounds or (1 if args.smoke else 2), compare_rounds=args.rounds or (1 if args.smoke else 3),
-            settle=lambda: settle(args), log=log,
+            provider.issuer,
+            provider.jwks_uri,
+            lambda: provider.jwks_hits,
+            token,
+            forged,
+            load,
+            warmup,
+            log_dir,
+            with_peer=not args.no_peer,
+            peer_install_timeout=90 if args.smoke else 300,
+            sweep_rounds=args.rounds or (1 if args.smoke else 2),
+            compare_rounds=args.rounds or (1 if args.smoke else 3),
+            settle=lambda: settle(args),
+            log=log,
         )
     finally:
         provider.stop()

@@ -5,10 +5,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from bench.machine import free_port
 from bench.procs import Managed, managed, wait_for_port
@@ -78,8 +78,21 @@ class ServerSetup:
             return argv + ["--log-level", "warning"]
         if self.server == "granian":
             argv = [
-                self.python or PYTHON, "-m", "granian", "--interface", "wsgi", app or self.app or WSGI_APP, "--host", "127.0.0.1",
-                "--port", str(port), "--workers", str(self.workers), "--no-ws", "--log-level", "warning",
+                self.python or PYTHON,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                app or self.app or WSGI_APP,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(self.workers),
+                "--no-ws",
+                "--log-level",
+                "warning",
             ]
             return argv + (["--blocking-threads", str(self.threads)] if self.threads else [])
         if self.server == "uvicorn":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gc
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def best_us_per_op(loop: Callable[[int], int], repeats: int) -> float:

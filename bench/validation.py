@@ -31,7 +31,9 @@ def cases(smoke: bool) -> list[Case]:
         core = Case("core", distinct=20, repeats=2, number_repeated=200, number_raw=20, number_rsa=50, warm_set=20)
         scale = dict(distinct=10, repeats=2, number_repeated=100, number_raw=10, number_rsa=20)
     else:  # many short repeats: on a shared machine the best of them is the undisturbed one
-        core = Case("core", distinct=500, repeats=15, number_repeated=10000, number_raw=1000, number_rsa=2000, warm_set=1000)
+        core = Case(
+            "core", distinct=500, repeats=15, number_repeated=10000, number_raw=1000, number_rsa=2000, warm_set=1000
+        )
         scale = dict(distinct=300, repeats=9, number_repeated=5000, number_raw=500, number_rsa=1000)
     limit, _ = max_token_length()
     base = Case("base", **scale)
@@ -60,7 +62,9 @@ def _merge(a: CaseResult, b: CaseResult) -> CaseResult:
     """Field by field, the lower (less disturbed) timing of two runs of one case."""
     best = {name: min(x, y) for name in ("raw_jwt_decode_us", "rsa_verify_us", "first_seen_us", "repeated_us")
             for x, y in [(getattr(a, name), getattr(b, name))]}
-    warm = min(a.warm_set_us, b.warm_set_us) if a.warm_set_us is not None and b.warm_set_us is not None else a.warm_set_us
+    warm = (
+        min(a.warm_set_us, b.warm_set_us) if a.warm_set_us is not None and b.warm_set_us is not None else a.warm_set_us
+    )
     return replace(a, **best, warm_set_us=warm, jwks_fetches=max(a.jwks_fetches, b.jwks_fetches))
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -118,11 +118,11 @@ def _pad_for_length(make: Callable[[int], str], target: int) -> int:
 
 
 def run_case(case: Case) -> CaseResult:
+    import jwt
+
     from tests.support.jwks_server import JWKSProvider
     from tests.support.keys import SigningKey
     from tests.support.tokens import access_claims, mint
-
-    import jwt
 
     provider = JWKSProvider()
     try:
@@ -134,7 +134,11 @@ def run_case(case: Case) -> CaseResult:
             entries = [{"ISSUER": issuer, "AUDIENCE": [AUDIENCE], "JWKS_URI": provider.jwks_uri}]
         else:
             entries = [
-                {"ISSUER": f"{provider.base_url}/tenant-{i}", "AUDIENCE": [AUDIENCE], "JWKS_URI": f"{provider.jwks_uri}?tenant={i}"}
+                {
+                    "ISSUER": f"{provider.base_url}/tenant-{i}",
+                    "AUDIENCE": [AUDIENCE],
+                    "JWKS_URI": f"{provider.jwks_uri}?tenant={i}",
+                }
                 for i in range(case.issuers)
             ]
             issuer = entries[-1]["ISSUER"]

@@ -16,7 +16,8 @@ import io
 import json
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from bench.timing import best_us_interleaved, each_once, repeat_call
 
@@ -98,11 +99,22 @@ def main(argv: list[str]) -> int:
             },
             repeats,
         )
-        print(json.dumps({
-            "root_us": best["root"], "me_us": best["me"], "first_seen_us": best["first_seen"], "forged_us": best["forged"],
-            "number": number, "fresh": fresh, "repeats": repeats, "peer": peer or "product", "settings": settings,
-            "jwks_fetches": provider.jwks_hits,
-        }))
+        print(
+            json.dumps(
+                {
+                    "root_us": best["root"],
+                    "me_us": best["me"],
+                    "first_seen_us": best["first_seen"],
+                    "forged_us": best["forged"],
+                    "number": number,
+                    "fresh": fresh,
+                    "repeats": repeats,
+                    "peer": peer or "product",
+                    "settings": settings,
+                    "jwks_fetches": provider.jwks_hits,
+                }
+            )
+        )
         return 0
     finally:
         provider.stop()

@@ -23,7 +23,9 @@ def signing_key_check(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
     except (ValueError, TypeError):
         key = None
     if not isinstance(key, rsa.RSAPrivateKey):
-        return [checks.Error(f"Signing key {key_path} is not an unencrypted RSA private key.", hint=HINT, id="idp.E002")]
+        return [
+            checks.Error(f"Signing key {key_path} is not an unencrypted RSA private key.", hint=HINT, id="idp.E002")
+        ]
     if not settings.IDP_SIGNING_CERT_PEM:
         return [checks.Error(f"Signing certificate {cert_path} not found.", hint=HINT, id="idp.E003")]
     try:

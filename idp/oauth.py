@@ -22,7 +22,9 @@ class ClientScopes(BaseScopes):
     def get_all_scopes(self) -> dict[str, str]:
         return oauth2_settings.SCOPES
 
-    def get_available_scopes(self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any) -> list[str]:
+    def get_available_scopes(
+        self, application: Any = None, request: Any = None, *args: Any, **kwargs: Any
+    ) -> list[str]:
         every = list(oauth2_settings.SCOPES)
         if application is None:
             return every

@@ -58,6 +58,8 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["issuer"] = oauth2_settings.OIDC_ISS_ENDPOINT
-        context["discovery_url"] = self.request.build_absolute_uri(reverse("oauth2_provider:oidc-connect-discovery-info"))
+        context["discovery_url"] = self.request.build_absolute_uri(
+            reverse("oauth2_provider:oidc-connect-discovery-info")
+        )
         context["jwks_url"] = self.request.build_absolute_uri(reverse("oauth2_provider:jwks-info"))
         return context

@@ -61,7 +61,10 @@ SIMPLE_JWT = {
 # drf-oidc-auth 4.0: discovery at OIDC_ENDPOINT, keys from its jwks_uri.
 OIDC_AUTH = {
     "OIDC_ENDPOINT": ISSUER,
-    "OIDC_CLAIMS_OPTIONS": {"aud": {"values": [AUDIENCE], "essential": True}, "iss": {"values": [ISSUER], "essential": True}},
+    "OIDC_CLAIMS_OPTIONS": {
+        "aud": {"values": [AUDIENCE], "essential": True},
+        "iss": {"values": [ISSUER], "essential": True},
+    },
     "OIDC_RESOLVE_USER_FUNCTION": "bench.peers.auth.oidc_user",
     "JWT_AUTH_HEADER_PREFIX": "Bearer",
     "OIDC_LEEWAY": 60,

@@ -16,10 +16,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Iterable, Mapping
+from typing import IO
 
 import requests
 
@@ -33,7 +34,7 @@ _SCRUBBED_PREFIXES = ("OIDC_", "IDP_", "API_", "JWKS_AUTH_", "DJANGO_", "REDIS_U
 
 
 # Backstop: servers still running when the interpreter exits are stopped too.
-_RUNNING: set["Server"] = set()
+_RUNNING: set[Server] = set()
 atexit.register(lambda: [server.stop(show_log_lines=0) for server in list(_RUNNING)])
 
 
@@ -45,14 +46,18 @@ def base_env(settings_module: str, var_dir: Path, extra: Mapping[str, str] | Non
     return env
 
 
-def manage(settings_module: str, env: Mapping[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def manage(
+    settings_module: str, env: Mapping[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run `manage.py <args>` to completion; raise with its output if it fails."""
     result = subprocess.run(
         [PYTHON, "manage.py", *args, f"--settings={settings_module}"],
         cwd=REPO, env=dict(env), capture_output=True, text=True, timeout=timeout,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(
+            f"manage.py {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -87,10 +92,12 @@ class Server:
             tail = "\n".join(self.logs().splitlines()[-show_log_lines:])
             print(f"\n----- {self.name} log ({self.log_path}), last {show_log_lines} lines -----\n{tail}")
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -114,7 +121,9 @@ def start_server(
     directory.mkdir(parents=True, exist_ok=True)
     log_path = directory / f"{name}.log"
     log_file = open(log_path, "ab")
-    process = subprocess.Popen(argv, cwd=REPO, env=dict(env), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        argv, cwd=REPO, env=dict(env), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+    )
     server = Server(name, f"http://{LOOPBACK}:{port}", process, log_path, dict(env), log_file)
     _RUNNING.add(server)
     try:
@@ -136,7 +145,9 @@ def wait_until_answering(server: Server, path: str = "/", timeout: float = 30) -
             return
         except requests.RequestException:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{server.name} did not answer on {server.url} within {timeout} s:\n{server.logs()}") from None
+                raise RuntimeError(
+                    f"{server.name} did not answer on {server.url} within {timeout} s:\n{server.logs()}"
+                ) from None
             time.sleep(0.1)
 
 
@@ -146,7 +157,10 @@ def runserver_argv(settings_module: str, port: int) -> list[str]:
 
 def create_signing_cert(certs_dir: Path, bits: int = 2048) -> dict[str, str]:
     """Make a signing key and certificate in `certs_dir`; returns the env vars that point the idp at them."""
-    paths = {"IDP_SIGNING_KEY": str(certs_dir / "signing-key.pem"), "IDP_SIGNING_CERT": str(certs_dir / "signing-cert.pem")}
+    paths = {
+        "IDP_SIGNING_KEY": str(certs_dir / "signing-key.pem"),
+        "IDP_SIGNING_CERT": str(certs_dir / "signing-cert.pem"),
+    }
     manage("idp.settings", base_env("idp.settings", certs_dir, paths), "create_signing_cert", f"--bits={bits}")
     return paths
 
@@ -180,7 +194,9 @@ def start_idp(
     var_dir.mkdir(parents=True, exist_ok=True)
     manage("idp.settings", full_env, "migrate", "--noinput", "-v0")
     manage("idp.settings", full_env, "seed_idp")
-    return start_server(name, directory, runserver_argv("idp.settings", port), full_env, port, "/.well-known/openid-configuration")
+    return start_server(
+        name, directory, runserver_argv("idp.settings", port), full_env, port, "/.well-known/openid-configuration"
+    )
 
 
 def start_api(
@@ -203,7 +219,16 @@ def start_api(
     full_env = base_env("config.settings", var_dir, env)
     manage("config.settings", full_env, "migrate", "--noinput", "-v0")
     if workers:
-        argv = [PYTHON, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{LOOPBACK}:{port}", "--workers", str(workers)]
+        argv = [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"{LOOPBACK}:{port}",
+            "--workers",
+            str(workers),
+        ]
     else:
         argv = runserver_argv("config.settings", port)
     return start_server(name, directory, argv, full_env, port)

@@ -21,8 +21,8 @@ from typing import Any
 
 import jwt
 import requests
-from django.conf import settings
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
@@ -46,7 +46,12 @@ class ProofKey:
 
     def proof(self, method: str, url: str, token: str | None = None) -> str:
         """A compact ES256 JWS with typ dpop+jwt for one request (ath when a token goes with it)."""
-        claims: dict[str, Any] = {"jti": uuid.uuid4().hex, "htm": method, "htu": url.split("?")[0], "iat": int(time.time())}
+        claims: dict[str, Any] = {
+            "jti": uuid.uuid4().hex,
+            "htm": method,
+            "htu": url.split("?")[0],
+            "iat": int(time.time()),
+        }
         if token is not None:
             claims["ath"] = _b64url(hashlib.sha256(token.encode("ascii")).digest())
         return jwt.encode(claims, self._key, algorithm="ES256", headers={"typ": "dpop+jwt", "jwk": self.jwk})
@@ -56,7 +61,10 @@ def _json(response: requests.Response, what: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise CommandError(f"{what}: HTTP {response.status_code}, expected JSON but got {response.headers.get('Content-Type', 'no content type')}") from None
+        raise CommandError(
+            f"{what}: HTTP {response.status_code}, expected JSON but got "
+            f"{response.headers.get('Content-Type', 'no content type')}"
+        ) from None
 
 
 class Command(BaseCommand):
@@ -85,7 +93,9 @@ class Command(BaseCommand):
         except requests.RequestException as exc:
             raise CommandError(f"HTTP request failed: {exc}") from None
 
-    def get_token(self, http: requests.Session, issuer: str, options: dict[str, Any], timeout: float) -> tuple[str, dict[str, Any]]:
+    def get_token(
+        self, http: requests.Session, issuer: str, options: dict[str, Any], timeout: float
+    ) -> tuple[str, dict[str, Any]]:
         """Discover the token endpoint, request a token and print its decoded header and payload."""
         discovery_url = f"{issuer}/.well-known/openid-configuration"
         response = http.get(discovery_url, timeout=timeout)
@@ -106,14 +116,19 @@ class Command(BaseCommand):
         body = _json(response, "Token request")
         if response.status_code != 200 or "access_token" not in body:
             detail = " ".join(str(body.get(key, "")) for key in ("error", "error_description")).strip()
-            raise CommandError(f"Token request to {token_endpoint} failed: HTTP {response.status_code} {detail}".rstrip())
+            raise CommandError(
+                f"Token request to {token_endpoint} failed: HTTP {response.status_code} {detail}".rstrip()
+            )
         token = body["access_token"]
         try:
             header = jwt.get_unverified_header(token)
             payload = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
             raise CommandError(f"The access token is not a JWT: {exc}") from None
-        self.stdout.write(f"Got a {body.get('token_type', 'Bearer')} token from {token_endpoint}, expires in {body.get('expires_in')} s")
+        self.stdout.write(
+            f"Got a {body.get('token_type', 'Bearer')} token from {token_endpoint}, expires in "
+            f"{body.get('expires_in')} s"
+        )
         self.stdout.write("Token header:\n" + json.dumps(header, indent=2))
         self.stdout.write("Token payload:\n" + json.dumps(payload, indent=2))
         if self.proof_key is not None:
@@ -123,7 +138,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("The token is bound to the DPoP key (cnf.jkt)."))
         return token, payload
 
-    def call_me(self, http: requests.Session, api_url: str, token: str, payload: dict[str, Any], timeout: float) -> None:
+    def call_me(
+        self, http: requests.Session, api_url: str, token: str, payload: dict[str, Any], timeout: float
+    ) -> None:
         """GET <api>/me with the token (and a proof, with --dpop) and print the claims the API saw."""
         url = f"{api_url}/me"
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -133,7 +150,10 @@ class Command(BaseCommand):
         self.stdout.write(f"GET {url} -> HTTP {response.status_code}")
         if response.status_code != 200:
             challenge = response.headers.get("WWW-Authenticate")
-            raise CommandError(f"The API refused the token: HTTP {response.status_code}" + (f", WWW-Authenticate: {challenge}" if challenge else ""))
+            raise CommandError(
+                f"The API refused the token: HTTP {response.status_code}"
+                + (f", WWW-Authenticate: {challenge}" if challenge else "")
+            )
         claims = _json(response, f"GET {url}")
         self.stdout.write("Claims returned by the API:\n" + json.dumps(claims, indent=2))
         if claims == payload:

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 def self_signed_certificate(key: rsa.RSAPrivateKey, common_name: str, days: int) -> x509.Certificate:
     """A signing-only certificate, like the seed sample's `openssl req -x509`."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -68,14 +68,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="replace an existing key and certificate")
         parser.add_argument("--days", type=int, default=365, help="validity in days (default 365)")
-        parser.add_argument("--bits", type=int, default=2048, help="RSA key size (default 2048; 4096 like the seed sample)")
+        parser.add_argument(
+            "--bits", type=int, default=2048, help="RSA key size (default 2048; 4096 like the seed sample)"
+        )
         parser.add_argument("--common-name", default="Dev identity server signing key")
 
     def handle(self, *args: Any, **options: Any) -> None:
         key_path: Path = settings.IDP_SIGNING_KEY_PATH
         cert_path: Path = settings.IDP_SIGNING_CERT_PATH
         if key_path.exists() and cert_path.exists() and not options["force"]:
-            self.stdout.write(f"Signing key {key_path} and certificate {cert_path} exist; keeping them (--force replaces).")
+            self.stdout.write(
+                f"Signing key {key_path} and certificate {cert_path} exist; keeping them (--force replaces)."
+            )
             return
         if options["bits"] < 2048:
             raise CommandError("RS256 keys must have at least 2048 bits.")
@@ -100,5 +104,7 @@ class Command(BaseCommand):
         _write(key_path, key_pem, 0o600)
         _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
         self.stdout.write(
-            self.style.SUCCESS(f"Wrote {key_path} (RSA {options['bits']}, mode 0600) and {cert_path} (valid {options['days']} days).")
+            self.style.SUCCESS(
+                f"Wrote {key_path} (RSA {options['bits']}, mode 0600) and {cert_path} (valid {options['days']} days)."
+            )
         )

@@ -14,7 +14,12 @@ from idp.users import TEST_USERS
 DEFAULT_API_URLS = ["http://localhost:5002", "http://127.0.0.1:5002"]
 
 # Pages of the API's browser client and Swagger UI that receive the authorization response.
-REDIRECT_PATHS = ["/client/callback.html", "/client/silent-renew.html", "/api-auth/callback.html", "/api/docs/oauth2-redirect.html"]
+REDIRECT_PATHS = [
+    "/client/callback.html",
+    "/client/silent-renew.html",
+    "/api-auth/callback.html",
+    "/api/docs/oauth2-redirect.html",
+]
 POST_LOGOUT_PATHS = ["/client/", "/"]
 
 

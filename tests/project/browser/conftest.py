@@ -10,9 +10,9 @@ import http.server
 import os
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -24,7 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-OIDC_CLIENT_TS = REPO / "client_static" / "node_modules" / "oidc-client-ts" / "dist" / "browser" / "oidc-client-ts.min.js"
+OIDC_CLIENT_TS = (
+    REPO / "client_static" / "node_modules" / "oidc-client-ts" / "dist" / "browser" / "oidc-client-ts.min.js"
+)
 TIMEOUT_MS = 15_000
 
 BOB = ("bob", "bob", "88421113")
@@ -99,7 +101,7 @@ def missing_dependency(what: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator["object"]:
+def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         missing_dependency(f"{CHROMIUM} is missing: run `scripts/install-system-deps.sh chromium` (or `make test`)")
     if not OIDC_CLIENT_TS.exists():

@@ -24,7 +24,7 @@ KEY_IN_INDEXEDDB = """async () => {
   const state = await new Promise((resolve) => { const r = tx.objectStore(names[0]).get("spa"); r.onsuccess = () => resolve(r.result); });
   const key = state.keys.privateKey;
   return { type: key.type, extractable: key.extractable, algorithm: key.algorithm.name, curve: key.algorithm.namedCurve };
-}"""
+}"""  # noqa: E501 - JavaScript source run in the page, kept as written
 
 
 def _me_request(page: Page, stack: Stack) -> Request:

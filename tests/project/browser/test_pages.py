@@ -121,7 +121,12 @@ def test_spa_redirect_uris_are_the_ones_seed_idp_registers(web: Client) -> None:
     spa = config_of(web.get("/client/").content.decode())["oidc"]
     api_auth = config_of(web.get("/me", HTTP_ACCEPT="text/html").content.decode())["oidc"]
     base = "http://localhost:5002"
-    for uri in (spa["redirect_uri"], spa["silent_redirect_uri"], api_auth["redirect_uri"], base + "/api/docs/oauth2-redirect.html"):
+    for uri in (
+        spa["redirect_uri"],
+        spa["silent_redirect_uri"],
+        api_auth["redirect_uri"],
+        base + "/api/docs/oauth2-redirect.html",
+    ):
         assert uri.removeprefix(base) in REDIRECT_PATHS
     for uri in (spa["post_logout_redirect_uri"], api_auth["post_logout_redirect_uri"]):
         assert uri.removeprefix(base) in POST_LOGOUT_PATHS

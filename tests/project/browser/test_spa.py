@@ -142,7 +142,7 @@ FETCH_ME = """async ([url, token]) => {
   } catch (error) {
     return { error: String(error) };
   }
-}"""
+}"""  # noqa: E501 - JavaScript source run in the page, kept as written
 
 
 @pytest.fixture

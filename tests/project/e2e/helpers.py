@@ -13,7 +13,9 @@ import requests
 TIMEOUT = 10
 
 
-def client_credentials_token(idp_url: str, client_id: str = "client", secret: str = "secret", scope: str = "api1") -> requests.Response:
+def client_credentials_token(
+    idp_url: str, client_id: str = "client", secret: str = "secret", scope: str = "api1"
+) -> requests.Response:
     return requests.post(
         f"{idp_url}/connect/token",
         data={"grant_type": "client_credentials", "scope": scope},

@@ -6,8 +6,8 @@ import hashlib
 import stat
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urljoin
 
 import jwt
@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwcrypto import jwk
 
-from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, jwks_key, pkce_pair, query, verify
+from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, pkce_pair, query, verify
 from tests.project.stack import PYTHON, REPO, Server, base_env, manage, start_idp
 
 pytestmark = pytest.mark.slow
@@ -90,9 +90,13 @@ def test_cors_for_the_token_endpoint(idp: Server) -> None:
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
     allowed = requests.options(f"{idp.url}/connect/token", headers={"Origin": API_URL, **preflight}, timeout=TIMEOUT)
     assert allowed.headers.get("Access-Control-Allow-Origin") == API_URL
-    other = requests.options(f"{idp.url}/connect/token", headers={"Origin": "http://evil.example", **preflight}, timeout=TIMEOUT)
+    other = requests.options(
+        f"{idp.url}/connect/token", headers={"Origin": "http://evil.example", **preflight}, timeout=TIMEOUT
+    )
     assert "Access-Control-Allow-Origin" not in other.headers
-    jwks = requests.get(f"{idp.url}/.well-known/openid-configuration/jwks", headers={"Origin": API_URL}, timeout=TIMEOUT)
+    jwks = requests.get(
+        f"{idp.url}/.well-known/openid-configuration/jwks", headers={"Origin": API_URL}, timeout=TIMEOUT
+    )
     assert jwks.headers.get("Access-Control-Allow-Origin") == API_URL
 
 
@@ -156,7 +160,12 @@ def _login(http: requests.Session, login_url: str, username: str, password: str)
     http.get(login_url, timeout=TIMEOUT)
     return http.post(
         login_url,
-        data={"username": username, "password": password, "csrfmiddlewaretoken": http.cookies["idp_csrftoken"], "next": query(login_url).get("next", "")},
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": http.cookies["idp_csrftoken"],
+            "next": query(login_url).get("next", ""),
+        },
         headers={"Referer": login_url},
         allow_redirects=False,
         timeout=TIMEOUT,
@@ -166,7 +175,9 @@ def _login(http: requests.Session, login_url: str, username: str, password: str)
 def test_code_flow_with_pkce_userinfo_and_logout(idp: Server) -> None:
     verifier, challenge = pkce_pair()
     http = requests.Session()
-    response = http.get(f"{idp.url}/connect/authorize", params=_authorize_params(challenge), allow_redirects=False, timeout=TIMEOUT)
+    response = http.get(
+        f"{idp.url}/connect/authorize", params=_authorize_params(challenge), allow_redirects=False, timeout=TIMEOUT
+    )
     assert response.status_code == 302
     login_url = urljoin(idp.url, response.headers["Location"])
     assert login_url.startswith(f"{idp.url}/account/login/?next=")
@@ -184,7 +195,13 @@ def test_code_flow_with_pkce_userinfo_and_logout(idp: Server) -> None:
 
     response = requests.post(
         f"{idp.url}/connect/token",
-        data={"grant_type": "authorization_code", "code": params["code"], "redirect_uri": CALLBACK, "client_id": "spa", "code_verifier": verifier},
+        data={
+            "grant_type": "authorization_code",
+            "code": params["code"],
+            "redirect_uri": CALLBACK,
+            "client_id": "spa",
+            "code_verifier": verifier,
+        },
         headers={"Origin": API_URL},
         timeout=TIMEOUT,
     )
@@ -205,7 +222,9 @@ def test_code_flow_with_pkce_userinfo_and_logout(idp: Server) -> None:
     assert access["scope"] == "openid profile email api1"
     assert abs(access["auth_time"] - time.time()) < 60
 
-    userinfo = requests.get(f"{idp.url}/connect/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=TIMEOUT)
+    userinfo = requests.get(
+        f"{idp.url}/connect/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=TIMEOUT
+    )
     assert userinfo.status_code == 200, userinfo.text
     assert userinfo.json()["sub"] == "88421113" and userinfo.json()["website"] == "http://bob.com"
 
@@ -230,19 +249,39 @@ def test_code_flow_with_pkce_userinfo_and_logout(idp: Server) -> None:
     assert response.headers["Location"] == f"{API_URL}/client/?state=bye"
     assert id_token not in idp.logs()  # the access log redacts id_token_hint
     # Signed out: authorizing again asks for the password.
-    response = http.get(f"{idp.url}/connect/authorize", params=_authorize_params(challenge), allow_redirects=False, timeout=TIMEOUT)
+    response = http.get(
+        f"{idp.url}/connect/authorize", params=_authorize_params(challenge), allow_redirects=False, timeout=TIMEOUT
+    )
     assert "/account/login/" in response.headers["Location"]
 
 
 def test_alice_gets_her_own_claims(idp: Server) -> None:
     verifier, challenge = pkce_pair()
     http = requests.Session()
-    login_url = urljoin(idp.url, http.get(f"{idp.url}/connect/authorize", params=_authorize_params(challenge, scope="openid email"), allow_redirects=False, timeout=TIMEOUT).headers["Location"])
-    response = http.get(urljoin(idp.url, _login(http, login_url, "alice", "alice").headers["Location"]), allow_redirects=False, timeout=TIMEOUT)
+    login_url = urljoin(
+        idp.url,
+        http.get(
+            f"{idp.url}/connect/authorize",
+            params=_authorize_params(challenge, scope="openid email"),
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        ).headers["Location"],
+    )
+    response = http.get(
+        urljoin(idp.url, _login(http, login_url, "alice", "alice").headers["Location"]),
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
     code = query(response.headers["Location"])["code"]
     tokens = requests.post(
         f"{idp.url}/connect/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK, "client_id": "spa", "code_verifier": verifier},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": CALLBACK,
+            "client_id": "spa",
+            "code_verifier": verifier,
+        },
         timeout=TIMEOUT,
     ).json()
     claims = verify(tokens["id_token"], idp.url, audience="spa")

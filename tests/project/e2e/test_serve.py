@@ -83,14 +83,19 @@ def test_serve_answers_like_production_and_stops_on_sigterm(tmp_path: Path, prov
 
             other_key = SigningKey.rsa(kid="serve-key")  # same kid, a key the issuer never published
             forged = mint(other_key, access_claims(provider.issuer, audience="api1", lifetime=600))
-            assert session.get(server.url + "/me", headers={"Authorization": f"Bearer {forged}"}, timeout=5).status_code == 401
+            assert (
+                session.get(server.url + "/me", headers={"Authorization": f"Bearer {forged}"}, timeout=5).status_code
+                == 401
+            )
 
             missing = session.get(server.url + "/no-such-page", timeout=5)
             assert missing.status_code == 404
             assert "URLconf" not in missing.text  # DEBUG's 404 page would list the URL patterns
 
             # granian serves the collected static files itself.
-            assert session.get(server.url + "/static/rest_framework/css/bootstrap.min.css", timeout=5).status_code == 200
+            assert (
+                session.get(server.url + "/static/rest_framework/css/bootstrap.min.css", timeout=5).status_code == 200
+            )
 
         pgid = server.process.pid
         assert len(_group_members(pgid)) >= 3  # granian's main process and its two workers

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jwt
 import pytest
 import requests
 
 from tests.project.e2e.helpers import TIMEOUT, client_credentials_token
-from tests.support import dpop as dpop_support
 from tests.project.stack import PYTHON, REPO, Server, base_env, free_port, start_api, start_idp
+from tests.support import dpop as dpop_support
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +54,9 @@ def test_me_with_a_tampered_token_is_invalid_token(stack: tuple[Server, Server],
     header, payload, signature = token.split(".")
     # Flip one character in the middle of the signature (the last one may only carry padding bits).
     middle = len(signature) // 2
-    tampered = ".".join([header, payload, signature[:middle] + ("A" if signature[middle] != "A" else "B") + signature[middle + 1 :]])
+    tampered = ".".join(
+        [header, payload, signature[:middle] + ("A" if signature[middle] != "A" else "B") + signature[middle + 1 :]]
+    )
     response = requests.get(f"{api.url}/me", headers={"Authorization": f"Bearer {tampered}"}, timeout=TIMEOUT)
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
@@ -98,7 +101,9 @@ def test_the_sample_is_ready_and_counts_tokens(stack: tuple[Server, Server], tok
     ready = requests.get(f"{api.url}/readyz", timeout=TIMEOUT)
     assert ready.status_code == 200, ready.text
     assert ready.json()["status"] == "ready"
-    assert requests.get(f"{api.url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT).status_code == 200
+    assert (
+        requests.get(f"{api.url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT).status_code == 200
+    )
     metrics = requests.get(f"{api.url}/metrics", timeout=TIMEOUT)
     assert metrics.status_code == 200
     assert 'jwks_auth_tokens_total{issuer="' in metrics.text and 'result="accepted"' in metrics.text

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import jwt
 import pytest
@@ -67,8 +67,15 @@ def test_oidc_provider_dpop_token_with_proofs(servers: tuple[Server, Server], ki
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["cnf"]["jkt"] == dpop.thumbprint(key)  # the two implementations agree on RFC 7638
     url = f"{api.url}/me"
-    ok = requests.get(url, headers={"Authorization": f"DPoP {token}", "DPoP": dpop.make_proof(key, "GET", url, token=token),
-                                    "Accept": "application/json"}, timeout=TIMEOUT)
+    ok = requests.get(
+        url,
+        headers={
+            "Authorization": f"DPoP {token}",
+            "DPoP": dpop.make_proof(key, "GET", url, token=token),
+            "Accept": "application/json",
+        },
+        timeout=TIMEOUT,
+    )
     assert ok.status_code == 200, ok.headers.get("WWW-Authenticate")
     assert ok.json()["cnf"] == claims["cnf"] and ok.json()["client_id"] == "interop"
     as_bearer = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
