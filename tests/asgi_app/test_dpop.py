@@ -96,3 +96,17 @@ def test_a_nonce_issuer_sends_one_on_a_bearer_answer_too(via: str, path: str, jw
     proof = dpop.make_proof(ec, "GET", f"http://testserver{path}", token=token,
                             nonce=accepted.headers["DPoP-Nonce"])
     assert _ask(via, path, {"Authorization": f"DPoP {token}", "DPoP": proof}).status_code == 200
+
+
+def test_a_403_after_a_good_proof_carries_the_nonce(jwks_config: Any, make_token: Callable[..., str],
+                                                    ec: SigningKey) -> None:
+    """The proof passed, the scope did not: the client still gets its next nonce, as from DRF."""
+    jwks_config(DPOP_NONCE=True)
+    token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
+    url = "http://testserver/ninja/admin"
+    nonce = _ask("wsgi", "/ninja/admin", {"Authorization": f"DPoP {token}",
+                                          "DPoP": dpop.make_proof(ec, "GET", url, token=token)}).headers["DPoP-Nonce"]
+    proof = dpop.make_proof(ec, "GET", url, token=token, nonce=nonce)
+    refused = _ask("asgi", "/ninja/admin", {"Authorization": f"DPoP {token}", "DPoP": proof})
+    assert refused.status_code == 403 and refused.headers.get("DPoP-Nonce")
+    assert dict(parse_challenges(refused.headers["WWW-Authenticate"]))["Bearer"]["error"] == "insufficient_scope"
