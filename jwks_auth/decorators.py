@@ -10,7 +10,9 @@
         required_scopes = ["orders:read"]
 
 ``request.access_token`` is the ``AccessToken`` and ``request.user`` what
-``USER_RESOLVER`` makes of it. A refused request gets the answer DRF gives
+``USER_RESOLVER`` makes of it. The view's response gets the headers the
+credential's check asks for (``DPoP-Nonce`` from an issuer with ``DPOP_NONCE``),
+as DRF's does. A refused request gets the answer DRF gives
 (``jwks_auth.answers``): 401 with the Bearer challenge, 400
 ``invalid_request``, 403 ``insufficient_scope`` with ``scope``, 503 with
 ``Retry-After``. An async view is checked on the loop without blocking it.
@@ -36,30 +38,44 @@ ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 __all__ = ["TokenRequiredMixin", "token_required"]
 
 
-def _admit(request: HttpRequest, found: tuple[Any, Any] | None) -> None:
-    assert found is not None  # required=True: a missing credential is refused
+def _admit(request: HttpRequest, found: tuple[Any, Any]) -> None:
     request.user, request.access_token = found  # type: ignore[attr-defined]
 
 
+def _add_headers(response: Any, headers: dict[str, str]) -> Any:
+    """``headers`` (the credential's: ``DPoP-Nonce``) on the view's ``response``, as DRF's view headers."""
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
 def _guarded(view: ViewFunc, guard: Guard) -> ViewFunc:
+    # The credential is read here, not in ``guard.check``: its headers go on the view's answer.
     if inspect.iscoroutinefunction(view):
         @functools.wraps(view)
         async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             try:
-                _admit(request, await guard.acheck(request))
+                credential = guard.credential(request)
+                assert credential is not None  # required: a missing credential is refused
+                _admit(request, await guard.averify(credential, request))
             except Refusal as refusal:
                 return json_response(refusal)
-            return await view(request, *args, **kwargs)
+            response = await view(request, *args, **kwargs)
+            # A plain bearer token has no headers: no call on its path.
+            return _add_headers(response, credential.headers) if credential.headers else response
 
         return csrf_exempt(async_wrapper)  # type: ignore[return-value]
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         try:
-            _admit(request, guard.check(request))
+            credential = guard.credential(request)
+            assert credential is not None
+            _admit(request, guard.verify(credential, request))
         except Refusal as refusal:
             return json_response(refusal)
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        return _add_headers(response, credential.headers) if credential.headers else response
 
     return csrf_exempt(wrapper)  # type: ignore[return-value]
 
@@ -98,15 +114,23 @@ class TokenRequiredMixin:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if self.view_is_async:
             return self._adispatch(request, *args, **kwargs)
+        guard = self.get_guard()
         try:
-            _admit(request, self.get_guard().check(request))
+            credential = guard.credential(request)
+            assert credential is not None
+            _admit(request, guard.verify(credential, request))
         except Refusal as refusal:
             return json_response(refusal)
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return _add_headers(response, credential.headers) if credential.headers else response
 
     async def _adispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        guard = self.get_guard()
         try:
-            _admit(request, await self.get_guard().acheck(request))
+            credential = guard.credential(request)
+            assert credential is not None
+            _admit(request, await guard.averify(credential, request))
         except Refusal as refusal:
             return json_response(refusal)
-        return await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        response = await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return _add_headers(response, credential.headers) if credential.headers else response

@@ -5,6 +5,11 @@ decorators (``jwks_auth.decorators``); DRF has its own permission classes.
 ``check`` is for sync code, ``acheck`` for an event loop (no blocking I/O on
 it). Both raise the front door's ``Refusal``s, ``NoCredential`` for a request
 without a token, and ``InsufficientScope``.
+
+An adapter that must also send the response headers of an accepted request
+(``DPoP-Nonce``) reads the credential itself, as DRF's does:
+``credential = guard.credential(request)``, then ``guard.verify(credential,
+request)`` (or ``averify``) and ``credential.headers`` for the answer.
 """
 from __future__ import annotations
 
@@ -15,8 +20,8 @@ from django.http import HttpRequest
 
 from jwks_auth.access_token import AccessToken
 from jwks_auth.answers import NoCredential
-from jwks_auth.front_door import FrontDoor
-from jwks_auth.required_scopes import ScopeRequirement
+from jwks_auth.front_door import Credential, FrontDoor
+from jwks_auth.required_scopes import InsufficientScope, ScopeRequirement
 
 
 class Guard:
@@ -29,18 +34,38 @@ class Guard:
 
     def check(self, request: HttpRequest, *, required: bool = True) -> tuple[Any, AccessToken] | None:
         """``None`` without a credential when not ``required``; ``Refusal`` when refused."""
-        found = self.door.authenticate(request)
-        return self._checked(found, required)
+        credential = self.credential(request, required=required)
+        return None if credential is None else self.verify(credential, request)
 
     async def acheck(self, request: HttpRequest, *, required: bool = True) -> tuple[Any, AccessToken] | None:
         """``check`` on an event loop."""
-        found = await self.door.aauthenticate(request)
-        return self._checked(found, required)
+        credential = self.credential(request, required=required)
+        return None if credential is None else await self.averify(credential, request)
 
-    def _checked(self, found: tuple[Any, AccessToken] | None, required: bool) -> tuple[Any, AccessToken] | None:
-        if found is None:
-            if required:
-                raise NoCredential()
-            return None
-        self.requirement.check(found[1])
+    def credential(self, request: HttpRequest, *, required: bool = True) -> Credential | None:
+        """The request's credential; ``None`` without one when not ``required``, else ``NoCredential``."""
+        credential = self.door.credential(request)
+        if credential is None and required:
+            raise NoCredential()
+        return credential
+
+    def verify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``(user, token)`` for ``credential``; its ``headers`` are then the answer's (``DPoP-Nonce``)."""
+        found = self.door.verify(credential, request)
+        try:
+            self.requirement.check(found[1])
+        except InsufficientScope as refusal:
+            # The proof was good: the 403 carries the next nonce too, as DRF's does (view headers).
+            refusal.headers.update(credential.headers)
+            raise
+        return found
+
+    async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``verify`` on an event loop."""
+        found = await self.door.averify(credential, request)
+        try:
+            self.requirement.check(found[1])
+        except InsufficientScope as refusal:
+            refusal.headers.update(credential.headers)
+            raise
         return found

@@ -21,7 +21,16 @@ Ninja answers with its status and ``{"detail": ...}``. ``handle_refusals``
 adds the handler that also sends the headers DRF sends: the Bearer
 challenge (``error``, and ``scope`` for a 403) and ``Retry-After`` for a 503;
 it also puts the plain challenge on Ninja's own 401 for a request that no
-auth of the operation accepted. Needs the ``ninja`` extra (django-ninja).
+auth of the operation accepted, and the response headers of an accepted
+request (``DPoP-Nonce`` from an issuer with ``DPOP_NONCE``) on the
+operation's answer. Those headers are in ``request.jwks_auth_headers`` (set
+only when there are some): Ninja puts them on the response it builds, but an
+operation that returns its own ``HttpResponse`` copies them itself::
+
+    for name, value in getattr(request, "jwks_auth_headers", {}).items():
+        response[name] = value
+
+Needs the ``ninja`` extra (django-ninja).
 """
 from __future__ import annotations
 
@@ -39,7 +48,10 @@ from jwks_auth.answers import NoCredential, answer
 from jwks_auth.front_door import FrontDoor, Refusal
 from jwks_auth.guard import Guard
 
-__all__ = ["BearerRefused", "JWKSBearer", "handle_refusals"]
+__all__ = ["RESPONSE_HEADERS", "BearerRefused", "JWKSBearer", "handle_refusals"]
+
+#: The request attribute holding an accepted request's response headers (``DPoP-Nonce``).
+RESPONSE_HEADERS = "jwks_auth_headers"
 
 
 class BearerRefused(HttpError):
@@ -85,27 +97,38 @@ class JWKSBearer(HttpBearer):
         return self._check(request)
 
     def _check(self, request: HttpRequest) -> AccessToken | None:
+        guard = self.guard
         try:
-            return self._admit(request, self.guard.check(request, required=False))
+            credential = guard.credential(request, required=False)
+            if credential is None:
+                return None
+            found = guard.verify(credential, request)
         except Refusal as refusal:
             raise BearerRefused(refusal) from None
+        return self._admit(request, found, credential.headers)
 
     async def _acheck(self, request: HttpRequest) -> AccessToken | None:
+        guard = self.guard
         try:
-            return self._admit(request, await self.guard.acheck(request, required=False))
+            credential = guard.credential(request, required=False)
+            if credential is None:
+                return None
+            found = await guard.averify(credential, request)
         except Refusal as refusal:
             raise BearerRefused(refusal) from None
+        return self._admit(request, found, credential.headers)
 
     @staticmethod
-    def _admit(request: HttpRequest, found: tuple[Any, AccessToken] | None) -> AccessToken | None:
-        if found is None:
-            return None
+    def _admit(request: HttpRequest, found: tuple[Any, AccessToken], headers: dict[str, str]) -> AccessToken:
         request.user = found[0]
+        if headers:  # for the answer (``handle_refusals``); a plain bearer token has none
+            setattr(request, RESPONSE_HEADERS, headers)
         return found[1]
 
 
 def handle_refusals(api: NinjaAPI) -> NinjaAPI:
-    """Answer ``BearerRefused`` and Ninja's 401 with the RFC 6750 headers; returns ``api``."""
+    """Answer ``BearerRefused`` and Ninja's 401 with the RFC 6750 headers, and an accepted request with
+    ``request.jwks_auth_headers``; returns ``api``."""
 
     def refused(request: HttpRequest, exc: Any) -> HttpResponse:
         assert isinstance(exc, BearerRefused)  # Ninja passes the instance raised
@@ -120,6 +143,19 @@ def handle_refusals(api: NinjaAPI) -> NinjaAPI:
             return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
         return refused(request, BearerRefused(NoCredential()))  # no auth accepted the request: as DRF
 
+    # Ninja builds an operation's answer on the "temporal response" it makes after the auth ran
+    # (the one a view gets as its ``response`` argument): the headers start there.
+    temporal_response = api.create_temporal_response
+
+    def with_headers(request: HttpRequest) -> HttpResponse:
+        response = temporal_response(request)
+        headers: dict[str, str] | None = getattr(request, RESPONSE_HEADERS, None)
+        if headers:
+            for name, value in headers.items():
+                response[name] = value
+        return response
+
+    api.create_temporal_response = with_headers  # type: ignore[method-assign]
     api.add_exception_handler(BearerRefused, refused)
     api.add_exception_handler(AuthenticationError, unauthenticated)
     return api

@@ -231,3 +231,21 @@ def test_the_other_doors_answer_with_the_nonce(jwks_config: Any, make_token: Cal
     answered = answer(refusal)
     assert answered.status == 401 and answered.headers["DPoP-Nonce"] == refusal.headers["DPoP-Nonce"]
     assert dict(parse_challenges(answered.headers["WWW-Authenticate"]))["DPoP"]["error"] == "use_dpop_nonce"
+
+
+def test_the_guard_hands_the_credential_of_an_accepted_request(jwks_config: Any, make_token: Callable[..., str],
+                                                               ec: SigningKey) -> None:
+    """``Guard.credential`` + ``verify``: what Ninja and the decorators read the answer's headers from."""
+    from jwks_auth.guard import Guard
+
+    jwks_config(DPOP_NONCE=True)
+    guard = Guard(["api1"])
+    token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
+    nonce = _refusal(guard.door, _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token))
+                     ).headers["DPoP-Nonce"]
+    request = _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token, nonce=nonce))
+    credential = guard.credential(request)
+    assert credential is not None
+    _, access_token = guard.verify(credential, request)
+    assert access_token.binding is not None and credential.headers["DPoP-Nonce"]
+    assert guard.credential(_request("Basic x"), required=False) is None
