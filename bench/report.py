@@ -679,7 +679,7 @@ def _reading(report: Report) -> list[str]:
             "- Under the flood each connection gets its turn, so both halves are served at about the same rate, and "
             "the valid half's share of the CPU is Cv / (Cv + Cf). A valid request from the verified-token cache costs "
             f"the server {valid_cpu:.0f} µs of CPU; a forged one about {flood.forged_cpu_us:.0f} µs, since it pays the "
-            "whole JWS parse and an RSA verification that no cache can spare (every forged token is new to the server, "
+            "JWS header parse, a 401 through DRF and an RSA verification that no cache can spare (every forged token is new to the server, "
             f"and an attacker can make new ones for free). At these costs the valid half gets {flood.fair_share:.2f} "
             f"of the unflooded rate at best; it got {flood.ratio:.2f}. Reaching 0.5 needs a forged request to cost no "
             "more than a cached valid one, which a signature check cannot: only a limit upstream (rate limits per "
