@@ -76,10 +76,11 @@ def test_every_door_sends_the_nonce_it_asks_for(via: str, path: str, jwks_config
 
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 @pytest.mark.parametrize("path", list(DOORS))
-@pytest.mark.parametrize("dpop_policy", ["allowed", "off"])
-def test_an_issuer_without_nonces_sends_none(via: str, path: str, dpop_policy: str, jwks_config: Any,
+@pytest.mark.parametrize("dpop_policy, nonce", [("allowed", False), ("off", False), ("off", True)])
+def test_an_issuer_without_nonces_sends_none(via: str, path: str, dpop_policy: str, nonce: bool, jwks_config: Any,
                                              make_token: Callable[..., str]) -> None:
-    jwks_config(DPOP=dpop_policy)
+    """No DPOP_NONCE, or DPoP turned off (where a nonce could serve no proof): no DPoP-Nonce."""
+    jwks_config(DPOP=dpop_policy, DPOP_NONCE=nonce)
     accepted = _ask(via, path, {"Authorization": f"Bearer {make_token()}"})
     assert accepted.status_code == 200 and "DPoP-Nonce" not in accepted.headers
 
