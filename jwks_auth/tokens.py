@@ -27,10 +27,14 @@ from jwks_auth.exceptions import (
 )
 from jwks_auth.introspection import Introspector, introspector_for
 from jwks_auth.jws import check_header, decode_object, decode_signature, is_jws, parse_jws, signing_input, split_jws
+from jwks_auth.keys import KeySet, VerificationKey
 from jwks_auth.keystore import KeyStore
 from jwks_auth.reasons import Reason
 from jwks_auth.scopes import scopes_from_claims
 from jwks_auth.token_cache import CachedToken, VerifiedTokenCache
+
+#: The only issuer's config and store, the token's alg and kid, and the key and key set that hold it.
+_WarmKey = tuple[IssuerConfig, KeyStore, str, str, VerificationKey, KeySet]
 
 
 class IssuerRegistry:
@@ -174,7 +178,7 @@ class TokenValidator:
             self.cache.put(digest, cached)
         return access_token
 
-    def _warm_key(self, header: dict[str, Any], now: float) -> tuple[IssuerConfig, KeyStore, str, str, Any, Any] | None:
+    def _warm_key(self, header: dict[str, Any], now: float) -> _WarmKey | None:
         """The only issuer's config, store, alg, kid, key and key set, when its key is in memory; else ``None``.
 
         A header its issuer refuses, an unknown kid or a key set that needs I/O go the long way (claims
