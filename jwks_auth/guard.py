@@ -51,21 +51,18 @@ class Guard:
 
     def verify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
         """``(user, token)`` for ``credential``; its ``headers`` are then the answer's (``DPoP-Nonce``)."""
-        found = self.door.verify(credential, request)
+        return self._scoped(self.door.verify(credential, request), credential)
+
+    async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``verify`` on an event loop."""
+        return self._scoped(await self.door.averify(credential, request), credential)
+
+    def _scoped(self, found: tuple[Any, AccessToken], credential: Credential) -> tuple[Any, AccessToken]:
+        """``found`` if its token holds the scopes; else ``InsufficientScope``."""
         try:
             self.requirement.check(found[1])
         except InsufficientScope as refusal:
             # The proof was good: the 403 carries the next nonce too, as DRF's does (view headers).
-            refusal.headers.update(credential.headers)
-            raise
-        return found
-
-    async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
-        """``verify`` on an event loop."""
-        found = await self.door.averify(credential, request)
-        try:
-            self.requirement.check(found[1])
-        except InsufficientScope as refusal:
             refusal.headers.update(credential.headers)
             raise
         return found
