@@ -13,7 +13,10 @@ import shlex
 import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run from the repository root with it importable, and never let bench/'s own
@@ -79,18 +82,31 @@ def settle(args: argparse.Namespace) -> str:
     return machine.wait_until_quiet(args.wait_quiet, log=log)
 
 
-def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
+def wrk_loads(args: argparse.Namespace) -> tuple[wrk.WrkLoad, wrk.WrkLoad]:
+    """The measured load and the warm-up load of every HTTP run."""
+    load = wrk.WrkLoad(threads=2, connections=32, seconds=args.seconds or (1 if args.smoke else 10))
+    return load, wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 2)
+
+
+@contextmanager
+def bench_issuer(kid: str) -> Iterator[tuple[Any, Any, str]]:
+    """A JWKSProvider on loopback serving one RSA key, the key, and an access token it signed."""
     from tests.support.jwks_server import JWKSProvider
     from tests.support.keys import SigningKey
     from tests.support.tokens import access_claims, mint
 
-    load = wrk.WrkLoad(threads=2, connections=32, seconds=args.seconds or (1 if args.smoke else 10))
-    warmup = wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 2)
     provider = JWKSProvider()
     try:
-        key = SigningKey.rsa(kid="bench-http")
+        key = SigningKey.rsa(kid=kid)
         provider.set_keys(key)
-        token = mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600))
+        yield provider, key, mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600))
+    finally:
+        provider.stop()
+
+
+def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
+    load, warmup = wrk_loads(args)
+    with bench_issuer("bench-http") as (provider, key, token):
         forged = forgery.forged_tokens(key, provider.issuer, 200 if args.smoke else 2000)
         return http_load.run(
             provider.issuer,
@@ -108,15 +124,9 @@ def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
             settle=lambda: settle(args),
             log=log,
         )
-    finally:
-        provider.stop()
 
 
 def run_peers(args: argparse.Namespace, log_dir: Path, result: report.Report) -> django_peers.PeersResults:
-    from tests.support.jwks_server import JWKSProvider
-    from tests.support.keys import SigningKey
-    from tests.support.tokens import access_claims, mint
-
     log("  peers' virtualenv (bench/out/peers-venv) ...")
     skipped = django_peers.ensure_venv()
     if skipped is not None:
@@ -126,19 +136,12 @@ def run_peers(args: argparse.Namespace, log_dir: Path, result: report.Report) ->
     with machine.OtherWork() as other:
         measured = django_peers.in_process(args.smoke, rounds=1 if args.smoke else 2, log=log)
     result.other_work.append(("Django peers in process", other.share))
-    load = wrk.WrkLoad(threads=2, connections=32, seconds=args.seconds or (1 if args.smoke else 10))
-    warmup = wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 2)
-    provider = JWKSProvider()
-    try:
-        key = SigningKey.rsa(kid="bench-peers")
-        provider.set_keys(key)
-        token = mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600))
+    load, warmup = wrk_loads(args)
+    with bench_issuer("bench-peers") as (provider, _key, token):
         runs = django_peers.over_http(
             provider.issuer, provider.jwks_uri, token, load, warmup, log_dir, args.rounds or (1 if args.smoke else 3),
             lambda: settle(args), result.peers_background, log,
         )
-    finally:
-        provider.stop()
     return django_peers.PeersResults(measured, runs)
 
 

@@ -102,6 +102,11 @@ class IssuerConfig:
     def accepted_issuers(self) -> frozenset[str]:
         return self.aliases | {self.issuer}
 
+    @property
+    def asks_dpop_nonce(self) -> bool:
+        """``DPOP_NONCE`` in effect: never while ``DPOP`` is off, since no proof could carry the nonce."""
+        return self.dpop_nonce and self.dpop != "off"
+
 
 def _setting_default(spec: Field[Any]) -> Any:
     """The field's default as a setting value (a list for a set or a tuple); ``None``: the profile's."""

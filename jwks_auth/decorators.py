@@ -30,52 +30,60 @@ from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from jwks_auth.answers import json_response
-from jwks_auth.front_door import Refusal
+from jwks_auth.front_door import Credential, Refusal
 from jwks_auth.guard import Guard
+from jwks_auth.required_scopes import ScopeRequirement
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
 __all__ = ["TokenRequiredMixin", "token_required"]
 
 
-def _admit(request: HttpRequest, found: tuple[Any, Any]) -> None:
-    request.user, request.access_token = found  # type: ignore[attr-defined]
+def _admitted(request: HttpRequest, guard: Guard) -> Credential:
+    """The request's verified credential, ``request.user`` and ``request.access_token`` set; ``Refusal`` otherwise.
+
+    The credential is read here, not in ``guard.check``: its headers go on the view's answer.
+    """
+    credential = guard.credential(request)
+    assert credential is not None  # required: a missing credential is refused
+    request.user, request.access_token = guard.verify(credential, request)  # type: ignore[attr-defined]
+    return credential
 
 
-def _add_headers(response: Any, headers: dict[str, str]) -> Any:
-    """``headers`` (the credential's: ``DPoP-Nonce``) on the view's ``response``, as DRF's view headers."""
-    for name, value in headers.items():
+async def _aadmitted(request: HttpRequest, guard: Guard) -> Credential:
+    """``_admitted`` on an event loop."""
+    credential = guard.credential(request)
+    assert credential is not None
+    request.user, request.access_token = await guard.averify(credential, request)  # type: ignore[attr-defined]
+    return credential
+
+
+def _answered(response: Any, credential: Credential) -> Any:
+    """The view's ``response`` with the credential's headers (``DPoP-Nonce``), as DRF's view headers."""
+    for name, value in credential.headers.items():
         response[name] = value
     return response
 
 
 def _guarded(view: ViewFunc, guard: Guard) -> ViewFunc:
-    # The credential is read here, not in ``guard.check``: its headers go on the view's answer.
     if inspect.iscoroutinefunction(view):
         @functools.wraps(view)
         async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             try:
-                credential = guard.credential(request)
-                assert credential is not None  # required: a missing credential is refused
-                _admit(request, await guard.averify(credential, request))
+                credential = await _aadmitted(request, guard)
             except Refusal as refusal:
                 return json_response(refusal)
-            response = await view(request, *args, **kwargs)
-            # A plain bearer token has no headers: no call on its path.
-            return _add_headers(response, credential.headers) if credential.headers else response
+            return _answered(await view(request, *args, **kwargs), credential)
 
         return csrf_exempt(async_wrapper)  # type: ignore[return-value]
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         try:
-            credential = guard.credential(request)
-            assert credential is not None
-            _admit(request, guard.verify(credential, request))
+            credential = _admitted(request, guard)
         except Refusal as refusal:
             return json_response(refusal)
-        response = view(request, *args, **kwargs)
-        return _add_headers(response, credential.headers) if credential.headers else response
+        return _answered(view(request, *args, **kwargs), credential)
 
     return csrf_exempt(wrapper)  # type: ignore[return-value]
 
@@ -109,28 +117,33 @@ class TokenRequiredMixin:
         return csrf_exempt(view)
 
     def get_guard(self) -> Guard:
-        return Guard(self.required_scopes, self.any_scopes, sender=TokenRequiredMixin)
+        """The guard for this view's scopes: one per set of scopes, kept (a guard holds no settings)."""
+        return _mixin_guard(self.required_scopes, self.any_scopes)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if self.view_is_async:
             return self._adispatch(request, *args, **kwargs)
-        guard = self.get_guard()
         try:
-            credential = guard.credential(request)
-            assert credential is not None
-            _admit(request, guard.verify(credential, request))
+            credential = _admitted(request, self.get_guard())
         except Refusal as refusal:
             return json_response(refusal)
-        response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        return _add_headers(response, credential.headers) if credential.headers else response
+        return _answered(super().dispatch(request, *args, **kwargs), credential)  # type: ignore[misc]
 
     async def _adispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        guard = self.get_guard()
         try:
-            credential = guard.credential(request)
-            assert credential is not None
-            _admit(request, await guard.averify(credential, request))
+            credential = await _aadmitted(request, self.get_guard())
         except Refusal as refusal:
             return json_response(refusal)
-        response = await super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        return _add_headers(response, credential.headers) if credential.headers else response
+        return _answered(await super().dispatch(request, *args, **kwargs), credential)  # type: ignore[misc]
+
+
+_mixin_guards: dict[ScopeRequirement, Guard] = {}
+
+
+def _mixin_guard(scopes: Iterable[str] | None, any_scopes: Iterable[str] | None) -> Guard:
+    """``TokenRequiredMixin``'s guard for these scopes, built once per set (scopes come from code: few sets)."""
+    requirement = ScopeRequirement.of(scopes, any_scopes)  # ImproperlyConfigured for bad names, every time
+    guard = _mixin_guards.get(requirement)
+    if guard is None:
+        guard = _mixin_guards[requirement] = Guard(scopes, any_scopes, sender=TokenRequiredMixin)
+    return guard

@@ -325,9 +325,7 @@ class FrontDoor:
         sender: Any = None,
     ) -> None:
         self.validator = validator
-        self._own_get_user = get_user is not None
-        self.get_user = get_user or (lambda token: get_user_resolver()(token))
-        # Without a get_user of its own the door calls the resolver itself: one call fewer per request.
+        # Without a get_user of its own the door calls USER_RESOLVER itself, read per request.
         self._user = get_user
         self.schemes = tuple(schemes)
         self._index = scheme_index(self.schemes)
@@ -384,7 +382,7 @@ class FrontDoor:
 
     async def _aget_user(self, access_token: AccessToken) -> Any:
         """The user; a resolver that may read the database runs in Django's sync thread."""
-        resolver = self.get_user if self._own_get_user else get_user_resolver()
+        resolver = self._user or get_user_resolver()
         if resolver is token_user:
             return token_user(access_token)  # stateless: no I/O
         if inspect.iscoroutinefunction(resolver):

@@ -81,7 +81,7 @@ def _checked(jwk: dict[str, Any]) -> VerificationKey:
     try:
         # Every member, in one order: a key differing in anything is another key.
         name = json.dumps(jwk, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    except (TypeError, ValueError) as exc:  # not from JSON (a caller's own dict): not memoised
+    except (TypeError, ValueError, RecursionError) as exc:  # not JSON-shaped, or nested past the limit
         raise ProofError("DPoP proof key rejected", code=Reason.DPOP_JWK) from exc
     key = checked_keys.get(name)
     if key is not None:

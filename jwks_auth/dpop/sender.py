@@ -25,7 +25,7 @@ _DEFAULT_POLICY = ("allowed", False)
 def _policy(access_token: AccessToken) -> tuple[str, bool]:
     """The issuer's ``DPOP`` and whether it asks for nonces (never with DPoP off: no proof could carry one)."""
     config = access_token.config
-    return (config.dpop, config.dpop_nonce and config.dpop != "off") if config is not None else _DEFAULT_POLICY
+    return (config.dpop, config.asks_dpop_nonce) if config is not None else _DEFAULT_POLICY
 
 
 def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
@@ -33,7 +33,7 @@ def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
     if dpop or "cnf" in access_token.claims:
         return True
     config = access_token.config
-    return config is not None and (config.dpop == "required" or (config.dpop_nonce and config.dpop != "off"))
+    return config is not None and (config.dpop == "required" or config.asks_dpop_nonce)
 
 
 def constrain(access_token: AccessToken, token: str, request: HttpRequest, *, scheme: str, dpop: bool,

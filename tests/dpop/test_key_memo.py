@@ -69,3 +69,13 @@ def test_the_memo_is_bounded():
         memo.put(str(number), key)
     assert memo.get("0") is None
     assert memo.get("1") is keys[1] and memo.get("2") is keys[2]
+
+
+def test_a_key_that_cannot_be_named_is_refused_not_a_crash(parses):
+    deep: list = []
+    for _ in range(100_000):  # deeper than any encoder goes
+        deep = [deep]
+    for jwk in ({"kty": "EC", "crv": "P-256", "x": {1, 2}}, {"kty": "EC", "crv": "P-256", "x": deep}):
+        with pytest.raises(ProofError):
+            proof_key(jwk, "ES256")
+    assert parses == []

@@ -179,3 +179,28 @@ def test_a_challenge_follows_the_settings_it_was_built_from(jwks_config, setting
     settings.JWKS_AUTH = {**settings.JWKS_AUTH, "REALM": "elsewhere"}
     assert bearer_challenge("invalid_token", "invalid audience").startswith('Bearer realm="elsewhere", ')
     assert bearer_challenge(scopes=["b", "a", "a"]) == bearer_challenge(scopes=("a", "b"))
+
+
+def test_the_mixin_keeps_one_guard_per_set_of_scopes_and_still_refuses_bad_names():
+    from django.core.exceptions import ImproperlyConfigured
+    from django.views import View
+
+    from jwks_auth.decorators import TokenRequiredMixin
+
+    class Orders(TokenRequiredMixin, View):
+        required_scopes = ["orders:read"]
+
+    class Same(TokenRequiredMixin, View):
+        required_scopes = ("orders:read",)
+
+    class Other(TokenRequiredMixin, View):
+        required_scopes = ["orders:write"]
+
+    assert Orders().get_guard() is Orders().get_guard() is Same().get_guard()
+    assert Other().get_guard() is not Orders().get_guard()
+
+    class Wrong(TokenRequiredMixin, View):
+        required_scopes = "orders:read"  # a string, not a list of names
+
+    with pytest.raises(ImproperlyConfigured):
+        Wrong().get_guard()
