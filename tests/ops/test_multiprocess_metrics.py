@@ -50,8 +50,14 @@ def test_every_worker_counts_into_one_scrape(tmp_path: Path, signing_key: Signin
                 while value(requests.get(api.url + "/metrics", timeout=10).text, "jwks_auth_tokens_total",
                             accepted) < 30 and time.monotonic() < deadline:
                     time.sleep(0.2)
+                # Scrape until both workers have answered at least once: which worker takes a new
+                # connection is up to the kernel, so a fixed number of scrapes can all land on one.
+                scrape_mark = len(api.access())
                 scrapes = [requests.get(api.url + "/metrics", timeout=10) for _ in range(6)]
-                served_by = api.pids("/metrics")
+                deadline = time.monotonic() + 10
+                while len(api.pids("/metrics", since=scrape_mark)) < 2 and time.monotonic() < deadline:
+                    scrapes.append(requests.get(api.url + "/metrics", timeout=10))
+                served_by = api.pids("/metrics", since=scrape_mark)
     finally:
         provider.stop()
     assert len(served_by) == 2  # both workers answered scrapes ...
