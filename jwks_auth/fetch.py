@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import requests
 
 from jwks_auth.conf import DEFAULTS, jwks_settings
-from jwks_auth.deadline import Watchdog, watched_session
+from jwks_auth.deadline import LookupFailed, LookupTimeout, Watchdog, watched_session
 from jwks_auth.exceptions import FetchError
 from jwks_auth.ops.tracing import traced_fetch
 
@@ -119,7 +119,7 @@ def _exchange(
         )
     except (requests.RequestException, OSError, ValueError) as exc:
         session.close()
-        raise FetchError(f"{method} {url} failed: {type(exc).__name__}") from exc
+        raise FetchError(f"{method} {url} failed: {_failure(exc)}") from exc
     with session, response:
         if response.status_code != 200:
             raise FetchError(f"{method} {url} answered HTTP {response.status_code}")
@@ -137,6 +137,16 @@ def _exchange(
         except (requests.RequestException, OSError, ValueError) as exc:
             raise FetchError(f"{method} {url} failed while reading: {type(exc).__name__}") from exc
         return body, parse_max_age(response.headers.get("Cache-Control"))
+
+
+def _failure(exc: Exception) -> str:
+    """What went wrong, in words that name no credential: the name lookup, or the exception's type."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None  # requests wraps urllib3's MaxRetryError
+    if isinstance(reason, LookupTimeout):
+        return "name lookup timed out"
+    if isinstance(reason, LookupFailed):
+        return "name does not resolve"
+    return type(exc).__name__
 
 
 @traced_fetch
