@@ -27,6 +27,7 @@ W001 = "jwks_auth.W001"  # DummyCache holds the keys
 W002 = "jwks_auth.W002"  # (deploy) plain-http issuer or key URL
 W003 = "jwks_auth.W003"  # DRF's BrowsableAPIRenderer, which reflects a query-string token, renders HTML
 W004 = "jwks_auth.W004"  # DPoP with a per-process (LocMem) or no (Dummy) cache: replays caught in one process, or none
+W005 = "jwks_auth.W005"  # DPOP_NONCE with DPOP off: no proof can carry a nonce, so it is ignored
 
 _IMPORTED = ("USER_RESOLVER", "IS_REVOKED", "CLAIM_RULES")
 
@@ -140,6 +141,21 @@ def _dpop_masked(user: dict[str, Any]) -> dict[str, Any]:
     if isinstance(issuers, list):
         result["ISSUERS"] = [masked(entry) if isinstance(entry, dict) else entry for entry in issuers]
     return result
+
+
+@register(Tags.security)
+def check_dpop_nonce(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """``DPOP_NONCE`` is ignored while ``DPOP`` is off (``IssuerConfig.asks_dpop_nonce``): say so, not silently."""
+    try:
+        configs = issuer_configs(_user_settings())
+    except ConfigurationError:
+        return []  # reported by check_settings
+    return [Warning(
+        f"Issuer {config.issuer} has DPOP_NONCE on but DPOP 'off': no DPoP proof is accepted, "
+        "so no nonce is asked for.",
+        hint="Set DPOP to 'allowed' or 'required' for this issuer, or drop DPOP_NONCE.",
+        id=W005,
+    ) for config in configs if config.dpop_nonce and not config.asks_dpop_nonce]
 
 
 @register(Tags.security, deploy=True)

@@ -142,3 +142,33 @@ def test_dpop_with_a_shared_cache_is_not_reported(settings):
     settings.CACHES = REDIS
     assert "jwks_auth.W004" not in ids(settings, **OK, DPOP="required", CACHE_ALIAS="shared")
     assert "jwks_auth.W004" in ids(settings, **OK, DPOP="required")  # the LocMem "default" beside it
+
+
+def test_dpop_nonce_with_dpop_off_at_the_top_level(settings):
+    """W005: DPOP_NONCE is ignored while DPOP is off; the check names the issuer."""
+    found = ids(settings, **OK, DPOP="off", DPOP_NONCE=True)
+    assert set(found) == {"jwks_auth.W005"}
+    assert "https://idp.example" in found["jwks_auth.W005"].msg
+    assert "'allowed' or 'required'" in found["jwks_auth.W005"].hint
+
+
+def test_dpop_nonce_with_dpop_off_in_an_issuers_entry(settings):
+    found = ids(settings, AUDIENCE="api1", DPOP_NONCE=True, ISSUERS=[
+        {"ISSUER": "https://a.example", "DPOP": "off"}, {"ISSUER": "https://b.example"}])
+    assert "https://a.example" in found["jwks_auth.W005"].msg and "b.example" not in found["jwks_auth.W005"].msg
+    found = ids(settings, AUDIENCE="api1", ISSUERS=[
+        {"ISSUER": "https://a.example"}, {"ISSUER": "https://b.example", "DPOP": "off", "DPOP_NONCE": True}])
+    assert "https://b.example" in found["jwks_auth.W005"].msg and "a.example" not in found["jwks_auth.W005"].msg
+
+
+@pytest.mark.parametrize("dpop", [None, "allowed", "required"])
+def test_dpop_nonce_with_dpop_on_is_not_reported(settings, dpop):
+    changes = {} if dpop is None else {"DPOP": dpop}
+    assert "jwks_auth.W005" not in ids(settings, **OK, **changes, DPOP_NONCE=True)
+
+
+@pytest.mark.parametrize("nonce", [{}, {"DPOP_NONCE": False}])
+def test_dpop_off_without_dpop_nonce_is_not_reported(settings, nonce):
+    assert "jwks_auth.W005" not in ids(settings, **OK, DPOP="off", **nonce)
+    assert "jwks_auth.W005" not in ids(settings, AUDIENCE="api1", ISSUERS=[
+        {"ISSUER": "https://a.example", "DPOP": "off", **nonce}])
