@@ -4,7 +4,8 @@
 
 SPEC is a JSON object: ``urls`` to fetch one after another, ``timeout`` (the
 HTTP_TIMEOUT pair) and ``parallel`` (how many fetches of the first URL to
-start at once, for the cap on pending lookups). Prints one JSON object: for
+start at once, for the cap on pending lookups), ``verify`` (HTTP_VERIFY: a CA
+bundle for https). Prints one JSON object: for
 each fetch, whether it got a document, the FetchError's text, the seconds.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ def main(argv: list[str]) -> int:
 
     settings.configure(
         JWKS_AUTH={"ISSUER": "https://login.example.test", "AUDIENCE": "api1", "ALLOW_INSECURE_HTTP": True,
-                   "HTTP_TIMEOUT": spec["timeout"]},
+                   "HTTP_TIMEOUT": spec["timeout"], "HTTP_VERIFY": spec.get("verify", True)},
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     )
     django.setup()

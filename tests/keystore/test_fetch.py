@@ -1,28 +1,21 @@
 """Strict fetching: timeouts, User-Agent, no redirects, size cap, JSON objects, https, CA bundle, proxies."""
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import json
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from jwks_auth.exceptions import FetchError
 from jwks_auth.fetch import check_url, fetch_json, http_timeouts, parse_max_age
 from tests.conftest import bearer
 from tests.support.jwks_server import JWKS_PATH
+from tests.support.tls import PrivateCA, TLSJWKSServer
 
 pytestmark = pytest.mark.django_db(databases=[])
 
@@ -221,66 +214,10 @@ def test_a_bad_timeout_setting_never_means_no_timeout(value):
 @pytest.fixture
 def https_provider(tmp_path: Path, signing_key: Any) -> Iterator[tuple[str, Path]]:
     """A JWKS over TLS on 127.0.0.1, with a certificate from a private CA; yields (url, ca bundle path)."""
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "keystore test CA")])
-    now = dt.datetime.now(dt.UTC)
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        # Python 3.13's default TLS context is strict (VERIFY_X509_STRICT): a CA needs key usage and its
-        # key identifier, a leaf the authority's, as any private CA must have (jwks_auth/README.md).
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    ca_path, cert_path, key_path = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
-    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    body = json.dumps({"keys": [signing_key.public_jwk()]}).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"https://127.0.0.1:{server.server_address[1]}/jwks", ca_path
-    server.shutdown()
-    server.server_close()
+    ca = PrivateCA(tmp_path, "keystore test CA")
+    server = TLSJWKSServer(ca.issue("127.0.0.1"), {"keys": [signing_key.public_jwk()]})
+    yield f"https://127.0.0.1:{server.port}/jwks", ca.ca_path
+    server.stop()
 
 
 def test_the_ca_bundle_setting_is_passed_through(https_provider, jwks_config, monkeypatch):

@@ -23,6 +23,7 @@ from jwks_auth.deadline import MAX_PENDING_LOOKUPS
 from tests.support.dns_server import DNSServer
 from tests.support.jwks_server import JWKS_PATH, JWKSProvider
 from tests.support.keys import SigningKey
+from tests.support.tls import PrivateCA, TLSJWKSServer
 
 REPO = Path(__file__).resolve().parents[2]
 RESOLVER_TIMEOUT = 8  # what one unanswered lookup costs without the bound (per query type)
@@ -77,6 +78,26 @@ def test_a_name_the_resolver_answers_is_fetched_from_the_address_found(dns: DNSS
     assert "keys.idp.test" in dns.queries
     [(path, headers)] = provider.requests
     assert path == JWKS_PATH and headers["Host"] == f"keys.idp.test:{provider.port}"  # the name, not the address
+
+
+def test_tls_checks_the_certificate_against_the_name_not_the_address(dns: DNSServer, signing_key: SigningKey,
+                                                                     tmp_path: Path) -> None:
+    """The connection goes to the address found, but SNI and the certificate check use the URL's host."""
+    ca = PrivateCA(tmp_path)
+    right = TLSJWKSServer(ca.issue("keys.idp.test"), {"keys": [signing_key.public_jwk()]})  # no IP in its SANs
+    wrong = TLSJWKSServer(ca.issue("other.idp.test", "127.0.0.1"), {"keys": [signing_key.public_jwk()]})
+    try:
+        dns.records["keys.idp.test"] = "127.0.0.1"
+        urls = [f"https://keys.idp.test:{right.port}/jwks", f"https://keys.idp.test:{wrong.port}/jwks"]
+        accepted, refused = fetch_in_namespace(dns, tmp_path, {"urls": urls, "timeout": [2, 2],
+                                                               "verify": str(ca.ca_path)})
+    finally:
+        right.stop()
+        wrong.stop()
+    assert accepted["ok"] and accepted["keys"] == 1, accepted
+    assert right.hosts == [f"keys.idp.test:{right.port}"]
+    assert not refused["ok"] and refused["error"] == f"GET {urls[1]} failed: SSLError", refused
+    assert wrong.hosts == []  # the certificate for another name (and for the address) ended it before any request
 
 
 def test_a_resolver_that_never_answers_costs_the_connect_timeout(dns: DNSServer, provider: JWKSProvider,
