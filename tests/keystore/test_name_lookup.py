@@ -45,14 +45,6 @@ def dns() -> Iterator[DNSServer]:
         yield server
 
 
-@pytest.fixture
-def provider(signing_key: SigningKey) -> Iterator[JWKSProvider]:
-    server = JWKSProvider()
-    server.set_keys(signing_key)
-    yield server
-    server.stop()
-
-
 def fetch_in_namespace(dns: DNSServer, tmp_path: Path, spec: dict[str, Any]) -> list[dict[str, Any]]:
     resolv = tmp_path / "resolv.conf"
     resolv.write_text(dns.resolv_conf(RESOLVER_TIMEOUT))
