@@ -41,8 +41,9 @@ class ServerRun:
     label: str  # worker model
     cache: str  # "LocMem", "Redis" or "-"
     server_command: str
-    results: dict[str, wrk.WrkResult] = field(default_factory=dict)
+    results: dict[str, wrk.WrkResult] = field(default_factory=dict)  # the best round of each path
     notes: list[str] = field(default_factory=list)
+    rounds: dict[str, list[float]] = field(default_factory=dict)  # req/s of every round, in order, per path
 
     def rps(self, path: str) -> float:
         return self.results[path].rps
@@ -50,6 +51,15 @@ class ServerRun:
     @property
     def clean(self) -> bool:
         return all(r.clean for r in self.results.values())
+
+
+def paired_ratios(a: ServerRun, a_path: str, b: ServerRun, b_path: str) -> list[float]:
+    """a's req/s over b's, round by round: both measured in the same round, minutes apart at most.
+
+    The best-of ratio pairs each side's luckiest round, which may be different
+    rounds; the paired ratios show how far the verdict moves with the noise.
+    """
+    return [x / y for x, y in zip(a.rounds.get(a_path, []), b.rounds.get(b_path, []), strict=False) if y > 0]
 
 
 @dataclass
@@ -157,6 +167,7 @@ def load_in_turn(
         for run, server in running:
             for path in PATHS:
                 result = measure(server, path, load, token if path == "/me" else None)
+                run.rounds.setdefault(path, []).append(result.rps)
                 if _better(result, run.results.get(path)):
                     run.results[path] = result
 

@@ -121,3 +121,16 @@ def test_bench_smoke_http_and_peers_write_their_rows(tmp_path: Path) -> None:
     assert target_lines and all(any(f"| {s} |" in line for s in ("met", "MISSED", "not run")) for line in target_lines)
     snippet = (ROOT / "bench" / "out" / "README.performance.smoke.md").read_text(encoding="utf-8")
     assert snippet.startswith("<!-- bench:performance:start -->") and "/me >= 2 x Node peer /me" in snippet
+
+
+def test_per_round_ratios_pair_the_same_round_of_each_side() -> None:
+    """The target rows' per-round figures divide round i by round i, not best by best."""
+    from bench.http_load import ServerRun, paired_ratios
+    from bench.report import _per_round
+
+    serve = ServerRun("product", "make serve", "LocMem", "", rounds={"/": [100.0, 200.0, 50.0], "/me": [90.0, 150.0]})
+    node = ServerRun("peer", "node", "-", "", rounds={"/me": [45.0, 0.0, 30.0]})
+    assert paired_ratios(serve, "/me", serve, "/") == [0.9, 0.75]  # the third round of /me never ran
+    assert paired_ratios(serve, "/me", node, "/me") == [2.0]  # a round with no throughput is left out
+    assert _per_round([0.9, 0.75]) == " (per round 0.90, 0.75)"
+    assert _per_round([2.0]) == ""  # one round says nothing the best-of figure does not
