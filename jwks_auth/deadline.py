@@ -142,7 +142,11 @@ def lookup(host: str, port: int, wait: float) -> list[Address]:
             done.set()
             slot.release()
 
-    threading.Thread(target=resolve, name="jwks-auth-lookup", daemon=True).start()
+    try:
+        threading.Thread(target=resolve, name="jwks-auth-lookup", daemon=True).start()
+    except RuntimeError as exc:  # the process cannot start another thread
+        slot.release()
+        raise TimeoutError("no thread for the name lookup") from exc
     if not done.wait(max(0.0, wait)):
         raise TimeoutError(f"name lookup of {host} timed out")
     result = answer[0]

@@ -165,13 +165,16 @@ def fetch_json(
     started = time.monotonic()
     # One deadline for the whole exchange, headers included, kept by a watchdog
     # that shuts the connection (see jwks_auth.deadline for why not timeouts).
-    with Watchdog(started + connect + read) as watchdog:
-        try:
-            body, max_age = _exchange(method, url, data, auth, watchdog, (connect, read), limit)
-        except FetchError as exc:
-            if watchdog.expired:
-                raise FetchError(f"{method} {url}: response too slow") from exc
-            raise
+    try:
+        with Watchdog(started + connect + read) as watchdog:
+            try:
+                body, max_age = _exchange(method, url, data, auth, watchdog, (connect, read), limit)
+            except FetchError as exc:
+                if watchdog.expired:
+                    raise FetchError(f"{method} {url}: response too slow") from exc
+                raise
+    except RuntimeError as exc:  # no thread for the watchdog's timer: a failed fetch (503), not a 500
+        raise FetchError(f"{method} {url} failed: no thread to keep its deadline") from exc
     if watchdog.expired:  # a body cut short by the watchdog can end like a complete one
         raise FetchError(f"{method} {url}: response too slow")
     try:

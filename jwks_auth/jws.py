@@ -34,7 +34,8 @@ def is_jws(token: str) -> bool:
     return JWS.fullmatch(token) is not None
 
 
-def _b64decode(segment: str) -> bytes:
+def decode_segment(segment: str) -> bytes:
+    """A segment's bytes; ``MalformedToken`` unless it is canonical base64url (RFC 7515 2, no padding)."""
     remainder = len(segment) % 4
     if remainder == 1 or (remainder and segment[-1] not in _CANONICAL_LAST[remainder]):
         raise MalformedToken()
@@ -59,16 +60,6 @@ def _no_constants(name: str) -> Any:
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
 
 
-def decode_object(segment: str) -> dict[str, Any]:
-    """A header or payload segment as a JSON object; ``MalformedToken`` otherwise."""
-    return _json_object(segment)
-
-
-def decode_signature(segment: str) -> bytes:
-    """The signature segment's bytes; ``MalformedToken`` if it is not canonical base64url."""
-    return _b64decode(segment)
-
-
 def split_jws(token: str, max_length: int) -> tuple[str, str, str]:
     """The three segments of a compact JWS, nothing decoded yet; ``MalformedToken`` for any other shape."""
     if len(token) > max_length:
@@ -85,9 +76,10 @@ def signing_input(token: str, header_b64: str, payload_b64: str) -> bytes:
     return token[: len(header_b64) + len(payload_b64) + 1].encode("ascii")
 
 
-def _json_object(segment: str) -> dict[str, Any]:
+def decode_object(segment: str) -> dict[str, Any]:
+    """A header or payload segment as a JSON object; ``MalformedToken`` otherwise."""
     try:
-        text = _b64decode(segment).decode("utf-8")
+        text = decode_segment(segment).decode("utf-8")
         value = _DECODER.decode(text)
         if "\\u" in text:
             # An escaped lone surrogate ("\ud800") is not a character (RFC 7493
@@ -103,9 +95,9 @@ def _json_object(segment: str) -> dict[str, Any]:
 def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     """Split a compact JWS into header, claims, signing input and signature."""
     header_b64, payload_b64, signature_b64 = split_jws(token, max_length)
-    header = _json_object(header_b64)
-    claims = _json_object(payload_b64)
-    signature = _b64decode(signature_b64)
+    header = decode_object(header_b64)
+    claims = decode_object(payload_b64)
+    signature = decode_segment(signature_b64)
     return header, claims, signing_input(token, header_b64, payload_b64), signature
 
 

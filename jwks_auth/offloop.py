@@ -24,6 +24,8 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from jwks_auth.exceptions import KeysUnavailable
+
 T = TypeVar("T")
 
 #: Threads for blocking key-store work; each runs at most one fetch or cache call at a time.
@@ -58,7 +60,11 @@ async def run(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``func(*args, **kwargs)`` in the pool, with the caller's context (tracing spans, settings overrides)."""
     loop = asyncio.get_running_loop()
     call = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
-    return await loop.run_in_executor(_executor(), call)
+    try:
+        submitted = loop.run_in_executor(_executor(), call)
+    except RuntimeError as exc:  # the pool cannot start a thread: the I/O cannot be done now (503, not 500)
+        raise KeysUnavailable("no thread for the I/O") from exc
+    return await submitted
 
 
 async def once(key: Hashable, work: Callable[[], T]) -> T:

@@ -26,7 +26,7 @@ from jwks_auth.exceptions import (
     TokenError,
 )
 from jwks_auth.introspection import Introspector, introspector_for
-from jwks_auth.jws import check_header, decode_object, decode_signature, is_jws, parse_jws, signing_input, split_jws
+from jwks_auth.jws import check_header, decode_object, decode_segment, is_jws, parse_jws, signing_input, split_jws
 from jwks_auth.keys import KeySet, VerificationKey
 from jwks_auth.keystore import KeyStore
 from jwks_auth.reasons import Reason
@@ -152,14 +152,14 @@ class TokenValidator:
             # One issuer, its key in memory: the signature is checked before the payload is read, so a forged
             # token costs no JSON parse of its claims (and is refused as a bad signature whatever they say).
             config, store, alg, kid, key, keyset = warm
-            if not key.verify(alg, signing_input(token, header_b64, payload_b64), decode_signature(signature_b64)):
+            if not key.verify(alg, signing_input(token, header_b64, payload_b64), decode_segment(signature_b64)):
                 raise InvalidSignature()
             claims = decode_object(payload_b64)
             if self.registry.get(claims.get("iss")) is None:
                 raise InvalidClaims("untrusted issuer", code=Reason.UNTRUSTED_ISSUER)
         else:
             claims = decode_object(payload_b64)
-            signature = decode_signature(signature_b64)
+            signature = decode_segment(signature_b64)
             found = self.registry.get(claims.get("iss"))
             if found is None:
                 raise InvalidClaims("untrusted issuer", code=Reason.UNTRUSTED_ISSUER)

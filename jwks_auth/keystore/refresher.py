@@ -67,6 +67,10 @@ class Refresher:
             return False  # another worker is refreshing; its result reaches us via the shared cache
         try:
             threading.Thread(target=self._run, args=(ticket, since), name=self._name, daemon=True).start()
+        except RuntimeError:  # the process cannot start another thread: the set in hand serves, retried later
+            self._release(ticket)
+            logger.warning("JWKS background refresh not started: no thread to spare")
+            return False
         except BaseException:
             self._release(ticket)
             raise

@@ -169,7 +169,10 @@ class PrometheusRecorder(NullRecorder):
                 return
             self._flushing_arranged = True
         if multiprocess_dir():  # one process alone is flushed by its own scrapes
-            threading.Thread(target=self._flush_forever, name="jwks-metrics-flush", daemon=True).start()
+            try:
+                threading.Thread(target=self._flush_forever, name="jwks-metrics-flush", daemon=True).start()
+            except RuntimeError:  # no thread to spare: this worker's counts are flushed by its own scrapes only
+                logger.warning("Metrics flushing not started: no thread to spare")
 
     def _after_fork(self) -> None:
         # A forked worker starts from zero: the parent's counts are the parent's to flush.

@@ -71,7 +71,10 @@ def _load(store: Any) -> Future[Any]:
         except BaseException as exc:  # handed to the probe, which answers 503
             future.set_exception(exc)
 
-    threading.Thread(target=run, name=f"jwks-ready-{store.id[:8]}", daemon=True).start()
+    try:
+        threading.Thread(target=run, name=f"jwks-ready-{store.id[:8]}", daemon=True).start()
+    except RuntimeError as exc:  # no thread to spare: this probe answers "error" (503), the next one tries again
+        future.set_exception(exc)
     return future
 
 

@@ -19,6 +19,7 @@ from tests.asgi_app.doors import ASYNC_DOORS, Seen
 from tests.asgi_app.loop_cache import LoopWatchingCache
 from tests.support.jwks_server import JWKSProvider
 from tests.support.keys import SigningKey
+from tests.support.threads import refuse_threads
 
 
 @pytest.fixture
@@ -123,6 +124,21 @@ def test_provider_down_is_503_with_retry_after_on_every_async_door(
     assert {path: (s.status, s.retry_after, s.scheme) for path, s in seen.items()} == {
         path: (503, True, None) for path in ASYNC_DOORS
     }
+
+
+def test_no_thread_for_the_io_pool_is_503_not_500(jwks_config: Any, provider: JWKSProvider,
+                                                  make_token: Callable[..., str], monkeypatch: Any) -> None:
+    monkeypatch.setattr(offloop, "_pool", None)  # a new pool, whose first thread cannot start
+    refuse_threads(monkeypatch, "jwks-auth-io")
+
+    async def ask() -> dict[str, int]:
+        client = AsyncClient()
+        headers = {"Authorization": f"Bearer {make_token()}"}
+        return {path: (await client.get(path, headers=headers)).status_code for path in ASYNC_DOORS[1:]}
+
+    assert run(ask()) == {path: 503 for path in ASYNC_DOORS[1:]}  # adrf runs DRF's sync check in its own thread
+    monkeypatch.undo()
+    assert run(ask()) == {path: 200 for path in ASYNC_DOORS[1:]}
 
 
 def test_avalidate_raises_keys_unavailable_for_all_waiters(jwks_config: Any, provider: JWKSProvider,

@@ -15,6 +15,7 @@ from jwks_auth.exceptions import FetchError
 from jwks_auth.fetch import check_url, fetch_json, http_timeouts, parse_max_age
 from tests.conftest import bearer
 from tests.support.jwks_server import JWKS_PATH
+from tests.support.threads import refuse_threads
 from tests.support.tls import PrivateCA, TLSJWKSServer
 
 pytestmark = pytest.mark.django_db(databases=[])
@@ -240,3 +241,22 @@ def test_the_proxy_setting_is_passed_through(provider, jwks_config):
     jwks_config(ALLOW_INSECURE_HTTP=True, HTTP_PROXIES={"http": provider.base_url})
     assert fetch_json(target).document["keys"][0]["kid"] == "rsa-key-1"
     assert provider.requests[-1][0] == target
+
+
+
+# -- a process that cannot start another thread (tests/support/threads.py) -----------------------
+@pytest.mark.parametrize("prefix", ["jwks-auth-lookup", ""])
+def test_no_thread_to_spare_is_a_failed_fetch_not_a_500(provider, jwks_config, monkeypatch, prefix):
+    from jwks_auth import deadline
+
+    refused = refuse_threads(monkeypatch, prefix)
+    url = provider.jwks_uri.replace("127.0.0.1", "localhost")  # a name: looked up in a thread of its own
+    with pytest.raises(FetchError) as caught:
+        fetch_json(url)
+    expected = "name lookup timed out" if prefix else "no thread to keep its deadline"
+    assert str(caught.value) == f"GET {url} failed: {expected}" and refused
+    monkeypatch.undo()
+    assert all(deadline._pending_lookups.acquire(blocking=False) for _ in range(deadline.MAX_PENDING_LOOKUPS))
+    for _ in range(deadline.MAX_PENDING_LOOKUPS):
+        deadline._pending_lookups.release()  # no slot was lost to the thread that never ran
+    assert fetch_json(url).document["keys"][0]["kid"] == "rsa-key-1"

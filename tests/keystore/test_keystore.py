@@ -23,6 +23,7 @@ from tests.conftest import bearer
 from tests.keystore.conftest import BlockingRoute, wait_until
 from tests.keystore.procs import free_port
 from tests.support.keys import SigningKey
+from tests.support.threads import refuse_threads
 
 pytestmark = pytest.mark.django_db(databases=[])
 
@@ -176,6 +177,23 @@ def test_refresh_ahead_fetches_once_while_every_request_goes_on(client, make_tok
     assert signal_log.wait_for("jwks_fetched", 2)
     assert wait_until(lambda: store().snapshot().fetched_at > first.fetched_at)
     assert provider.jwks_hits == 2  # the first fetch and exactly one refresh
+
+
+def test_no_thread_for_the_refresh_leaves_requests_served_and_the_refresh_for_later(
+        client, make_token, provider, jwks_config, store, monkeypatch):
+    jwks_config(JWKS_MIN_TTL=1, JWKS_REFRESH_AHEAD=1)
+    provider.jwks_headers["Cache-Control"] = "max-age=2"
+    assert me(client, make_token()).status_code == 200
+    first = store().snapshot()
+    time.sleep(max(0.0, first.refresh_at - time.time()) + 0.05)  # inside the refresh window
+    refused = refuse_threads(monkeypatch, "jwks-refresh-")
+    assert me(client, make_token()).status_code == 200  # the refresh could not start: the set in hand serves
+    assert refused and provider.jwks_hits == 1
+    monkeypatch.undo()
+    # Nothing is left held (the process lock, the shared fetch lock): a later request refreshes.
+    assert wait_until(lambda: me(client, make_token()).status_code == 200
+                      and store().snapshot().fetched_at > first.fetched_at, timeout=10)
+    assert provider.jwks_hits == 2
 
 
 # -- one fetch at a time ------------------------------------------------------------------------

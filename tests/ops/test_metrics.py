@@ -125,3 +125,26 @@ def test_an_unwritable_multiprocess_directory_never_fails_a_request(provider, ma
                                               env={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")})
     assert claims == [200, 200]  # the fetch and the cache failures were counted without touching the files
     assert status == 503 and body == "metrics unavailable\n"
+
+
+_NO_FLUSH_THREAD = '''
+import threading
+_start = threading.Thread.start
+def _refuse(thread):  # as tests/support/threads.py, in the fresh interpreter
+    if thread.name.startswith("jwks-metrics-flush"):
+        raise RuntimeError("can't start new thread")
+    _start(thread)
+threading.Thread.start = _refuse
+'''
+
+
+@pytest.mark.slow
+def test_no_thread_for_multiprocess_flushing_never_fails_a_request(provider, make_token, tmp_path):
+    """The flush thread cannot start: requests are answered, and this worker's scrape still counts them."""
+    metrics_dir = tmp_path / "prometheus"
+    metrics_dir.mkdir()
+    claims, status, body = _fresh_interpreter(provider, make_token(), preamble=_NO_FLUSH_THREAD,
+                                              env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)})
+    assert claims == [200, 200]
+    assert status == 200
+    assert value(body, "jwks_auth_tokens_total", {"issuer": provider.issuer, "result": "accepted", "reason": ""}) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from tests.support.jwks_server import JWKSProvider
+from tests.support.threads import refuse_threads
 
 
 def test_livez_answers_without_looking_at_the_provider(client, provider):
@@ -94,3 +95,12 @@ def test_no_issuer_configured_is_not_ready(client, settings):
 def test_readyz_refuses_other_methods(client, provider):
     assert client.post("/readyz").status_code == 405
     assert client.post("/livez").status_code == 405
+
+
+def test_no_thread_for_the_load_is_not_ready_then_ready(client, provider, monkeypatch):
+    refuse_threads(monkeypatch, "jwks-ready-")
+    response = client.get("/readyz")
+    assert response.status_code == 503  # not a 500
+    assert response.json()["issuers"][provider.issuer]["reason"] == "error"
+    monkeypatch.undo()
+    assert client.get("/readyz").status_code == 200
