@@ -44,6 +44,9 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Last: a presented token is checked once, before routing; a bad one is refused here,
+    # after CORS (the browser can read the 401) and the security headers.
+    "jwks_auth.middleware.TokenMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

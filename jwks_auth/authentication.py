@@ -35,6 +35,7 @@ from jwks_auth.front_door import (
     get_user_resolver,
     send_rejected,
 )
+from jwks_auth.middleware import admitted
 from jwks_auth.reasons import Reason
 from jwks_auth.tokens import TokenValidator, get_validator
 
@@ -76,6 +77,12 @@ class JWKSAuthentication(BaseAuthentication):
     A DPoP-bound token needs ``Authorization: DPoP`` and a valid proof on
     every request; ``request.auth.binding`` says how possession was proved.
 
+    Behind ``jwks_auth.middleware.TokenMiddleware`` the token it accepted is
+    used as it is (no second check; an overridden ``get_user`` maps it)
+    unless a subclass overrides ``front_door`` or ``get_validator``: then it
+    checks the token again, and a DPoP proof, good once, is refused the second
+    time, so such a class cannot serve DPoP behind the middleware.
+
     Hooks: ``get_validator`` (another ``TokenValidator``), ``get_user`` (the
     user for a token), ``rejected`` (told every refusal), ``front_door`` (the
     core, e.g. with other schemes). DRF makes an instance per request, but
@@ -105,7 +112,22 @@ class JWKSAuthentication(BaseAuthentication):
             cls._front_door = door  # type: ignore[attr-defined]
         return door
 
+    def reuses_admitted(self) -> bool:
+        """Whether a token ``TokenMiddleware`` accepted stands for this class too: yes unless it brings
+        its own core or validator (then it checks the token again)."""
+        cls, base = type(self), JWKSAuthentication
+        return cls.front_door is base.front_door and cls.get_validator is base.get_validator
+
     def authenticate(self, request: Request) -> tuple[Any, AccessToken] | None:
+        found = admitted(request._request)
+        if found is not None and self.reuses_admitted():
+            # Its headers (DPoP-Nonce) go on the answer in the middleware.
+            if type(self).get_user is JWKSAuthentication.get_user:
+                return found.user, found.token
+            try:
+                return self.door().resolve_user(found.token, found.credential), found.token
+            except Refusal as refusal:
+                raise drf_error(refusal) from None
         door = self.door()
         credential: Credential | None = None
         try:

@@ -358,6 +358,14 @@ class FrontDoor:
         get_recorder().token(issuer, "accepted", "", perf_counter() - started)
         return user, access_token
 
+    def resolve_user(self, access_token: AccessToken, credential: Credential) -> Any:
+        """The user of a token verified before (by ``TokenMiddleware``); ``Refusal`` if the user hook refuses it."""
+        started = perf_counter()
+        try:
+            return (self._user or get_user_resolver())(access_token)
+        except (TokenError, KeysUnavailable, ConfigurationError) as exc:
+            raise self._refusal(exc, access_token.issuer, started, credential) from None
+
     async def aauthenticate(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
         """``authenticate`` on an event loop: in memory while it can, blocking work off the loop."""
         credential = self.credential(request)

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from jwks_auth.access_token import AccessToken
 from jwks_auth.answers import NoCredential
 from jwks_auth.front_door import Credential, FrontDoor
+from jwks_auth.middleware import admitted
 from jwks_auth.required_scopes import InsufficientScope, ScopeRequirement
 
 
@@ -28,9 +29,11 @@ class Guard:
     """``(user, token)`` for a request whose token is valid and holds the scopes needed."""
 
     def __init__(self, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None, *,
-                 door: FrontDoor | None = None, sender: Any = None) -> None:
+                 door: FrontDoor | None = None, sender: Any = None, reuses_admitted: bool | None = None) -> None:
         self.requirement = ScopeRequirement.of(scopes, any_scopes)
         self.door = door if door is not None else FrontDoor(sender=sender)
+        # A token TokenMiddleware accepted stands for this guard's check when its core is the default one.
+        self.reuses_admitted = door is None if reuses_admitted is None else reuses_admitted
 
     def check(self, request: HttpRequest, *, required: bool = True) -> tuple[Any, AccessToken] | None:
         """``None`` without a credential when not ``required``; ``Refusal`` when refused."""
@@ -51,10 +54,16 @@ class Guard:
 
     def verify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
         """``(user, token)`` for ``credential``; its ``headers`` are then the answer's (``DPoP-Nonce``)."""
+        found = admitted(request) if self.reuses_admitted else None
+        if found is not None:
+            return self._scoped((found.user, found.token), found.credential)
         return self._scoped(self.door.verify(credential, request), credential)
 
     async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
         """``verify`` on an event loop."""
+        found = admitted(request) if self.reuses_admitted else None
+        if found is not None:
+            return self._scoped((found.user, found.token), found.credential)
         return self._scoped(await self.door.averify(credential, request), credential)
 
     def _scoped(self, found: tuple[Any, AccessToken], credential: Credential) -> tuple[Any, AccessToken]:

@@ -1,0 +1,104 @@
+"""Refuse a bad token before routing: ``jwks_auth.middleware.TokenMiddleware``.
+
+A request that presents a token (``Authorization: Bearer`` or ``DPoP``) must
+present a valid one, whatever the endpoint, as Spring Security's resource
+server does. A refused one is answered here (401, 400 or 503, the answer DRF
+gives: ``jwks_auth.answers``) before URL routing, the view, and DRF's request,
+negotiation, exception handler and rendering are paid for: a flood of forged
+tokens then costs the signature check and little else.
+
+An accepted token is kept on the request (``request.access_token``,
+``request.user``, and ``admitted(request)``): ``JWKSAuthentication``,
+``token_required``, ``TokenRequiredMixin`` and the Ninja auth use it rather
+than check it again, unless a subclass brings its own validator or user
+hook. Its response headers (``DPoP-Nonce``) go on whatever the view answers.
+A request without a token passes untouched: the endpoint decides whether it
+needs one.
+
+List it last in ``MIDDLEWARE``, after ``CorsMiddleware`` (a browser must be
+able to read the refusal) and after ``AuthenticationMiddleware`` if any (the
+token's user replaces the session's).
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
+
+from jwks_auth.access_token import AccessToken
+from jwks_auth.answers import json_response
+from jwks_auth.front_door import Credential, FrontDoor, Refusal
+
+__all__ = ["Admitted", "TokenMiddleware", "admitted"]
+
+_ATTRIBUTE = "_jwks_auth_admitted"
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A request's token as the middleware accepted it."""
+
+    credential: Credential
+    user: Any
+    token: AccessToken
+
+
+def admitted(request: HttpRequest) -> Admitted | None:
+    """What ``TokenMiddleware`` accepted for this (Django) request, ``None`` if it did not see a token."""
+    return getattr(request, _ATTRIBUTE, None)
+
+
+def _admit(request: HttpRequest, credential: Credential, found: tuple[Any, AccessToken]) -> None:
+    user, token = found
+    setattr(request, _ATTRIBUTE, Admitted(credential, user, token))
+    request.user, request.access_token = user, token  # type: ignore[attr-defined]
+
+
+def _answered(response: HttpResponseBase, credential: Credential) -> HttpResponseBase:
+    for name, value in credential.headers.items():
+        response[name] = value
+    return response
+
+
+class TokenMiddleware:
+    """Verify a presented token once, before routing; answer a refused one at once."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.door = self.front_door()
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def front_door(self) -> FrontDoor:
+        """The core; override for other schemes or hooks (called once per middleware chain)."""
+        return FrontDoor(sender=TokenMiddleware)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        try:
+            credential = self.door.credential(request)
+            if credential is None:
+                return self.get_response(request)
+            _admit(request, credential, self.door.verify(credential, request))
+        except Refusal as refusal:
+            return json_response(refusal)
+        return _answered(self.get_response(request), credential)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        try:
+            credential = self.door.credential(request)
+            if credential is None:
+                return await get_response(request)
+            _admit(request, credential, await self.door.averify(credential, request))
+        except Refusal as refusal:
+            return json_response(refusal)
+        return _answered(await get_response(request), credential)

@@ -1,0 +1,205 @@
+"""``TokenMiddleware``: a presented token is checked once, before routing, and a bad one refused there.
+
+The door matrices of test_same_answers.py and test_dpop.py are imported and
+run again here with the middleware in front (the autouse fixture below):
+every door must still give DRF's answer, DPoP proofs and nonces included,
+each proof being checked once though two layers see it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.http import HttpRequest
+from django.test import AsyncClient, Client
+from django.urls import path
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jwks_auth import signals
+from jwks_auth.authentication import JWKSAuthentication
+from jwks_auth.front_door import FrontDoor
+from jwks_auth.middleware import TokenMiddleware, admitted
+from jwks_auth.reasons import Reason
+from jwks_auth.tokens import TokenValidator, get_validator
+from tests.asgi_app.conftest import run
+from tests.asgi_app.doors import DOORS, Seen
+from tests.asgi_app.test_dpop import (  # noqa: F401 - run again behind the middleware
+    ec,
+    test_a_403_after_a_good_proof_carries_the_nonce,
+    test_every_door_checks_the_proof,
+    test_every_door_sends_the_nonce_it_asks_for,
+)
+from tests.asgi_app.test_same_answers import (  # noqa: F401 - run again behind the middleware
+    test_every_door_answers_as_drf_over_asgi,
+    test_every_door_answers_as_drf_over_wsgi,
+)
+from tests.asgi_app.urls import urlpatterns as door_urls
+from tests.support.keys import SigningKey
+
+pytestmark = pytest.mark.django_db(databases=[])
+
+MIDDLEWARE = "jwks_auth.middleware.TokenMiddleware"
+
+
+@pytest.fixture(autouse=True)
+def _behind_the_middleware(settings: Any) -> None:
+    settings.MIDDLEWARE = [MIDDLEWARE]
+    settings.ROOT_URLCONF = __name__
+
+
+@pytest.fixture
+def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The class of every front door that verified a token (the real ``verify``, counted)."""
+    seen: list[str] = []
+    verify, averify = FrontDoor.verify, FrontDoor.averify
+
+    def counted(door: FrontDoor, *args: Any) -> Any:
+        seen.append(door.sender.__name__)
+        return verify(door, *args)
+
+    async def acounted(door: FrontDoor, *args: Any) -> Any:
+        seen.append(door.sender.__name__)
+        return await averify(door, *args)
+
+    monkeypatch.setattr(FrontDoor, "verify", counted)
+    monkeypatch.setattr(FrontDoor, "averify", acounted)
+    return seen
+
+
+# -- the views of this module -------------------------------------------------------------------
+class MappedUser:
+    def __init__(self, sub: str) -> None:
+        self.sub, self.is_authenticated = sub, True
+
+
+class MappingAuthentication(JWKSAuthentication):
+    def get_user(self, token: Any) -> MappedUser:
+        return MappedUser("mapped:" + token.claims["sub"])
+
+
+class OwnValidatorAuthentication(JWKSAuthentication):
+    def get_validator(self) -> TokenValidator:
+        return get_validator()
+
+
+class WhoAmI(APIView):
+    def get(self, request: Request) -> Response:
+        return Response({"user": getattr(request.user, "sub", None) or type(request.user).__name__,
+                         "admitted": admitted(request._request) is not None})
+
+
+class MappedWhoAmI(WhoAmI):
+    authentication_classes = [MappingAuthentication]
+
+
+class OwnValidatorWhoAmI(WhoAmI):
+    authentication_classes = [OwnValidatorAuthentication]
+
+
+def plain(request: HttpRequest) -> Any:
+    from django.http import JsonResponse
+
+    token = getattr(request, "access_token", None)
+    return JsonResponse({"sub": None if token is None else token.claims["sub"]})
+
+
+urlpatterns = door_urls + [
+    path("whoami", WhoAmI.as_view()),
+    path("mapped", MappedWhoAmI.as_view()),
+    path("own-validator", OwnValidatorWhoAmI.as_view()),
+    path("public-plain", plain),
+]
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# -- the tests ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("via", ["wsgi", "asgi"])
+@pytest.mark.parametrize("door", list(DOORS))
+def test_every_door_verifies_a_token_once(via: str, door: str, jwks_config: Any, make_token: Callable[..., str],
+                                          verifications: list[str]) -> None:
+    headers = _bearer(make_token())
+    response = Client().get(door, headers=headers) if via == "wsgi" else run(AsyncClient().get(door, headers=headers))
+    assert response.status_code == 200
+    assert verifications == ["TokenMiddleware"]
+
+
+@pytest.mark.parametrize("via", ["wsgi", "asgi"])
+def test_a_bad_token_is_refused_on_a_public_endpoint_before_its_view(
+        via: str, jwks_config: Any, make_token: Callable[..., str], other_key: SigningKey,
+        signing_key: SigningKey) -> None:
+    forged = make_token(key=other_key, header={"alg": "RS256", "kid": signing_key.kid, "typ": "at+jwt"})
+    for path_ in ("/", "/public-plain", "/nowhere"):  # an unknown path too: refused before routing
+        response = (Client().get(path_, headers=_bearer(forged)) if via == "wsgi"
+                    else run(AsyncClient().get(path_, headers=_bearer(forged))))
+        seen = Seen.of(response.status_code, response.headers)
+        assert (seen.status, seen.scheme, seen.error) == (401, "Bearer", "invalid_token"), path_
+        assert list(response.json()) == ["detail"]
+        assert forged not in response.content.decode()
+
+
+def test_without_a_token_the_request_passes_untouched(jwks_config: Any, verifications: list[str]) -> None:
+    client = Client()
+    assert client.get("/").status_code == 200
+    assert client.get("/public-plain").json() == {"sub": None}
+    me = client.get("/me")
+    assert me.status_code == 401 and "error=" not in me.headers["WWW-Authenticate"]  # DRF's own 401
+    assert verifications == []
+
+
+def test_the_token_is_on_the_request_for_plain_views(jwks_config: Any, make_token: Callable[..., str]) -> None:
+    assert Client().get("/public-plain", headers=_bearer(make_token(sub="alice"))).json() == {"sub": "alice"}
+
+
+def test_malformed_and_unavailable_get_drfs_answers_early(jwks_config: Any, make_token: Callable[..., str],
+                                                          provider: Any) -> None:
+    token = make_token()
+    two = Client().get("/", headers={"Authorization": f"Bearer {token}, DPoP {token}"})
+    assert Seen.of(two.status_code, two.headers).error == "invalid_request" and two.status_code == 400
+    provider.stop()  # cold cache, no provider: 503 with Retry-After, never a 401
+    down = Client().get("/", headers=_bearer(token))
+    assert down.status_code == 503 and down.headers["Retry-After"]
+
+
+def test_a_subclass_that_maps_users_maps_the_admitted_token(jwks_config: Any, make_token: Callable[..., str],
+                                                            verifications: list[str]) -> None:
+    response = Client().get("/mapped", headers=_bearer(make_token(sub="bob")))
+    assert response.json() == {"user": "mapped:bob", "admitted": True}
+    assert verifications == ["TokenMiddleware"]
+
+
+def test_a_subclass_with_its_own_validator_checks_again(jwks_config: Any, make_token: Callable[..., str],
+                                                        verifications: list[str]) -> None:
+    response = Client().get("/own-validator", headers=_bearer(make_token()))
+    assert response.status_code == 200
+    assert verifications == ["TokenMiddleware", "JWKSAuthentication"]
+
+
+def test_refusals_are_signalled_from_the_middleware(jwks_config: Any, make_token: Callable[..., str]) -> None:
+    senders: list[Any] = []
+
+    def receive(sender: Any, reason: Any, **_: Any) -> None:
+        senders.append((sender, reason.value))
+
+    signals.token_rejected.connect(receive, weak=False)
+    try:
+        Client().get("/whoami", headers=_bearer(make_token(aud="other-api")))
+    finally:
+        signals.token_rejected.disconnect(receive)
+    assert senders == [(TokenMiddleware, Reason.AUDIENCE.value)]
+
+
+@pytest.fixture
+def no_middleware(settings: Any) -> Iterator[None]:
+    settings.MIDDLEWARE = []
+    yield
+
+
+def test_without_the_middleware_a_public_endpoint_ignores_tokens(no_middleware: None, jwks_config: Any) -> None:
+    """The difference the middleware makes, shown: DRF checks a token only where a view asks for one."""
+    assert Client().get("/", headers=_bearer("not-a-token")).status_code == 200
