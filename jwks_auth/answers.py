@@ -6,9 +6,10 @@ sees no difference between the DRF, Ninja and plain Django endpoints.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.http import JsonResponse
+from django.http import HttpResponseBase, JsonResponse
 
 from jwks_auth.front_door import BadRequest, Refusal, Unavailable
 from jwks_auth.www_authenticate import bearer_challenge
@@ -56,6 +57,13 @@ def answer(refusal: Refusal) -> Answer:
         headers["Retry-After"] = str(refusal.retry_after or DEFAULT_RETRY_AFTER)
     headers.update(refusal.headers)  # DPoP-Nonce for an issuer that asks for nonces
     return Answer(refusal.status, _detail(refusal), headers)
+
+
+def with_headers(response: HttpResponseBase, headers: Mapping[str, str]) -> HttpResponseBase:
+    """``response`` with a credential's headers (``DPoP-Nonce``), as DRF's view headers go on its answers."""
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 def json_response(refusal: Refusal) -> JsonResponse:

@@ -29,7 +29,7 @@ from typing import Any, TypeVar, overload
 from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
-from jwks_auth.answers import json_response
+from jwks_auth.answers import json_response, with_headers
 from jwks_auth.front_door import Credential, Refusal
 from jwks_auth.guard import Guard
 from jwks_auth.required_scopes import ScopeRequirement
@@ -58,13 +58,6 @@ async def _aadmitted(request: HttpRequest, guard: Guard) -> Credential:
     return credential
 
 
-def _answered(response: Any, credential: Credential) -> Any:
-    """The view's ``response`` with the credential's headers (``DPoP-Nonce``), as DRF's view headers."""
-    for name, value in credential.headers.items():
-        response[name] = value
-    return response
-
-
 def _guarded(view: ViewFunc, guard: Guard) -> ViewFunc:
     if inspect.iscoroutinefunction(view):
         @functools.wraps(view)
@@ -73,7 +66,7 @@ def _guarded(view: ViewFunc, guard: Guard) -> ViewFunc:
                 credential = await _aadmitted(request, guard)
             except Refusal as refusal:
                 return json_response(refusal)
-            return _answered(await view(request, *args, **kwargs), credential)
+            return with_headers(await view(request, *args, **kwargs), credential.headers)
 
         return csrf_exempt(async_wrapper)  # type: ignore[return-value]
 
@@ -83,7 +76,7 @@ def _guarded(view: ViewFunc, guard: Guard) -> ViewFunc:
             credential = _admitted(request, guard)
         except Refusal as refusal:
             return json_response(refusal)
-        return _answered(view(request, *args, **kwargs), credential)
+        return with_headers(view(request, *args, **kwargs), credential.headers)
 
     return csrf_exempt(wrapper)  # type: ignore[return-value]
 
@@ -127,14 +120,14 @@ class TokenRequiredMixin:
             credential = _admitted(request, self.get_guard())
         except Refusal as refusal:
             return json_response(refusal)
-        return _answered(super().dispatch(request, *args, **kwargs), credential)  # type: ignore[misc]
+        return with_headers(super().dispatch(request, *args, **kwargs), credential.headers)  # type: ignore[misc]
 
     async def _adispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         try:
             credential = await _aadmitted(request, self.get_guard())
         except Refusal as refusal:
             return json_response(refusal)
-        return _answered(await super().dispatch(request, *args, **kwargs), credential)  # type: ignore[misc]
+        return with_headers(await super().dispatch(request, *args, **kwargs), credential.headers)  # type: ignore[misc]
 
 
 _mixin_guards: dict[ScopeRequirement, Guard] = {}

@@ -10,8 +10,8 @@ tokens then costs the signature check and little else.
 An accepted token is kept on the request (``request.access_token``,
 ``request.user``, and ``admitted(request)``): ``JWKSAuthentication``,
 ``token_required``, ``TokenRequiredMixin`` and the Ninja auth use it rather
-than check it again, unless a subclass brings its own validator or user
-hook. Its response headers (``DPoP-Nonce``) go on whatever the view answers.
+than check it again (a subclass's own ``get_user`` maps it), unless a
+subclass brings its own core or validator. Its response headers (``DPoP-Nonce``) go on whatever the view answers.
 A request without a token passes untouched: the endpoint decides whether it
 needs one.
 
@@ -29,7 +29,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.answers import json_response
+from jwks_auth.answers import json_response, with_headers
 from jwks_auth.front_door import Credential, FrontDoor, Refusal
 
 __all__ = ["Admitted", "TokenMiddleware", "admitted"]
@@ -55,12 +55,6 @@ def _admit(request: HttpRequest, credential: Credential, found: tuple[Any, Acces
     user, token = found
     setattr(request, _ATTRIBUTE, Admitted(credential, user, token))
     request.user, request.access_token = user, token  # type: ignore[attr-defined]
-
-
-def _answered(response: HttpResponseBase, credential: Credential) -> HttpResponseBase:
-    for name, value in credential.headers.items():
-        response[name] = value
-    return response
 
 
 class TokenMiddleware:
@@ -90,7 +84,7 @@ class TokenMiddleware:
             _admit(request, credential, self.door.verify(credential, request))
         except Refusal as refusal:
             return json_response(refusal)
-        return _answered(self.get_response(request), credential)
+        return with_headers(self.get_response(request), credential.headers)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
@@ -101,4 +95,4 @@ class TokenMiddleware:
             _admit(request, credential, await self.door.averify(credential, request))
         except Refusal as refusal:
             return json_response(refusal)
-        return _answered(await get_response(request), credential)
+        return with_headers(await get_response(request), credential.headers)

@@ -7,11 +7,11 @@ each proof being checked once though two layers see it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.test import AsyncClient, Client
 from django.urls import path
 from rest_framework.request import Request
@@ -99,9 +99,7 @@ class OwnValidatorWhoAmI(WhoAmI):
     authentication_classes = [OwnValidatorAuthentication]
 
 
-def plain(request: HttpRequest) -> Any:
-    from django.http import JsonResponse
-
+def plain(request: HttpRequest) -> JsonResponse:
     token = getattr(request, "access_token", None)
     return JsonResponse({"sub": None if token is None else token.claims["sub"]})
 
@@ -194,12 +192,7 @@ def test_refusals_are_signalled_from_the_middleware(jwks_config: Any, make_token
     assert senders == [(TokenMiddleware, Reason.AUDIENCE.value)]
 
 
-@pytest.fixture
-def no_middleware(settings: Any) -> Iterator[None]:
-    settings.MIDDLEWARE = []
-    yield
-
-
-def test_without_the_middleware_a_public_endpoint_ignores_tokens(no_middleware: None, jwks_config: Any) -> None:
+def test_without_the_middleware_a_public_endpoint_ignores_tokens(settings: Any, jwks_config: Any) -> None:
     """The difference the middleware makes, shown: DRF checks a token only where a view asks for one."""
+    settings.MIDDLEWARE = []
     assert Client().get("/", headers=_bearer("not-a-token")).status_code == 200
