@@ -28,13 +28,16 @@ SETTINGS = "bench.peers.settings"
 APP = "bench.peers.wsgi:application"
 SHOWN_PYTHON = "bench/out/peers-venv/bin/python"
 
-#: (PEER name, what it is), jwks_auth first.
+#: (PEER name, what it is), jwks_auth first, the floor (no token check for a repeated token) last.
 PEERS = (
     ("jwks_auth", "jwks_auth (this project)"),
     ("simplejwt", "djangorestframework-simplejwt 5.5.1, JWK_URL"),
     ("pyjwkclient", "hand-written DRF class over PyJWT 2.15.1 PyJWKClient"),
     ("oidc_auth", "drf-oidc-auth 4.0.0"),
+    ("floor", "floor: a dict from token to verdict before PyJWKClient"),
 )
+#: Peers that set a bound rather than compete: not held to the 2x target.
+FLOORS = frozenset({"floor"})
 LABELS = dict(PEERS)
 
 

@@ -1,6 +1,6 @@
 """One minimal Django + DRF project for every peer: only the authentication class differs.
 
-    PEER=jwks_auth|simplejwt|pyjwkclient|oidc_auth BENCH_ISSUER=... BENCH_JWKS_URI=... BENCH_AUDIENCE=api1
+    PEER=jwks_auth|simplejwt|pyjwkclient|oidc_auth|floor BENCH_ISSUER=... BENCH_JWKS_URI=... BENCH_AUDIENCE=api1
 
 No middleware, no database access per request, the stock JSONRenderer, a
 stateless user for every peer and DRF's IsAuthenticated on /me: what is left
@@ -15,6 +15,7 @@ PEERS = {
     "simplejwt": "rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication",
     "pyjwkclient": "bench.peers.auth.PyJWKClientAuthentication",
     "oidc_auth": "oidc_auth.authentication.JSONWebTokenAuthentication",
+    "floor": "bench.peers.auth.FloorAuthentication",
 }
 PEER = os.environ.get("PEER", "jwks_auth")
 if PEER not in PEERS:
@@ -70,5 +71,5 @@ OIDC_AUTH = {
     "OIDC_LEEWAY": 60,
 }
 
-# The hand-written class over PyJWT's PyJWKClient (bench/peers/auth.py).
+# The hand-written class over PyJWT's PyJWKClient, and the floor in front of it (bench/peers/auth.py).
 PYJWKCLIENT = {"JWKS_URI": JWKS_URI, "ISSUER": ISSUER, "AUDIENCE": AUDIENCE}
