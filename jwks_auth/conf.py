@@ -175,6 +175,8 @@ _GLOBAL_DEFAULTS: dict[str, Any] = {
     # Operations (jwks_auth.ops).
     "METRICS": True,  # record Prometheus metrics when prometheus-client is installed
     "READINESS_TIMEOUT": 2.0,  # longest /readyz waits for keys to load (seconds)
+    # jwks_auth.middleware.TokenMiddleware.
+    "MIDDLEWARE_EXEMPT_PATHS": [],  # paths ("/metrics") or prefixes ("/hooks/") whose tokens it does not look at
 }
 
 DEFAULTS: dict[str, Any] = {

@@ -13,7 +13,10 @@ An accepted token is kept on the request (``request.access_token``,
 than check it again (a subclass's own ``get_user`` maps it), unless a
 subclass brings its own core or validator. Its response headers (``DPoP-Nonce``) go on whatever the view answers.
 A request without a token passes untouched: the endpoint decides whether it
-needs one.
+needs one. So does one to a path of ``MIDDLEWARE_EXEMPT_PATHS`` (a scraper's
+own bearer token on ``/metrics``, a webhook's): the middleware does not look
+at its token, and a view there that authenticates with jwks_auth checks it
+itself.
 
 List it last in ``MIDDLEWARE``, after ``CorsMiddleware`` (a browser must be
 able to read the refusal) and after ``AuthenticationMiddleware`` if any (the
@@ -28,11 +31,13 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
+from jwks_auth import settings_schema
 from jwks_auth.access_token import AccessToken
 from jwks_auth.answers import json_response, with_headers
+from jwks_auth.conf import jwks_settings, on_reset
 from jwks_auth.front_door import Credential, FrontDoor, Refusal
 
-__all__ = ["Admitted", "TokenMiddleware", "admitted"]
+__all__ = ["Admitted", "TokenMiddleware", "admitted", "exempt_paths"]
 
 _ATTRIBUTE = "_jwks_auth_admitted"
 
@@ -49,6 +54,27 @@ class Admitted:
 def admitted(request: HttpRequest) -> Admitted | None:
     """What ``TokenMiddleware`` accepted for this (Django) request, ``None`` if it did not see a token."""
     return getattr(request, _ATTRIBUTE, None)
+
+
+#: (exact paths, prefixes) from MIDDLEWARE_EXEMPT_PATHS, parsed once per settings.
+_exemptions: tuple[frozenset[str], tuple[str, ...]] | None = None
+
+
+def exempt_paths() -> tuple[frozenset[str], tuple[str, ...]]:
+    """``MIDDLEWARE_EXEMPT_PATHS`` as (exact paths, prefixes): an entry ending in ``/`` is a prefix."""
+    global _exemptions
+    if _exemptions is None:
+        value = jwks_settings.MIDDLEWARE_EXEMPT_PATHS
+        if settings_schema.url_paths(value) is not None:
+            value = []  # reported by the checks (E009); a bad value exempts nothing rather than everything
+        _exemptions = (frozenset(p for p in value if not p.endswith("/")), tuple(p for p in value if p.endswith("/")))
+    return _exemptions
+
+
+@on_reset
+def _forget_exemptions() -> None:
+    global _exemptions
+    _exemptions = None
 
 
 def _admit(request: HttpRequest, credential: Credential, found: tuple[Any, AccessToken]) -> None:
@@ -74,9 +100,16 @@ class TokenMiddleware:
         """The core; override for other schemes or hooks (called once per middleware chain)."""
         return FrontDoor(sender=TokenMiddleware)
 
+    def is_exempt(self, request: HttpRequest) -> bool:
+        """True to pass the request on without looking at its token; by default its path is exempt."""
+        exact, prefixes = exempt_paths()
+        return request.path_info in exact or request.path_info.startswith(prefixes)
+
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
+        if self.is_exempt(request):
+            return self.get_response(request)
         try:
             credential = self.door.credential(request)
             if credential is None:
@@ -88,6 +121,8 @@ class TokenMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        if self.is_exempt(request):
+            return await get_response(request)
         try:
             credential = self.door.credential(request)
             if credential is None:

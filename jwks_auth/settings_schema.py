@@ -161,6 +161,12 @@ def origins(value: Any) -> str | None:
     return None if _is_list(value) and all(one(item) for item in value) else "a list of http(s) origins"
 
 
+def url_paths(value: Any) -> str | None:
+    """URL paths as Django sees them (``request.path_info``): each starts with ``/``."""
+    ok = _is_list(value) and all(isinstance(item, str) and item.startswith("/") for item in value)
+    return None if ok else "a list of paths starting with /"
+
+
 #: The per-issuer settings, valid at the top level and in each ISSUERS entry.
 PER_ISSUER_RULES: dict[str, Rule] = {
     "ISSUER": optional(string),
@@ -234,6 +240,7 @@ RULES: dict[str, Rule] = {
     "TRUSTED_PROXIES": networks,
     "CLIENT_CERT_HEADER": optional(string),
     "CLIENT_CERT_FORMAT": client_cert_format,
+    "MIDDLEWARE_EXEMPT_PATHS": url_paths,
 }
 
 #: Timings and sizes that should be above zero. Zero is reported (E006) but not fatal: the code

@@ -68,7 +68,9 @@ OIDC_AUTH = {
     },
     "OIDC_RESOLVE_USER_FUNCTION": "bench.peers.auth.oidc_user",
     "JWT_AUTH_HEADER_PREFIX": "Bearer",
-    "OIDC_LEEWAY": 60,
+    # drf-oidc-auth also refuses a token whose iat is more than OIDC_LEEWAY seconds old ("JWT too old"):
+    # at 60 every /me of an hour-long bench token became a 401 a minute in. An hour admits the token's life.
+    "OIDC_LEEWAY": 3600,
 }
 
 # The hand-written class over PyJWT's PyJWKClient, and the floor in front of it (bench/peers/auth.py).

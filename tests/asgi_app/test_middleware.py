@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from jwks_auth import signals
 from jwks_auth.authentication import JWKSAuthentication
 from jwks_auth.front_door import FrontDoor
-from jwks_auth.middleware import TokenMiddleware, admitted
+from jwks_auth.middleware import TokenMiddleware, admitted, exempt_paths
 from jwks_auth.reasons import Reason
 from jwks_auth.tokens import TokenValidator, get_validator
 from tests.asgi_app.conftest import run
@@ -109,6 +109,7 @@ urlpatterns = door_urls + [
     path("mapped", MappedWhoAmI.as_view()),
     path("own-validator", OwnValidatorWhoAmI.as_view()),
     path("public-plain", plain),
+    path("hooks/ping", plain),
 ]
 
 
@@ -196,3 +197,72 @@ def test_without_the_middleware_a_public_endpoint_ignores_tokens(settings: Any, 
     """The difference the middleware makes, shown: DRF checks a token only where a view asks for one."""
     settings.MIDDLEWARE = []
     assert Client().get("/", headers=_bearer("not-a-token")).status_code == 200
+
+
+# -- MIDDLEWARE_EXEMPT_PATHS --------------------------------------------------------------------
+@pytest.mark.parametrize("via", ["wsgi", "asgi"])
+def test_an_exempt_path_passes_a_foreign_token_to_its_view(via: str, jwks_config: Any,
+                                                           verifications: list[str]) -> None:
+    """A scraper's own bearer token on an exempt path reaches the view, which does not authenticate."""
+    jwks_config(MIDDLEWARE_EXEMPT_PATHS=["/public-plain"])
+    headers = _bearer("scraper-secret-not-a-jwt")
+    response = Client().get("/public-plain", headers=headers) if via == "wsgi" else run(
+        AsyncClient().get("/public-plain", headers=headers))
+    assert (response.status_code, response.json()) == (200, {"sub": None})
+    assert verifications == []
+
+
+def test_an_exemption_moves_the_check_to_the_view(jwks_config: Any, make_token: Callable[..., str],
+                                                  other_key: SigningKey, signing_key: SigningKey,
+                                                  verifications: list[str]) -> None:
+    """On an exempt path a view authenticating with jwks_auth still refuses a forged token and admits a good one."""
+    jwks_config(MIDDLEWARE_EXEMPT_PATHS=["/whoami"])
+    forged = make_token(key=other_key, header={"alg": "RS256", "kid": signing_key.kid, "typ": "at+jwt"})
+    refused = Client().get("/whoami", headers=_bearer(forged))
+    assert Seen.of(refused.status_code, refused.headers).error == "invalid_token" and refused.status_code == 401
+    good = Client().get("/whoami", headers=_bearer(make_token()))
+    assert good.json() == {"user": "TokenUser", "admitted": False}
+    assert verifications == ["JWKSAuthentication", "JWKSAuthentication"]
+
+
+def test_exempt_paths_match_exactly_or_by_a_prefix_ending_in_a_slash(jwks_config: Any) -> None:
+    jwks_config(MIDDLEWARE_EXEMPT_PATHS=["/public", "/hooks/"])
+    client, foreign = Client(), _bearer("not-a-jwt")
+    assert client.get("/hooks/ping", headers=foreign).status_code == 200  # under the prefix
+    assert client.get("/hooks/nowhere", headers=foreign).status_code == 404  # routed, not refused
+    for refused in ("/public-plain", "/hooks", "/public/", "/Hooks/ping", "/"):
+        assert client.get(refused, headers=foreign).status_code == 401, refused
+    assert exempt_paths() == (frozenset({"/public"}), ("/hooks/",))
+
+
+def test_exempt_paths_follow_the_settings(jwks_config: Any) -> None:
+    foreign = _bearer("not-a-jwt")
+    jwks_config(MIDDLEWARE_EXEMPT_PATHS=["/public-plain"])
+    assert Client().get("/public-plain", headers=foreign).status_code == 200
+    jwks_config()
+    assert Client().get("/public-plain", headers=foreign).status_code == 401
+
+
+@pytest.mark.parametrize("value", ["/public-plain", ["public-plain"], [None]])
+def test_a_bad_exempt_paths_value_exempts_nothing(jwks_config: Any, value: Any,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Reported by the checks (E009); at run time it fails closed: a token is met with the 503 of any bad
+    setting (and a log line), never let through and never a 500. Without a token nothing changes."""
+    jwks_config(MIDDLEWARE_EXEMPT_PATHS=value)
+    assert exempt_paths() == (frozenset(), ())
+    response = Client().get("/public-plain", headers=_bearer("not-a-jwt"))
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "JWKS_AUTH is misconfigured" in caplog.text
+    assert Client().get("/public-plain").json() == {"sub": None}
+
+
+class ExemptHealthMiddleware(TokenMiddleware):
+    def is_exempt(self, request: HttpRequest) -> bool:
+        return request.headers.get("X-Probe") == "health"
+
+
+def test_is_exempt_is_the_hook_for_per_request_decisions(settings: Any, jwks_config: Any) -> None:
+    settings.MIDDLEWARE = [f"{__name__}.ExemptHealthMiddleware"]
+    foreign = _bearer("not-a-jwt")
+    assert Client().get("/public-plain", headers={**foreign, "X-Probe": "health"}).status_code == 200
+    assert Client().get("/public-plain", headers=foreign).status_code == 401

@@ -41,6 +41,8 @@ BAD = {
     "resolver that cannot be imported": ({"USER_RESOLVER": "no.such.resolver"}, "jwks_auth.E009"),
     "revocation hook that cannot be imported": ({"IS_REVOKED": "no.such.hook"}, "jwks_auth.E009"),
     "revocation hook not callable": ({"IS_REVOKED": 3}, "jwks_auth.E009"),
+    "middleware exempt paths a string": ({"MIDDLEWARE_EXEMPT_PATHS": "/metrics"}, "jwks_auth.E009"),
+    "middleware exempt path without its slash": ({"MIDDLEWARE_EXEMPT_PATHS": ["metrics"]}, "jwks_auth.E009"),
 }
 
 

@@ -3,13 +3,11 @@
 It never pauses long enough for a read timeout, but takes ``len(answer) *
 pause`` seconds in all: what a slow or malicious provider does to a client that
 only has per-read timeouts. The head (status line and headers) and the body
-can each be trickled. With ``tls=True`` it serves a self-signed certificate for
-127.0.0.1 whose PEM file (``ca_path``) is the CA bundle that trusts it.
+can each be trickled. With ``tls=True`` it serves a certificate for 127.0.0.1 from a
+``tests.support.tls.PrivateCA`` whose PEM file (``ca_path``) is the CA bundle to trust.
 """
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import socket
 import ssl
 import tempfile
@@ -17,28 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
-
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
+from tests.support.tls import PrivateCA
 
 
 class TrickleServer:
@@ -54,8 +31,9 @@ class TrickleServer:
         self.context: ssl.SSLContext | None = None
         self.ca_path: Path | None = None
         if tls:
-            cert_path, key_path = _self_signed(Path(self._tmp.name))
-            self.ca_path = cert_path
+            ca = PrivateCA(Path(self._tmp.name))
+            cert_path, key_path = ca.issue("127.0.0.1")
+            self.ca_path = ca.ca_path
             self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.context.load_cert_chain(cert_path, key_path)
         self.sock = socket.socket()
