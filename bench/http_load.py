@@ -63,31 +63,66 @@ def paired_ratios(a: ServerRun, a_path: str, b: ServerRun, b_path: str) -> list[
 
 
 @dataclass
-class FloodResult:
-    """`make serve` while half the connections send forged tokens."""
+class Halves:
+    """One run of two wrk processes at once on /me: a plain half and a half driven by a Lua token list."""
 
-    valid: wrk.WrkResult  # the valid half's /me
-    forged: wrk.WrkResult  # the forged half (every answer should be 401)
-    unflooded: wrk.WrkResult  # the same server's /me with all connections valid
+    plain: wrk.WrkResult  # the valid token, wrk's static request
+    scripted: wrk.WrkResult  # the Lua script's tokens, in turn
+    server_cpu_s: float | None  # the server's CPU time during the run
+
+
+@dataclass
+class FloodResult:
+    """`make serve` while half the connections send forged tokens, against a control run in the same shape.
+
+    The control sends the valid token on both halves, the second through the
+    same Lua script (the valid token repeated as many times as there are
+    forged ones), so the two runs differ only in the tokens: the cost of the
+    second wrk and its script, which shares the CPUs with the server, is in both.
+    """
+
+    flooded: Halves  # plain: the valid half; scripted: the forged half (every answer should be 401)
+    control: Halves  # both halves valid
     forged_tokens: int
-    server_cpu_s: float | None = None  # the server's CPU time during the flood
+    round_ratios: list[float] = field(default_factory=list)  # the ratio within each round
+
+    @property
+    def valid(self) -> wrk.WrkResult:
+        return self.flooded.plain
+
+    @property
+    def forged(self) -> wrk.WrkResult:
+        return self.flooded.scripted
+
+    @property
+    def unflooded_rps(self) -> float:
+        """Valid /me throughput with every connection valid (both halves of the control)."""
+        return self.control.plain.rps + self.control.scripted.rps
 
     @property
     def ratio(self) -> float:
-        return self.valid.rps / self.unflooded.rps
+        return self.valid.rps / self.unflooded_rps
+
+    @property
+    def valid_cpu_us(self) -> float | None:
+        """Server CPU per valid request, from the control."""
+        served = self.control.plain.requests + self.control.scripted.requests
+        if self.control.server_cpu_s is None or not served:
+            return None
+        return self.control.server_cpu_s * 1e6 / served
 
     @property
     def forged_cpu_us(self) -> float | None:
-        """Server CPU per refused forged request: the flood's CPU less the valid requests' at the unflooded rate."""
-        valid_cpu = self.unflooded.server_cpu_us
-        if self.server_cpu_s is None or valid_cpu is None or not self.forged.requests:
+        """Server CPU per refused forged request: the flood's CPU less the valid requests' at the control's cost."""
+        valid_cpu = self.valid_cpu_us
+        if self.flooded.server_cpu_s is None or valid_cpu is None or not self.forged.requests:
             return None
-        return (self.server_cpu_s * 1e6 - self.valid.requests * valid_cpu) / self.forged.requests
+        return (self.flooded.server_cpu_s * 1e6 - self.valid.requests * valid_cpu) / self.forged.requests
 
     @property
     def fair_share(self) -> float | None:
         """What equal connections leave the valid half when each request costs its CPU: Cv / (Cv + Cf)."""
-        valid_cpu, forged_cpu = self.unflooded.server_cpu_us, self.forged_cpu_us
+        valid_cpu, forged_cpu = self.valid_cpu_us, self.forged_cpu_us
         if valid_cpu is None or forged_cpu is None or valid_cpu + forged_cpu <= 0:
             return None
         return valid_cpu / (valid_cpu + forged_cpu)
@@ -275,8 +310,7 @@ def run(
             running.append((cluster_run, server))
         load_in_turn(running, token, load, warmup, compare_rounds, settle, background, log)
         redis_run.notes.append(f"Redis keys after the run: {_redis_keys(redis_url)}")
-        flood = forged_flood(serve_server, token, forged, load, locmem.results["/me"], log_dir, compare_rounds,
-                             settle, background, log)
+        flood = forged_flood(serve_server, token, forged, load, log_dir, compare_rounds, settle, background, log)
     return HttpResults(
         load, sweep_rounds, compare_rounds, sweep, winner.label, locmem, redis_run, peer_run, floor, skipped,
         jwks_hits(), background, cluster_run, flood,
@@ -288,39 +322,50 @@ def forged_flood(
     token: str,
     forged: list[str],
     load: wrk.WrkLoad,
-    unflooded: wrk.WrkResult,
     log_dir: Path,
     rounds: int,
     settle: Callable[[], str],
     background: list[str],
     log: Callable[[str], None],
 ) -> FloodResult:
-    """Valid /me on half the connections while the other half sends forged tokens (each once in turn)."""
+    """Valid /me on half the connections while the other half sends forged tokens (each once in turn),
+    and a control run in the same shape with only valid tokens, the two taken in turn each round."""
     half = replace(load, threads=max(1, load.threads // 2), connections=max(1, load.connections // 2))
-    script = wrk.bearer_script(log_dir / "forged-tokens.lua", forged)
-    best: tuple[wrk.WrkResult, wrk.WrkResult, float] | None = None
+    forged_script = wrk.bearer_script(log_dir / "forged-tokens.lua", forged)
+    valid_script = wrk.bearer_script(log_dir / "valid-tokens.lua", [token] * len(forged))
+    best_flooded: Halves | None = None
+    best_control: Halves | None = None
+    ratios = []
     for round_no in range(rounds):
         background.append(settle())
-        log(f"  forged-token flood, round {round_no + 1}/{rounds}")
-        server_cpu = partial(group_cpu_seconds, server.proc.proc.pid)
-        with machine.OtherWork() as other:
-            cpu0 = server_cpu()
-            proc, shown = wrk.start(server.base_url + "/me", half, str(script))
-            try:
-                valid = measure(server, "/me", half, token)
-            finally:
-                shown_script = (
-                    str(script.relative_to(servers.ROOT)) if script.is_relative_to(servers.ROOT) else str(script)
-                )
-                forged_result = wrk.finish(proc, shown.replace(str(script), shown_script), timeout=load.seconds + 60)
-            used = server_cpu() - cpu0
-            other.exclude(used)
-        # measure()'s own figure counts the forged half's wrk as other work: both wrks are ours.
-        valid = replace(valid, other_busy=other.share)
-        if best is None or valid.rps > best[0].rps:
-            best = (valid, forged_result, used)
-    assert best is not None
-    return FloodResult(best[0], best[1], unflooded, len(forged), best[2])
+        log(f"  forged-token flood and its control, round {round_no + 1}/{rounds}")
+        control = _halves(server, token, valid_script, half, load)
+        flooded = _halves(server, token, forged_script, half, load)
+        ratios.append(flooded.plain.rps / max(1e-9, control.plain.rps + control.scripted.rps))
+        if best_flooded is None or flooded.plain.rps > best_flooded.plain.rps:
+            best_flooded = flooded
+        if best_control is None or control.plain.rps + control.scripted.rps > (
+                best_control.plain.rps + best_control.scripted.rps):
+            best_control = control
+    assert best_flooded is not None and best_control is not None
+    return FloodResult(best_flooded, best_control, len(forged), ratios)
+
+
+def _halves(server: Server, token: str, script: Path, half: wrk.WrkLoad, load: wrk.WrkLoad) -> Halves:
+    """The plain half (the valid token) measured while a second wrk runs `script` on the other half."""
+    server_cpu = partial(group_cpu_seconds, server.proc.proc.pid)
+    with machine.OtherWork() as other:
+        cpu0 = server_cpu()
+        proc, shown = wrk.start(server.base_url + "/me", half, str(script))
+        try:
+            plain = measure(server, "/me", half, token)
+        finally:
+            shown_script = str(script.relative_to(servers.ROOT)) if script.is_relative_to(servers.ROOT) else str(script)
+            scripted = wrk.finish(proc, shown.replace(str(script), shown_script), timeout=load.seconds + 60)
+        used = server_cpu() - cpu0
+        other.exclude(used)
+    # measure()'s own figure counts the second wrk as other work: both wrks are ours.
+    return Halves(replace(plain, other_busy=other.share), scripted, used)
 
 
 def _redis_keys(url: str) -> str:

@@ -56,6 +56,7 @@ HTTP_ROWS = [
     "HTTP floor: ",
     "forged-token flood (make serve, half the connections forged)",
     "valid GET /me under the flood",
+    "control: valid GET /me on both halves (the same two wrk processes)",
     "/me >= 0.95 x / (make serve, LocMem)",
     "/me >= 2 x Node peer /me (one process)",
     "/me >= 1 x Node peer /me (cluster mode)",
@@ -68,6 +69,7 @@ PEER_ROWS = [
     "GET /me: djangorestframework-simplejwt 5.5.1, JWK_URL",
     "GET /me: hand-written DRF class over PyJWT 2.15.1 PyJWKClient",
     "GET /me: drf-oidc-auth 4.0.0",
+    "GET /me: floor: a dict from token to verdict before PyJWKClient",
     "Django peers over HTTP (granian WSGI, one worker per core)",
     "jwks_auth /me >= 2 x simplejwt /me (in process)",
     "jwks_auth /me >= 2 x pyjwkclient /me (in process)",
@@ -116,7 +118,8 @@ def test_bench_smoke_http_and_peers_write_their_rows(tmp_path: Path) -> None:
     for row in HTTP_ROWS + (PEER_ROWS if peers_ran else []):
         assert row in proc.stdout, f"{row!r} missing from the printed table"
         assert row in report, f"{row!r} missing from {out.name}"
-    assert "scripts/serve.sh" in report and "forged-tokens.lua" in report
+    assert "scripts/serve.sh" in report and "forged-tokens.lua" in report and "valid-tokens.lua" in report
+    assert "NOT COMPARABLE" not in report.split("## Django peers")[-1]  # every peer answered its /me with 2xx
     target_lines = [line for line in report.splitlines() if line.startswith("| targets")]
     assert target_lines and all(any(f"| {s} |" in line for s in ("met", "MISSED", "not run")) for line in target_lines)
     snippet = (ROOT / "bench" / "out" / "README.performance.smoke.md").read_text(encoding="utf-8")
@@ -134,3 +137,28 @@ def test_per_round_ratios_pair_the_same_round_of_each_side() -> None:
     assert paired_ratios(serve, "/me", node, "/me") == [2.0]  # a round with no throughput is left out
     assert _per_round([0.9, 0.75]) == " (per round 0.90, 0.75)"
     assert _per_round([2.0]) == ""  # one round says nothing the best-of figure does not
+
+
+def test_target_ratios_never_round_onto_the_line() -> None:
+    from bench.report import _ratio
+
+    assert _ratio(0.946, 0.95) == "0.946"  # two decimals would say 0.95, which meets the line
+    assert _ratio(0.95, 0.95) == "0.95"
+    assert _ratio(2.01, 2.0) == "2.01" and _ratio(1.996, 2.0) == "1.996"
+
+
+def test_the_flood_is_judged_against_its_control() -> None:
+    """Valid throughput under the flood over the control's valid throughput on both halves; CPU from each run."""
+    from bench.http_load import FloodResult, Halves
+    from bench.wrk import WrkResult
+
+    def result(rps: float, requests: int) -> WrkResult:
+        return WrkResult("", requests, rps, 1.0, 2.0, 0, 0, "")
+
+    control = Halves(result(3000, 30000), result(2900, 29000), server_cpu_s=17.7)  # 300 µs per valid request
+    flooded = Halves(result(2800, 28000), result(2850, 28500), server_cpu_s=17.1)
+    flood = FloodResult(flooded, control, forged_tokens=2000, round_ratios=[0.47])
+    assert flood.unflooded_rps == 5900 and round(flood.ratio, 3) == round(2800 / 5900, 3)
+    assert flood.valid_cpu_us == 300.0
+    assert round(flood.forged_cpu_us or 0) == round((17.1e6 - 28000 * 300) / 28500)
+    assert flood.fair_share == 300 / (300 + (flood.forged_cpu_us or 0))
