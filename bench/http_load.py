@@ -364,8 +364,9 @@ def _halves(server: Server, token: str, script: Path, half: wrk.WrkLoad, load: w
             scripted = wrk.finish(proc, shown.replace(str(script), shown_script), timeout=load.seconds + 60)
         used = server_cpu() - cpu0
         other.exclude(used)
-    # measure()'s own figure counts the second wrk as other work: both wrks are ours.
-    return Halves(replace(plain, other_busy=other.share), scripted, used)
+    # measure()'s own figures count the second wrk as other work (both wrks are ours) and divide the CPU of
+    # both halves by the plain half's requests; the CPU per request is the run's, from server_cpu_s.
+    return Halves(replace(plain, other_busy=other.share, server_cpu_us=None), scripted, used)
 
 
 def _redis_keys(url: str) -> str:

@@ -11,12 +11,12 @@ An accepted token is kept on the request (``request.access_token``,
 ``request.user``, and ``admitted(request)``): ``JWKSAuthentication``,
 ``token_required``, ``TokenRequiredMixin`` and the Ninja auth use it rather
 than check it again (a subclass's own ``get_user`` maps it), unless a
-subclass brings its own core or validator. Its response headers (``DPoP-Nonce``) go on whatever the view answers.
-A request without a token passes untouched: the endpoint decides whether it
-needs one. So does one to a path of ``MIDDLEWARE_EXEMPT_PATHS`` (a scraper's
-own bearer token on ``/metrics``, a webhook's): the middleware does not look
-at its token, and a view there that authenticates with jwks_auth checks it
-itself.
+subclass brings its own core or validator. Its response headers
+(``DPoP-Nonce``) go on whatever the view answers. A request without a token
+passes untouched: the endpoint decides whether it needs one. So does one to
+a path of ``MIDDLEWARE_EXEMPT_PATHS`` (a scraper's own bearer token on
+``/metrics``, a webhook's): the middleware does not look at its token, and a
+view there that authenticates with jwks_auth checks it itself.
 
 List it last in ``MIDDLEWARE``, after ``CorsMiddleware`` (a browser must be
 able to read the refusal) and after ``AuthenticationMiddleware`` if any (the
@@ -101,7 +101,8 @@ class TokenMiddleware:
         return FrontDoor(sender=TokenMiddleware)
 
     def is_exempt(self, request: HttpRequest) -> bool:
-        """True to pass the request on without looking at its token; by default its path is exempt."""
+        """True to pass the request on without looking at its token: by default, when its path is in
+        ``MIDDLEWARE_EXEMPT_PATHS``."""
         exact, prefixes = exempt_paths()
         return request.path_info in exact or request.path_info.startswith(prefixes)
 
