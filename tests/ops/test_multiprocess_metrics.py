@@ -43,12 +43,17 @@ def test_every_worker_counts_into_one_scrape(tmp_path: Path, signing_key: Signin
                                         timeout=10).status_code == 401
                     forged_count += 1
                 assert len(api.pids("/me", since=mark)) == 2, "both workers must have served tokens"
-                # Each worker hands its counts over at least once a second: wait for that, then every
-                # scrape, whichever worker answers it, tells the same totals.
+                # Each worker hands its counts over at least once a second: wait until both kinds are
+                # (the last requests were forged ones), then every scrape, whichever worker answers it,
+                # tells the same totals.
                 accepted = {"issuer": provider.issuer, "result": "accepted", "reason": ""}
+                rejected = {"issuer": "", "result": "rejected", "reason": "signature"}
                 deadline = time.monotonic() + 10
-                while value(requests.get(api.url + "/metrics", timeout=10).text, "jwks_auth_tokens_total",
-                            accepted) < 30 and time.monotonic() < deadline:
+                while time.monotonic() < deadline:
+                    text = requests.get(api.url + "/metrics", timeout=10).text
+                    if (value(text, "jwks_auth_tokens_total", accepted) >= 30
+                            and value(text, "jwks_auth_tokens_total", rejected) >= forged_count):
+                        break
                     time.sleep(0.2)
                 # Scrape until both workers have answered at least once: which worker takes a new
                 # connection is up to the kernel, so a fixed number of scrapes can all land on one.
@@ -64,7 +69,6 @@ def test_every_worker_counts_into_one_scrape(tmp_path: Path, signing_key: Signin
     for scrape in scrapes:  # ... and each told the same totals
         assert scrape.status_code == 200
         text = scrape.text
-        rejected = {"issuer": "", "result": "rejected", "reason": "signature"}
         assert value(text, "jwks_auth_tokens_total", accepted) == 30
         assert value(text, "jwks_auth_tokens_total", rejected) == forged_count
         assert value(text, "jwks_auth_jwks_fetches_total", {"issuer": provider.issuer, "outcome": "ok"}) == 1
