@@ -3,6 +3,7 @@
     python -m bench.wsgi_worker '{"number": 2000, "repeats": 5}'
     python -m bench.wsgi_worker '{"settings": "bench.peers.settings", "peer": "simplejwt", ...}'
     python -m bench.wsgi_worker '{"profile": "/me", "number": 20000}'   # pyinstrument's tree instead
+    python -m bench.wsgi_worker '{"counted": 300, ...}'   # under callgrind: bench/instructions.py
 
 Separates the application's own cost per request from the HTTP server, the
 kernel and wrk, which share the CPUs in the HTTP runs. Times `/`, `/me` with
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -85,6 +87,8 @@ def main(argv: list[str]) -> int:
                 raise SystemExit(f"GET {path} answered {status}, expected {expected}: {body[:200]!r}")
         if profile:
             return run_profile(get, profile, token, number)
+        if "counted" in spec:
+            return run_counted(get, token, int(spec["counted"]))
 
         fresh = max(1, number // 4)  # first-seen and forged tokens: distinct per request, fewer of them
         first_seen = [[mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600)) for _ in range(fresh)]
@@ -133,6 +137,31 @@ def run_profile(get: Callable[[str, str | None], tuple[str, bytes]], path: str, 
         get(path, bearer)
     profiler.stop()
     print(profiler.output_text(unicode=False, color=False))
+    return 0
+
+
+def run_counted(get: Callable[[str, str | None], tuple[str, bytes]], token: str, number: int) -> int:
+    """`number` GET / then `number` GET /me, each batch inside one call of ``math.fsum``.
+
+    Run under ``valgrind --tool=callgrind --collect-atstart=no --toggle-collect=math_fsum
+    --dump-after=math_fsum`` (bench/instructions.py): callgrind counts only inside ``fsum``, that is
+    only the requests, and writes one file per batch. Neither Django nor DRF calls ``fsum``, and
+    bench/instructions.py refuses a run that wrote any other number of files.
+    """
+    for path, bearer in (("/", None), ("/me", token)):
+        for _ in range(200):  # warm: imports, first-use settings, the key set, the token cache
+            get(path, bearer)
+
+    def request(path: str, bearer: str | None) -> Callable[[int], float]:
+        def one(_: int) -> float:
+            get(path, bearer)
+            return 0.0
+
+        return one
+
+    math.fsum(map(request("/", None), range(number)))
+    math.fsum(map(request("/me", token), range(number)))
+    print(json.dumps({"counted": number}))
     return 0
 
 

