@@ -37,7 +37,7 @@ interop-deps:
 	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed
 
 system-deps:
-	scripts/install-system-deps.sh redis chromium
+	scripts/install-system-deps.sh redis chromium wrk valgrind
 
 certs: $(STAMP)
 	$(PY) manage.py create_signing_cert --settings=idp.settings
@@ -79,11 +79,11 @@ check: $(STAMP)
 	$(PY) manage.py check --deploy --fail-level ERROR
 
 bench: install
-	scripts/install-system-deps.sh redis wrk node
+	scripts/install-system-deps.sh redis wrk valgrind node
 	$(PY) bench/run.py
 
 bench-smoke: install
-	scripts/install-system-deps.sh redis wrk node
+	scripts/install-system-deps.sh redis wrk valgrind node
 	$(PY) bench/run.py --smoke
 
 clean:

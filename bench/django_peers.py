@@ -14,10 +14,11 @@ import subprocess
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import http_load, servers, wrk
+from bench import http_load, instructions, servers, wrk
+from bench.instructions import Counted
 from bench.servers import ServerSetup
 from bench.validation import WsgiMeasured, run_wsgi
 
@@ -46,6 +47,11 @@ class PeersResults:
     in_process: list[WsgiMeasured]
     http: list[http_load.ServerRun]
     skipped: str | None = None
+    counted: list[Counted] = field(default_factory=list)  # instructions per request (callgrind)
+    counted_skipped: str | None = None
+
+    def count(self, peer: str) -> Counted | None:
+        return next((c for c in self.counted if c.peer == peer), None)
 
     def wsgi(self, peer: str) -> WsgiMeasured | None:
         return next((m for m in self.in_process if m.peer == peer), None)
@@ -87,6 +93,16 @@ def in_process(smoke: bool, rounds: int, log: Callable[[str], None] = print) -> 
             if peer not in best or measured.me_us < best[peer].me_us:
                 best[peer] = measured
     return [best[peer] for peer, _ in PEERS]
+
+
+def counted(smoke: bool, log: Callable[[str], None] = print) -> tuple[list[Counted], str | None]:
+    """Instructions per request of every peer (all of them, or with --smoke jwks_auth and the floor); the
+    counts, or why they were not taken."""
+    missing = instructions.unavailable()
+    if missing is not None:
+        return [], missing
+    peers = ["jwks_auth", "floor"] if smoke else [peer for peer, _ in PEERS]
+    return instructions.run_all(peers, str(python()), SHOWN_PYTHON, SETTINGS, smoke, log), None
 
 
 def over_http(

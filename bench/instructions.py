@@ -44,7 +44,13 @@ class Counted:
 
     @property
     def overhead(self) -> float:
+        """Instructions a /me costs beyond a /."""
         return self.me - self.root
+
+    @property
+    def overhead_openssl(self) -> float:
+        """The part of ``overhead`` spent in OpenSSL."""
+        return self.me_openssl - self.root_openssl
 
 
 def unavailable() -> str | None:

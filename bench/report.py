@@ -121,6 +121,8 @@ class Report:
         if self.peers is not None:
             for m in self.peers.in_process:
                 self.ref(m.command, "P")
+            for c in self.peers.counted:
+                self.ref(c.command, "I")
             for run in self.peers.http:
                 for path in ("/", "/me"):
                     self._http_ref(run, path)
@@ -204,6 +206,7 @@ class Report:
             rows.append(
                 Row(sec, f"GET /me: {PEER_LABELS[m.peer]}", f"{m.me_us:.0f}", compare, "", self.ref(m.command, "P"))
             )
+        rows += self._counted_rows(peers)
         hsec = "Django peers over HTTP (granian WSGI, one worker per core)"
         http_mine = peers.run("jwks_auth")
         for run in peers.http:
@@ -246,6 +249,27 @@ class Report:
                     self.ref(mine.command, "P"),
                 )
             )
+        return rows
+
+    def _counted_rows(self, peers: PeersResults) -> list[Row]:
+        sec = "Django peers, instructions per request (callgrind, in process)"
+        if peers.counted_skipped:
+            return [Row(sec, "all", "n/a", f"skipped: {peers.counted_skipped}", "not run")]
+        rows = []
+        mine, floor_count = peers.count("jwks_auth"), peers.count("floor")
+        for c in peers.counted:
+            compare = (f"/ {c.root / 1000:.0f} k; /me - / = {c.overhead / 1000:+.1f} k, of which OpenSSL "
+                       f"{c.overhead_openssl / 1000:+.1f} k")
+            if mine is not None and c is not mine:
+                compare += f"; jwks_auth /me = {mine.me / c.me:.3f} x this"
+            rows.append(Row(sec, f"GET /me: {PEER_LABELS[c.peer]}", f"{c.me / 1000:.0f} k", compare, "",
+                            self.ref(c.command, "I")))
+        if mine is not None and floor_count is not None:
+            own = mine.overhead - floor_count.overhead
+            ssl = mine.overhead_openssl - floor_count.overhead_openssl
+            rows.append(Row(sec, "jwks_auth /me - / beyond the floor's", f"{own / 1000:.1f} k",
+                            f"of which OpenSSL {ssl / 1000:.1f} k (the token's SHA-256, without the CPU's SHA "
+                            "extensions under valgrind)", "", self.ref(mine.command, "I")))
         return rows
 
     def _metrics_rows(self) -> list[Row]:
@@ -743,6 +767,17 @@ def _reading(report: Report) -> list[str]:
                 "the binding and user, and the metrics (about 5 µs when timed alone in a hot loop: in a whole "
                 "request the same code meets colder CPU caches)."
             )
+        mine_count, floor_count = peers.count("jwks_auth"), peers.count("floor")
+        if mine_count is not None and floor_count is not None:
+            own = mine_count.overhead - floor_count.overhead
+            ssl = mine_count.overhead_openssl - floor_count.overhead_openssl
+            lines.append(
+                "- Counted in instructions, which other load does not move: jwks_auth's `/me` executes "
+                f"{mine_count.overhead / 1000:.0f} k more than its `/`, the floor's "
+                f"{floor_count.overhead / 1000:.0f} k, so jwks_auth's own share is {own / 1000:.0f} k per request "
+                f"({own / mine_count.root:.1%} of a `/`), of which {ssl / 1000:.0f} k is OpenSSL hashing the token "
+                "(inflated under valgrind, see Django peers)."
+            )
         floor_run = peers.run("floor")
         if floor_run is not None and floor_run.clean and floor_run.rps("/"):
             share = floor_run.rps("/me") / floor_run.rps("/")
@@ -841,6 +876,21 @@ def _peers_details(report: Report) -> list[str]:
         body.append([PEER_LABELS[m.peer], f"{m.root_us:.0f}", f"{m.me_us:.0f}", f"{m.me_us - m.root_us:+.0f}",
                      "" if m.first_seen_us is None else f"{m.first_seen_us:.0f}",
                      "" if m.forged_us is None else f"{m.forged_us:.0f}", report.ref(m.command, "P")])
+    counted_body = [[PEER_LABELS[c.peer], f"{c.root:,.0f}", f"{c.me:,.0f}", f"{c.overhead:+,.0f}",
+                     f"{c.overhead_openssl:+,.0f}", f"{c.requests}", report.ref(c.command, "I")]
+                    for c in peers.counted]
+    counted_part = [
+        "Instructions per request, counted by callgrind (`valgrind --tool=callgrind`) in the same stack: only "
+        "inside the worker's two batches of requests (`/`, then `/me`), with `PYTHONHASHSEED=0`. Other load on the "
+        "machine does not change a count, so these compare the peers where timings here are noisy; they are not "
+        "time (a cache miss costs more than a hit), and under valgrind OpenSSL runs without the CPU's SHA "
+        "extensions, so its share, shown apart, counts several times what the CPU needs.",
+        "",
+        _md_table(["peer", "GET / instr", "GET /me instr", "/me - /", "of which OpenSSL", "requests", "ref"],
+                  counted_body),
+        "",
+    ] if counted_body else ([f"Instruction counts skipped: {peers.counted_skipped}.", ""]
+                            if peers.counted_skipped else [])
     http_body = []
     for run in peers.http:
         for path in ("/", "/me"):
@@ -863,6 +913,7 @@ def _peers_details(report: Report) -> list[str]:
         "",
         _md_table(["peer", "GET / µs", "GET /me µs", "/me - / µs", "first-seen /me µs", "forged /me µs", "ref"], body),
         "",
+        *counted_part,
         "Over HTTP: each peer under granian (one worker per core, one blocking thread), all running side by side, the "
         "same wrk load as the product, runs in turn.",
         "",

@@ -136,13 +136,17 @@ def run_peers(args: argparse.Namespace, log_dir: Path, result: report.Report) ->
     with machine.OtherWork() as other:
         measured = django_peers.in_process(args.smoke, rounds=1 if args.smoke else 2, log=log)
     result.other_work.append(("Django peers in process", other.share))
+    # Counted, not timed: other load does not move these, so no quiet machine is waited for.
+    counts, counts_skipped = django_peers.counted(args.smoke, log)
+    if counts_skipped:
+        log(f"  instruction counts skipped: {counts_skipped}")
     load, warmup = wrk_loads(args)
     with bench_issuer("bench-peers") as (provider, _key, token):
         runs = django_peers.over_http(
             provider.issuer, provider.jwks_uri, token, load, warmup, log_dir, args.rounds or (1 if args.smoke else 3),
             lambda: settle(args), result.peers_background, log,
         )
-    return django_peers.PeersResults(measured, runs)
+    return django_peers.PeersResults(measured, runs, counted=counts, counted_skipped=counts_skipped)
 
 
 def main(argv: list[str]) -> int:

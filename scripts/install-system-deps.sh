@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only when missing.
-# Usage: scripts/install-system-deps.sh [redis] [chromium] [wrk] [node]
+# Usage: scripts/install-system-deps.sh [redis] [chromium] [wrk] [valgrind] [node]
 set -euo pipefail
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(redis chromium)
@@ -10,6 +10,7 @@ for w in "${want[@]}"; do
     redis)    command -v redis-server >/dev/null || pkgs+=(redis-server) ;;
     chromium) [ -x /usr/bin/chromium ] || pkgs+=(chromium) ;;
     wrk)      command -v wrk >/dev/null || pkgs+=(wrk) ;;
+    valgrind) command -v valgrind >/dev/null || pkgs+=(valgrind) ;;
     node)     command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
     *) echo "unknown dependency: $w" >&2; exit 2 ;;
   esac

@@ -75,6 +75,7 @@ PEER_ROWS = [
     "jwks_auth /me >= 2 x pyjwkclient /me (in process)",
     "jwks_auth /me >= 2 x oidc_auth /me (in process)",
     "jwks_auth /me - / <= 10 µs (in process)",
+    "Django peers, instructions per request (callgrind, in process)",
 ]
 
 
@@ -120,6 +121,8 @@ def test_bench_smoke_http_and_peers_write_their_rows(tmp_path: Path) -> None:
         assert row in report, f"{row!r} missing from {out.name}"
     assert "scripts/serve.sh" in report and "forged-tokens.lua" in report and "valid-tokens.lua" in report
     assert "NOT COMPARABLE" not in report.split("## Django peers")[-1]  # every peer answered its /me with 2xx
+    if peers_ran and shutil.which("valgrind"):  # make test installs it (scripts/install-system-deps.sh)
+        assert "jwks_auth /me - / beyond the floor's" in report and "--toggle-collect=math_fsum" in report
     target_lines = [line for line in report.splitlines() if line.startswith("| targets")]
     assert target_lines and all(any(f"| {s} |" in line for s in ("met", "MISSED", "not run")) for line in target_lines)
     snippet = (ROOT / "bench" / "out" / "README.performance.smoke.md").read_text(encoding="utf-8")
