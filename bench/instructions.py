@@ -53,6 +53,11 @@ class Counted:
         return self.me_openssl - self.root_openssl
 
 
+def beyond(mine: Counted, floor: Counted) -> tuple[float, float]:
+    """What ``mine``'s /me - / costs beyond ``floor``'s: (instructions, of which OpenSSL)."""
+    return mine.overhead - floor.overhead, mine.overhead_openssl - floor.overhead_openssl
+
+
 def unavailable() -> str | None:
     """Why the count cannot run here, else ``None``."""
     if shutil.which("valgrind") is None or shutil.which("callgrind_annotate") is None:

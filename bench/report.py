@@ -9,6 +9,7 @@ from bench.django_peers import LABELS as PEER_LABELS
 from bench.django_peers import PeersResults
 from bench.dpop_cost import DPoPMeasured
 from bench.http_load import HttpResults, ServerRun, paired_ratios
+from bench.instructions import beyond
 from bench.machine import Machine
 from bench.metrics_cost import MAX_METRICS_US, MetricsMeasured
 from bench.validation import Measured, WsgiMeasured
@@ -265,8 +266,7 @@ class Report:
             rows.append(Row(sec, f"GET /me: {PEER_LABELS[c.peer]}", f"{c.me / 1000:.0f} k", compare, "",
                             self.ref(c.command, "I")))
         if mine is not None and floor_count is not None:
-            own = mine.overhead - floor_count.overhead
-            ssl = mine.overhead_openssl - floor_count.overhead_openssl
+            own, ssl = beyond(mine, floor_count)
             rows.append(Row(sec, "jwks_auth /me - / beyond the floor's", f"{own / 1000:.1f} k",
                             f"of which OpenSSL {ssl / 1000:.1f} k (the token's SHA-256, without the CPU's SHA "
                             "extensions under valgrind)", "", self.ref(mine.command, "I")))
@@ -769,8 +769,7 @@ def _reading(report: Report) -> list[str]:
             )
         mine_count, floor_count = peers.count("jwks_auth"), peers.count("floor")
         if mine_count is not None and floor_count is not None:
-            own = mine_count.overhead - floor_count.overhead
-            ssl = mine_count.overhead_openssl - floor_count.overhead_openssl
+            own, ssl = beyond(mine_count, floor_count)
             lines.append(
                 "- Counted in instructions, which other load does not move: jwks_auth's `/me` executes "
                 f"{mine_count.overhead / 1000:.0f} k more than its `/`, the floor's "

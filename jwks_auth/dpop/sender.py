@@ -33,8 +33,7 @@ def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
     if dpop or "cnf" in access_token.claims:
         return True
     config = access_token.config
-    # ``asks_dpop_nonce`` spelt out: this runs for every plain bearer token, and a property is a call.
-    return config is not None and (config.dpop == "required" or (config.dpop_nonce and config.dpop != "off"))
+    return config is not None and (config.dpop == "required" or config.asks_dpop_nonce)
 
 
 def constrain(access_token: AccessToken, token: str, request: HttpRequest, *, scheme: str, dpop: bool,
