@@ -61,6 +61,9 @@ fi
 #   seconds is killed. Keep it below the orchestrator's grace period
 #   (docker stop: 10 s by default, so compose sets stop_grace_period).
 # --respawn-failed-workers: a worker that dies is replaced, not left missing.
+# granian's --http 1 (no HTTP/2 detection) and --runtime-mode st were tried side
+#   by side with these settings (six rounds of wrk on /me and /, 2 workers): no
+#   difference beyond the rounds' spread, so granian's defaults stay for both.
 exec "$PY" -m granian \
   --interface wsgi config.wsgi:application \
   --host "$API_HOST" --port "$API_PORT" \

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import requests
 
-from tests.keystore.procs import LOOPBACK, REPO, _stop_group, free_port
+from tests.keystore.procs import LOOPBACK, REPO, ProcessGroup, free_port
 
 
 @dataclass
-class Uvicorn:
+class Uvicorn(ProcessGroup):
     env: Mapping[str, str]
     directory: Path
     workers: int = 2
@@ -63,17 +63,3 @@ class Uvicorn:
             return int(requests.get(self.url + "/pid", timeout=5).json()["pid"])
         except (requests.RequestException, ValueError, KeyError):
             return None
-
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process is not None:
-            _stop_group(self.process)
-            self.process = None
-
-    def __enter__(self) -> Uvicorn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import requests
 
@@ -68,7 +68,34 @@ def redis_server_binary() -> str:
     return found
 
 
-class RedisServer:
+class ProcessGroup:
+    """A server process in its own session: ``with`` starts it, and its end stops the whole group.
+
+    Subclasses set ``process`` in ``start()`` (which returns ``self``) and name their ``log_path``.
+    """
+
+    process: subprocess.Popen[bytes] | None
+    log_path: Path
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop_group(self.process)
+            self.process = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class RedisServer(ProcessGroup):
     """A throwaway redis-server (no persistence) that can be stopped and restarted on its port."""
 
     def __init__(self, directory: Path) -> None:
@@ -95,28 +122,17 @@ class RedisServer:
             time.sleep(0.02)
         return self
 
-    def stop(self) -> None:
-        if self.process is not None:
-            _stop_group(self.process)
-            self.process = None
-
     def client(self) -> Any:
         import redis
 
         return redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=2)
-
-    def __enter__(self) -> RedisServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 _ACCESS_LINE = re.compile(r"^<(\d+)> (\d{3}) (\S+)$")
 
 
 @dataclass
-class Gunicorn:
+class Gunicorn(ProcessGroup):
     """``gunicorn tests.wsgi:application`` with N sync workers and an access log naming each worker's pid."""
 
     env: Mapping[str, str]
@@ -187,20 +203,6 @@ class Gunicorn:
             return []
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True)
         return [int(p) for p in out.stdout.split()]
-
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process is not None:
-            _stop_group(self.process)
-            self.process = None
-
-    def __enter__(self) -> Gunicorn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def _quiet_get(url: str) -> None:

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.x509.oid import NameOID
+
+from idp.management.commands.create_signing_cert import self_signed_certificate as signing_certificate
 
 
 def b64url(data: bytes) -> str:
@@ -107,35 +107,9 @@ def _rsa_key(bits: int) -> rsa.RSAPrivateKey:
 def self_signed_certificate(
     private_key: Any, common_name: str = "test signing key", days: int = 365
 ) -> x509.Certificate:
-    """A signing-only self-signed certificate for a key's ``x5c``, as identity servers publish."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(private_key.public_key()), critical=False)
-        .sign(private_key, hashes.SHA256())
-    )
+    """A signing-only self-signed certificate for a key's ``x5c``, as identity servers publish (the sample
+    identity server's own builder)."""
+    return signing_certificate(private_key, common_name, days)
 
 
 def jwks(*keys: SigningKey, **kwargs: Any) -> dict[str, Any]:
