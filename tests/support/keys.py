@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-
-from idp.management.commands.create_signing_cert import self_signed_certificate as signing_certificate
+from cryptography.x509.oid import NameOID
 
 
 def b64url(data: bytes) -> str:
@@ -104,12 +104,29 @@ def _rsa_key(bits: int) -> rsa.RSAPrivateKey:
     return pool[-1]
 
 
+# Not the sample identity server's builder (idp/management/commands/create_signing_cert.py): the package's
+# own suite runs from a wheel without the sample project (noxfile.py's lib sessions).
+_NO_KEY_USAGE = dict.fromkeys(
+    ("content_commitment", "key_encipherment", "data_encipherment", "key_agreement", "key_cert_sign",
+     "crl_sign", "encipher_only", "decipher_only"),
+    False,
+)
+
+
 def self_signed_certificate(
     private_key: Any, common_name: str = "test signing key", days: int = 365
 ) -> x509.Certificate:
-    """A signing-only self-signed certificate for a key's ``x5c``, as identity servers publish (the sample
-    identity server's own builder)."""
-    return signing_certificate(private_key, common_name, days)
+    """A signing-only self-signed certificate for a key's ``x5c``, as identity servers publish."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = dt.datetime.now(dt.UTC)
+    public_key = private_key.public_key()
+    builder = x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(public_key)
+    builder = builder.serial_number(x509.random_serial_number())
+    builder = builder.not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
+    builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    builder = builder.add_extension(x509.KeyUsage(digital_signature=True, **_NO_KEY_USAGE), critical=True)
+    builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    return builder.sign(private_key, hashes.SHA256())
 
 
 def jwks(*keys: SigningKey, **kwargs: Any) -> dict[str, Any]:
