@@ -104,29 +104,40 @@ def _rsa_key(bits: int) -> rsa.RSAPrivateKey:
     return pool[-1]
 
 
-# Not the sample identity server's builder (idp/management/commands/create_signing_cert.py): the package's
-# own suite runs from a wheel without the sample project (noxfile.py's lib sessions).
-_NO_KEY_USAGE = dict.fromkeys(
-    ("content_commitment", "key_encipherment", "data_encipherment", "key_agreement", "key_cert_sign",
-     "crl_sign", "encipher_only", "decipher_only"),
-    False,
-)
-
-
+# Not shared with the sample identity server's builder (idp/management/commands/create_signing_cert.py): the
+# package's own suite runs from a wheel without the sample project (noxfile.py's lib sessions).
 def self_signed_certificate(
     private_key: Any, common_name: str = "test signing key", days: int = 365
 ) -> x509.Certificate:
     """A signing-only self-signed certificate for a key's ``x5c``, as identity servers publish."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.UTC)
-    public_key = private_key.public_key()
-    builder = x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(public_key)
-    builder = builder.serial_number(x509.random_serial_number())
-    builder = builder.not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
-    builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-    builder = builder.add_extension(x509.KeyUsage(digital_signature=True, **_NO_KEY_USAGE), critical=True)
-    builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-    return builder.sign(private_key, hashes.SHA256())
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(private_key.public_key()), critical=False)
+        .sign(private_key, hashes.SHA256())
+    )
 
 
 def jwks(*keys: SigningKey, **kwargs: Any) -> dict[str, Any]:

@@ -8,16 +8,14 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
-def self_signed_certificate(
-    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, common_name: str, days: int
-) -> x509.Certificate:
-    """A signing-only certificate, like the seed sample's `openssl req -x509` (the tests' keys' ``x5c`` too)."""
+def self_signed_certificate(key: rsa.RSAPrivateKey, common_name: str, days: int) -> x509.Certificate:
+    """A signing-only certificate, like the seed sample's `openssl req -x509`."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.UTC)
     return (
