@@ -74,6 +74,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/ruff check
+	$(PY) scripts/check_structure.py
 
 check: $(STAMP)
 	$(PY) manage.py check --deploy --fail-level ERROR

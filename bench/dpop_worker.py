@@ -3,7 +3,7 @@
     python -m bench.dpop_worker '{"number": 2000, "repeats": 10}'
 
 One token per scheme, validated once before timing (so both come from the
-verified-token cache): ``FrontDoor().authenticate(request)`` on requests
+verified-token cache): ``RequestVerifier().authenticate(request)`` on requests
 built beforehand, ``Authorization: Bearer`` with an unbound token, and
 ``Authorization: DPoP`` with a DPoP-bound token (``cnf.jkt``) and a fresh
 proof per request (a new ``jti``, signed before timing: the client's cost is
@@ -35,7 +35,7 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
         from django.conf import settings
         from django.test import RequestFactory
 
-        from jwks_auth.front_door import FrontDoor
+        from jwks_auth.web.request_verifier import RequestVerifier
 
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # RequestFactory's host, for htu
         client_key = SigningKey.ec(kid="bench-client")
@@ -43,7 +43,7 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
         bound = mint(key, access_claims(provider.issuer, audience=AUDIENCE, lifetime=3600,
                                         cnf={"jkt": dpop.thumbprint(client_key)}))
         factory = RequestFactory()
-        door = FrontDoor()
+        door = RequestVerifier()
 
         def bearer_requests() -> list[Any]:
             return [factory.get("/me", HTTP_AUTHORIZATION=f"Bearer {bearer}") for _ in range(number)]
@@ -76,7 +76,7 @@ def _bare_es256(client_key: Any, proof: str) -> Any:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-    from jwks_auth.key_checks import b64url_decode
+    from jwks_auth.keys.material import b64url_decode
 
     signing_input, _, signature = proof.rpartition(".")
     raw = b64url_decode(signature)

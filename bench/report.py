@@ -657,7 +657,8 @@ def _method(report: Report) -> list[str]:
         d = report.dpop
         lines += [
             "DPoP against Bearer (`python -m bench.dpop_worker`, a fresh interpreter): "
-            f"`FrontDoor().authenticate(request)` on {d.number} requests per repeat built beforehand, both tokens "
+            f"`RequestVerifier().authenticate(request)` on {d.number} requests per repeat built beforehand, "
+            "both tokens "
             "already in the verified-token cache: `Authorization: Bearer` with an unbound token, and `Authorization: "
             "DPoP` with a `cnf.jkt`-bound token and a `DPoP` proof (EC P-256, ES256) with a new `jti` per request, "
             "signed before timing (the client's cost is not counted). The proof's parsing, key checks, verification, "

@@ -18,11 +18,11 @@ DEFAULT_MAX_TOKEN_LENGTH = 16384
 def max_token_length() -> tuple[int, str]:
     """The product's token size limit and where it came from."""
     try:
-        from jwks_auth.conf import DEFAULTS
+        from jwks_auth.conf.settings import DEFAULTS
 
-        return int(DEFAULTS["MAX_TOKEN_LENGTH"]), "jwks_auth.conf.DEFAULTS['MAX_TOKEN_LENGTH']"
+        return int(DEFAULTS["MAX_TOKEN_LENGTH"]), "jwks_auth.conf.settings.DEFAULTS['MAX_TOKEN_LENGTH']"
     except (ImportError, KeyError):
-        return DEFAULT_MAX_TOKEN_LENGTH, "assumed (jwks_auth.conf has no MAX_TOKEN_LENGTH)"
+        return DEFAULT_MAX_TOKEN_LENGTH, "assumed (jwks_auth.conf.settings has no MAX_TOKEN_LENGTH)"
 
 
 def cases(smoke: bool) -> list[Case]:

@@ -103,10 +103,10 @@ def configure_django(issuer_entries: list[dict[str, Any]], single: bool,
 
 def load_validator() -> tuple[Callable[[str], Any], str]:
     """The product's token validator and how it was obtained."""
-    from jwks_auth.tokens import get_validator
+    from jwks_auth.validation.validator import get_validator
 
     validator = get_validator()
-    return validator.validate, "jwks_auth.tokens.get_validator().validate(token)"
+    return validator.validate, "jwks_auth.validation.validator.get_validator().validate(token)"
 
 
 def _pad_for_length(make: Callable[[int], str], target: int) -> int:

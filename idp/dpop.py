@@ -1,7 +1,7 @@
 """DPoP at the token endpoint (RFC 9449 5), which django-oauth-toolkit does not have.
 
 A token request with a ``DPoP`` header gets its proof checked by the
-resource server's own verifier (``jwks_auth.dpop``: typ, alg, public key,
+resource server's own verifier (``jwks_auth.sender``: typ, alg, public key,
 signature, ``htm``/``htu`` against this endpoint, ``iat``, replay), and the
 access token it returns is bound to the proof's key: ``cnf.jkt`` in the
 at+jwt, ``token_type: DPoP`` in the answer. Without the header, tokens are
@@ -16,11 +16,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from oauth2_provider.views import TokenView
 
-from jwks_auth.cache import SharedCache
-from jwks_auth.dpop import ProofError, ProofVerifier
-from jwks_auth.dpop.config import DPoPSettings
-from jwks_auth.dpop.django import request_facts
-from jwks_auth.dpop.replay import ReplayGuard
+from jwks_auth.sender import ProofError, ProofVerifier
+from jwks_auth.sender.django_request import request_facts
+from jwks_auth.sender.replay import ReplayGuard
+from jwks_auth.sender.settings import DPoPSettings
+from jwks_auth.utils.shared_cache import SharedCache
 
 #: Proof algorithms accepted here (published in discovery as dpop_signing_alg_values_supported).
 ALGORITHMS = ("ES256", "PS256", "EdDSA", "Ed25519")

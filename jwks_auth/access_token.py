@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jwks_auth.conf import IssuerConfig
+from jwks_auth.conf.settings import IssuerConfig
 
 
 @dataclass(frozen=True)

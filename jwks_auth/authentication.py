@@ -16,7 +16,10 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.challenges import (
+from jwks_auth.reasons import Reason
+from jwks_auth.validation.validator import TokenValidator, get_validator
+from jwks_auth.web.admission import admitted
+from jwks_auth.web.challenges import (
     InvalidDPoPProof,
     InvalidRequest,
     InvalidToken,
@@ -24,20 +27,17 @@ from jwks_auth.challenges import (
     UseDPoPNonce,
     bearer_challenge,
 )
-from jwks_auth.front_door import (
+from jwks_auth.web.request_verifier import (
     BadRequest,
     Credential,
-    FrontDoor,
     InvalidProof,
     Refusal,
+    RequestVerifier,
     Unavailable,
     UseNonce,
     get_user_resolver,
     send_rejected,
 )
-from jwks_auth.middleware import admitted
-from jwks_auth.reasons import Reason
-from jwks_auth.tokens import TokenValidator, get_validator
 
 __all__ = ["JWKSAuthentication", "drf_error", "get_user_resolver"]
 
@@ -93,20 +93,20 @@ class JWKSAuthentication(BaseAuthentication):
 
     keyword = "bearer"
 
-    def front_door(self) -> FrontDoor:
+    def front_door(self) -> RequestVerifier:
         """The core, called once per class (``door``): a hook this class overrides is handed to it."""
         cls, base = type(self), JWKSAuthentication
-        return FrontDoor(
+        return RequestVerifier(
             validator=get_validator if cls.get_validator is base.get_validator else (lambda: self.get_validator()),
             get_user=None if cls.get_user is base.get_user else (lambda token: self.get_user(token)),
             rejected=None if cls.rejected is base.rejected else (lambda reason, issuer: self.rejected(reason, issuer)),
             sender=JWKSAuthentication,
         )
 
-    def door(self) -> FrontDoor:
+    def door(self) -> RequestVerifier:
         """``front_door()`` of this class, built on first use and kept (it holds no settings)."""
         cls = type(self)
-        door: FrontDoor | None = cls.__dict__.get("_front_door")
+        door: RequestVerifier | None = cls.__dict__.get("_front_door")
         if door is None:
             door = self.front_door()
             cls._front_door = door  # type: ignore[attr-defined]

@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from jwks_auth import settings_schema
-from jwks_auth.claims import rules_from_settings
-from jwks_auth.conf import DEFAULTS, IssuerConfig, import_setting, issuer_configs
+from jwks_auth.conf import schema as settings_schema
+from jwks_auth.conf.settings import DEFAULTS, IssuerConfig, import_setting, issuer_configs
 from jwks_auth.exceptions import ConfigurationError
-from jwks_auth.fetch import is_loopback
-from jwks_auth.keys import ASYMMETRIC_ALGORITHMS
+from jwks_auth.keys.http import is_loopback
+from jwks_auth.keys.jwks import ASYMMETRIC_ALGORITHMS
+from jwks_auth.validation.claims import rules_from_settings
 
 E001 = "jwks_auth.E001"  # no trusted issuer
 E002 = "jwks_auth.E002"  # issuer without audience
@@ -53,7 +53,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         try:
             rules_from_settings()
         except ConfigurationError as exc:
-            errors.append(Error(str(exc), hint="Subclass jwks_auth.claims.ClaimRules.", id=E009))
+            errors.append(Error(str(exc), hint="Subclass jwks_auth.validation.claims.ClaimRules.", id=E009))
     try:
         configs = issuer_configs(user)
     except ConfigurationError as exc:
@@ -69,12 +69,13 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 def _check_issuer(config: IssuerConfig) -> list[Any]:
     errors: list[Any] = []
     if config.introspection:
-        from jwks_auth.introspection import introspection_settings
+        from jwks_auth.validation.introspection import introspection_settings
 
         try:
             introspection_settings(config)
         except ConfigurationError as exc:
-            errors.append(Error(str(exc), hint="See jwks_auth.introspection for the INTROSPECTION keys.", id=E008))
+            hint = "See jwks_auth.validation.introspection for the INTROSPECTION keys."
+            errors.append(Error(str(exc), hint=hint, id=E008))
     if not config.audiences:
         errors.append(Error(f"Issuer {config.issuer} has no audience.",
                             hint="Set JWKS_AUTH['AUDIENCE'] to this API's identifier.", id=E002))

@@ -13,7 +13,7 @@
 ``USER_RESOLVER`` makes of it. The view's response gets the headers the
 credential's check asks for (``DPoP-Nonce`` from an issuer with ``DPOP_NONCE``),
 as DRF's does. A refused request gets the answer DRF gives
-(``jwks_auth.answers``): 401 with the Bearer challenge, 400
+(``jwks_auth.web.responses``): 401 with the Bearer challenge, 400
 ``invalid_request``, 403 ``insufficient_scope`` with ``scope``, 503 with
 ``Retry-After``. An async view is checked on the loop without blocking it.
 The views are CSRF-exempt, as DRF's are: the token in the ``Authorization``
@@ -29,17 +29,17 @@ from typing import Any, TypeVar, overload
 from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
-from jwks_auth.answers import json_response, with_headers
-from jwks_auth.front_door import Credential, Refusal
-from jwks_auth.guard import Guard
-from jwks_auth.required_scopes import ScopeRequirement
+from jwks_auth.web.endpoint_check import EndpointCheck
+from jwks_auth.web.request_verifier import Credential, Refusal
+from jwks_auth.web.required_scopes import ScopeRequirement
+from jwks_auth.web.responses import json_response, with_headers
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
 __all__ = ["TokenRequiredMixin", "token_required"]
 
 
-def _admitted(request: HttpRequest, guard: Guard) -> Credential:
+def _admitted(request: HttpRequest, guard: EndpointCheck) -> Credential:
     """The request's verified credential, ``request.user`` and ``request.access_token`` set; ``Refusal`` otherwise.
 
     The credential is read here, not in ``guard.check``: its headers go on the view's answer.
@@ -50,7 +50,7 @@ def _admitted(request: HttpRequest, guard: Guard) -> Credential:
     return credential
 
 
-async def _aadmitted(request: HttpRequest, guard: Guard) -> Credential:
+async def _aadmitted(request: HttpRequest, guard: EndpointCheck) -> Credential:
     """``_admitted`` on an event loop."""
     credential = guard.credential(request)
     assert credential is not None
@@ -58,7 +58,7 @@ async def _aadmitted(request: HttpRequest, guard: Guard) -> Credential:
     return credential
 
 
-def _guarded(view: ViewFunc, guard: Guard) -> ViewFunc:
+def _guarded(view: ViewFunc, guard: EndpointCheck) -> ViewFunc:
     if inspect.iscoroutinefunction(view):
         @functools.wraps(view)
         async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -91,7 +91,7 @@ def token_required(
     view: ViewFunc | None = None, /, *, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None
 ) -> ViewFunc | Callable[[ViewFunc], ViewFunc]:
     """A view that needs a valid token holding every scope of ``scopes`` (and one of ``any_scopes``)."""
-    guard = Guard(scopes, any_scopes, sender=token_required)
+    guard = EndpointCheck(scopes, any_scopes, sender=token_required)
     if view is not None:
         return _guarded(view, guard)
     return lambda func: _guarded(func, guard)
@@ -109,7 +109,7 @@ class TokenRequiredMixin:
         view: Callable[..., HttpResponseBase] = super().as_view(**initkwargs)  # type: ignore[misc]
         return csrf_exempt(view)
 
-    def get_guard(self) -> Guard:
+    def get_guard(self) -> EndpointCheck:
         """The guard for this view's scopes: one per set of scopes, kept (a guard holds no settings)."""
         return _mixin_guard(self.required_scopes, self.any_scopes)
 
@@ -130,13 +130,13 @@ class TokenRequiredMixin:
         return with_headers(await super().dispatch(request, *args, **kwargs), credential.headers)  # type: ignore[misc]
 
 
-_mixin_guards: dict[ScopeRequirement, Guard] = {}
+_mixin_guards: dict[ScopeRequirement, EndpointCheck] = {}
 
 
-def _mixin_guard(scopes: Iterable[str] | None, any_scopes: Iterable[str] | None) -> Guard:
+def _mixin_guard(scopes: Iterable[str] | None, any_scopes: Iterable[str] | None) -> EndpointCheck:
     """``TokenRequiredMixin``'s guard for these scopes, built once per set (scopes come from code: few sets)."""
     requirement = ScopeRequirement.of(scopes, any_scopes)  # ImproperlyConfigured for bad names, every time
     guard = _mixin_guards.get(requirement)
     if guard is None:
-        guard = _mixin_guards[requirement] = Guard(scopes, any_scopes, sender=TokenRequiredMixin)
+        guard = _mixin_guards[requirement] = EndpointCheck(scopes, any_scopes, sender=TokenRequiredMixin)
     return guard

@@ -3,7 +3,7 @@
 A request that presents a token (``Authorization: Bearer`` or ``DPoP``) must
 present a valid one, whatever the endpoint, as Spring Security's resource
 server does. A refused one is answered here (401, 400 or 503, the answer DRF
-gives: ``jwks_auth.answers``) before URL routing, the view, and DRF's request,
+gives: ``jwks_auth.web.responses``) before URL routing, the view, and DRF's request,
 negotiation, exception handler and rendering are paid for: a flood of forged
 tokens then costs the signature check and little else.
 
@@ -25,36 +25,18 @@ token's user replaces the session's).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from jwks_auth import settings_schema
-from jwks_auth.access_token import AccessToken
-from jwks_auth.answers import json_response, with_headers
-from jwks_auth.conf import jwks_settings, on_reset
-from jwks_auth.front_door import Credential, FrontDoor, Refusal
+from jwks_auth.conf import schema as settings_schema
+from jwks_auth.conf.settings import jwks_settings, on_reset
+from jwks_auth.web.admission import Admitted, admit, admitted
+from jwks_auth.web.request_verifier import Refusal, RequestVerifier
+from jwks_auth.web.responses import json_response, with_headers
 
 __all__ = ["Admitted", "TokenMiddleware", "admitted", "exempt_paths"]
-
-_ATTRIBUTE = "_jwks_auth_admitted"
-
-
-@dataclass(frozen=True, slots=True)
-class Admitted:
-    """A request's token as the middleware accepted it."""
-
-    credential: Credential
-    user: Any
-    token: AccessToken
-
-
-def admitted(request: HttpRequest) -> Admitted | None:
-    """What ``TokenMiddleware`` accepted for this (Django) request, ``None`` if it did not see a token."""
-    return getattr(request, _ATTRIBUTE, None)
-
 
 #: (exact paths, prefixes) from MIDDLEWARE_EXEMPT_PATHS, parsed once per settings.
 _exemptions: tuple[frozenset[str], tuple[str, ...]] | None = None
@@ -77,12 +59,6 @@ def _forget_exemptions() -> None:
     _exemptions = None
 
 
-def _admit(request: HttpRequest, credential: Credential, found: tuple[Any, AccessToken]) -> None:
-    user, token = found
-    setattr(request, _ATTRIBUTE, Admitted(credential, user, token))
-    request.user, request.access_token = user, token  # type: ignore[attr-defined]
-
-
 class TokenMiddleware:
     """Verify a presented token once, before routing; answer a refused one at once."""
 
@@ -96,9 +72,9 @@ class TokenMiddleware:
         if self.is_async:
             markcoroutinefunction(self)
 
-    def front_door(self) -> FrontDoor:
+    def front_door(self) -> RequestVerifier:
         """The core; override for other schemes or hooks (called once per middleware chain)."""
-        return FrontDoor(sender=TokenMiddleware)
+        return RequestVerifier(sender=TokenMiddleware)
 
     def is_exempt(self, request: HttpRequest) -> bool:
         """True to pass the request on without looking at its token: by default, when its path is in
@@ -115,7 +91,7 @@ class TokenMiddleware:
             credential = self.door.credential(request)
             if credential is None:
                 return self.get_response(request)
-            _admit(request, credential, self.door.verify(credential, request))
+            admit(request, credential, self.door.verify(credential, request))
         except Refusal as refusal:
             return json_response(refusal)
         return with_headers(self.get_response(request), credential.headers)
@@ -128,7 +104,7 @@ class TokenMiddleware:
             credential = self.door.credential(request)
             if credential is None:
                 return await get_response(request)
-            _admit(request, credential, await self.door.averify(credential, request))
+            admit(request, credential, await self.door.averify(credential, request))
         except Refusal as refusal:
             return json_response(refusal)
         return with_headers(await get_response(request), credential.headers)

@@ -44,9 +44,9 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.answers import NoCredential, answer
-from jwks_auth.front_door import FrontDoor, Refusal
-from jwks_auth.guard import Guard
+from jwks_auth.web.endpoint_check import EndpointCheck
+from jwks_auth.web.request_verifier import Refusal, RequestVerifier
+from jwks_auth.web.responses import NoCredential, answer
 
 __all__ = ["RESPONSE_HEADERS", "BearerRefused", "JWKSBearer", "handle_refusals"]
 
@@ -76,16 +76,16 @@ class JWKSBearer(HttpBearer):
     def __init__(self, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None) -> None:
         super().__init__()
         # Behind TokenMiddleware the token it accepted is used as it is, unless a subclass brings its own core.
-        self.guard = Guard(scopes, any_scopes, door=self.front_door(),
+        self.guard = EndpointCheck(scopes, any_scopes, door=self.front_door(),
                            reuses_admitted=type(self).front_door is JWKSBearer.front_door)
         # Ninja awaits what an async auth returns in async operations, and
         # takes a non-coroutine result as is in sync ones: __call__ returns
         # a coroutine only when called on an event loop.
         self.is_async = True
 
-    def front_door(self) -> FrontDoor:
+    def front_door(self) -> RequestVerifier:
         """The core to use; override for other schemes or validators."""
-        return FrontDoor(sender=JWKSBearer)
+        return RequestVerifier(sender=JWKSBearer)
 
     def __call__(self, request: HttpRequest) -> AccessToken | None | Coroutine[Any, Any, AccessToken | None]:
         try:

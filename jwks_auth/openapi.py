@@ -23,7 +23,7 @@ from drf_spectacular.drainage import warn
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.settings import spectacular_settings
 
-from jwks_auth.conf import issuer_configs, jwks_settings
+from jwks_auth.conf.settings import issuer_configs, jwks_settings
 from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.permissions import required_scope_alternatives
 

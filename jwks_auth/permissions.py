@@ -34,7 +34,7 @@ from rest_framework.permissions import (
 from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.challenges import InsufficientScope
+from jwks_auth.web.challenges import InsufficientScope
 
 _MISSING = object()
 

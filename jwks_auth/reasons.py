@@ -40,7 +40,7 @@ class Reason(StrEnum):
     INACTIVE = "inactive"  # introspection said active: false
     REVOKED = "revoked"
     USER = "user"  # USER_RESOLVER found no usable user
-    # Sender constraints (jwks_auth.dpop): how the token is bound, and how the request proved it.
+    # Sender constraints (jwks_auth.sender): how the token is bound, and how the request proved it.
     CNF = "cnf"  # a cnf claim that cannot be read
     BINDING = "binding"  # a BindingError raised without a more precise reason
     DPOP_DOWNGRADE = "dpop_downgrade"  # a DPoP-bound token sent as Bearer

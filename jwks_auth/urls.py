@@ -1,7 +1,7 @@
 """``path("", include("jwks_auth.urls"))`` at the root URLconf: RFC 9728 metadata."""
 from django.urls import re_path
 
-from jwks_auth.metadata import protected_resource_metadata
+from jwks_auth.web.resource_metadata import protected_resource_metadata
 
 urlpatterns = [
     re_path(

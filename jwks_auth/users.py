@@ -29,7 +29,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.conf import IssuerConfig, jwks_settings
+from jwks_auth.conf.settings import IssuerConfig, jwks_settings
 from jwks_auth.exceptions import TokenError
 from jwks_auth.reasons import Reason
 
@@ -53,7 +53,7 @@ def issuer_config(token: AccessToken) -> IssuerConfig | None:
     if token.config is not None:
         return token.config
     # A token built by hand (tests, custom validators): look its issuer up.
-    from jwks_auth.tokens import get_validator
+    from jwks_auth.validation.validator import get_validator
 
     found = get_validator().registry.get(token.issuer)
     return found[0] if found is not None else None

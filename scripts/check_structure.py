@@ -1,12 +1,15 @@
-"""Structure checks for jwks_auth: import cycles, class and function sizes.
+"""Structure checks for jwks_auth: layers, import cycles, class and function sizes.
 
     python scripts/check_structure.py [--max-class 250] [--max-function 60]
 
-1. An import graph from the source (ast): module-level imports, and
-   separately imports deferred into functions; any cycle is reported.
-2. Each module imported first, in a fresh interpreter: a cycle shows as a
+1. An import graph from the source (ast): module-level imports, imports
+   deferred into functions, and imports under ``TYPE_CHECKING``; any cycle,
+   of any kind, is reported.
+2. The layers (``LAYERS``, bottom first): a module may import its own layer
+   and the layers below it, never one above, type-only imports included.
+3. Each module imported first, in a fresh interpreter: a cycle shows as a
    "partially initialized module" ImportError.
-3. Every class and function longer than the limits.
+4. Every class and function longer than the limits.
 Exits 1 when anything is found.
 """
 from __future__ import annotations
@@ -20,6 +23,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "jwks_auth"
+
+# Bottom first. A module belongs to the first layer with a prefix that names it or a package above it.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("base", ("jwks_auth.reasons", "jwks_auth.exceptions", "jwks_auth.signals", "jwks_auth.utils")),
+    ("conf", ("jwks_auth.conf",)),
+    ("keys", ("jwks_auth.keys",)),
+    ("validation", ("jwks_auth.validation", "jwks_auth.access_token")),
+    ("sender", ("jwks_auth.sender",)),
+    ("web", ("jwks_auth.web", "jwks_auth.users")),
+    ("ops", ("jwks_auth.ops",)),
+    # What a user imports or Django loads: the doors and the plumbing.
+    ("public", (
+        "jwks_auth.authentication", "jwks_auth.permissions", "jwks_auth.ninja", "jwks_auth.decorators",
+        "jwks_auth.middleware", "jwks_auth.openapi", "jwks_auth.renderers", "jwks_auth.testing",
+        "jwks_auth.urls", "jwks_auth.checks", "jwks_auth.apps", "jwks_auth.management", "jwks_auth",
+    )),
+]
 
 
 def modules() -> dict[str, Path]:
@@ -58,31 +78,55 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool, k
     return targets
 
 
-def import_edges(found: dict[str, Path]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """(module-level edges, edges deferred into functions); TYPE_CHECKING imports are left out."""
+def layer_of(module: str) -> int:
+    for index, (_, prefixes) in enumerate(LAYERS):
+        if any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes):
+            return index
+    raise SystemExit(f"{module} is in no layer: add it to LAYERS in {Path(__file__).name}")
+
+
+def upward_imports(edges: dict[str, set[str]]) -> list[str]:
+    """Every import of a module in a higher layer (the package's face, ``jwks_auth`` itself, excepted)."""
+    problems = []
+    for module, targets in sorted(edges.items()):
+        for target in sorted(targets - {PACKAGE}):
+            if layer_of(target) > layer_of(module):
+                problems.append(f"upward import: {module} ({LAYERS[layer_of(module)][0]}) imports "
+                                f"{target} ({LAYERS[layer_of(target)][0]})")
+    return problems
+
+
+def import_edges(
+    found: dict[str, Path],
+) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+    """(module-level edges, edges deferred into functions, edges under ``TYPE_CHECKING``)."""
     known = set(found)
     eager: dict[str, set[str]] = {m: set() for m in found}
     deferred: dict[str, set[str]] = {m: set() for m in found}
+    typing_only: dict[str, set[str]] = {m: set() for m in found}
 
-    def visit(nodes: list[ast.stmt], module: str, is_package: bool, in_function: bool) -> None:
+    def visit(nodes: list[ast.stmt], module: str, is_package: bool, in_function: bool,
+              in_typing: bool = False) -> None:
         for node in nodes:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                (deferred if in_function else eager)[module] |= _targets(node, module, is_package, known)
+                kind = typing_only if in_typing else deferred if in_function else eager
+                kind[module] |= _targets(node, module, is_package, known)
             elif isinstance(node, ast.If) and _is_type_checking(node):
-                visit(node.orelse, module, is_package, in_function)
+                visit(node.body, module, is_package, in_function, True)
+                visit(node.orelse, module, is_package, in_function, in_typing)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                visit(node.body, module, is_package, True)
+                visit(node.body, module, is_package, True, in_typing)
             else:
                 for field in ("body", "orelse", "finalbody", "handlers"):
                     children = getattr(node, field, None)
                     if isinstance(children, list):
                         visit([c for c in children if isinstance(c, ast.stmt)] +
                               [s for h in children if isinstance(h, ast.ExceptHandler) for s in h.body],
-                              module, is_package, in_function)
+                              module, is_package, in_function, in_typing)
 
     for module, path in found.items():
         visit(ast.parse(path.read_text()).body, module, path.name == "__init__.py", False)
-    return eager, deferred
+    return eager, deferred, typing_only
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -149,11 +193,12 @@ def main() -> int:
     parser.add_argument("--max-function", type=int, default=60)
     args = parser.parse_args()
     found = modules()
-    eager, deferred = import_edges(found)
-    combined = {m: eager[m] | deferred[m] for m in found}
+    eager, deferred, typing_only = import_edges(found)
+    combined = {m: eager[m] | deferred[m] | typing_only[m] for m in found}
     problems = [f"import cycle: {' <-> '.join(c)}" for c in cycles(eager)]
-    problems += [f"import cycle through a deferred import: {' <-> '.join(c)}"
+    problems += [f"import cycle through a deferred or type-only import: {' <-> '.join(c)}"
                  for c in cycles(combined) if c not in cycles(eager)]
+    problems += upward_imports(combined)
     problems += fresh_imports(found)
     problems += long_definitions(found, args.max_class, args.max_function)
     for problem in problems:

@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from jwks_auth.conf import jwks_settings
+from jwks_auth.conf.settings import jwks_settings
 from tests.support.jwks_server import JWKSProvider
 from tests.support.keys import SigningKey
 from tests.support.tokens import access_claims, mint

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import jwks_auth
-from jwks_auth.conf import DEFAULTS
-from jwks_auth.fetch import fetch_json
+from jwks_auth.conf.settings import DEFAULTS
+from jwks_auth.keys.http import fetch_json
 
 DISTRIBUTION = "django-jwks-auth"
 

@@ -1,4 +1,4 @@
-"""Operations: Prometheus metrics, readiness and liveness probes, tracing.
+"""Operations: Prometheus metrics, readiness and liveness probes (tracing spans live in ``jwks_auth.utils.tracing``).
 
 Mount the views with ``path("", include("jwks_auth.ops.urls"))``. Every
 part works without its optional dependency (``prometheus-client``,

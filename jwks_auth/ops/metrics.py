@@ -22,8 +22,9 @@ from types import ModuleType
 from typing import Any
 
 from jwks_auth import signals
-from jwks_auth.conf import jwks_settings, on_reset
-from jwks_auth.token_cache import take_lookup_counts
+from jwks_auth.conf.settings import jwks_settings, on_reset
+from jwks_auth.utils.recorder import NullRecorder, install
+from jwks_auth.validation.verified_cache import take_lookup_counts
 
 logger = logging.getLogger("jwks_auth.ops.metrics")
 
@@ -46,24 +47,6 @@ VALIDATION_BUCKETS = (
 )
 #: The ``issuer`` label of a token refused before its issuer was known.
 NO_ISSUER = ""
-
-
-class NullRecorder:
-    """Records nothing: the recorder without prometheus-client or with ``METRICS`` off."""
-
-    enabled = False
-
-    def token(self, issuer: str | None, result: str, reason: str, seconds: float) -> None:
-        """One token looked at: ``result`` is accepted, rejected or unavailable."""
-
-    def fetch(self, issuer: str, ok: bool) -> None:
-        """A discovery or JWKS fetch ended."""
-
-    def stale_served(self, issuer: str) -> None:
-        """Keys past their soft lifetime were used."""
-
-    def cache_error(self) -> None:
-        """A call to the shared Django cache failed."""
 
 
 class PrometheusRecorder(NullRecorder):
@@ -302,3 +285,7 @@ def _on_cache_error(sender: Any, **kwargs: Any) -> None:
 signals.jwks_fetched.connect(_on_fetched, dispatch_uid="jwks_auth.ops.metrics.fetched")
 signals.jwks_fetch_failed.connect(_on_fetch_failed, dispatch_uid="jwks_auth.ops.metrics.fetch_failed")
 signals.cache_failed.connect(_on_cache_error, dispatch_uid="jwks_auth.ops.metrics.cache_failed")
+
+
+# The key store and the request layer record through jwks_auth.utils.recorder: from now on, into these metrics.
+install(get_recorder)

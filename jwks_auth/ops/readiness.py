@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from jwks_auth.exceptions import ConfigurationError, KeysUnavailable
-from jwks_auth.keystore import KeyStore
-from jwks_auth.tokens import get_validator
+from jwks_auth.keys.store import KeyStore
+from jwks_auth.validation.validator import get_validator
 
 _loads: dict[str, Future[Any]] = {}
 _loads_lock = threading.Lock()

@@ -10,7 +10,7 @@ import logging
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
-from jwks_auth.conf import jwks_settings
+from jwks_auth.conf.settings import jwks_settings
 from jwks_auth.ops import metrics
 from jwks_auth.ops.readiness import check_readiness, stores_or_none
 

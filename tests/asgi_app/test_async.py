@@ -11,9 +11,9 @@ import pytest
 from django.core.cache import caches
 from django.test import AsyncClient
 
-from jwks_auth import offloop
 from jwks_auth.exceptions import KeysUnavailable, UnknownKey
-from jwks_auth.tokens import get_validator
+from jwks_auth.utils import blocking as offloop
+from jwks_auth.validation.validator import get_validator
 from tests.asgi_app.conftest import run
 from tests.asgi_app.doors import ASYNC_DOORS, Seen
 from tests.asgi_app.loop_cache import LoopWatchingCache

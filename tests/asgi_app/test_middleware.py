@@ -20,10 +20,10 @@ from rest_framework.views import APIView
 
 from jwks_auth import signals
 from jwks_auth.authentication import JWKSAuthentication
-from jwks_auth.front_door import FrontDoor
 from jwks_auth.middleware import TokenMiddleware, admitted, exempt_paths
 from jwks_auth.reasons import Reason
-from jwks_auth.tokens import TokenValidator, get_validator
+from jwks_auth.validation.validator import TokenValidator, get_validator
+from jwks_auth.web.request_verifier import RequestVerifier
 from tests.asgi_app.conftest import run
 from tests.asgi_app.doors import DOORS, Seen
 from tests.asgi_app.test_dpop import (  # noqa: F401 - run again behind the middleware
@@ -54,18 +54,18 @@ def _behind_the_middleware(settings: Any) -> None:
 def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The class of every front door that verified a token (the real ``verify``, counted)."""
     seen: list[str] = []
-    verify, averify = FrontDoor.verify, FrontDoor.averify
+    verify, averify = RequestVerifier.verify, RequestVerifier.averify
 
-    def counted(door: FrontDoor, *args: Any) -> Any:
+    def counted(door: RequestVerifier, *args: Any) -> Any:
         seen.append(door.sender.__name__)
         return verify(door, *args)
 
-    async def acounted(door: FrontDoor, *args: Any) -> Any:
+    async def acounted(door: RequestVerifier, *args: Any) -> Any:
         seen.append(door.sender.__name__)
         return await averify(door, *args)
 
-    monkeypatch.setattr(FrontDoor, "verify", counted)
-    monkeypatch.setattr(FrontDoor, "averify", acounted)
+    monkeypatch.setattr(RequestVerifier, "verify", counted)
+    monkeypatch.setattr(RequestVerifier, "averify", acounted)
     return seen
 
 

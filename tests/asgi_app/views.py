@@ -12,11 +12,11 @@ from django.views import View
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from jwks_auth.answers import json_response
 from jwks_auth.decorators import TokenRequiredMixin, token_required
-from jwks_auth.front_door import Refusal
-from jwks_auth.guard import Guard
 from jwks_auth.permissions import HasScopes
+from jwks_auth.web.endpoint_check import EndpointCheck
+from jwks_auth.web.request_verifier import Refusal
+from jwks_auth.web.responses import json_response
 
 
 def _me(request: HttpRequest) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def pid(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"pid": os.getpid()})
 
 
-_probe_guard = Guard(["api1"])
+_probe_guard = EndpointCheck(["api1"])
 
 
 async def lag_probe(request: HttpRequest) -> JsonResponse:

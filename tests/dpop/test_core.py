@@ -6,16 +6,16 @@ from typing import Any
 
 import pytest
 
-from jwks_auth.cache import SharedCache
-from jwks_auth.dpop import ProofError, RequestFacts, jwk_thumbprint
-from jwks_auth.dpop.certificates import CertificateUnreadable, certificate_thumbprint, parse_certificate_header
-from jwks_auth.dpop.config import DPoPSettings
-from jwks_auth.dpop.errors import NonceRequired, ReplayUnavailable
-from jwks_auth.dpop.htu import normalise_url
-from jwks_auth.dpop.nonce import NonceSource
-from jwks_auth.dpop.origin import expected_urls
-from jwks_auth.dpop.proof import ProofVerifier
-from jwks_auth.dpop.replay import ReplayGuard
+from jwks_auth.sender import ProofError, RequestDetails, jwk_thumbprint
+from jwks_auth.sender.certificates import CertificateUnreadable, certificate_thumbprint, parse_certificate_header
+from jwks_auth.sender.errors import NonceRequired, ReplayUnavailable
+from jwks_auth.sender.htu import normalise_url
+from jwks_auth.sender.nonce import NonceSource
+from jwks_auth.sender.origin import expected_urls
+from jwks_auth.sender.proof import ProofVerifier
+from jwks_auth.sender.replay import ReplayGuard
+from jwks_auth.sender.settings import DPoPSettings
+from jwks_auth.utils.shared_cache import SharedCache
 from tests.support import dpop
 from tests.support.keys import SigningKey
 
@@ -35,8 +35,8 @@ URL = "https://api.example.com/me"
 
 
 def facts(method: str = "GET", scheme: str = "https", host: str = "api.example.com", path: str = "/me",
-          remote: str = "203.0.113.9", **headers: str) -> RequestFacts:
-    return RequestFacts(method, scheme, host, path, remote,
+          remote: str = "203.0.113.9", **headers: str) -> RequestDetails:
+    return RequestDetails(method, scheme, host, path, remote,
                         {name.replace("_", "-").lower(): (value,) for name, value in headers.items()})
 
 
@@ -88,7 +88,7 @@ def test_replay_store_down_refuses_with_503_error(keys: dict[str, SigningKey]) -
         verifier.verify(dpop.make_proof(keys["ec"], "GET", URL, token="tok"), facts(), access_token="tok")
 
 
-def _refused(verifier: ProofVerifier, proof: str, request: RequestFacts | None = None, token: str = "tok",
+def _refused(verifier: ProofVerifier, proof: str, request: RequestDetails | None = None, token: str = "tok",
              **kwargs: Any) -> str:
     with pytest.raises(ProofError) as info:
         verifier.verify(proof, request or facts(), access_token=token, **kwargs)

@@ -13,17 +13,17 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
-from jwks_auth.front_door import (
+from jwks_auth.reasons import Reason
+from jwks_auth.web.request_verifier import (
     BadRequest,
     Credential,
     DPoPScheme,
-    FrontDoor,
     InvalidProof,
+    RequestVerifier,
     Unauthorized,
     Unavailable,
     UseNonce,
 )
-from jwks_auth.reasons import Reason
 from tests.support import dpop
 from tests.support.challenges import parse_challenges
 from tests.support.keys import SigningKey
@@ -55,7 +55,7 @@ class Told:
         self.calls.append((reason, issuer))
 
 
-def _refusal(door: FrontDoor, request: Any) -> Any:
+def _refusal(door: RequestVerifier, request: Any) -> Any:
     credential = door.credential(request)
     assert credential is not None
     with pytest.raises((Unauthorized, BadRequest, Unavailable)) as caught:
@@ -66,7 +66,7 @@ def _refusal(door: FrontDoor, request: Any) -> Any:
 def test_a_dpop_request_gives_the_token_with_its_binding(jwks_config: Any, make_token: Callable[..., str],
                                                         ec: SigningKey) -> None:
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
-    door = FrontDoor()
+    door = RequestVerifier()
     for _ in range(2):  # the second from the verified-token cache: its proof is checked all the same
         _, access_token = door.authenticate(_request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
         assert access_token.binding is not None
@@ -78,7 +78,7 @@ def test_a_dpop_request_gives_the_token_with_its_binding(jwks_config: Any, make_
 
 
 def test_a_plain_bearer_token_has_no_binding(jwks_config: Any, token: str) -> None:
-    _, access_token = FrontDoor().authenticate(_request(f"Bearer {token}"))
+    _, access_token = RequestVerifier().authenticate(_request(f"Bearer {token}"))
     assert access_token.binding is None and access_token.scheme == "Bearer"
 
 
@@ -87,7 +87,7 @@ def test_a_certificate_bound_token_carries_the_certificate_thumbprint(
     jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="Client-Cert", CLIENT_CERT_FORMAT="rfc9440")
     _, certificate = dpop.client_certificate("mine")
     token = make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certificate)})
-    _, access_token = FrontDoor().authenticate(
+    _, access_token = RequestVerifier().authenticate(
         _request(f"Bearer {token}", REMOTE_ADDR=PROXY, HTTP_CLIENT_CERT=dpop.rfc9440_header(certificate)))
     assert access_token.binding is not None
     assert (access_token.scheme, access_token.binding.jkt, access_token.binding.x5t_s256) == (
@@ -97,7 +97,7 @@ def test_a_certificate_bound_token_carries_the_certificate_thumbprint(
 def test_a_bad_proof_is_invalid_dpop_proof_on_the_dpop_challenge(
         jwks_config: Any, make_token: Callable[..., str], ec: SigningKey, provider: Any) -> None:
     told = Told()
-    door = FrontDoor(rejected=told)
+    door = RequestVerifier(rejected=told)
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(door, _request(f"DPoP {token}", dpop.make_proof(ec, "POST", URL, token=token)))
     assert isinstance(refusal, InvalidProof) and (refusal.status, refusal.error) == (401, "invalid_dpop_proof")
@@ -109,7 +109,7 @@ def test_a_bad_proof_is_invalid_dpop_proof_on_the_dpop_challenge(
 
 
 def test_a_replayed_proof_is_dpop_replay(jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
-    door = FrontDoor()
+    door = RequestVerifier()
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     proof = dpop.make_proof(ec, "GET", URL, token=token)
     door.authenticate(_request(f"DPoP {token}", proof))
@@ -119,7 +119,7 @@ def test_a_replayed_proof_is_dpop_replay(jwks_config: Any, make_token: Callable[
 def test_a_bound_token_as_bearer_is_invalid_token_on_the_bearer_challenge(
         jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
-    refusal = _refusal(FrontDoor(), _request(f"Bearer {token}", dpop.make_proof(ec, "GET", URL, token=token)))
+    refusal = _refusal(RequestVerifier(), _request(f"Bearer {token}", dpop.make_proof(ec, "GET", URL, token=token)))
     assert type(refusal) is Unauthorized and refusal.reason is Reason.DPOP_DOWNGRADE and refusal.scheme == "Bearer"
     challenges = dict(parse_challenges(refusal.challenge()))
     assert challenges["Bearer"]["error"] == "invalid_token" and "error" not in challenges["DPoP"]
@@ -128,7 +128,7 @@ def test_a_bound_token_as_bearer_is_invalid_token_on_the_bearer_challenge(
 def test_a_nonce_issuer_sends_a_nonce_on_the_refusal_and_on_the_credential(
         jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
     jwks_config(DPOP_NONCE=True)
-    door = FrontDoor()
+    door = RequestVerifier()
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(door, _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
     assert isinstance(refusal, UseNonce) and refusal.reason is Reason.DPOP_NONCE
@@ -146,14 +146,14 @@ def test_two_dpop_headers_are_a_bad_request(jwks_config: Any, make_token: Callab
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     one, two = (dpop.make_proof(ec, "GET", URL, token=token) for _ in range(2))
     with pytest.raises(BadRequest) as caught:
-        FrontDoor().credential(_request(f"DPoP {token}", f"{one},{two}"))
+        RequestVerifier().credential(_request(f"DPoP {token}", f"{one},{two}"))
     assert caught.value.description == "more than one DPoP proof"
 
 
 @pytest.mark.parametrize("header", ["Bearer abc,DPoP", "DPoP abc,Bearer", "Basic x, DPoP y"])
 def test_a_credential_of_the_other_scheme_joined_on_is_a_bad_request(jwks_config: Any, header: str) -> None:
     with pytest.raises(BadRequest):
-        FrontDoor().credential(_request(header))
+        RequestVerifier().credential(_request(header))
 
 
 def test_the_replay_store_down_is_503_replay_unavailable(
@@ -163,7 +163,7 @@ def test_the_replay_store_down_is_503_replay_unavailable(
         "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
     jwks_config(CACHE_ALIAS="down")
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
-    refusal = _refusal(FrontDoor(), _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
+    refusal = _refusal(RequestVerifier(), _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
     assert isinstance(refusal, Unavailable) and refusal.reason is Reason.REPLAY_UNAVAILABLE
     assert refusal.retry_after >= 1 and refusal.challenge() is None
 
@@ -171,30 +171,30 @@ def test_the_replay_store_down_is_503_replay_unavailable(
 def test_a_door_with_bearer_only_still_refuses_a_bound_token(
         jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
     """The binding is checked by every scheme: a door without DPoP never lets a bound token in as Bearer."""
-    from jwks_auth.front_door import BearerScheme
+    from jwks_auth.web.request_verifier import BearerScheme
 
-    door = FrontDoor(schemes=(BearerScheme(),))
+    door = RequestVerifier(schemes=(BearerScheme(),))
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     assert _refusal(door, _request(f"Bearer {token}")).reason is Reason.DPOP_DOWNGRADE
     assert door.credential(_request(f"DPoP {token}")) is None
-    assert [type(scheme) for scheme in FrontDoor().schemes][-1] is DPoPScheme
+    assert [type(scheme) for scheme in RequestVerifier().schemes][-1] is DPoPScheme
 
 
 def test_a_proof_from_the_past_is_refused_even_for_a_cached_token(
         jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
-    door = FrontDoor()
+    door = RequestVerifier()
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     door.authenticate(_request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
     old = dpop.make_proof(ec, "GET", URL, token=token, iat=int(time.time()) - 120)
     assert _refusal(door, _request(f"DPoP {token}", old)).reason is Reason.DPOP_IAT
 
 
-# -- on an event loop (FrontDoor.aauthenticate: Ninja's and the decorators' async path) ---------------
+# -- on an event loop (RequestVerifier.aauthenticate: Ninja's and the decorators' async path) ---------------
 def test_the_async_door_checks_the_proof_too(jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
     """``averify`` runs ``abind``: a proof off the loop, a bound token never accepted as Bearer."""
     import asyncio
 
-    door = FrontDoor()
+    door = RequestVerifier()
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     proof = dpop.make_proof(ec, "GET", URL, token=token)
     _, access_token = asyncio.run(door.aauthenticate(_request(f"DPoP {token}", proof)))
@@ -211,9 +211,9 @@ def test_a_plain_bearer_token_stays_on_the_loop(jwks_config: Any, token: str) ->
     """No proof and no cnf: ``abind`` has nothing to check and no thread is used."""
     import asyncio
 
-    from jwks_auth.dpop.sender import needs_binding
+    from jwks_auth.sender.constraint import needs_binding
 
-    door = FrontDoor()
+    door = RequestVerifier()
     door.authenticate(_request(f"Bearer {token}"))  # warm: keys and the verified-token cache
     _, access_token = asyncio.run(door.aauthenticate(_request(f"Bearer {token}")))
     assert access_token.binding is None and not needs_binding(access_token, dpop=False)
@@ -223,11 +223,11 @@ def test_a_plain_bearer_token_stays_on_the_loop(jwks_config: Any, token: str) ->
 def test_the_other_doors_answer_with_the_nonce(jwks_config: Any, make_token: Callable[..., str],
                                                 ec: SigningKey) -> None:
     """``answers.answer`` (Ninja, plain Django) sends what the refusal carries, as DRF does."""
-    from jwks_auth.answers import answer
+    from jwks_auth.web.responses import answer
 
     jwks_config(DPOP_NONCE=True)
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
-    refusal = _refusal(FrontDoor(), _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
+    refusal = _refusal(RequestVerifier(), _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
     answered = answer(refusal)
     assert answered.status == 401 and answered.headers["DPoP-Nonce"] == refusal.headers["DPoP-Nonce"]
     assert dict(parse_challenges(answered.headers["WWW-Authenticate"]))["DPoP"]["error"] == "use_dpop_nonce"
@@ -235,11 +235,11 @@ def test_the_other_doors_answer_with_the_nonce(jwks_config: Any, make_token: Cal
 
 def test_the_guard_hands_the_credential_of_an_accepted_request(jwks_config: Any, make_token: Callable[..., str],
                                                                ec: SigningKey) -> None:
-    """``Guard.credential`` + ``verify``: what Ninja and the decorators read the answer's headers from."""
-    from jwks_auth.guard import Guard
+    """``EndpointCheck.credential`` + ``verify``: what Ninja and the decorators read the answer's headers from."""
+    from jwks_auth.web.endpoint_check import EndpointCheck
 
     jwks_config(DPOP_NONCE=True)
-    guard = Guard(["api1"])
+    guard = EndpointCheck(["api1"])
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     nonce = _refusal(guard.door, _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token))
                      ).headers["DPoP-Nonce"]

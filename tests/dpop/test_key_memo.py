@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from jwks_auth.dpop import ProofError
-from jwks_auth.dpop import jwk as jwk_module
-from jwks_auth.dpop.jwk import CheckedKeys, proof_key
+from jwks_auth.sender import ProofError
+from jwks_auth.sender import proof_key as jwk_module
+from jwks_auth.sender.proof_key import CheckedKeys, proof_key
 from tests.support import dpop
 from tests.support.keys import SigningKey
 

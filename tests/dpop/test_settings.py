@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from jwks_auth import settings_schema
-from jwks_auth.conf import DEFAULTS
+from jwks_auth.conf import schema as settings_schema
+from jwks_auth.conf.settings import DEFAULTS
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db(databases=[])
@@ -29,7 +29,7 @@ def test_bad_values_are_problems_and_503(client: Any, jwks_config: Any, token: s
 
 
 def test_per_issuer_policy_in_issuers_entries(jwks_config: Any, provider: Any) -> None:
-    from jwks_auth.conf import issuer_configs
+    from jwks_auth.conf.settings import issuer_configs
 
     jwks_config(ISSUERS=[{"ISSUER": provider.issuer, "DPOP": "required", "DPOP_NONCE": True}, {"ISSUER": "https://b"}])
     first, second = issuer_configs()

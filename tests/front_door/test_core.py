@@ -7,10 +7,10 @@ import pytest
 from django.test import RequestFactory
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.front_door import BadRequest, BearerScheme, FrontDoor, Scheme, Unauthorized, Unavailable
 from jwks_auth.reasons import Reason
-from jwks_auth.tokens import TokenValidator, get_validator
 from jwks_auth.users import TokenUser
+from jwks_auth.validation.validator import TokenValidator, get_validator
+from jwks_auth.web.request_verifier import BadRequest, BearerScheme, RequestVerifier, Scheme, Unauthorized, Unavailable
 
 pytestmark = pytest.mark.django_db(databases=[])
 
@@ -22,15 +22,15 @@ def _request(authorization: str | None = None, path: str = "/anything", **extra:
 
 
 def test_a_valid_token_gives_the_user_and_the_token(jwks_config, token, provider):
-    user, access_token = FrontDoor().authenticate(_request(f"Bearer {token}"))
+    user, access_token = RequestVerifier().authenticate(_request(f"Bearer {token}"))
     assert isinstance(access_token, AccessToken) and access_token.issuer == provider.issuer
     assert access_token.config is not None and access_token.config.issuer == provider.issuer
     assert isinstance(user, TokenUser) and user.username == access_token["sub"]
 
 
 def test_no_authorization_header_or_another_scheme_is_no_credential(jwks_config):
-    assert FrontDoor().authenticate(_request()) is None
-    assert FrontDoor().authenticate(_request("Basic dXNlcjpwYXNz")) is None
+    assert RequestVerifier().authenticate(_request()) is None
+    assert RequestVerifier().authenticate(_request("Basic dXNlcjpwYXNz")) is None
 
 
 @pytest.mark.parametrize("header, path", [
@@ -39,7 +39,7 @@ def test_no_authorization_header_or_another_scheme_is_no_credential(jwks_config)
 ])
 def test_malformed_requests_are_400_invalid_request(jwks_config, header, path):
     with pytest.raises(BadRequest) as caught:
-        FrontDoor().authenticate(_request(header, path))
+        RequestVerifier().authenticate(_request(header, path))
     refusal = caught.value
     assert (refusal.status, refusal.error) == (400, "invalid_request")
     assert refusal.challenge().startswith('Bearer realm="api", error="invalid_request"')
@@ -47,7 +47,7 @@ def test_malformed_requests_are_400_invalid_request(jwks_config, header, path):
 
 def test_a_bad_token_is_401_with_its_reason_and_the_signal(jwks_config, make_token):
     told: list[tuple[Reason, str | None]] = []
-    door = FrontDoor(rejected=lambda reason, issuer: told.append((reason, issuer)))
+    door = RequestVerifier(rejected=lambda reason, issuer: told.append((reason, issuer)))
     with pytest.raises(Unauthorized) as caught:
         door.authenticate(_request("Bearer " + make_token(aud="someone-else")))
     assert (caught.value.status, caught.value.error, caught.value.reason) == (401, "invalid_token", Reason.AUDIENCE)
@@ -58,7 +58,7 @@ def test_a_bad_token_is_401_with_its_reason_and_the_signal(jwks_config, make_tok
 def test_an_outage_is_503_with_retry_after(jwks_config, provider, token):
     provider.failure = 500
     with pytest.raises(Unavailable) as caught:
-        FrontDoor().authenticate(_request(f"Bearer {token}"))
+        RequestVerifier().authenticate(_request(f"Bearer {token}"))
     assert caught.value.status == 503 and caught.value.retry_after >= 1 and caught.value.challenge() is None
     assert caught.value.reason is Reason.KEYS_UNAVAILABLE
 
@@ -66,7 +66,7 @@ def test_an_outage_is_503_with_retry_after(jwks_config, provider, token):
 def test_a_setting_that_cannot_work_is_503_not_500(jwks_config, token):
     jwks_config(USER_RESOLVER="no.such.module")
     with pytest.raises(Unavailable) as caught:
-        FrontDoor().authenticate(_request(f"Bearer {token}"))
+        RequestVerifier().authenticate(_request(f"Bearer {token}"))
     assert caught.value.reason is Reason.MISCONFIGURED and caught.value.retry_after == 60
 
 
@@ -81,7 +81,7 @@ def test_another_scheme_receives_the_whole_request(jwks_config, token):
             seen.append((request.method, request.build_absolute_uri()))
             return validator.validate(token)
 
-    door = FrontDoor(schemes=(BearerScheme(), Proof()))
+    door = RequestVerifier(schemes=(BearerScheme(), Proof()))
     _, access_token = door.authenticate(_request(f"DPoP {token}", "/orders?page=2"))
     assert seen == [("GET", "http://testserver/orders?page=2")] and access_token.issuer
     with pytest.raises(BadRequest):
@@ -95,7 +95,7 @@ def test_the_validator_can_be_another_one(jwks_config, token):
         used.append(get_validator())
         return used[-1]
 
-    FrontDoor(validator=validator).authenticate(_request(f"Bearer {token}"))
+    RequestVerifier(validator=validator).authenticate(_request(f"Bearer {token}"))
     assert len(used) == 1
 
 
@@ -105,8 +105,8 @@ def test_the_drf_class_can_use_another_validator(jwks_config, provider, token, s
     from rest_framework.views import APIView
 
     from jwks_auth.authentication import JWKSAuthentication
-    from jwks_auth.conf import issuer_configs
-    from jwks_auth.tokens import IssuerRegistry
+    from jwks_auth.conf.settings import issuer_configs
+    from jwks_auth.validation.validator import IssuerRegistry
 
     calls: list[str] = []
 
@@ -138,7 +138,7 @@ def test_the_drf_class_can_use_another_validator(jwks_config, provider, token, s
 
 
 def test_the_drf_class_builds_its_door_once_and_calls_the_hooks_a_subclass_overrides(jwks_config, token, make_token):
-    """One FrontDoor per class, kept across requests; a subclass's get_user and rejected are still called."""
+    """One RequestVerifier per class, kept across requests; a subclass's get_user and rejected are still called."""
     from rest_framework.response import Response
     from rest_framework.test import APIRequestFactory
     from rest_framework.views import APIView
@@ -173,7 +173,7 @@ def test_the_drf_class_builds_its_door_once_and_calls_the_hooks_a_subclass_overr
 
 def test_a_challenge_follows_the_settings_it_was_built_from(jwks_config, settings):
     """WWW-Authenticate values are kept per arguments, and forgotten when JWKS_AUTH changes."""
-    from jwks_auth.www_authenticate import bearer_challenge
+    from jwks_auth.web.www_authenticate import bearer_challenge
 
     assert bearer_challenge("invalid_token", "invalid audience").startswith('Bearer realm="api", ')
     settings.JWKS_AUTH = {**settings.JWKS_AUTH, "REALM": "elsewhere"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from jwks_auth.conf import issuer_configs, jwks_settings
+from jwks_auth.conf.settings import issuer_configs, jwks_settings
 from jwks_auth.exceptions import ConfigurationError
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.core.cache import caches
 
-from jwks_auth.tokens import get_validator
+from jwks_auth.validation.validator import get_validator
 from tests.conftest import bearer
 from tests.support.introspection_server import IntrospectionServer
 

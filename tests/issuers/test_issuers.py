@@ -8,8 +8,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from jwks_auth.checks import check_settings
-from jwks_auth.conf import issuer_configs
-from jwks_auth.tokens import get_validator
+from jwks_auth.conf.settings import issuer_configs
+from jwks_auth.validation.validator import get_validator
 from tests.conftest import bearer
 from tests.support.keys import SigningKey
 from tests.support.tokens import access_claims, mint

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from jwks_auth.conf import build_issuer, issuer_configs
+from jwks_auth.conf.profiles import PROFILES
+from jwks_auth.conf.settings import build_issuer, issuer_configs
 from jwks_auth.exceptions import ConfigurationError
-from jwks_auth.profiles import PROFILES
 from tests.conftest import bearer
 from tests.issuers.shapes import SHAPES, Shape, identityserver4_2
 from tests.support.jwks_server import JWKSProvider

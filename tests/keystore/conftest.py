@@ -12,9 +12,9 @@ import pytest
 from django.core.cache import caches
 
 from jwks_auth import signals
-from jwks_auth.conf import issuer_configs
-from jwks_auth.keystore import KeyStore
-from jwks_auth.tokens import get_validator
+from jwks_auth.conf.settings import issuer_configs
+from jwks_auth.keys.store import KeyStore
+from jwks_auth.validation.validator import get_validator
 from tests.keystore.counting_cache import CountingCache
 from tests.keystore.procs import RedisServer
 from tests.support.jwks_server import JWKS_PATH, JWKSProvider

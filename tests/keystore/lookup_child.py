@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
     )
     django.setup()
     from jwks_auth.exceptions import FetchError
-    from jwks_auth.fetch import fetch_json
+    from jwks_auth.keys.http import fetch_json
 
     def fetch(url: str) -> dict[str, Any]:
         started = time.monotonic()

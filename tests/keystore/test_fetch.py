@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from jwks_auth.exceptions import FetchError
-from jwks_auth.fetch import check_url, fetch_json, http_timeouts, parse_max_age
+from jwks_auth.keys.http import check_url, fetch_json, http_timeouts, parse_max_age
 from tests.conftest import bearer
 from tests.support.jwks_server import JWKS_PATH
 from tests.support.threads import refuse_threads
@@ -247,7 +247,7 @@ def test_the_proxy_setting_is_passed_through(provider, jwks_config):
 # -- a process that cannot start another thread (tests/support/threads.py) -----------------------
 @pytest.mark.parametrize("prefix", ["jwks-auth-lookup", ""])
 def test_no_thread_to_spare_is_a_failed_fetch_not_a_500(provider, jwks_config, monkeypatch, prefix):
-    from jwks_auth import deadline
+    from jwks_auth.keys import deadline
 
     refused = refuse_threads(monkeypatch, prefix)
     url = provider.jwks_uri.replace("127.0.0.1", "localhost")  # a name: looked up in a thread of its own

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from jwks_auth.key_checks import EC_FIELDS, ROCA_PRIMES, has_roca_fingerprint
-from jwks_auth.keys import KeyRejected, KeySet, algorithm_allowed, parse_jwk
+from jwks_auth.keys.jwks import KeyRejected, KeySet, algorithm_allowed, parse_jwk
+from jwks_auth.keys.material import EC_FIELDS, ROCA_PRIMES, has_roca_fingerprint
 from tests.conftest import bearer
 from tests.support.keys import SigningKey, b64url, b64url_uint, self_signed_certificate
 from tests.support.roca import ROCA_MODULUS_2048, roca_signing_key
@@ -180,7 +180,7 @@ def test_a_jwks_with_no_usable_key_is_a_failed_fetch(client, make_token, provide
     assert "no usable key" in signal_log.of("jwks_fetch_failed")[0]["error"]
 
 
-# -- key material (jwks_auth.key_checks) ----------------------------------------------------------
+# -- key material (jwks_auth.keys.material) ----------------------------------------------------------
 #: The canonical encodings of the eight points of order dividing 8 (libsodium's
 #: blocklist and the "Taming the many EdDSAs" paper), as little-endian hex.
 SMALL_ORDER = {
@@ -338,7 +338,7 @@ def test_roca_subgroups_are_the_published_detector_masks():
                  126304807362733370595828809000324029340048915994,
                  11692013098647223345629478661730264157247460343806,
                  187072209578355573530071658587684226515959365500926]
-    from jwks_auth.key_checks import _ROCA_SUBGROUPS
+    from jwks_auth.keys.material import _ROCA_SUBGROUPS
 
     assert [prime for prime, _ in _ROCA_SUBGROUPS] == list(ROCA_PRIMES)
     assert [sum(1 << r for r in group) for _, group in _ROCA_SUBGROUPS] == published

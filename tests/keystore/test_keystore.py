@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 
-from jwks_auth import keystore as keystore_module
 from jwks_auth.exceptions import FetchError, KeysUnavailable, UnknownKey
-from jwks_auth.keys import KeySet
-from jwks_auth.keystore.namespace import Slot
+from jwks_auth.keys import store as keystore_module
+from jwks_auth.keys.jwks import KeySet
+from jwks_auth.keys.store.namespace import Slot
 from tests.conftest import bearer
 from tests.keystore.conftest import BlockingRoute, wait_until
 from tests.keystore.procs import free_port

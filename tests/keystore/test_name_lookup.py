@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from jwks_auth.deadline import MAX_PENDING_LOOKUPS
+from jwks_auth.keys.deadline import MAX_PENDING_LOOKUPS
 from tests.support.dns_server import DNSServer
 from tests.support.jwks_server import JWKS_PATH, JWKSProvider
 from tests.support.keys import SigningKey

@@ -6,10 +6,10 @@ import dataclasses
 import pytest
 from django.core.cache import caches
 
-from jwks_auth.conf import issuer_configs
+from jwks_auth.conf.settings import issuer_configs
 from jwks_auth.exceptions import FetchError, UnknownKey
-from jwks_auth.keystore import KeyStore, KeyStoreSettings
-from jwks_auth.keystore.namespace import Slot
+from jwks_auth.keys.store import KeyStore, KeyStoreSettings
+from jwks_auth.keys.store.namespace import Slot
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db(databases=[])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from jwks_auth.metadata import resource_metadata_url
+from jwks_auth.web.resource_metadata import resource_metadata_url
 from tests.conftest import bearer
 from tests.support.challenges import challenge_params
 

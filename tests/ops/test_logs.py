@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from jwks_auth.keystore import short_hash
+from jwks_auth.keys.store import short_hash
 from tests.conftest import bearer
 from tests.ops.scrape import value
 from tests.support.keys import SigningKey

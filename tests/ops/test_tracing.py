@@ -33,7 +33,7 @@ def test_a_cold_request_traces_discovery_and_jwks_fetches(client, provider, make
     finished = spans.get_finished_spans()
     urls = [span.attributes["url.full"] for span in finished]
     assert urls == [provider.base_url + "/.well-known/openid-configuration", provider.jwks_uri]
-    assert {span.name for span in finished} == {"jwks_auth.fetch"}
+    assert {span.name for span in finished} == {"jwks_auth.keys.http"}
     assert all(span.attributes["http.request.method"] == "GET" for span in finished)
     assert all(span.kind is trace.SpanKind.CLIENT for span in finished)
     assert not any(token in str(dict(span.attributes)) for span in finished)

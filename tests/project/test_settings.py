@@ -32,7 +32,7 @@ def test_env_vars_configure_the_one_issuer_case():
     script = (
         "import django, json; django.setup();"
         "from django.conf import settings;"
-        "from jwks_auth.conf import issuer_configs, jwks_settings;"
+        "from jwks_auth.conf.settings import issuer_configs, jwks_settings;"
         "[c] = issuer_configs();"
         "print(json.dumps({'issuer': c.issuer, 'aud': sorted(c.audiences), 'claim': c.audience_claim,"
         " 'values': dict(c.claim_values), 'leeway': c.leeway, 'types': sorted(map(str, c.token_types)),"

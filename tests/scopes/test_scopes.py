@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from rest_framework.test import APIRequestFactory
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.conf import issuer_configs
+from jwks_auth.conf.settings import issuer_configs
 from jwks_auth.exceptions import InvalidClaims
 from jwks_auth.permissions import HasAnyScope, HasScopes, required_scope_alternatives
-from jwks_auth.scopes import scopes_from_claims
+from jwks_auth.validation.scopes import scopes_from_claims
 from tests.conftest import bearer
 from tests.support import scope_views as views
 from tests.support.challenges import challenge_params

@@ -295,9 +295,9 @@ def _time_claims(issuer: str, **times: float) -> dict:
 @pytest.mark.parametrize("offset, accepted", [(-0.001, True), (0.0, False), (0.001, False), (-1, True)])
 def test_exp_is_refused_on_or_after_exp_plus_leeway(jwks_config, provider, offset, accepted):
     """``now == exp + leeway`` is "on or after": refused."""
-    from jwks_auth.claims import check_claims
-    from jwks_auth.conf import issuer_configs
+    from jwks_auth.conf.settings import issuer_configs
     from jwks_auth.exceptions import ExpiredToken
+    from jwks_auth.validation.claims import check_claims
 
     config = issuer_configs()[0]
     assert config.leeway == LEEWAY
@@ -313,9 +313,9 @@ def test_exp_is_refused_on_or_after_exp_plus_leeway(jwks_config, provider, offse
 @pytest.mark.parametrize("offset, accepted", [(0.0, True), (-1, True), (0.001, False)])
 def test_nbf_and_iat_are_accepted_up_to_now_plus_leeway(jwks_config, provider, claim, offset, accepted):
     """The mirror image: valid "on or after" nbf (minus the leeway), so ``nbf == now + leeway`` passes."""
-    from jwks_auth.claims import check_claims
-    from jwks_auth.conf import issuer_configs
+    from jwks_auth.conf.settings import issuer_configs
     from jwks_auth.exceptions import InvalidClaims
+    from jwks_auth.validation.claims import check_claims
 
     config = issuer_configs()[0]
     claims = _time_claims(provider.issuer, **{claim: NOW + LEEWAY + offset})
@@ -328,9 +328,9 @@ def test_nbf_and_iat_are_accepted_up_to_now_plus_leeway(jwks_config, provider, c
 
 @pytest.mark.parametrize("offset, accepted", [(-0.001, True), (0.0, False)])
 def test_introspected_exp_follows_the_same_boundary(jwks_config, provider, offset, accepted):
-    from jwks_auth.conf import issuer_configs
+    from jwks_auth.conf.settings import issuer_configs
     from jwks_auth.exceptions import ExpiredToken
-    from jwks_auth.introspection import Introspector
+    from jwks_auth.validation.introspection import Introspector
 
     jwks_config(INTROSPECTION={"ENDPOINT": provider.base_url + "/introspect", "AUTH_METHOD": "none"})
     introspector = Introspector(issuer_configs()[0])

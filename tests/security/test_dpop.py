@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from jwks_auth.dpop.nonce import NonceSource
-from jwks_auth.dpop.runtime import get_sender_constraints
+from jwks_auth.sender.components import get_sender_constraints
+from jwks_auth.sender.nonce import NonceSource
 from tests.security.conftest import assert_no_leak, challenge_of, parse_challenges, secrets_of
 from tests.support import dpop
 from tests.support.introspection_server import IntrospectionServer

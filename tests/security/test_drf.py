@@ -68,7 +68,7 @@ def test_drf_trap_reproduced_when_another_class_is_first(judge):
 
 
 def test_jwks_authentication_is_first_wherever_the_project_uses_it():
-    """Guard against trap 1 for the no-credentials case, over the test URLconf (tests/project: the sample's)."""
+    """EndpointCheck against trap 1 for the no-credentials case, over the test URLconf (tests/project: the sample's)."""
     assert api_settings.DEFAULT_AUTHENTICATION_CLASSES[0] is JWKSAuthentication
     checked, problems = jwks_first_problems("tests.urls")
     assert problems == []

@@ -1,7 +1,7 @@
 """A provider that trickles its answer cannot hold a request past the fetch deadline (issue 11, item 8).
 
 Each byte comes well within the read timeout, so only the wall-clock deadline
-(connect + read timeout, kept by jwks_auth.deadline's watchdog) can stop the
+(connect + read timeout, kept by jwks_auth.keys.deadline's watchdog) can stop the
 fetch. The answers take 30 s in full; the deadline is about 1 s, and the
 assertions leave a wide margin (10 s) so that a loaded machine cannot fail them.
 """
@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import requests
 
-from jwks_auth.deadline import Watchdog, watched_session
 from jwks_auth.exceptions import FetchError
-from jwks_auth.fetch import fetch_json
+from jwks_auth.keys.deadline import Watchdog, watched_session
+from jwks_auth.keys.http import fetch_json
 from tests.support.trickle_server import TrickleServer
 
 pytestmark = pytest.mark.django_db(databases=[])

@@ -12,7 +12,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from jwks_auth.key_checks import EC_FIELDS
+from jwks_auth.keys.material import EC_FIELDS
 from tests.support.keys import SigningKey, b64url, b64url_uint
 from tests.support.roca import roca_signing_key
 from tests.support.tokens import access_claims, encode_segment, mint

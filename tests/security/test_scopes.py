@@ -1,7 +1,7 @@
 """Scope values cannot be smuggled (issue 11, item 2; RFC 6749 3.3).
 
 A scope string is split on U+0020 only; a piece outside the scope-token
-grammar is ignored (documented in jwks_auth.scopes and SECURITY.md); array
+grammar is ignored (documented in jwks_auth.validation.scopes and SECURITY.md); array
 claims (roles, permissions, scp arrays) contribute whole values, never split.
 Judged through the real request cycle on a ``HasScopes`` view that requires
 ``admin``, and at the unit level.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from jwks_auth.exceptions import InvalidClaims
-from jwks_auth.scopes import SCOPE_TOKEN, scope_values, scopes_from_claims
+from jwks_auth.validation.scopes import SCOPE_TOKEN, scope_values, scopes_from_claims
 
 pytestmark = [pytest.mark.django_db(databases=[]), pytest.mark.urls("tests.security.urls")]
 

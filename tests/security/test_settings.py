@@ -1,6 +1,6 @@
 """Bad JWKS_AUTH values (issue 11, item 4): 503 and a log line, never 500; a check error each.
 
-One validation (jwks_auth.settings_schema) feeds both: ``manage.py check``
+One validation (jwks_auth.conf.schema) feeds both: ``manage.py check``
 names every bad value with an id and a hint, and at run time the first one is
 a ``ConfigurationError`` that ``JWKSAuthentication`` answers with 503.
 """
@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from jwks_auth import settings_schema
-from jwks_auth.conf import DEFAULTS, PER_ISSUER_KEYS, IssuerConfig, issuer_configs
+from jwks_auth.conf import schema as settings_schema
+from jwks_auth.conf.settings import DEFAULTS, PER_ISSUER_KEYS, IssuerConfig, issuer_configs
 from jwks_auth.exceptions import ConfigurationError
-from jwks_auth.fetch import DEFAULT_TIMEOUTS
+from jwks_auth.keys.http import DEFAULT_TIMEOUTS
 
 pytestmark = pytest.mark.django_db(databases=[])
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jwks_auth.tokens import get_validator
 from jwks_auth.users import DjangoUserResolver, TokenUser
+from jwks_auth.validation.validator import get_validator
 from tests.conftest import bearer
 from tests.support.tokens import access_claims, mint
 

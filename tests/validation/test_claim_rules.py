@@ -1,4 +1,4 @@
-"""One set of claim rules for JWTs and introspection answers (jwks_auth.claims)."""
+"""One set of claim rules for JWTs and introspection answers (jwks_auth.validation.claims)."""
 from __future__ import annotations
 
 import secrets
@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from jwks_auth import signals
-from jwks_auth.claims import ClaimContext, ClaimRules
 from jwks_auth.exceptions import InvalidClaims
 from jwks_auth.reasons import Reason
+from jwks_auth.validation.claims import ClaimContext, ClaimRules
 from tests.conftest import bearer
 from tests.support.introspection_server import IntrospectionServer
 
@@ -137,7 +137,9 @@ def test_a_claim_rule_can_be_overridden(client, jwks_config, make_token):
     assert client.get("/me", **bearer(future)).status_code == 200
 
 
-@pytest.mark.parametrize("value", ["tests.validation.test_claim_rules.BAD_CLAIMS", "jwks_auth.claims.check_claims"])
+@pytest.mark.parametrize(
+    "value", ["tests.validation.test_claim_rules.BAD_CLAIMS", "jwks_auth.validation.claims.check_claims"]
+)
 def test_claim_rules_that_are_not_claim_rules_are_a_503_and_a_check_error(client, jwks_config, make_token, value):
     from django.core.checks import run_checks
 

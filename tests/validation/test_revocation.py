@@ -5,7 +5,7 @@ from types import MappingProxyType
 
 import pytest
 
-from jwks_auth.tokens import get_validator
+from jwks_auth.validation.validator import get_validator
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db(databases=[])

@@ -7,7 +7,7 @@ import pytest
 
 from jwks_auth.exceptions import TokenError
 from jwks_auth.reasons import Reason
-from jwks_auth.tokens import get_validator
+from jwks_auth.validation.validator import get_validator
 from tests.support.keys import b64url
 from tests.support.tokens import access_claims, encode_segment, mint
 

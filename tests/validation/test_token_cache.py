@@ -6,8 +6,8 @@ import time
 import pytest
 
 from jwks_auth.exceptions import ExpiredToken, RevokedToken, UnknownKey
-from jwks_auth.token_cache import VerifiedTokenCache
-from jwks_auth.tokens import TokenValidator, get_validator
+from jwks_auth.validation.validator import TokenValidator, get_validator
+from jwks_auth.validation.verified_cache import VerifiedTokenCache
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db(databases=[])

@@ -4,8 +4,8 @@ from __future__ import annotations
 from django.core.management.base import CommandError, CommandParser
 
 from jwks_auth.exceptions import ConfigurationError
-from jwks_auth.keystore import KeyStore
-from jwks_auth.tokens import get_validator
+from jwks_auth.keys.store import KeyStore
+from jwks_auth.validation.validator import get_validator
 
 
 def add_issuer_argument(parser: CommandParser) -> None:

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from jwks_auth.keys import KeySet, VerificationKey
+from jwks_auth.keys.jwks import KeySet, VerificationKey
 from jwks_auth.management.commands._stores import add_issuer_argument, selected_stores
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jwks_auth.exceptions import FetchError
-from jwks_auth.keystore import KeyStore
+from jwks_auth.keys.store import KeyStore
 from jwks_auth.management.commands._stores import add_issuer_argument, selected_stores
 
 #: Pauses between attempts under ``--wait``, doubling up to the last one.

@@ -1,0 +1,74 @@
+"""The key store's timings and cache, read once from ``JWKS_AUTH``.
+
+A store is given one ``KeyStoreSettings`` when it is built (as PyJWT's
+``PyJWKClient`` takes its lifespan and timeout) and reads no global setting
+afterwards; a settings change rebuilds the stores (see ``conf.on_reset``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from jwks_auth.conf.settings import jwks_settings
+from jwks_auth.exceptions import ConfigurationError
+from jwks_auth.keys.http import http_timeouts
+
+
+@dataclass(frozen=True)
+class KeyStoreSettings:
+    """Seconds unless said otherwise; the defaults are ``conf.DEFAULTS``."""
+
+    cache_alias: str
+    key_prefix: str
+    default_ttl: float  # soft lifetime without Cache-Control
+    min_ttl: float
+    max_ttl: float
+    stale_ttl: float  # hard limit for serving the last good set
+    refresh_ahead: float
+    retry_interval: float  # pause after a failed fetch
+    discovery_ttl: float
+    local_ttl: float  # per-process copy, before looking at the shared cache
+    unknown_kid_cooldown: float
+    http_timeouts: tuple[float, float]  # connect, read
+
+    @classmethod
+    def from_settings(cls) -> KeyStoreSettings:
+        s = jwks_settings
+        try:
+            return cls(
+                cache_alias=s.CACHE_ALIAS, key_prefix=str(s.CACHE_KEY_PREFIX),
+                default_ttl=float(s.JWKS_DEFAULT_TTL), min_ttl=float(s.JWKS_MIN_TTL), max_ttl=float(s.JWKS_MAX_TTL),
+                stale_ttl=float(s.JWKS_STALE_TTL), refresh_ahead=float(s.JWKS_REFRESH_AHEAD),
+                retry_interval=float(s.JWKS_RETRY_INTERVAL), discovery_ttl=float(s.DISCOVERY_TTL),
+                local_ttl=float(s.LOCAL_TTL), unknown_kid_cooldown=float(s.UNKNOWN_KID_COOLDOWN),
+                http_timeouts=http_timeouts(),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError("a JWKS_AUTH timing setting is not a number (see manage.py check)") from exc
+
+    def soft_ttl(self, max_age: int | None) -> float:
+        """The provider's ``max-age`` within ``JWKS_MIN_TTL``..``JWKS_MAX_TTL``."""
+        ttl = self.default_ttl if max_age is None else float(max_age)
+        return min(max(ttl, self.min_ttl), self.max_ttl)
+
+    def hard_ttl(self, soft_ttl: float) -> float:
+        return max(soft_ttl, self.stale_ttl)
+
+    def refresh_at(self, fetched_at: float, soft_expiry: float) -> float:
+        """When a background refresh should start: ``JWKS_REFRESH_AHEAD``, at most a quarter of the lifetime, early."""
+        return soft_expiry - min(self.refresh_ahead, (soft_expiry - fetched_at) / 4)
+
+    @property
+    def lock_timeout(self) -> int:
+        """Longest a fetch may take (discovery and JWKS, each within its timeouts), plus a margin."""
+        return math.ceil(sum(self.http_timeouts) * 2) + 2
+
+    @property
+    def error_ttl(self) -> int:
+        """How long the last fetch error stays in the shared cache."""
+        return max(60, math.ceil(self.stale_ttl))
+
+    @property
+    def retry_after(self) -> int:
+        """``Retry-After`` for a failed fetch."""
+        return max(1, math.ceil(self.retry_interval))

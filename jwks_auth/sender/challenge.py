@@ -1,0 +1,59 @@
+"""``WWW-Authenticate`` for the schemes this API accepts: Bearer (RFC 6750) and DPoP (RFC 9449 7.1).
+
+Where both are accepted both challenges are sent, in one header (RFC 9110
+11.6.1); the error goes on the challenge of the scheme the request used.
+Which schemes are accepted follows the issuers' ``DPOP`` policies: Bearer
+unless every issuer requires DPoP, DPoP unless every issuer has it off.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from jwks_auth.conf.settings import issuer_configs, on_reset
+from jwks_auth.exceptions import ConfigurationError
+from jwks_auth.sender.components import get_sender_constraints
+
+logger = logging.getLogger("jwks_auth.sender")
+
+_offered: tuple[bool, bool] | None = None
+
+
+@on_reset
+def _reset() -> None:
+    global _offered
+    _offered = None
+
+
+def offered_schemes() -> tuple[bool, bool]:
+    """``(bearer, dpop)``: whether each scheme is accepted for some issuer."""
+    global _offered
+    if _offered is None:
+        try:
+            policies = [config.dpop for config in issuer_configs()] or ["allowed"]
+        except ConfigurationError:
+            return True, False  # reported elsewhere (a 503); the plain Bearer challenge meanwhile
+        _offered = (any(p != "required" for p in policies), any(p != "off" for p in policies))
+    return _offered
+
+
+def dpop_algorithms() -> list[str]:
+    try:
+        return sorted(get_sender_constraints().settings.algorithms)
+    except ConfigurationError:
+        return []
+
+
+def dpop_challenge(quote: Callable[[str], str], error: str | None = None, description: str | None = None,
+                   scopes: Iterable[str] | None = None) -> str:
+    """``DPoP algs="...", error=...``; ``quote`` is the Bearer challenge's quoting function."""
+    q = quote  # the one RFC 6750 quoting, from jwks_auth.web.www_authenticate
+    params = []
+    if error:
+        params.append(f"error={q(error)}")
+    if description:
+        params.append(f"error_description={q(description)}")
+    if scopes:
+        params.append(f"scope={q(' '.join(sorted(scopes)))}")
+    params.append(f"algs={q(' '.join(dpop_algorithms()))}")
+    return "DPoP " + ", ".join(params)

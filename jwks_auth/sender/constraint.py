@@ -1,0 +1,58 @@
+"""The front door's sender-constraint step: a validated token against the request it came with.
+
+Run by every ``front_door.Scheme`` after validation, on every request, the
+verified-token cache included: the proof is never cached. A plain bearer
+token for an issuer that needs no nonce and does not require DPoP leaves at
+once, without reading the request. The ``DPoP-Nonce`` a nonce issuer sends on
+every answer (RFC 9449 8.2) goes into ``headers``, before the check, so that
+a refusal carries it too.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.http import HttpRequest
+
+from jwks_auth.access_token import AccessToken
+from jwks_auth.sender.binding import check_binding
+from jwks_auth.sender.components import get_sender_constraints
+from jwks_auth.sender.django_request import request_facts
+
+#: An issuer's policy when the token carries no configuration (a custom validator's).
+_DEFAULT_POLICY = ("allowed", False)
+
+
+def _policy(access_token: AccessToken) -> tuple[str, bool]:
+    """The issuer's ``DPOP`` and whether it asks for nonces (never with DPoP off: no proof could carry one)."""
+    config = access_token.config
+    return (config.dpop, config.asks_dpop_nonce) if config is not None else _DEFAULT_POLICY
+
+
+def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
+    """Whether ``constrain`` has anything to check (else it returns the token as it is, in memory)."""
+    if dpop or "cnf" in access_token.claims:
+        return True
+    config = access_token.config
+    return config is not None and (config.dpop == "required" or config.asks_dpop_nonce)
+
+
+def constrain(access_token: AccessToken, token: str, request: HttpRequest, *, scheme: str, dpop: bool,
+              headers: dict[str, str]) -> AccessToken:
+    """``access_token`` with its ``binding``; ``SenderError`` (401/400), ``ReplayUnavailable`` (503).
+
+    ``scheme`` is the name of the request's scheme, ``dpop`` whether it is the
+    DPoP scheme (whose request carries a proof); any other is a bearer scheme.
+    """
+    if not needs_binding(access_token, dpop=dpop):
+        return access_token
+    policy, nonce_required = _policy(access_token)
+    constraints = get_sender_constraints()
+    if nonce_required:
+        headers["DPoP-Nonce"] = constraints.nonces.current()
+    extra = (constraints.settings.cert_header,) if constraints.settings.cert_header else ()
+    binding = check_binding(
+        access_token.claims, scheme=scheme, dpop=dpop, token=token,
+        facts=lambda: request_facts(request, extra), policy=policy, nonce_required=nonce_required,
+        verifier=constraints.verifier, settings=constraints.settings,
+    )
+    return access_token if binding is None else replace(access_token, binding=binding)

@@ -1,0 +1,72 @@
+"""The URL a client used for a request, for comparison with a proof's ``htu``.
+
+In order: the configured ``PUBLIC_ORIGINS`` (each may carry a path prefix a
+proxy strips); else ``Forwarded`` (RFC 7239) or ``X-Forwarded-Proto`` /
+``X-Forwarded-Host``, believed only when the request came from one of
+``TRUSTED_PROXIES``; else the scheme and host this server saw. Forwarded
+values are taken from the last hop, the one the trusted proxy added.
+"""
+from __future__ import annotations
+
+import re
+
+from jwks_auth.sender.htu import normalise_path, normalise_url, origin
+from jwks_auth.sender.request_details import RequestDetails
+from jwks_auth.sender.settings import DPoPSettings
+
+_PAIR = re.compile(r'\s*([A-Za-z]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;,"]*)\s*')
+
+
+def _last(values: tuple[str, ...]) -> str | None:
+    joined = ",".join(values)
+    if not joined.strip():
+        return None
+    return joined.rsplit(",", 1)[-1].strip() or None
+
+
+def _forwarded_last_hop(values: tuple[str, ...]) -> dict[str, str]:
+    """The parameters of the last element of ``Forwarded``; empty when malformed."""
+    element = _last(values)
+    if element is None:
+        return {}
+    found: dict[str, str] = {}
+    for pair in element.split(";"):
+        match = _PAIR.fullmatch(pair)
+        if match is None:
+            return {}
+        value = match.group(2)
+        found[match.group(1).lower()] = value[1:-1] if value.startswith('"') else value
+    return found
+
+
+def _forwarded_origin(facts: RequestDetails) -> str | None:
+    """The origin the trusted proxy reports; ``""`` when it reports nothing, ``None`` when it is malformed."""
+    scheme, host = facts.scheme, facts.host
+    forwarded = facts.header("forwarded")
+    if forwarded:
+        params = _forwarded_last_hop(forwarded)
+        if not params:
+            return None
+        scheme, host = params.get("proto", scheme), params.get("host", host)
+    else:
+        proto, fwd_host = _last(facts.header("x-forwarded-proto")), _last(facts.header("x-forwarded-host"))
+        if proto is None and fwd_host is None:
+            return ""
+        scheme, host = proto or scheme, fwd_host or host
+    return origin(scheme, host)
+
+
+def expected_urls(facts: RequestDetails, settings: DPoPSettings) -> tuple[str, ...]:
+    """The normalised URLs (without query) a proof for this request may name; empty when none can be known."""
+    path = normalise_path(facts.path)
+    if settings.public_origins:
+        urls = (normalise_url(base + path) for base in settings.public_origins)
+        return tuple(url for url in urls if url is not None)
+    base: str | None = ""
+    if settings.is_trusted_proxy(facts.remote_addr):
+        base = _forwarded_origin(facts)
+        if base is None:
+            return ()
+    if not base:
+        base = origin(facts.scheme, facts.host)
+    return () if base is None else (base + path,)

@@ -1,0 +1,35 @@
+"""At most one use of each proof, across every worker and host: its ``jti`` in the shared cache.
+
+``cache.add`` stores a key only if it is absent, atomically in Redis and
+Memcached, so of two requests with one proof exactly one wins. The key is a
+digest of the key thumbprint, the ``htu`` and the ``jti`` (RFC 9449 11.1:
+a ``jti`` is only unique per key and URL), never proof or token text. A
+cache that cannot answer means a replay cannot be ruled out: 503.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from jwks_auth.reasons import Reason
+from jwks_auth.sender.errors import ProofError, ReplayUnavailable
+from jwks_auth.utils.shared_cache import SharedCache
+
+
+class ReplayGuard:
+    """Remembers proofs for as long as they could be accepted."""
+
+    def __init__(self, cache: SharedCache, prefix: str) -> None:
+        self.cache = cache
+        self.prefix = prefix
+
+    def key(self, thumbprint: str, htu: str, jti: str) -> str:
+        digest = hashlib.sha256("\x00".join((thumbprint, htu, jti)).encode("utf-8", "surrogatepass")).hexdigest()
+        return f"{self.prefix}:dpop:jti:{digest}"
+
+    def remember(self, thumbprint: str, htu: str, jti: str, ttl: int) -> None:
+        """Record the proof; ``ProofError`` if it was seen, ``ReplayUnavailable`` if the cache is down."""
+        added = self.cache.add(self.key(thumbprint, htu, jti), 1, max(1, int(ttl)))
+        if added is None:
+            raise ReplayUnavailable()
+        if not added:
+            raise ProofError("DPoP proof replayed", code=Reason.DPOP_REPLAY)

@@ -1,0 +1,63 @@
+"""The global DPoP and client-certificate settings, read once into ``DPoPSettings``."""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from jwks_auth.conf import schema as settings_schema
+from jwks_auth.conf.settings import DEFAULTS, jwks_settings
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class DPoPSettings:
+    """Proof rules and the proxy facts every issuer shares (per-issuer: ``IssuerConfig.dpop*``)."""
+
+    algorithms: frozenset[str] = frozenset({"ES256", "PS256", "EdDSA", "Ed25519"})
+    iat_max_age: float = 60.0
+    iat_max_ahead: float = 5.0
+    jti_max_length: int = 256
+    max_proof_length: int = 8192
+    nonce_step: int = 60
+    public_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[Network, ...] = ()
+    cert_header: str | None = None
+    cert_format: str = "escaped-pem"
+
+    @classmethod
+    def from_settings(cls, user: dict[str, Any] | None = None) -> DPoPSettings:
+        """From ``JWKS_AUTH``; a bad value is a ``ConfigurationError`` (``settings_schema``)."""
+        user = jwks_settings.user_settings if user is None else user
+        settings_schema.validate(user, DEFAULTS)
+
+        def value(name: str) -> Any:
+            return user.get(name, DEFAULTS[name])
+
+        return cls(
+            algorithms=frozenset(value("DPOP_ALGORITHMS")),
+            iat_max_age=float(value("DPOP_IAT_MAX_AGE")),
+            iat_max_ahead=float(value("DPOP_IAT_MAX_AHEAD")),
+            jti_max_length=int(value("DPOP_JTI_MAX_LENGTH")),
+            max_proof_length=int(value("DPOP_MAX_PROOF_LENGTH")),
+            # Zero is reported by the checks (E006); one second keeps the windows meaningful.
+            nonce_step=max(1, int(value("DPOP_NONCE_STEP"))),
+            public_origins=tuple(str(origin).rstrip("/") for origin in value("PUBLIC_ORIGINS")),
+            trusted_proxies=tuple(ipaddress.ip_network(net, strict=False) for net in value("TRUSTED_PROXIES")),
+            cert_header=value("CLIENT_CERT_HEADER") or None,
+            cert_format=str(value("CLIENT_CERT_FORMAT")),
+        )
+
+    def is_trusted_proxy(self, address: str) -> bool:
+        """``address`` (REMOTE_ADDR) is one of ``TRUSTED_PROXIES``."""
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted_proxies)
+
+    @property
+    def replay_ttl(self) -> int:
+        """How long a jti is remembered: as long as its proof could be accepted, at least a second."""
+        return max(1, int(self.iat_max_age + self.iat_max_ahead + 1))

@@ -1,0 +1,54 @@
+"""Calls to the shared Django cache that never fail a request.
+
+The cache (``CACHE_ALIAS``) is an optimisation: when its backend is down,
+or a value cannot be decoded, a call returns its fallback and the failure
+is logged, at most once per ``log_interval`` seconds for each user of it.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import BaseCache, caches
+
+from jwks_auth import signals
+
+logger = logging.getLogger("jwks_auth.utils.shared_cache")
+
+T = TypeVar("T")
+
+
+class SharedCache:
+    """``caches[alias]``, looked up at each call, with failures made soft."""
+
+    def __init__(self, alias: str, log_interval: float = 10.0) -> None:
+        self.alias = alias
+        self.log_interval = log_interval
+        self._next_log = 0.0
+
+    def get(self, key: str) -> object:
+        """The stored value; ``None`` when absent or when the cache fails."""
+        return self._soft(lambda cache: cache.get(key), None)
+
+    def set(self, key: str, value: object, timeout: int | None) -> None:
+        self._soft(lambda cache: cache.set(key, value, timeout), None)
+
+    def add(self, key: str, value: object, timeout: int | None) -> bool | None:
+        """True if stored, False if the key was already there, None if the cache failed."""
+        return self._soft(lambda cache: bool(cache.add(key, value, timeout)), None)
+
+    def delete(self, key: str) -> None:
+        self._soft(lambda cache: cache.delete(key), None)
+
+    def _soft(self, call: Callable[[BaseCache], T], fallback: T) -> T:
+        try:
+            return call(caches[self.alias])
+        except Exception as exc:  # a down backend or an undecodable value must not fail requests
+            signals.cache_failed.send(sender=SharedCache, error=type(exc).__name__)
+            now = time.monotonic()
+            if now >= self._next_log:
+                self._next_log = now + self.log_interval
+                logger.warning("Cache %r unavailable (%s); going on without it", self.alias, type(exc).__name__)
+            return fallback

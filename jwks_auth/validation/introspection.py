@@ -1,0 +1,214 @@
+"""RFC 7662 token introspection, for issuers that hand out reference (opaque) tokens.
+
+A bearer token that is not a compact JWS is sent to the introspection
+endpoint of the issuer configured with ``INTROSPECTION`` (the first such
+issuer: an opaque token names no issuer, and it must never be sent to a
+server that did not issue it). Per issuer::
+
+    "INTROSPECTION": {
+        "ENDPOINT": "https://idp.example.com/connect/introspect",
+        "CLIENT_ID": "api1",                    # the API's own credentials
+        "CLIENT_SECRET": "secret",
+        "AUTH_METHOD": "client_secret_basic",   # or "client_secret_post"
+        "CACHE": True,                          # False: ask on every request
+        "CACHE_TTL": 60,                        # seconds, never past the token's exp
+    }
+
+An answer is cached under a SHA-256 digest of the token (never the token
+itself) in ``CACHE_ALIAS``: an active token for at most ``CACHE_TTL`` and never
+beyond its ``exp`` (without ``exp`` it is not cached), an inactive one for
+``CACHE_TTL``. ``active: false`` is 401 ``invalid_token``; an endpoint that
+cannot be reached or answers anything but a JSON object with a boolean
+``active`` is 503, and for ``JWKS_RETRY_INTERVAL`` after that the endpoint is
+not asked again by this process.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import quote
+
+from jwks_auth.access_token import AccessToken
+from jwks_auth.conf.settings import IssuerConfig, jwks_settings
+from jwks_auth.exceptions import (
+    ConfigurationError,
+    FetchError,
+    InvalidClaims,
+    KeysUnavailable,
+    MalformedToken,
+)
+from jwks_auth.keys.http import fetch_json
+from jwks_auth.reasons import Reason
+from jwks_auth.utils.backoff import Backoff
+from jwks_auth.utils.json_numbers import is_finite_number
+from jwks_auth.utils.shared_cache import SharedCache
+from jwks_auth.validation.claims import DEFAULT_RULES, ClaimRules
+from jwks_auth.validation.scopes import scopes_from_claims
+
+logger = logging.getLogger("jwks_auth.validation.introspection")
+
+#: RFC 6750 2.1 b64token.
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
+_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+
+INTROSPECTION_DEFAULTS: dict[str, Any] = {
+    "ENDPOINT": None,
+    "CLIENT_ID": None,
+    "CLIENT_SECRET": None,
+    "AUTH_METHOD": "client_secret_basic",
+    "TOKEN_TYPE_HINT": "access_token",
+    "CACHE": True,
+    "CACHE_TTL": 60,
+}
+
+
+class IntrospectionUnavailable(KeysUnavailable):
+    """The introspection endpoint could not give an answer: 503, not the token's fault."""
+
+    def __init__(self, message: str = "token introspection unavailable", retry_after: int = 5) -> None:
+        super().__init__(message, retry_after)
+
+
+def introspection_settings(config: IssuerConfig) -> dict[str, Any]:
+    """The issuer's INTROSPECTION dict with defaults; ``ConfigurationError`` if unusable."""
+    raw = config.introspection
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError(f"INTROSPECTION of {config.issuer} must be a dict")
+    unknown = sorted(set(raw) - set(INTROSPECTION_DEFAULTS))
+    if unknown:
+        raise ConfigurationError(f"Unknown INTROSPECTION key(s) for {config.issuer}: {', '.join(unknown)}")
+    options = {**INTROSPECTION_DEFAULTS, **raw}
+    if not isinstance(options["ENDPOINT"], str) or not options["ENDPOINT"]:
+        raise ConfigurationError(f"INTROSPECTION of {config.issuer} needs an ENDPOINT")
+    if options["AUTH_METHOD"] not in _AUTH_METHODS:
+        raise ConfigurationError(f"INTROSPECTION AUTH_METHOD must be one of {', '.join(_AUTH_METHODS)}")
+    if options["AUTH_METHOD"] != "none" and not options["CLIENT_ID"]:
+        raise ConfigurationError(f"INTROSPECTION of {config.issuer} needs CLIENT_ID and CLIENT_SECRET")
+    return options
+
+
+def introspector_for(configs: Iterable[IssuerConfig], rules: ClaimRules = DEFAULT_RULES) -> Introspector | None:
+    """The introspector of the first issuer with ``INTROSPECTION``, if any."""
+    for config in configs:
+        if config.introspection:
+            return Introspector(config, rules)
+    return None
+
+
+def _retry_interval() -> int:
+    """``JWKS_RETRY_INTERVAL``: how long an endpoint that failed is not asked again."""
+    try:
+        return int(jwks_settings.JWKS_RETRY_INTERVAL)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError("JWKS_RETRY_INTERVAL is not a number (see manage.py check)") from exc
+
+
+def _form_encode(value: str) -> str:
+    # RFC 6749 2.3.1: client id and secret are form-urlencoded before Basic.
+    return quote(value, safe="")
+
+
+class Introspector:
+    """Asks one issuer's introspection endpoint about opaque tokens."""
+
+    def __init__(self, config: IssuerConfig, rules: ClaimRules = DEFAULT_RULES) -> None:
+        self.config = config
+        self.rules = rules
+        self.options = introspection_settings(config)
+        digest = hashlib.sha256(f"{config.issuer}|{self.options['ENDPOINT']}".encode()).hexdigest()[:16]
+        self._key_prefix = f"{jwks_settings.CACHE_KEY_PREFIX}:introspect:{digest}:"
+        self._backoff = Backoff(_retry_interval())
+        self._cache = SharedCache(jwks_settings.CACHE_ALIAS)
+
+    # -- public -----------------------------------------------------------------
+    def introspect(self, token: str, *, use_cache: bool = True) -> AccessToken:
+        """The ``AccessToken`` for an active token; ``TokenError`` or ``IntrospectionUnavailable``."""
+        if _B64TOKEN.fullmatch(token) is None:
+            raise MalformedToken()
+        caching = use_cache and bool(self.options["CACHE"])
+        digest = hashlib.sha256(token.encode("ascii")).hexdigest()
+        now = time.time()
+        answer = self._cache_get(digest, now) if caching else None
+        if answer is None:
+            answer = self._ask(token)
+            if caching:
+                self._cache_put(digest, answer, now)
+        if answer.get("active") is not True:
+            raise InvalidClaims("token not active", code=Reason.INACTIVE)
+        claims = {name: value for name, value in answer.items() if name != "active"}
+        self.rules.check(claims, self.config, time.time(), introspected=True)
+        return AccessToken(
+            MappingProxyType({}), MappingProxyType(claims), self.config.issuer,
+            scopes_from_claims(claims, self.config.scope_claims), self.config,
+        )
+
+    # -- HTTP ---------------------------------------------------------------------------
+    def _ask(self, token: str) -> dict[str, Any]:
+        remaining = self._backoff.remaining(time.time())
+        if remaining > 0:
+            raise IntrospectionUnavailable(retry_after=int(remaining) + 1)
+        try:
+            return self._post(token)
+        except IntrospectionUnavailable as exc:
+            self._backoff.fail(time.time())
+            logger.warning("Token introspection at %s failed: %s", self.options["ENDPOINT"], exc)
+            raise IntrospectionUnavailable(retry_after=int(self._backoff.interval)) from exc
+
+    def _post(self, token: str) -> dict[str, Any]:
+        options = self.options
+        url = options["ENDPOINT"]
+        data = {"token": token}
+        if options["TOKEN_TYPE_HINT"]:
+            data["token_type_hint"] = options["TOKEN_TYPE_HINT"]
+        auth = None
+        if options["AUTH_METHOD"] == "client_secret_basic":
+            auth = (_form_encode(str(options["CLIENT_ID"])), _form_encode(str(options["CLIENT_SECRET"] or "")))
+        elif options["AUTH_METHOD"] == "client_secret_post":
+            data["client_id"] = str(options["CLIENT_ID"])
+            data["client_secret"] = str(options["CLIENT_SECRET"] or "")
+        try:
+            document = fetch_json(url, data=data, auth=auth).document
+        except FetchError as exc:
+            raise IntrospectionUnavailable(str(exc)) from exc
+        if type(document.get("active")) is not bool:
+            raise IntrospectionUnavailable(f"POST {url}: response has no boolean 'active'")
+        return document
+
+    # -- cache ------------------------------------------------------------------------------
+    def _ttl(self, answer: Mapping[str, Any], now: float) -> float:
+        ttl = float(self.options["CACHE_TTL"] or 0)
+        if answer.get("active") is not True:
+            return ttl
+        exp = answer.get("exp")
+        if not is_finite_number(exp):
+            return 0.0  # how long it lives is unknown: do not keep it
+        return min(ttl, float(exp) - now)
+
+    def _cache_put(self, digest: str, answer: dict[str, Any], now: float) -> None:
+        ttl = self._ttl(answer, now)
+        if ttl < 1:
+            return
+        entry = {"until": now + ttl, "answer": json.dumps(answer)}
+        self._cache.set(self._key_prefix + digest, entry, int(ttl))
+
+    def _cache_get(self, digest: str, now: float) -> dict[str, Any] | None:
+        entry = self._cache.get(self._key_prefix + digest)
+        if not isinstance(entry, dict):
+            return None
+        try:
+            if float(entry["until"]) <= now:
+                return None
+            answer = json.loads(entry["answer"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return answer if isinstance(answer, dict) else None
+
+    def clear(self, token: str) -> None:
+        """Forget the cached answer for ``token`` (e.g. after revoking it)."""
+        self._cache.delete(self._key_prefix + hashlib.sha256(token.encode("ascii")).hexdigest())

@@ -1,0 +1,122 @@
+"""The compact JWS, parsed strictly rather than by PyJWT.
+
+Exactly three unpadded canonical base64url segments, UTF-8 JSON objects
+without duplicate names, a header of known members only (no ``jwk``,
+``jku``, ``x5u``, ``x5c``, ``crit``, ``zip``, ``cty`` or ``b64``) and an
+algorithm from the issuer's allowlist. Nothing here can be switched off.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from jwks_auth.conf.settings import IssuerConfig, normalise_typ
+from jwks_auth.exceptions import MalformedToken
+from jwks_auth.keys.jwks import algorithm_allowed
+from jwks_auth.reasons import Reason
+
+#: Header members a token may carry. Anything else, including the members
+#: that would let a token choose its own key, is refused.
+ALLOWED_HEADER_MEMBERS = frozenset({"alg", "kid", "typ", "x5t", "x5t#S256"})
+MAX_KID_LENGTH = 512
+
+JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)", re.ASCII)
+# For canonical base64url the unused low bits of the last character are zero.
+_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
+
+
+def is_jws(token: str) -> bool:
+    """Whether ``token`` has the shape of a compact JWS (else: a reference token)."""
+    return JWS.fullmatch(token) is not None
+
+
+def decode_segment(segment: str) -> bytes:
+    """A segment's bytes; ``MalformedToken`` unless it is canonical base64url (RFC 7515 2, no padding)."""
+    remainder = len(segment) % 4
+    if remainder == 1 or (remainder and segment[-1] not in _CANONICAL_LAST[remainder]):
+        raise MalformedToken()
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-remainder % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedToken() from exc
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate member name")
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+# One strict decoder for every segment; json.loads would build one per call.
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+
+
+def split_jws(token: str, max_length: int) -> tuple[str, str, str]:
+    """The three segments of a compact JWS, nothing decoded yet; ``MalformedToken`` for any other shape."""
+    if len(token) > max_length:
+        raise MalformedToken("token too large", code=Reason.TOO_LARGE)
+    match = JWS.fullmatch(token)
+    if match is None:
+        raise MalformedToken()
+    header_b64, payload_b64, signature_b64 = match.groups()
+    return header_b64, payload_b64, signature_b64
+
+
+def signing_input(token: str, header_b64: str, payload_b64: str) -> bytes:
+    """What the signature covers: the first two segments and the dot between them."""
+    return token[: len(header_b64) + len(payload_b64) + 1].encode("ascii")
+
+
+def decode_object(segment: str) -> dict[str, Any]:
+    """A header or payload segment as a JSON object; ``MalformedToken`` otherwise."""
+    try:
+        text = decode_segment(segment).decode("utf-8")
+        value = _DECODER.decode(text)
+        if "\\u" in text:
+            # An escaped lone surrogate ("\ud800") is not a character (RFC 7493
+            # 2.1); kept, it would break every later encoding of the claims.
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError) as exc:
+        raise MalformedToken() from exc
+    if not isinstance(value, dict):
+        raise MalformedToken()
+    return value
+
+
+def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """Split a compact JWS into header, claims, signing input and signature."""
+    header_b64, payload_b64, signature_b64 = split_jws(token, max_length)
+    header = decode_object(header_b64)
+    claims = decode_object(payload_b64)
+    signature = decode_segment(signature_b64)
+    return header, claims, signing_input(token, header_b64, payload_b64), signature
+
+
+def check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str, str]:
+    """Apply the header policy; return ``(alg, kid)``."""
+    if not header.keys() <= ALLOWED_HEADER_MEMBERS:
+        raise MalformedToken("unsupported header parameter", code=Reason.HEADER)
+    alg = header.get("alg")
+    if type(alg) is not str or not algorithm_allowed(alg, config.algorithms):
+        raise MalformedToken("algorithm not allowed", code=Reason.ALG)
+    kid = header.get("kid")
+    if type(kid) is not str or not kid or len(kid) > MAX_KID_LENGTH:
+        raise MalformedToken("missing or invalid key id", code=Reason.BAD_KID)
+    typ = header.get("typ", None)
+    if "typ" in header and type(typ) is not str:
+        raise MalformedToken("token type not accepted", code=Reason.TYP)
+    if normalise_typ(typ) not in config.token_types:
+        raise MalformedToken("token type not accepted", code=Reason.TYP)
+    for name in ("x5t", "x5t#S256"):
+        if name in header and type(header[name]) is not str:
+            raise MalformedToken("unsupported header parameter", code=Reason.HEADER)
+    return alg, kid

@@ -1,0 +1,77 @@
+"""A token check for one endpoint: the front door plus the scopes it needs.
+
+Shared by the Ninja auth (``jwks_auth.ninja``) and the plain Django
+decorators (``jwks_auth.decorators``); DRF has its own permission classes.
+``check`` is for sync code, ``acheck`` for an event loop (no blocking I/O on
+it). Both raise the front door's ``Refusal``s, ``NoCredential`` for a request
+without a token, and ``InsufficientScope``.
+
+An adapter that must also send the response headers of an accepted request
+(``DPoP-Nonce``) reads the credential itself, as DRF's does:
+``credential = guard.credential(request)``, then ``guard.verify(credential,
+request)`` (or ``averify``) and ``credential.headers`` for the answer.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpRequest
+
+from jwks_auth.access_token import AccessToken
+from jwks_auth.web.admission import admitted
+from jwks_auth.web.request_verifier import Credential, RequestVerifier
+from jwks_auth.web.required_scopes import InsufficientScope, ScopeRequirement
+from jwks_auth.web.responses import NoCredential
+
+
+class EndpointCheck:
+    """``(user, token)`` for a request whose token is valid and holds the scopes needed."""
+
+    def __init__(self, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None, *,
+                 door: RequestVerifier | None = None, sender: Any = None, reuses_admitted: bool | None = None) -> None:
+        self.requirement = ScopeRequirement.of(scopes, any_scopes)
+        self.door = door if door is not None else RequestVerifier(sender=sender)
+        # A token TokenMiddleware accepted stands for this guard's check when its core is the default one.
+        self.reuses_admitted = door is None if reuses_admitted is None else reuses_admitted
+
+    def check(self, request: HttpRequest, *, required: bool = True) -> tuple[Any, AccessToken] | None:
+        """``None`` without a credential when not ``required``; ``Refusal`` when refused."""
+        credential = self.credential(request, required=required)
+        return None if credential is None else self.verify(credential, request)
+
+    async def acheck(self, request: HttpRequest, *, required: bool = True) -> tuple[Any, AccessToken] | None:
+        """``check`` on an event loop."""
+        credential = self.credential(request, required=required)
+        return None if credential is None else await self.averify(credential, request)
+
+    def credential(self, request: HttpRequest, *, required: bool = True) -> Credential | None:
+        """The request's credential; ``None`` without one when not ``required``, else ``NoCredential``."""
+        credential = self.door.credential(request)
+        if credential is None and required:
+            raise NoCredential()
+        return credential
+
+    def verify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``(user, token)`` for ``credential``; its ``headers`` are then the answer's (``DPoP-Nonce``)."""
+        found = admitted(request) if self.reuses_admitted else None
+        if found is not None:
+            return self._scoped((found.user, found.token), found.credential)
+        return self._scoped(self.door.verify(credential, request), credential)
+
+    async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``verify`` on an event loop."""
+        found = admitted(request) if self.reuses_admitted else None
+        if found is not None:
+            return self._scoped((found.user, found.token), found.credential)
+        return self._scoped(await self.door.averify(credential, request), credential)
+
+    def _scoped(self, found: tuple[Any, AccessToken], credential: Credential) -> tuple[Any, AccessToken]:
+        """``found`` if its token holds the scopes; else ``InsufficientScope``."""
+        try:
+            self.requirement.check(found[1])
+        except InsufficientScope as refusal:
+            # The proof was good: the 403 carries the next nonce too, as DRF's does (view headers).
+            refusal.headers.update(credential.headers)
+            raise
+        return found

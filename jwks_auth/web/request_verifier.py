@@ -1,0 +1,426 @@
+"""The front door: from a Django ``HttpRequest`` to an ``AccessToken``, without DRF.
+
+Every framework adapter (DRF's ``JWKSAuthentication`` today; Ninja, plain
+Django views and DPoP next) calls this one core, so that what a request may
+send and what the client is told stay the same everywhere:
+
+* the ``Authorization`` header is read by the first ``Scheme`` that knows its
+  scheme name (``Bearer``, ``DPoP``; another scheme is another ``Scheme``
+  subclass); only that header carries tokens, and a request that also sends
+  ``access_token`` in the query or the form body, or a second credential, is
+  malformed;
+* after validation, whatever the scheme, the token's ``cnf`` is checked
+  against the request on every request (``Scheme.bind``,
+  ``jwks_auth.sender.constraint``): a DPoP-bound token needs a valid proof under
+  ``DPoP`` and is refused as ``Bearer``, a certificate-bound one needs its
+  client certificate; DPoP refusals are ``InvalidProof`` / ``UseNonce`` on the
+  DPoP challenge, and response headers the answer must carry (``DPoP-Nonce``)
+  are in ``Credential.headers`` and ``Refusal.headers``;
+* ``TokenError`` is a 401 ``invalid_token``, ``KeysUnavailable`` a 503 with
+  ``Retry-After``, ``ConfigurationError`` a 503 (never a 500), and a bad
+  request a 400 ``invalid_request``: each raised as a ``Refusal`` carrying
+  the status, the RFC 6750 error code, a fixed description and the retry
+  delay, for the adapter to turn into its framework's response;
+* every token looked at is counted (``jwks_auth_tokens_total``), and every
+  refused one is sent as ``token_rejected`` with its ``Reason``.
+
+The scheme receives the whole ``HttpRequest`` (method, URL, headers) because
+a sender-constrained scheme checks a proof bound to them.
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest
+
+from jwks_auth import signals
+from jwks_auth.access_token import AccessToken
+from jwks_auth.conf.settings import import_setting, on_reset
+from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
+from jwks_auth.reasons import Reason
+from jwks_auth.sender.constraint import constrain, needs_binding
+from jwks_auth.sender.errors import DPoPRequestError, NonceRequired, ProofError
+from jwks_auth.users import token_user
+from jwks_auth.utils import blocking as offloop
+from jwks_auth.utils.recorder import get_recorder
+from jwks_auth.validation.validator import TokenValidator, get_validator
+from jwks_auth.web.www_authenticate import bearer_challenge
+
+logger = logging.getLogger("jwks_auth.authentication")
+
+_FORM_TYPE = "application/x-www-form-urlencoded"
+#: Retry-After of a 503 for a configuration that cannot work: it will not fix itself soon.
+MISCONFIGURED_RETRY_AFTER = 60
+
+
+# -- what the client is told ------------------------------------------------------------------
+class Refusal(Exception):
+    """A request that is not let in; ``status``, RFC 6750 ``error``, ``description``, ``retry_after``.
+
+    ``scheme`` is the scheme the request used (its challenge carries the
+    error); ``headers`` are response headers the answer must carry besides
+    ``WWW-Authenticate`` and ``Retry-After`` (``DPoP-Nonce``).
+    """
+
+    status = 401
+    error: str | None = "invalid_token"
+
+    def __init__(self, description: str | None = None, *, reason: Reason | None = None,
+                 retry_after: int | None = None, scheme: str = "Bearer",
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(description or self.error or "refused")
+        self.description = description
+        self.reason = reason
+        self.retry_after = retry_after
+        self.scheme = scheme
+        self.headers = dict(headers or {})
+
+    def challenge(self) -> str | None:
+        """The ``WWW-Authenticate`` value (``None`` for a 503: not the credential's fault)."""
+        return bearer_challenge(self.error, self.description, scheme=self.scheme) if self.error else None
+
+
+class BadRequest(Refusal):
+    """400 ``invalid_request``: the request is malformed, whatever the token."""
+
+    status = 400
+    error = "invalid_request"
+
+
+class Unauthorized(Refusal):
+    """401 ``invalid_token``."""
+
+    status = 401
+    error = "invalid_token"
+
+
+class InvalidProof(Unauthorized):
+    """401 ``invalid_dpop_proof`` (RFC 9449 7.1): the proof is missing, invalid or not the token's."""
+
+    error = "invalid_dpop_proof"
+
+
+class UseNonce(Unauthorized):
+    """401 ``use_dpop_nonce`` (RFC 9449 8): retry with the nonce of the ``DPoP-Nonce`` header."""
+
+    error = "use_dpop_nonce"
+
+
+class Unavailable(Refusal):
+    """503: the token cannot be checked now (provider outage, or a configuration that cannot work)."""
+
+    status = 503
+    error = None
+
+
+# -- reading the credential ------------------------------------------------------------------
+class Scheme:
+    """One ``Authorization`` scheme: how its credential is read and validated."""
+
+    name = "Bearer"
+    #: Whether its requests carry a DPoP proof for the token's ``cnf.jkt`` (any other scheme is a bearer one).
+    proof = False
+
+    def __init__(self) -> None:
+        # Two Authorization headers arrive joined by a comma; a credential of
+        # this scheme after another's is still a second credential.
+        self._joined = re.compile(rf",[ \t]*{re.escape(self.name)}(?:[ \t]|$)", re.IGNORECASE)
+
+    def matches(self, scheme: str) -> bool:
+        return scheme.lower() == self.name.lower()
+
+    def joined(self, text: str) -> bool:
+        """Whether ``text`` holds a second credential of this scheme, joined by a comma."""
+        return self._joined.search(text) is not None
+
+    def token(self, credentials: str, request: HttpRequest) -> str:
+        """The token from what follows the scheme name; ``BadRequest`` when malformed."""
+        token = credentials.strip(" ")
+        if not token:
+            raise BadRequest(f"empty {self.name.lower()} token")
+        # A space separates extra parts; ",Bearer" is a second header joined
+        # by the server. Anything else is the token's problem (invalid_token).
+        # A token has no comma: the cheap test spares the regex scan of every token.
+        if " " in token or ("," in token and self.joined(token)):
+            raise BadRequest("more than one credential")
+        return token
+
+    def validate(self, token: str, request: HttpRequest, validator: TokenValidator) -> AccessToken:
+        """The validated token (its binding to the request is ``bind``'s)."""
+        return validator.validate(token)
+
+    async def avalidate(self, token: str, request: HttpRequest, validator: TokenValidator) -> AccessToken:
+        """``validate`` on an event loop: no blocking I/O on it (``TokenValidator.avalidate``)."""
+        return await validator.avalidate(token)
+
+    def bind(self, access_token: AccessToken, credential: Credential, request: HttpRequest) -> AccessToken:
+        """The token with its ``binding`` to this request; ``SenderError`` if its ``cnf`` is not met.
+
+        Run on every request, after ``validate``: a cached token's proof is
+        checked too. Response headers for the answer go into ``credential.headers``.
+        """
+        if not needs_binding(access_token, dpop=self.proof):
+            return access_token  # a plain bearer token: nothing of the request to read
+        return constrain(access_token, credential.token, request, scheme=self.name, dpop=self.proof,
+                         headers=credential.headers)
+
+    async def abind(self, access_token: AccessToken, credential: Credential, request: HttpRequest) -> AccessToken:
+        """``bind`` on an event loop: a plain bearer token in memory, a proof or certificate off it (the replay
+        store is the shared cache)."""
+        if not needs_binding(access_token, dpop=self.proof):
+            return access_token
+        return await offloop.run(self.bind, access_token, credential, request)
+
+    def refusal(self, exc: TokenError, reason: Reason) -> Refusal:
+        """The refusal of a token error of this scheme's request."""
+        return Unauthorized(exc.description, reason=reason, scheme=self.name)
+
+
+class BearerScheme(Scheme):
+    """RFC 6750 ``Authorization: Bearer <token>``."""
+
+    name = "Bearer"
+
+
+class DPoPScheme(Scheme):
+    """RFC 9449 ``Authorization: DPoP <token>`` with exactly one ``DPoP`` proof header."""
+
+    name = "DPoP"
+    proof = True
+
+    def token(self, credentials: str, request: HttpRequest) -> str:
+        token = super().token(credentials, request)
+        # RFC 9449 4.3 (1): one DPoP header. Repeated lines arrive joined by commas
+        # (WSGI), and a proof, a compact JWS, has none.
+        proofs = request.META.get("HTTP_DPOP")
+        if proofs is not None and "," in proofs:
+            raise BadRequest("more than one DPoP proof")
+        return token
+
+    def refusal(self, exc: TokenError, reason: Reason) -> Refusal:
+        if isinstance(exc, NonceRequired):
+            return UseNonce(exc.description, reason=reason, scheme=self.name)
+        if isinstance(exc, ProofError):
+            return InvalidProof(exc.description, reason=reason, scheme=self.name)
+        if isinstance(exc, DPoPRequestError):
+            return BadRequest(exc.description, reason=reason)
+        return super().refusal(exc, reason)
+
+
+#: The schemes of a ``RequestVerifier`` unless told otherwise.
+DEFAULT_SCHEMES: tuple[Scheme, ...] = (BearerScheme(), DPoPScheme())
+
+
+@dataclass(slots=True)
+class Credential:
+    """A credential read from a request; ``headers``: response headers its answer must carry."""
+
+    scheme: Scheme
+    token: str
+    headers: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def scheme_index(schemes: Sequence[Scheme]) -> dict[str, Scheme]:
+    """The schemes by lower-case name, the first of a name winning (what ``read_credential`` looks up)."""
+    index: dict[str, Scheme] = {}
+    for scheme in schemes:
+        index.setdefault(scheme.name.lower(), scheme)
+    return index
+
+
+def read_credential(request: HttpRequest, schemes: Sequence[Scheme],
+                    index: Mapping[str, Scheme] | None = None) -> Credential | None:
+    """The request's credential, ``None`` without one; ``BadRequest`` when malformed.
+
+    ``index`` is ``scheme_index(schemes)``, built once by a caller that reads many requests.
+    """
+    header: str | None = request.META.get("HTTP_AUTHORIZATION")
+    if header is None:
+        return None
+    name, _, credentials = header.partition(" ")
+    scheme = (index if index is not None else scheme_index(schemes)).get(name.lower())
+    if scheme is None:
+        # A scheme whose ``matches`` knows more names than its own.
+        scheme = next((item for item in schemes if item.matches(name)), None)
+    if scheme is None:
+        if any(item.joined(header) for item in schemes):
+            raise BadRequest("more than one credential")
+        return None
+    token = scheme.token(credentials, request)
+    # "Bearer x,DPoP": a credential of another scheme joined after this one.
+    if "," in token and any(other.joined(token) for other in schemes if other is not scheme):
+        raise BadRequest("more than one credential")
+    meta = request.META
+    if (meta.get("QUERY_STRING") or meta.get("CONTENT_TYPE")) and token_elsewhere(request):
+        raise BadRequest("token sent by more than one method")
+    return Credential(scheme, token)
+
+
+def token_elsewhere(request: HttpRequest) -> bool:
+    """Whether the query or a form body carries ``access_token`` too (RFC 6750 2.2, 2.3)."""
+    # Parsing GET costs more than the rest of a cached token's check.
+    if request.META.get("QUERY_STRING") and "access_token" in request.GET:
+        return True
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type and content_type.split(";")[0].strip().lower() == _FORM_TYPE:
+        try:
+            return "access_token" in request.POST
+        except (RequestDataTooBig, TooManyFieldsSent):
+            # Whether it holds a second token cannot be told: malformed.
+            raise BadRequest("form body cannot be read") from None
+    return False
+
+
+# -- the user --------------------------------------------------------------------------------
+_resolver: Callable[[AccessToken], Any] | None = None
+
+
+@on_reset
+def _reset_resolver() -> None:
+    global _resolver
+    _resolver = None
+
+
+def get_user_resolver() -> Callable[[AccessToken], Any]:
+    """``USER_RESOLVER``, imported once; ``ConfigurationError`` if it cannot be."""
+    global _resolver
+    if _resolver is None:
+        resolver = import_setting("USER_RESOLVER")
+        if resolver is None:
+            raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a dotted path or a callable.")
+        _resolver = resolver
+    return _resolver
+
+
+def send_rejected(sender: Any, reason: Reason, issuer: str | None) -> None:
+    """The ``token_rejected`` signal, and a debug line (the reason only, never the token)."""
+    signals.token_rejected.send(sender=sender, reason=reason, issuer=issuer)
+    logger.debug("Token rejected: %s", reason)
+
+
+# -- the door -----------------------------------------------------------------------------------
+class RequestVerifier:
+    """Reads, validates and counts a request's token; raises ``Refusal``.
+
+    ``validator`` and ``get_user`` are called per request (so a test or a
+    settings change that resets them is seen), ``rejected`` is told each
+    refusal (the default sends ``token_rejected`` from ``sender``). A door
+    holds no settings: build it once and use it for every request.
+    """
+
+    def __init__(
+        self,
+        *,
+        validator: Callable[[], TokenValidator] = get_validator,
+        get_user: Callable[[AccessToken], Any] | None = None,
+        schemes: Sequence[Scheme] = DEFAULT_SCHEMES,
+        rejected: Callable[[Reason, str | None], None] | None = None,
+        sender: Any = None,
+    ) -> None:
+        self.validator = validator
+        # Without a get_user of its own the door calls USER_RESOLVER itself, read per request.
+        self._user = get_user
+        self.schemes = tuple(schemes)
+        self._index = scheme_index(self.schemes)
+        self.sender = sender if sender is not None else RequestVerifier
+        self.rejected = rejected or (lambda reason, issuer: send_rejected(self.sender, reason, issuer))
+
+    def credential(self, request: HttpRequest) -> Credential | None:
+        return read_credential(request, self.schemes, self._index)
+
+    def authenticate(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
+        """``(user, token)``, ``None`` without a credential; ``Refusal`` otherwise."""
+        credential = self.credential(request)
+        if credential is None:
+            return None
+        return self.verify(credential, request)
+
+    def verify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``(user, token)`` for a credential that was read; ``Refusal`` otherwise."""
+        started = perf_counter()
+        scheme = credential.scheme
+        issuer: str | None = None
+        try:
+            access_token = scheme.validate(credential.token, request, self.validator())
+            issuer = access_token.issuer
+            # Every request, the cached token's too: the proof or certificate of this one.
+            access_token = scheme.bind(access_token, credential, request)
+            user = (self._user or get_user_resolver())(access_token)
+        except (TokenError, KeysUnavailable, ConfigurationError) as exc:
+            raise self._refusal(exc, issuer, started, credential) from None
+        get_recorder().token(issuer, "accepted", "", perf_counter() - started)
+        return user, access_token
+
+    def resolve_user(self, access_token: AccessToken, credential: Credential) -> Any:
+        """The user of a token verified before (by ``TokenMiddleware``); ``Refusal`` if the user hook refuses it."""
+        started = perf_counter()
+        try:
+            return (self._user or get_user_resolver())(access_token)
+        except (TokenError, KeysUnavailable, ConfigurationError) as exc:
+            raise self._refusal(exc, access_token.issuer, started, credential) from None
+
+    async def aauthenticate(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
+        """``authenticate`` on an event loop: in memory while it can, blocking work off the loop."""
+        credential = self.credential(request)
+        if credential is None:
+            return None
+        return await self.averify(credential, request)
+
+    async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``verify`` on an event loop."""
+        started = perf_counter()
+        scheme = credential.scheme
+        issuer: str | None = None
+        try:
+            access_token = await scheme.avalidate(credential.token, request, self.validator())
+            issuer = access_token.issuer
+            access_token = await scheme.abind(access_token, credential, request)
+            user = await self._aget_user(access_token)
+        except (TokenError, KeysUnavailable, ConfigurationError) as exc:
+            raise self._refusal(exc, issuer, started, credential) from None
+        get_recorder().token(issuer, "accepted", "", perf_counter() - started)
+        return user, access_token
+
+    async def _aget_user(self, access_token: AccessToken) -> Any:
+        """The user; a resolver that may read the database runs in Django's sync thread."""
+        resolver = self._user or get_user_resolver()
+        if resolver is token_user:
+            return token_user(access_token)  # stateless: no I/O
+        if inspect.iscoroutinefunction(resolver):
+            return await resolver(access_token)
+        return await sync_to_async(resolver)(access_token)
+
+    def _refusal(self, exc: Exception, issuer: str | None, started: float, credential: Credential) -> Refusal:
+        """The ``Refusal`` for an error of validation, binding or the user, counted and signalled."""
+        if isinstance(exc, TokenError):
+            return self._refused(exc, issuer, started, credential)
+        if isinstance(exc, KeysUnavailable):  # the keys, introspection, IS_REVOKED or the DPoP replay store
+            logger.warning("Token verification unavailable: %s", exc)
+            get_recorder().token(issuer, "unavailable", exc.reason, perf_counter() - started)
+            return Unavailable(reason=exc.reason, retry_after=exc.retry_after, headers=credential.headers)
+        assert isinstance(exc, ConfigurationError)  # e.g. USER_RESOLVER cannot be imported
+        return self._misconfigured(exc, issuer, started)
+
+    def _refused(self, exc: TokenError, issuer: str | None, started: float, credential: Credential) -> Refusal:
+        reason = Reason(exc.code)
+        self.rejected(reason, issuer)
+        get_recorder().token(issuer, "rejected", reason, perf_counter() - started)
+        refusal = credential.scheme.refusal(exc, reason)
+        if credential.headers:
+            refusal.headers.update(credential.headers)
+        return refusal
+
+    @staticmethod
+    def _misconfigured(exc: ConfigurationError, issuer: str | None, started: float) -> Unavailable:
+        """503, never 500: reported by ``manage.py check`` (jwks_auth.E0xx), and here in the log."""
+        get_recorder().token(issuer, "unavailable", Reason.MISCONFIGURED, perf_counter() - started)
+        logger.error("JWKS_AUTH is misconfigured: %s", exc)
+        return Unavailable(reason=Reason.MISCONFIGURED, retry_after=MISCONFIGURED_RETRY_AFTER)

@@ -1,0 +1,71 @@
+"""``WWW-Authenticate``: the RFC 6750 Bearer challenge, and DPoP's (RFC 9449 7.1) beside it; built without DRF.
+
+Where both schemes are accepted both challenges are sent, in one header
+(RFC 9110 11.6.1), and the error goes on the challenge of the scheme the
+request used. Which schemes are accepted follows the issuers' ``DPOP``
+policies (``jwks_auth.sender.challenge.offered_schemes``).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+from jwks_auth.conf.settings import jwks_settings, on_reset
+from jwks_auth.sender.challenge import dpop_challenge, offered_schemes
+from jwks_auth.web.resource_metadata import resource_metadata_url
+
+# RFC 6750 3: error_description and scope use %x20-21 / %x23-5B / %x5D-7E.
+_UNSAFE = re.compile(r'[^\x20\x21\x23-\x5b\x5d-\x7e]')
+
+
+def _quote(value: str) -> str:
+    return '"' + _UNSAFE.sub("", value)[:200] + '"'
+
+
+def bearer_challenge(
+    error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None,
+    *, scheme: str = "Bearer",
+) -> str:
+    """The value of a ``WWW-Authenticate`` header: Bearer, and DPoP where it is accepted.
+
+    The error goes on the challenge of ``scheme``, the one the request used
+    (on DPoP's when Bearer is not offered at all). Built once per arguments
+    until the settings change: errors and descriptions are fixed texts, so
+    there are few of them, and every refused token needs one.
+    """
+    return _challenge(error, description, None if scopes is None else tuple(sorted(set(scopes))), scheme)
+
+
+@functools.lru_cache(maxsize=512)
+def _challenge(error: str | None, description: str | None, scopes: tuple[str, ...] | None, scheme: str) -> str:
+    bearer, dpop = offered_schemes()
+    if not dpop:
+        return _bearer_only(error, description, scopes)
+    on_dpop = scheme.lower() == "dpop" or not bearer
+    challenges = []
+    if bearer:
+        challenges.append(_bearer_only() if on_dpop else _bearer_only(error, description, scopes))
+    challenges.append(dpop_challenge(_quote, error, description, scopes) if on_dpop else dpop_challenge(_quote))
+    return ", ".join(challenges)
+
+
+def _bearer_only(
+    error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None
+) -> str:
+    params = [f"realm={_quote(jwks_settings.REALM)}"]
+    if error:
+        params.append(f"error={_quote(error)}")
+    if description:
+        params.append(f"error_description={_quote(description)}")
+    if scopes:
+        params.append(f"scope={_quote(' '.join(sorted(scopes)))}")
+    metadata = resource_metadata_url()
+    if metadata:
+        params.append(f"resource_metadata={_quote(metadata)}")
+    return "Bearer " + ", ".join(params)
+
+
+@on_reset
+def _forget_challenges() -> None:
+    _challenge.cache_clear()
