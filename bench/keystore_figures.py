@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/keystore_figures.py [--only cold_start,rotation,...] [--json]
 
-Runs the same scenarios as tests/keystore/test_multiprocess.py (gunicorn
+Runs the same scenarios as tests/keys/test_multiprocess.py (gunicorn
 ``config.wsgi:application`` with 4 sync workers over a real redis-server on a
 free port, the JWKS from a JWKSProvider in this process, short timings via
 JWKS_AUTH_OVERRIDES) and prints what happened: JWKS fetches counted at the
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # the repository importable; bench/'s modules never shadow the standard library
 
-from tests.keystore import scenarios  # noqa: E402
+from tests.keys import scenarios  # noqa: E402
 
 EXPLAIN = {
     "cold_start": "all workers cold, concurrent requests released together; the provider answers in 0.5 s",

@@ -2,7 +2,7 @@
 
 The suite runs against the installed wheel too (noxfile.py), so nothing here
 imports ``config``, ``api``, ``idp`` or ``client_static``. Worker processes
-started by the tests (gunicorn in tests/keystore) read the same module and take
+started by the tests (gunicorn in tests/keys) read the same module and take
 their issuer and timings from the environment: ``TEST_JWKS_AUTH`` (a JSON
 object, the whole ``JWKS_AUTH``) and ``TEST_REDIS_URL``.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.keystore.counting_cache import CountingCache
+from tests.support.counting_cache import CountingCache
 
 
 def _on_loop() -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from tests.keystore.procs import LOOPBACK, REPO, ProcessGroup, free_port
+from tests.support.processes import LOOPBACK, REPO, ProcessGroup, free_port
 
 
 @dataclass

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.conftest import bearer
-from tests.keystore.procs import REPO
+from tests.support.processes import REPO
 from tests.ops.scrape import forged as forge
 from tests.ops.scrape import value
 from tests.support.loopback import free_port

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.keystore.procs import Gunicorn, RedisServer, api_env
+from tests.support.processes import Gunicorn, RedisServer, api_env
 from tests.ops.scrape import forged as forge
 from tests.ops.scrape import value
 from tests.support.jwks_server import JWKSProvider

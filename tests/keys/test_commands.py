@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.conftest import bearer
-from tests.keystore.procs import REPO, api_env, free_port
+from tests.support.processes import REPO, api_env, free_port
 from tests.support.jwks_server import JWKSProvider
 
 pytestmark = pytest.mark.django_db(databases=[])

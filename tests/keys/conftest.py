@@ -15,11 +15,11 @@ from jwks_auth import signals
 from jwks_auth.conf.settings import issuer_configs
 from jwks_auth.keys.store import KeyStore
 from jwks_auth.validation.validator import get_validator
-from tests.keystore.counting_cache import CountingCache
-from tests.keystore.procs import RedisServer
+from tests.support.counting_cache import CountingCache
+from tests.support.processes import RedisServer
 from tests.support.jwks_server import JWKS_PATH, JWKSProvider
 
-COUNTING_CACHES = {"default": {"BACKEND": "tests.keystore.counting_cache.CountingCache", "LOCATION": "keystore-tests"}}
+COUNTING_CACHES = {"default": {"BACKEND": "tests.support.counting_cache.CountingCache", "LOCATION": "keystore-tests"}}
 
 
 @pytest.fixture

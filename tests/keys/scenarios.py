@@ -3,7 +3,7 @@
 Every scenario runs a real redis-server, ``gunicorn tests.wsgi:application``
 with sync workers sharing that Redis, and a ``JWKSProvider`` in this process;
 it counts JWKS fetches at the provider and responses by status at the client.
-``tests/keystore/test_multiprocess.py`` asserts on the figures and
+``tests/keys/test_multiprocess.py`` asserts on the figures and
 ``bench/keystore_figures.py`` prints them.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.keystore.procs import Gunicorn, RedisServer, Tally, api_env, call_me, fire_at_once
+from tests.support.processes import Gunicorn, RedisServer, Tally, api_env, call_me, fire_at_once
 from tests.support.jwks_server import JWKS_PATH, JWKSProvider
 from tests.support.keys import SigningKey, b64url
 from tests.support.tokens import access_claims, mint

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.keystore import scenarios
+from tests.keys import scenarios
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(120)]
 

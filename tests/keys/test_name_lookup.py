@@ -48,7 +48,7 @@ def dns() -> Iterator[DNSServer]:
 def fetch_in_namespace(dns: DNSServer, tmp_path: Path, spec: dict[str, Any]) -> list[dict[str, Any]]:
     resolv = tmp_path / "resolv.conf"
     resolv.write_text(dns.resolv_conf(RESOLVER_TIMEOUT))
-    script = 'mount --bind "$1" /etc/resolv.conf && exec "$2" -m tests.keystore.lookup_child "$3"'
+    script = 'mount --bind "$1" /etc/resolv.conf && exec "$2" -m tests.keys.lookup_child "$3"'
     done = subprocess.run(
         ["unshare", "-m", "sh", "-c", script, "sh", str(resolv), sys.executable, json.dumps(spec)],
         cwd=REPO, capture_output=True, text=True, timeout=120,

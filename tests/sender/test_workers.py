@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.keystore.procs import LOOPBACK, Gunicorn, RedisServer, api_env
+from tests.support.processes import LOOPBACK, Gunicorn, RedisServer, api_env
 from tests.support import dpop
 from tests.support.jwks_server import JWKSProvider
 from tests.support.keys import SigningKey

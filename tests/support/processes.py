@@ -2,7 +2,7 @@
 
 Both run in their own session (process group) on a free loopback port and
 are stopped (SIGTERM, then SIGKILL of the whole group) when their ``with``
-block ends. Used by ``tests/keystore/test_multiprocess.py`` and by
+block ends. Used by ``tests/keys/test_multiprocess.py`` and by
 ``bench/keystore_figures.py``.
 """
 from __future__ import annotations

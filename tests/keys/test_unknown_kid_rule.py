@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from jwks_auth.exceptions import KeysUnavailable, UnknownKey
-from tests.keystore.conftest import BlockingRoute, wait_until
-from tests.keystore.procs import free_port
+from tests.keys.conftest import BlockingRoute, wait_until
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.django_db(databases=[])
 

@@ -1,6 +1,6 @@
 """Fetches run in a process whose /etc/resolv.conf points at the test's DNS server.
 
-    unshare -m sh -c 'mount --bind RESOLV /etc/resolv.conf && python -m tests.keystore.lookup_child SPEC'
+    unshare -m sh -c 'mount --bind RESOLV /etc/resolv.conf && python -m tests.keys.lookup_child SPEC'
 
 SPEC is a JSON object: ``urls`` to fetch one after another, ``timeout`` (the
 HTTP_TIMEOUT pair) and ``parallel`` (how many fetches of the first URL to
