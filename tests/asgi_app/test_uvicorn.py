@@ -19,8 +19,8 @@ import requests
 from tests.asgi_app.conftest import EXPECTED
 from tests.asgi_app.doors import ASYNC_DOORS, DOORS, Seen
 from tests.asgi_app.uvicorn_server import Uvicorn
-from tests.support.processes import RedisServer, api_env
 from tests.support.jwks_server import JWKSProvider
+from tests.support.processes import RedisServer, api_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(180)]
 

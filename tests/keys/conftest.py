@@ -16,8 +16,8 @@ from jwks_auth.conf.settings import issuer_configs
 from jwks_auth.keys.store import KeyStore
 from jwks_auth.validation.validator import get_validator
 from tests.support.counting_cache import CountingCache
-from tests.support.processes import RedisServer
 from tests.support.jwks_server import JWKS_PATH, JWKSProvider
+from tests.support.processes import RedisServer
 
 COUNTING_CACHES = {"default": {"BACKEND": "tests.support.counting_cache.CountingCache", "LOCATION": "keystore-tests"}}
 

@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.support.processes import Gunicorn, RedisServer, Tally, api_env, call_me, fire_at_once
 from tests.support.jwks_server import JWKS_PATH, JWKSProvider
 from tests.support.keys import SigningKey, b64url
+from tests.support.processes import Gunicorn, RedisServer, Tally, api_env, call_me, fire_at_once
 from tests.support.tokens import access_claims, mint
 
 WORKERS = 4

@@ -11,8 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.conftest import bearer
-from tests.support.processes import REPO, api_env, free_port
 from tests.support.jwks_server import JWKSProvider
+from tests.support.processes import REPO, api_env, free_port
 
 pytestmark = pytest.mark.django_db(databases=[])
 

@@ -21,8 +21,8 @@ from jwks_auth.keys.jwks import KeySet
 from jwks_auth.keys.store.namespace import Slot
 from tests.conftest import bearer
 from tests.keys.conftest import BlockingRoute, wait_until
-from tests.support.processes import free_port
 from tests.support.keys import SigningKey
+from tests.support.processes import free_port
 from tests.support.threads import refuse_threads
 
 pytestmark = pytest.mark.django_db(databases=[])

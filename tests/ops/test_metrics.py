@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from tests.conftest import bearer
-from tests.support.processes import REPO
 from tests.ops.scrape import forged as forge
 from tests.ops.scrape import value
 from tests.support.loopback import free_port
+from tests.support.processes import REPO
 
 
 def scrape(client) -> str:

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.processes import Gunicorn, RedisServer, api_env
 from tests.ops.scrape import forged as forge
 from tests.ops.scrape import value
 from tests.support.jwks_server import JWKSProvider
 from tests.support.keys import SigningKey
+from tests.support.processes import Gunicorn, RedisServer, api_env
 from tests.support.tokens import access_claims, mint
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(120)]

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.processes import LOOPBACK, Gunicorn, RedisServer, api_env
 from tests.support import dpop
 from tests.support.jwks_server import JWKSProvider
 from tests.support.keys import SigningKey
+from tests.support.processes import LOOPBACK, Gunicorn, RedisServer, api_env
 from tests.support.tokens import access_claims, mint
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(120)]
