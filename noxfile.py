@@ -15,6 +15,7 @@ A missing interpreter skips its session and the summary names it; with
 ``CI`` set it fails the run. Interpreters are found on PATH, else under
 pyenv's versions directory (``pyenv prefix 3.13.0``).
 """
+
 from __future__ import annotations
 
 import os
@@ -48,10 +49,24 @@ class Row:
 
 
 # The oldest row installs exactly the lower bounds declared in pyproject.toml.
-OLDEST = ("cryptography==42.0.0", "requests==2.32.3", "redis==5.0.0", "drf-spectacular==0.28.0",
-          "prometheus-client==0.20.0", "opentelemetry-api==1.20.0", "opentelemetry-sdk==1.20.0")
-CURRENT = ("cryptography==50.0.2", "requests==2.34.2", "redis==8.1.0", "drf-spectacular==0.30.0",
-           "prometheus-client==0.26.0", "opentelemetry-api==1.45.2", "opentelemetry-sdk==1.45.2")
+OLDEST = (
+    "cryptography==42.0.0",
+    "requests==2.32.3",
+    "redis==5.0.0",
+    "drf-spectacular==0.28.0",
+    "prometheus-client==0.20.0",
+    "opentelemetry-api==1.20.0",
+    "opentelemetry-sdk==1.20.0",
+)
+CURRENT = (
+    "cryptography==50.0.2",
+    "requests==2.34.2",
+    "redis==8.1.0",
+    "drf-spectacular==0.30.0",
+    "prometheus-client==0.26.0",
+    "opentelemetry-api==1.45.2",
+    "opentelemetry-sdk==1.45.2",
+)
 ROWS = [
     Row("3.11", "Django==5.2", "djangorestframework==3.15.2", OLDEST, "not slow", "django5.2-drf3.15"),
     Row("3.12", "Django==6.0.10", "djangorestframework==3.17.2", CURRENT, "not slow", "django6.0-drf3.17"),
@@ -95,8 +110,10 @@ def _find_pyenv_interpreters() -> None:
         on_path = shutil.which(name)
         if on_path and _works(on_path):
             continue
-        builds = sorted(versions.glob(f"{row.python}.*/bin/{name}"), key=lambda p: [
-            int(part) if part.isdigit() else 0 for part in p.parts[-3].split(".")])
+        builds = sorted(
+            versions.glob(f"{row.python}.*/bin/{name}"),
+            key=lambda p: [int(part) if part.isdigit() else 0 for part in p.parts[-3].split(".")],
+        )
         if builds:
             extra.append(str(builds[-1].parent))
     if extra:
@@ -144,10 +161,13 @@ def _suite(session: nox.Session) -> Path:
 
 
 @nox.session(requires=["build"])
-@nox.parametrize("python,django,drf,pins,markers", [
-    nox.param(row.python, row.django, row.drf, row.pins, row.markers, id=f"py{row.python}-{row.label}")
-    for row in ROWS
-])
+@nox.parametrize(
+    "python,django,drf,pins,markers",
+    [
+        nox.param(row.python, row.django, row.drf, row.pins, row.markers, id=f"py{row.python}-{row.label}")
+        for row in ROWS
+    ],
+)
 def lib(session: nox.Session, django: str, drf: str, pins: tuple[str, ...], markers: str) -> None:
     """The library's suite against the installed wheel."""
     wheel = _wheel()
@@ -156,12 +176,22 @@ def lib(session: nox.Session, django: str, drf: str, pins: tuple[str, ...], mark
     session.install("--force-reinstall", "--no-deps", str(wheel))
     suite = _suite(session)
     session.chdir(suite)
-    session.run("python", "-c", "import django, rest_framework, jwks_auth; "
-                "print('jwks_auth', jwks_auth.__version__, 'from', jwks_auth.__file__, '| Django', "
-                "django.get_version(), '| DRF', rest_framework.VERSION)")
+    session.run(
+        "python",
+        "-c",
+        "import django, rest_framework, jwks_auth; "
+        "print('jwks_auth', jwks_auth.__version__, 'from', jwks_auth.__file__, '| Django', "
+        "django.get_version(), '| DRF', rest_framework.VERSION)",
+    )
     args = ["-m", markers] if markers else []
     session.run(
-        "python", "-m", "pytest", "-p", "no:cacheprovider", *args, *session.posargs,
+        "python",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        *args,
+        *session.posargs,
         env={
             "JWKS_AUTH_TESTS_INSTALLED": "1",
             "JWKS_AUTH_WHEEL": str(wheel),
@@ -180,18 +210,26 @@ def fresh_clone(session: nox.Session) -> None:
     shutil.rmtree(target, ignore_errors=True)
     # The committed tree only (git archive), as `git clone` would give it.
     target.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD"], check=True,
-                             capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD"], check=True, capture_output=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
-            if line.strip() and not line.startswith("#") and not line.lower().startswith("django==")]
+    pins = [
+        line
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#") and not line.lower().startswith("django==")
+    ]
     session.install(*pins, "Django==6.1.3")
     session.chdir(target)
     env = {"OIDC_ISSUER": "https://login.example.com", "OIDC_AUDIENCE": "my-api", "DJANGO_SETTINGS_MODULE": None}
     # The idp's checks need its signing key (idp.E001): the one step the README asks for first.
     session.run("python", "manage.py", "create_signing_cert", "--settings=idp.settings", env=env)
     # Each command on its own, without var/ (Django 6.1 runs database checks against every database).
-    for command in (["check"], ["check", "--settings=idp.settings"], ["migrate", "--noinput", "-v0"],
-                    ["migrate", "--noinput", "-v0", "--settings=idp.settings"]):
+    for command in (
+        ["check"],
+        ["check", "--settings=idp.settings"],
+        ["migrate", "--noinput", "-v0"],
+        ["migrate", "--noinput", "-v0", "--settings=idp.settings"],
+    ):
         shutil.rmtree(target / "var", ignore_errors=True)
         session.run("python", "manage.py", *command, env=env)

@@ -5,6 +5,7 @@ send no Accept header, ``*/*`` or ``application/json``; for those the answer
 is known without parsing: the first renderer (JSON here). Anything else,
 and any format override, goes through DRF's own negotiation unchanged.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -10,6 +10,7 @@ and reused. Anything else goes through DRF's renderer unchanged.
 only the view holds, so its JSON is kept for the next response that renders
 the very same object: ``/me`` with a cached token renders its claims once.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,9 @@ _rendered = RenderedMappings()
 class FastJSONRenderer(JSONRenderer):
     """``JSONRenderer`` whose plain ``application/json`` output skips the per-call setup."""
 
-    def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: Mapping[str, Any] | None = None) -> bytes:
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
         plain = accepted_media_type is None or accepted_media_type == self.media_type
         if plain and data is not None and not (renderer_context or {}).get("indent"):
             options = (self.ensure_ascii, self.compact, self.strict)

@@ -1,4 +1,5 @@
 """The API of the sample: ``/`` for anyone, ``/me`` for a valid token."""
+
 from __future__ import annotations
 
 from typing import Any

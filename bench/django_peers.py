@@ -6,6 +6,7 @@ requirements. Each is measured in process (bench/wsgi_worker.py under that
 venv's interpreter) and over HTTP (granian, one worker per core, the same
 wrk load as the product), their runs taken in turn.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,8 +74,12 @@ def ensure_venv(timeout: float = 600) -> str | None:
     try:
         if not python().exists():
             subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, capture_output=True, timeout=120)
-        out = subprocess.run([str(python()), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)],
-                             capture_output=True, text=True, timeout=timeout)
+        out = subprocess.run(
+            [str(python()), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         return f"could not create {VENV.relative_to(ROOT)}: {exc}"
     if out.returncode != 0:
@@ -128,8 +133,14 @@ def over_http(
         running = []
         for peer, label in PEERS:
             env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
-            env.update(DJANGO_SETTINGS_MODULE=SETTINGS, PEER=peer, BENCH_ISSUER=issuer, BENCH_JWKS_URI=jwks_uri,
-                       BENCH_AUDIENCE="api1", PYTHONDONTWRITEBYTECODE="1")
+            env.update(
+                DJANGO_SETTINGS_MODULE=SETTINGS,
+                PEER=peer,
+                BENCH_ISSUER=issuer,
+                BENCH_JWKS_URI=jwks_uri,
+                BENCH_AUDIENCE="api1",
+                PYTHONDONTWRITEBYTECODE="1",
+            )
             server = stack.enter_context(servers.product(setup, env, log_dir / f"peer-{peer}"))
             shown = server.command_line(("PEER",)).replace(str(python()), SHOWN_PYTHON, 1)
             run = http_load.ServerRun("django peer", label, "LocMem", shown)

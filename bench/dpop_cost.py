@@ -1,4 +1,5 @@
 """The per-request cost of DPoP against Bearer, through the front door: bench/dpop_worker.py in a fresh interpreter."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,14 @@ def run_once(smoke: bool, timeout: float = 300) -> DPoPMeasured:
     if out.returncode != 0:
         raise RuntimeError(f"DPoP case failed ({out.returncode}):\n{out.stderr[-4000:]}")
     data = json.loads(out.stdout.strip().splitlines()[-1])
-    return DPoPMeasured(data["bearer_us"], data["dpop_us"], data["es256_verify_us"], spec["number"], spec["repeats"],
-                        shlex.join([".venv/bin/python", *argv[1:]]))
+    return DPoPMeasured(
+        data["bearer_us"],
+        data["dpop_us"],
+        data["es256_verify_us"],
+        spec["number"],
+        spec["repeats"],
+        shlex.join([".venv/bin/python", *argv[1:]]),
+    )
 
 
 def run_all(smoke: bool, rounds: int, log=print) -> DPoPMeasured:

@@ -13,6 +13,7 @@ verification, its claim and ``htu`` checks and one ``cache.add`` of its
 Also timed alone: one bare ES256 verification, the floor of that cost.
 Prints one JSON object of microseconds per request.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,10 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # RequestFactory's host, for htu
         client_key = SigningKey.ec(kid="bench-client")
         bearer = mint(key, access_claims(provider.issuer, audience=AUDIENCE, lifetime=3600))
-        bound = mint(key, access_claims(provider.issuer, audience=AUDIENCE, lifetime=3600,
-                                        cnf={"jkt": dpop.thumbprint(client_key)}))
+        bound = mint(
+            key,
+            access_claims(provider.issuer, audience=AUDIENCE, lifetime=3600, cnf={"jkt": dpop.thumbprint(client_key)}),
+        )
         factory = RequestFactory()
         door = RequestVerifier()
 
@@ -49,9 +52,14 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
             return [factory.get("/me", HTTP_AUTHORIZATION=f"Bearer {bearer}") for _ in range(number)]
 
         def dpop_requests() -> list[Any]:
-            return [factory.get("/me", HTTP_AUTHORIZATION=f"DPoP {bound}",
-                                HTTP_DPOP=dpop.make_proof(client_key, "GET", URL, token=bound))
-                    for _ in range(number)]
+            return [
+                factory.get(
+                    "/me",
+                    HTTP_AUTHORIZATION=f"DPoP {bound}",
+                    HTTP_DPOP=dpop.make_proof(client_key, "GET", URL, token=bound),
+                )
+                for _ in range(number)
+            ]
 
         # Warm: the key fetch, both tokens into the verified-token cache, one proof accepted.
         for request in (bearer_requests()[0], dpop_requests()[0]):
@@ -61,13 +69,20 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
         dpop_batches = [dpop_requests() for _ in range(repeats)]
         proof = dpop.make_proof(client_key, "GET", URL, token=bound)
         verify = _bare_es256(client_key, proof)
-        best = best_us_interleaved({
-            "bearer": each_once(door.authenticate, bearer_batches),
-            "dpop": each_once(door.authenticate, dpop_batches),
-            "es256": repeat_call(verify, number),
-        }, repeats)
-        return {"bearer_us": best["bearer"], "dpop_us": best["dpop"], "es256_verify_us": best["es256"],
-                "jwks_fetches": provider.jwks_hits}
+        best = best_us_interleaved(
+            {
+                "bearer": each_once(door.authenticate, bearer_batches),
+                "dpop": each_once(door.authenticate, dpop_batches),
+                "es256": repeat_call(verify, number),
+            },
+            repeats,
+        )
+        return {
+            "bearer_us": best["bearer"],
+            "dpop_us": best["dpop"],
+            "es256_verify_us": best["es256"],
+            "jwks_fetches": provider.jwks_hits,
+        }
 
 
 def _bare_es256(client_key: Any, proof: str) -> Any:
@@ -86,6 +101,7 @@ def _bare_es256(client_key: Any, proof: str) -> Any:
 
     def verify() -> None:
         public.verify(der, data, ec.ECDSA(hashes.SHA256()))
+
     return verify
 
 

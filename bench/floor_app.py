@@ -4,6 +4,7 @@
 without looking at any token. What gunicorn, the kernel and wrk cost per
 request on their own is the least any Django view can cost here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable

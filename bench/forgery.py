@@ -3,6 +3,7 @@
 Each one carries its own ``jti``, so a server cannot answer them from a cache
 of earlier verdicts; refusing one costs the full check up to the signature.
 """
+
 from __future__ import annotations
 
 import os

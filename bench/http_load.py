@@ -15,6 +15,7 @@ that other work on a shared machine hits every server alike:
 Every server fetches keys over HTTP from the same JWKSProvider and gets the
 same token. Each (server, path) keeps its best round (highest req/s).
 """
+
 from __future__ import annotations
 
 import json
@@ -278,8 +279,10 @@ def run(
             log(f"  node peer skipped: {skipped}")
 
     serve = ServerSetup("make serve", nproc)
-    log(f"  phase 2: make serve with LocMem and Redis, {best_setup.label} serving a bare app"
-        + ("" if skipped else "; Node peer, one process and cluster"))
+    log(
+        f"  phase 2: make serve with LocMem and Redis, {best_setup.label} serving a bare app"
+        + ("" if skipped else "; Node peer, one process and cluster")
+    )
     with ExitStack() as stack:
         env = servers.api_env(issuer, jwks_uri, var_dir, None)
         serve_server = stack.enter_context(servers.product(serve, env, log_dir))
@@ -305,15 +308,28 @@ def run(
             )
             running.append((peer_run, server))
             server = stack.enter_context(servers.node_peer(issuer, jwks_uri, log_dir, processes=nproc))
-            cluster_run = ServerRun("peer", f"node cluster, {nproc} processes", "-",
-                                    server.command_line(servers.PEER_ENV_KEYS))
+            cluster_run = ServerRun(
+                "peer", f"node cluster, {nproc} processes", "-", server.command_line(servers.PEER_ENV_KEYS)
+            )
             running.append((cluster_run, server))
         load_in_turn(running, token, load, warmup, compare_rounds, settle, background, log)
         redis_run.notes.append(f"Redis keys after the run: {_redis_keys(redis_url)}")
         flood = forged_flood(serve_server, token, forged, load, log_dir, compare_rounds, settle, background, log)
     return HttpResults(
-        load, sweep_rounds, compare_rounds, sweep, winner.label, locmem, redis_run, peer_run, floor, skipped,
-        jwks_hits(), background, cluster_run, flood,
+        load,
+        sweep_rounds,
+        compare_rounds,
+        sweep,
+        winner.label,
+        locmem,
+        redis_run,
+        peer_run,
+        floor,
+        skipped,
+        jwks_hits(),
+        background,
+        cluster_run,
+        flood,
     )
 
 
@@ -345,7 +361,8 @@ def forged_flood(
         if best_flooded is None or flooded.plain.rps > best_flooded.plain.rps:
             best_flooded = flooded
         if best_control is None or control.plain.rps + control.scripted.rps > (
-                best_control.plain.rps + best_control.scripted.rps):
+            best_control.plain.rps + best_control.scripted.rps
+        ):
             best_control = control
     assert best_flooded is not None and best_control is not None
     return FloodResult(best_flooded, best_control, len(forged), ratios)

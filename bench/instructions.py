@@ -12,6 +12,7 @@ more than one that hits, and under valgrind OpenSSL runs without the CPU's
 SHA extensions, so hashing and signatures count several times the
 instructions the CPU needs. The OpenSSL share is shown apart for that reason.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,9 @@ def unavailable() -> str | None:
 
 def _openssl_share(path: Path) -> int:
     """Instructions of a dump that were spent in OpenSSL's objects (callgrind_annotate's per-function list)."""
-    out = subprocess.run(["callgrind_annotate", "--threshold=100", str(path)], capture_output=True, text=True,
-                         timeout=120, check=True)
+    out = subprocess.run(
+        ["callgrind_annotate", "--threshold=100", str(path)], capture_output=True, text=True, timeout=120, check=True
+    )
     total = 0
     for line in out.stdout.splitlines():
         match = _ANNOTATED.match(line)
@@ -91,8 +93,14 @@ def count(peer: str, python: str, shown_python: str, settings: str, requests: in
     for stale in OUT.glob(f"{peer}.out*"):
         stale.unlink()
     spec = json.dumps({"settings": settings, "peer": peer, "counted": requests}, separators=(",", ":"))
-    valgrind = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={MARKER}",
-                f"--dump-after={MARKER}", f"--callgrind-out-file={base}"]
+    valgrind = [
+        "valgrind",
+        "--tool=callgrind",
+        "--collect-atstart=no",
+        f"--toggle-collect={MARKER}",
+        f"--dump-after={MARKER}",
+        f"--callgrind-out-file={base}",
+    ]
     argv = [*valgrind, python, "-m", "bench.wsgi_worker", spec]
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "PEER")}
     env["PYTHONHASHSEED"] = "0"  # dict and set layouts, hence the count, the same every run
@@ -102,19 +110,31 @@ def count(peer: str, python: str, shown_python: str, settings: str, requests: in
     batches = [OUT / f"{peer}.out.1", OUT / f"{peer}.out.2"]
     extra = sorted(p.name for p in OUT.glob(f"{peer}.out.*") if p not in batches)
     if not all(p.is_file() for p in batches) or extra:
-        raise RuntimeError(f"callgrind run of {peer} wrote {sorted(p.name for p in OUT.glob(f'{peer}.out*'))}: "
-                           f"expected one dump per batch (is {MARKER} called elsewhere, or missing its symbol?)")
+        raise RuntimeError(
+            f"callgrind run of {peer} wrote {sorted(p.name for p in OUT.glob(f'{peer}.out*'))}: "
+            f"expected one dump per batch (is {MARKER} called elsewhere, or missing its symbol?)"
+        )
     (root, me) = (_totals(p) / requests for p in batches)
     if not root or not me:
         raise RuntimeError(f"callgrind counted nothing inside {MARKER}: does this Python have its symbols?")
     root_ssl, me_ssl = (_openssl_share(p) / requests for p in batches)
-    shown = shlex.join(["PYTHONHASHSEED=0", *valgrind[:-1], f"--callgrind-out-file={base.relative_to(ROOT)}",
-                        shown_python, "-m", "bench.wsgi_worker", spec])
+    shown = shlex.join(
+        [
+            "PYTHONHASHSEED=0",
+            *valgrind[:-1],
+            f"--callgrind-out-file={base.relative_to(ROOT)}",
+            shown_python,
+            "-m",
+            "bench.wsgi_worker",
+            spec,
+        ]
+    )
     return Counted(peer, requests, root, me, root_ssl, me_ssl, shown)
 
 
-def run_all(peers: list[str], python: str, shown_python: str, settings: str, smoke: bool,
-            log: Callable[[str], None] = print) -> list[Counted]:
+def run_all(
+    peers: list[str], python: str, shown_python: str, settings: str, smoke: bool, log: Callable[[str], None] = print
+) -> list[Counted]:
     """Every peer once: the count does not vary from run to run, so there is nothing to take the best of."""
     requests = 20 if smoke else 300
     counted = []

@@ -10,6 +10,7 @@ JWKS_AUTH_OVERRIDES) and prints what happened: JWKS fetches counted at the
 provider, requests and failed requests counted at the client, durations.
 Every process it starts is stopped when it ends. Takes about a minute.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,13 @@ def main(argv: list[str]) -> int:
                     if key != "scenario":
                         print(f"  {key:<44} {value}")
                 sys.stdout.flush()
-    meta = {"python": platform.python_version(), "machine": platform.machine(), "total_wall_s":
-            round(time.monotonic() - started, 1), "timings": scenarios.BASE_OVERRIDES, "workers": scenarios.WORKERS}
+    meta = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "total_wall_s": round(time.monotonic() - started, 1),
+        "timings": scenarios.BASE_OVERRIDES,
+        "workers": scenarios.WORKERS,
+    }
     if args.json:
         print(json.dumps({"meta": meta, "scenarios": results}, indent=2))
     else:

@@ -1,4 +1,5 @@
 """Facts about the machine a benchmark ran on, for the report."""
+
 from __future__ import annotations
 
 import datetime as dt

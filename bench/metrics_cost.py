@@ -1,4 +1,5 @@
 """The per-request cost of Prometheus metrics: bench/metrics_worker.py in both prometheus-client modes."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,11 @@ class MetricsMeasured:
 def run_mode(multiprocess: bool, smoke: bool, timeout: float = 300) -> MetricsMeasured:
     spec = {"number": 500, "repeats": 2} if smoke else {"number": 20000, "repeats": 15}
     argv = [sys.executable, "-m", "bench.metrics_worker", json.dumps(spec, separators=(",", ":"))]
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")
+    }
     shown = shlex.join([".venv/bin/python", *argv[1:]])
     with tempfile.TemporaryDirectory(prefix="jwks-bench-metrics-") as directory:
         if multiprocess:

@@ -8,6 +8,7 @@ one JSON object of microseconds per request. Run it with
 ``PROMETHEUS_MULTIPROC_DIR`` set to measure prometheus-client's multiprocess
 mode (the values then live in memory-mapped files).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,6 +41,7 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
             def call() -> Any:
                 metrics._recorder = recorder  # what get_recorder() hands out: the bench's switch
                 return authentication.authenticate(request)
+
             return call
 
         authenticate_with(on)()  # warm: one key fetch, then the token is cached
@@ -48,8 +50,10 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
             repeats,
         )
         return {
-            "metrics_on_us": best["on"], "metrics_off_us": best["off"],
-            "multiprocess": bool(metrics.multiprocess_dir()), "jwks_fetches": provider.jwks_hits,
+            "metrics_on_us": best["on"],
+            "metrics_off_us": best["off"],
+            "multiprocess": bool(metrics.multiprocess_dir()),
+            "jwks_fetches": provider.jwks_hits,
         }
 
 

@@ -3,6 +3,7 @@
 Every process runs in its own session (process group), so stopping it also
 stops the workers it forked (gunicorn workers, npm's node).
 """
+
 from __future__ import annotations
 
 import os

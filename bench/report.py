@@ -1,4 +1,5 @@
 """The summary table (stdout) and the Markdown report (BENCHMARKS.md)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -88,8 +89,15 @@ class Report:
         part, share = max(peaks, key=lambda p: p[1])
         busy = sum(1 for _, s in peaks if s > MAX_OTHER_BUSY)
         status = "comparable" if self.comparable else "NOT COMPARABLE"
-        return [Row("run", f"other work during measurements, peak (limit {MAX_OTHER_BUSY:.0%} of the CPUs)",
-                    f"{share:.0%}", f"in {part}; {busy} of {len(peaks)} measurements over the limit", status)]
+        return [
+            Row(
+                "run",
+                f"other work during measurements, peak (limit {MAX_OTHER_BUSY:.0%} of the CPUs)",
+                f"{share:.0%}",
+                f"in {part}; {busy} of {len(peaks)} measurements over the limit",
+                status,
+            )
+        ]
 
     # -- commands -------------------------------------------------------------
     def ref(self, command: str, prefix: str) -> str:
@@ -216,11 +224,21 @@ class Report:
             if not run.clean:
                 compare += "; NOT COMPARABLE: " + ", ".join(
                     f"{r.non_2xx} non-2xx and {r.socket_errors} socket errors on {p}"
-                    for p, r in run.results.items() if not r.clean)
+                    for p, r in run.results.items()
+                    if not r.clean
+                )
             elif http_mine is not None and run is not http_mine:
                 compare += f"; jwks_auth {http_mine.rps('/me') / run.rps('/me'):.2f} x"
-            rows.append(Row(hsec, f"GET /me: {run.label}", f"{run.rps('/me'):,.0f} req/s", compare, "",
-                            self._http_ref(run, "/me")))
+            rows.append(
+                Row(
+                    hsec,
+                    f"GET /me: {run.label}",
+                    f"{run.rps('/me'):,.0f} req/s",
+                    compare,
+                    "",
+                    self._http_ref(run, "/me"),
+                )
+            )
         if mine is not None:
             tsec = "targets (Django peers)"
             for m in peers.in_process:
@@ -259,17 +277,35 @@ class Report:
         rows = []
         mine, floor_count = peers.count("jwks_auth"), peers.count("floor")
         for c in peers.counted:
-            compare = (f"/ {c.root / 1000:.0f} k; /me - / = {c.overhead / 1000:+.1f} k, of which OpenSSL "
-                       f"{c.overhead_openssl / 1000:+.1f} k")
+            compare = (
+                f"/ {c.root / 1000:.0f} k; /me - / = {c.overhead / 1000:+.1f} k, of which OpenSSL "
+                f"{c.overhead_openssl / 1000:+.1f} k"
+            )
             if mine is not None and c is not mine:
                 compare += f"; jwks_auth /me = {mine.me / c.me:.3f} x this"
-            rows.append(Row(sec, f"GET /me: {PEER_LABELS[c.peer]}", f"{c.me / 1000:.0f} k", compare, "",
-                            self.ref(c.command, "I")))
+            rows.append(
+                Row(
+                    sec,
+                    f"GET /me: {PEER_LABELS[c.peer]}",
+                    f"{c.me / 1000:.0f} k",
+                    compare,
+                    "",
+                    self.ref(c.command, "I"),
+                )
+            )
         if mine is not None and floor_count is not None:
             own, ssl = beyond(mine, floor_count)
-            rows.append(Row(sec, "jwks_auth /me - / beyond the floor's", f"{own / 1000:.1f} k",
-                            f"of which OpenSSL {ssl / 1000:.1f} k (the token's SHA-256, without the CPU's SHA "
-                            "extensions under valgrind)", "", self.ref(mine.command, "I")))
+            rows.append(
+                Row(
+                    sec,
+                    "jwks_auth /me - / beyond the floor's",
+                    f"{own / 1000:.1f} k",
+                    f"of which OpenSSL {ssl / 1000:.1f} k (the token's SHA-256, without the CPU's SHA "
+                    "extensions under valgrind)",
+                    "",
+                    self.ref(mine.command, "I"),
+                )
+            )
         return rows
 
     def _metrics_rows(self) -> list[Row]:
@@ -277,10 +313,26 @@ class Report:
         for m in self.metrics:
             sec = f"metrics cost (µs/request through JWKSAuthentication, repeated token, best of {m.repeats})"
             ref = self.ref(m.command, "M")
-            rows.append(Row(sec, f"{m.mode}: metrics on / off", f"{m.on_us:.2f} / {m.off_us:.2f}",
-                            f"+{m.cost_us:.2f} µs with metrics", "", ref))
-            rows.append(Row("targets (operations)", f"metrics cost, {m.mode}, < {MAX_METRICS_US:g} µs",
-                            f"{m.cost_us:.2f} µs", f"< {MAX_METRICS_US:g}", _status(m.cost_us < MAX_METRICS_US), ref))
+            rows.append(
+                Row(
+                    sec,
+                    f"{m.mode}: metrics on / off",
+                    f"{m.on_us:.2f} / {m.off_us:.2f}",
+                    f"+{m.cost_us:.2f} µs with metrics",
+                    "",
+                    ref,
+                )
+            )
+            rows.append(
+                Row(
+                    "targets (operations)",
+                    f"metrics cost, {m.mode}, < {MAX_METRICS_US:g} µs",
+                    f"{m.cost_us:.2f} µs",
+                    f"< {MAX_METRICS_US:g}",
+                    _status(m.cost_us < MAX_METRICS_US),
+                    ref,
+                )
+            )
         return rows
 
     def _dpop_rows(self) -> list[Row]:
@@ -450,12 +502,19 @@ class Report:
 
     def _http_rows(self, http: HttpResults) -> list[Row]:
         best = http.recommended
-        rows = [Row("HTTP production servers (phase 1)", run.label, f"{run.rps('/me'):,.0f} req/s /me",
-                    f"{run.rps('/'):,.0f} req/s /; p99 /me {run.results['/me'].p99_ms:.1f} ms; "
-                    f"server CPU {run.results['/me'].server_cpu_us or 0:.0f} µs/req /me"
-                    + ("" if run.clean else " (errors)"),
-                    "chosen" if run.label == http.winner else "", self._http_ref(run, "/me"))
-                for run in sorted(http.sweep, key=lambda r: -r.rps("/me"))]
+        rows = [
+            Row(
+                "HTTP production servers (phase 1)",
+                run.label,
+                f"{run.rps('/me'):,.0f} req/s /me",
+                f"{run.rps('/'):,.0f} req/s /; p99 /me {run.results['/me'].p99_ms:.1f} ms; "
+                f"server CPU {run.results['/me'].server_cpu_us or 0:.0f} µs/req /me"
+                + ("" if run.clean else " (errors)"),
+                "chosen" if run.label == http.winner else "",
+                self._http_ref(run, "/me"),
+            )
+            for run in sorted(http.sweep, key=lambda r: -r.rps("/me"))
+        ]
         rows += self._server_rows(best, f"HTTP product: {best.label}, LocMem")
         if http.redis is not None:
             rows += self._server_rows(http.redis, f"HTTP product: {best.label}, Redis")
@@ -502,29 +561,46 @@ class Report:
                 ),
             ]
             if flood.forged_cpu_us is not None and flood.fair_share is not None and flood.valid_cpu_us is not None:
-                rows.append(Row(sec, "server CPU per request: forged (estimate) / valid (control)",
-                                f"{flood.forged_cpu_us:.0f} / {flood.valid_cpu_us:.0f} µs",
-                                f"fair share of the valid half at these costs: {flood.fair_share:.2f}"))
+                rows.append(
+                    Row(
+                        sec,
+                        "server CPU per request: forged (estimate) / valid (control)",
+                        f"{flood.forged_cpu_us:.0f} / {flood.valid_cpu_us:.0f} µs",
+                        f"fair share of the valid half at these costs: {flood.fair_share:.2f}",
+                    )
+                )
         tsec = "targets (HTTP)"
         ratio = best.rps("/me") / best.rps("/")
-        rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (make serve, LocMem)",
-                        f"{_ratio(ratio, ME_MIN_FRACTION_OF_ROOT)}{_per_round(paired_ratios(best, '/me', best, '/'))}",
-                        f">= {ME_MIN_FRACTION_OF_ROOT}", _status(ratio >= ME_MIN_FRACTION_OF_ROOT)))
+        rows.append(
+            Row(
+                tsec,
+                f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (make serve, LocMem)",
+                f"{_ratio(ratio, ME_MIN_FRACTION_OF_ROOT)}{_per_round(paired_ratios(best, '/me', best, '/'))}",
+                f">= {ME_MIN_FRACTION_OF_ROOT}",
+                _status(ratio >= ME_MIN_FRACTION_OF_ROOT),
+            )
+        )
         if http.redis is not None:
             redis = http.redis
             ratio = redis.rps("/me") / redis.rps("/")
-            rows.append(Row(tsec, f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (make serve, Redis)",
-                            f"{_ratio(ratio, ME_MIN_FRACTION_OF_ROOT)}"
-                            f"{_per_round(paired_ratios(redis, '/me', redis, '/'))}",
-                            f">= {ME_MIN_FRACTION_OF_ROOT}", _status(ratio >= ME_MIN_FRACTION_OF_ROOT)))
-        for node, multiple, name in ((http.peer, ME_MIN_PEER_MULTIPLE, "one process"),
-                                     (http.peer_cluster, ME_MIN_CLUSTER_MULTIPLE, "cluster mode")):
+            rows.append(
+                Row(
+                    tsec,
+                    f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (make serve, Redis)",
+                    f"{_ratio(ratio, ME_MIN_FRACTION_OF_ROOT)}{_per_round(paired_ratios(redis, '/me', redis, '/'))}",
+                    f">= {ME_MIN_FRACTION_OF_ROOT}",
+                    _status(ratio >= ME_MIN_FRACTION_OF_ROOT),
+                )
+            )
+        for node, multiple, name in (
+            (http.peer, ME_MIN_PEER_MULTIPLE, "one process"),
+            (http.peer_cluster, ME_MIN_CLUSTER_MULTIPLE, "cluster mode"),
+        ):
             label = f"/me >= {multiple:g} x Node peer /me ({name})"
             if node is not None:
                 ratio = best.rps("/me") / node.rps("/me")
                 shown = _ratio(ratio, multiple) + _per_round(paired_ratios(best, "/me", node, "/me"))
-                rows.append(Row(tsec, label, shown,
-                                f">= {multiple:g}", _status(ratio >= multiple)))
+                rows.append(Row(tsec, label, shown, f">= {multiple:g}", _status(ratio >= multiple)))
             else:
                 rows.append(Row(tsec, label, "n/a", f"peer skipped: {http.peer_skipped}", "not run"))
         if flood is not None:
@@ -559,6 +635,7 @@ def _ratio(value: float, line: float) -> str:
 
 # -- rendering ---------------------------------------------------------------
 
+
 def text_table(rows: list[Row]) -> str:
     """A plain-text table for the terminal."""
     header = ("section", "measure", "value", "compare", "target", "ref")
@@ -588,29 +665,45 @@ def markdown(report: Report) -> str:
     out = [
         "# Benchmarks" + (" (smoke run: tiny counts, not for comparison)" if report.smoke else ""),
         "",
-        *([f"**Not comparable:** other work on the machine took more than {MAX_OTHER_BUSY:.0%} of the CPUs during "
-           "at least one measurement (see the *run* row below and the *other work* column of the HTTP tables); "
-           "rerun on a quiet machine before quoting these figures.", ""] if not report.comparable else []),
+        *(
+            [
+                f"**Not comparable:** other work on the machine took more than {MAX_OTHER_BUSY:.0%} of the CPUs during "
+                "at least one measurement (see the *run* row below and the *other work* column of the HTTP tables); "
+                "rerun on a quiet machine before quoting these figures.",
+                "",
+            ]
+            if not report.comparable
+            else []
+        ),
         f"Generated by `{report.invocation}` (bench/run.py) on {m.date}; the whole run took {report.elapsed_s:.0f} s.",
         "Every figure below names the exact command that produced it (column *ref*, see [Commands](#commands)).",
         "Numbers from different machines or runs are not comparable; the ratios are measured within this run.",
         "",
         "## Machine",
         "",
-        _md_table(["what", "value"], [
-            ["CPUs (nproc)", str(m.nproc)], ["CPU model", m.cpu_model], ["Python", m.python],
-            ["Node.js", m.node], ["kernel", m.kernel], ["date", m.date],
-            ["load average 1/5/15 min, start of run", report.load_start],
-            ["load average 1/5/15 min, end of run", report.load_end],
-            *[["other work", note] for note in report.background],
-            ["code at start of run (git)", report.code_start],
-            ["code at end of run (git)", report.code_end],
-        ]),
+        _md_table(
+            ["what", "value"],
+            [
+                ["CPUs (nproc)", str(m.nproc)],
+                ["CPU model", m.cpu_model],
+                ["Python", m.python],
+                ["Node.js", m.node],
+                ["kernel", m.kernel],
+                ["date", m.date],
+                ["load average 1/5/15 min, start of run", report.load_start],
+                ["load average 1/5/15 min, end of run", report.load_end],
+                *[["other work", note] for note in report.background],
+                ["code at start of run (git)", report.code_start],
+                ["code at end of run (git)", report.code_end],
+            ],
+        ),
         "",
         "## Summary",
         "",
-        _md_table(["section", "measure", "value", "compare", "target", "ref"],
-                  [[r.section, r.measure, r.value, r.compare, r.status, r.ref] for r in rows]),
+        _md_table(
+            ["section", "measure", "value", "compare", "target", "ref"],
+            [[r.section, r.measure, r.value, r.compare, r.status, r.ref] for r in rows],
+        ),
         "",
     ]
     out += _method(report)
@@ -668,8 +761,11 @@ def _method(report: Report) -> list[str]:
         ]
     if report.max_token_length is not None:
         limit, source = report.max_token_length
-        lines += [f"Token size growth stops below the product's limit of {limit} characters ({source}); "
-                  "a 16 KB payload would exceed it and be refused.", ""]
+        lines += [
+            f"Token size growth stops below the product's limit of {limit} characters ({source}); "
+            "a 16 KB payload would exceed it and be refused.",
+            "",
+        ]
     if report.http is not None:
         load = report.http.load
         lines += [
@@ -750,9 +846,11 @@ def _reading(report: Report) -> list[str]:
             "attacker can make new ones for free) and a 401 that TokenMiddleware answers before routing (no view, no "
             f"DRF exception path). At these costs the valid half gets {flood.fair_share:.2f} of the unflooded rate at "
             f"best; it got {flood.ratio:.2f}."
-            + (" Past 0.5, only a limit upstream (rate limits per client at the proxy) changes the share."
-               if flood.fair_share >= 0.5 else
-               " Reaching 0.5 needs a forged request to cost no more than a cached valid one.")
+            + (
+                " Past 0.5, only a limit upstream (rate limits per client at the proxy) changes the share."
+                if flood.fair_share >= 0.5
+                else " Reaching 0.5 needs a forged request to cost no more than a cached valid one."
+            )
         )
     peers = report.peers
     if peers is not None and not peers.skipped:
@@ -783,7 +881,7 @@ def _reading(report: Report) -> list[str]:
             share = floor_run.rps("/me") / floor_run.rps("/")
             lines.append(
                 f"- Over HTTP the floor's `/me` serves {share:.2f} x its `/`: with no token check at all, DRF's "
-                "authentication and permission steps and rendering the claims instead of `\"Hello\"` cost "
+                'authentication and permission steps and rendering the claims instead of `"Hello"` cost '
                 f"{1 - share:.0%} of a request's throughput, so the {ME_MIN_FRACTION_OF_ROOT} x `/` target leaves a "
                 f"token check {share - ME_MIN_FRACTION_OF_ROOT:+.2f} of it in this stack."
             )
@@ -814,27 +912,48 @@ def _http_details(report: Report) -> list[str]:
                         report._http_ref(run, path),
                     ]
                 )
-        return _md_table(["target", "server", "cache", "request", "req/s", "p50 ms", "p99 ms", "server CPU µs/req",
-                          "other work during run", "non-2xx/socket err", "ref"], body)
+        return _md_table(
+            [
+                "target",
+                "server",
+                "cache",
+                "request",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "server CPU µs/req",
+                "other work during run",
+                "non-2xx/socket err",
+                "ref",
+            ],
+            body,
+        )
 
     ranked = sorted(http.sweep, key=lambda r: (not r.clean, -r.rps("/me")))
     best = ranked[0]
-    why = (f"Chosen: **{http.winner}**: the highest clean `/me` throughput of the production servers in phase 1 "
-           f"({best.rps('/me'):,.0f} req/s, p99 {best.results['/me'].p99_ms:.2f} ms, server CPU "
-           f"{best.results['/me'].server_cpu_us or 0:.0f} µs/req)")
+    why = (
+        f"Chosen: **{http.winner}**: the highest clean `/me` throughput of the production servers in phase 1 "
+        f"({best.rps('/me'):,.0f} req/s, p99 {best.results['/me'].p99_ms:.2f} ms, server CPU "
+        f"{best.results['/me'].server_cpu_us or 0:.0f} µs/req)"
+    )
     if len(ranked) > 1:
         gap = 1 - ranked[1].rps("/me") / best.rps("/me")
         why += f"; next best {ranked[1].label} at {ranked[1].rps('/me'):,.0f} req/s ({gap:.0%} less"
         why += ", a tie within run-to-run noise on this machine)" if gap < 0.05 else ")"
-    why += (". `make serve` (scripts/serve.sh) runs granian with one blocking thread per worker; phase 2 measures "
-            "that script itself. gunicorn's sync worker closes the connection after every response, so each of its "
-            "requests also pays for a new TCP connection; with the GIL only worker processes run Django in parallel, "
-            "so threads add concurrency, not CPU.")
+    why += (
+        ". `make serve` (scripts/serve.sh) runs granian with one blocking thread per worker; phase 2 measures "
+        "that script itself. gunicorn's sync worker closes the connection after every response, so each of its "
+        "requests also pays for a new TCP connection; with the GIL only worker processes run Django in parallel, "
+        "so threads add concurrency, not CPU."
+    )
     notes = [n for r in (http.redis, http.peer, http.peer_cluster) if r is not None for n in r.notes]
     if http.peer_skipped and http.peer is None:
         notes.append(f"Node peer skipped: {http.peer_skipped}")
-    notes.append("Other work on the machine before each round: " + "; ".join(
-        b.split(" of the CPUs")[0] for b in http.background) + " of the CPUs busy.")
+    notes.append(
+        "Other work on the machine before each round: "
+        + "; ".join(b.split(" of the CPUs")[0] for b in http.background)
+        + " of the CPUs busy."
+    )
     return (
         [
             "## HTTP runs",
@@ -873,32 +992,62 @@ def _peers_details(report: Report) -> list[str]:
     assert peers is not None
     body = []
     for m in peers.in_process:
-        body.append([PEER_LABELS[m.peer], f"{m.root_us:.0f}", f"{m.me_us:.0f}", f"{m.me_us - m.root_us:+.0f}",
-                     "" if m.first_seen_us is None else f"{m.first_seen_us:.0f}",
-                     "" if m.forged_us is None else f"{m.forged_us:.0f}", report.ref(m.command, "P")])
-    counted_body = [[PEER_LABELS[c.peer], f"{c.root:,.0f}", f"{c.me:,.0f}", f"{c.overhead:+,.0f}",
-                     f"{c.overhead_openssl:+,.0f}", f"{c.requests}", report.ref(c.command, "I")]
-                    for c in peers.counted]
-    counted_part = [
-        "Instructions per request, counted by callgrind (`valgrind --tool=callgrind`) in the same stack: only "
-        "inside the worker's two batches of requests (`/`, then `/me`), with `PYTHONHASHSEED=0`. Other load on the "
-        "machine does not change a count, so these compare the peers where timings here are noisy; they are not "
-        "time (a cache miss costs more than a hit), and under valgrind OpenSSL runs without the CPU's SHA "
-        "extensions, so its share, shown apart, counts several times what the CPU needs.",
-        "",
-        _md_table(["peer", "GET / instr", "GET /me instr", "/me - /", "of which OpenSSL", "requests", "ref"],
-                  counted_body),
-        "",
-    ] if counted_body else ([f"Instruction counts skipped: {peers.counted_skipped}.", ""]
-                            if peers.counted_skipped else [])
+        body.append(
+            [
+                PEER_LABELS[m.peer],
+                f"{m.root_us:.0f}",
+                f"{m.me_us:.0f}",
+                f"{m.me_us - m.root_us:+.0f}",
+                "" if m.first_seen_us is None else f"{m.first_seen_us:.0f}",
+                "" if m.forged_us is None else f"{m.forged_us:.0f}",
+                report.ref(m.command, "P"),
+            ]
+        )
+    counted_body = [
+        [
+            PEER_LABELS[c.peer],
+            f"{c.root:,.0f}",
+            f"{c.me:,.0f}",
+            f"{c.overhead:+,.0f}",
+            f"{c.overhead_openssl:+,.0f}",
+            f"{c.requests}",
+            report.ref(c.command, "I"),
+        ]
+        for c in peers.counted
+    ]
+    counted_part = (
+        [
+            "Instructions per request, counted by callgrind (`valgrind --tool=callgrind`) in the same stack: only "
+            "inside the worker's two batches of requests (`/`, then `/me`), with `PYTHONHASHSEED=0`. Other load on the "
+            "machine does not change a count, so these compare the peers where timings here are noisy; they are not "
+            "time (a cache miss costs more than a hit), and under valgrind OpenSSL runs without the CPU's SHA "
+            "extensions, so its share, shown apart, counts several times what the CPU needs.",
+            "",
+            _md_table(
+                ["peer", "GET / instr", "GET /me instr", "/me - /", "of which OpenSSL", "requests", "ref"], counted_body
+            ),
+            "",
+        ]
+        if counted_body
+        else ([f"Instruction counts skipped: {peers.counted_skipped}.", ""] if peers.counted_skipped else [])
+    )
     http_body = []
     for run in peers.http:
         for path in ("/", "/me"):
             w = run.results[path]
-            http_body.append([run.label, f"GET {path}", f"{w.rps:,.0f}", f"{w.p50_ms:.2f}", f"{w.p99_ms:.2f}",
-                              "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}",
-                              "" if w.other_busy is None else f"{w.other_busy:.0%}", f"{w.non_2xx}/{w.socket_errors}",
-                              report._http_ref(run, path)])
+            http_body.append(
+                [
+                    run.label,
+                    f"GET {path}",
+                    f"{w.rps:,.0f}",
+                    f"{w.p50_ms:.2f}",
+                    f"{w.p99_ms:.2f}",
+                    "" if w.server_cpu_us is None else f"{w.server_cpu_us:.0f}",
+                    "" if w.other_busy is None else f"{w.other_busy:.0%}",
+                    f"{w.non_2xx}/{w.socket_errors}",
+                    report._http_ref(run, path),
+                ]
+            )
     return [
         "## Django peers",
         "",
@@ -917,8 +1066,20 @@ def _peers_details(report: Report) -> list[str]:
         "Over HTTP: each peer under granian (one worker per core, one blocking thread), all running side by side, the "
         "same wrk load as the product, runs in turn.",
         "",
-        _md_table(["peer", "request", "req/s", "p50 ms", "p99 ms", "server CPU µs/req", "other work during run",
-                   "non-2xx/socket err", "ref"], http_body),
+        _md_table(
+            [
+                "peer",
+                "request",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "server CPU µs/req",
+                "other work during run",
+                "non-2xx/socket err",
+                "ref",
+            ],
+            http_body,
+        ),
         "",
     ]
 
@@ -932,8 +1093,9 @@ def readme_snippet(report: Report) -> str:
     rows = [r for r in report.rows() if r.section.startswith("targets") or r.section == "run"]
     m = report.machine
     source = "bench/out/BENCHMARKS.smoke.md (a smoke run: not for quoting)" if report.smoke else "BENCHMARKS.md"
-    head = (f"From {source}, generated by `{report.invocation}` on {m.date} ({m.nproc} CPUs, {m.cpu_model}):"
-            + ("" if report.comparable else " **not comparable**: other work passed 10% of the CPUs during the run."))
+    head = f"From {source}, generated by `{report.invocation}` on {m.date} ({m.nproc} CPUs, {m.cpu_model}):" + (
+        "" if report.comparable else " **not comparable**: other work passed 10% of the CPUs during the run."
+    )
     table = _md_table(
         ["measure", "figure", "target", "status"], [[r.measure, r.value, r.compare, r.status] for r in rows]
     )
@@ -946,7 +1108,7 @@ def update_readme(report: Report, readme: Path) -> bool:
     start, end = text.find(README_START), text.find(README_END)
     if start < 0 or end < start:
         return False
-    readme.write_text(text[:start] + readme_snippet(report) + text[end + len(README_END):], encoding="utf-8")
+    readme.write_text(text[:start] + readme_snippet(report) + text[end + len(README_END) :], encoding="utf-8")
     return True
 
 

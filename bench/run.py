@@ -6,6 +6,7 @@
 Prints one summary table and writes BENCHMARKS.md (with --smoke:
 bench/out/BENCHMARKS.smoke.md). Every server it starts is stopped on exit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,15 +46,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--only", default=",".join(SECTIONS), help="comma-separated sections: validation, metrics, dpop, http, peers"
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the Node peer")
-    parser.add_argument("--wait-quiet", type=float, metavar="SECONDS",
-                        help="before each part and each round of wrk runs, wait up to this long for other work on "
-                             "the machine to calm down (default 0 with --smoke, else 60)")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        metavar="SECONDS",
+        help="before each part and each round of wrk runs, wait up to this long for other work on "
+        "the machine to calm down (default 0 with --smoke, else 60)",
+    )
     parser.add_argument(
         "--rounds", type=int, help="rounds of wrk runs per phase (default 1 with --smoke, else 2 and 3)"
     )
     parser.add_argument("--seconds", type=int, help="seconds per wrk run (default 1 with --smoke, else 10)")
-    parser.add_argument("--no-readme", dest="update_readme", action="store_false",
-                        help="do not rewrite README.md's Performance figures after a full run")
+    parser.add_argument(
+        "--no-readme",
+        dest="update_readme",
+        action="store_false",
+        help="do not rewrite README.md's Performance figures after a full run",
+    )
     parser.add_argument(
         "--out", type=Path, help="report path (default BENCHMARKS.md, or bench/out/BENCHMARKS.smoke.md)"
     )
@@ -143,8 +152,16 @@ def run_peers(args: argparse.Namespace, log_dir: Path, result: report.Report) ->
     load, warmup = wrk_loads(args)
     with bench_issuer("bench-peers") as (provider, _key, token):
         runs = django_peers.over_http(
-            provider.issuer, provider.jwks_uri, token, load, warmup, log_dir, args.rounds or (1 if args.smoke else 3),
-            lambda: settle(args), result.peers_background, log,
+            provider.issuer,
+            provider.jwks_uri,
+            token,
+            load,
+            warmup,
+            log_dir,
+            args.rounds or (1 if args.smoke else 3),
+            lambda: settle(args),
+            result.peers_background,
+            log,
         )
     return django_peers.PeersResults(measured, runs, counted=counts, counted_skipped=counts_skipped)
 

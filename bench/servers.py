@@ -1,4 +1,5 @@
 """The servers under load: the product under each production server, redis-server, the Node peer."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,16 @@ SERVE_SCRIPT = ROOT / "scripts" / "serve.sh"
 
 # Environment variables shown in the report's command lines.
 API_ENV_KEYS = (
-    "DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS", "OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_JWKS_URI", "REDIS_URL",
-    "JWKS_AUTH_LOG_LEVEL", "API_HOST", "API_PORT", "WEB_CONCURRENCY",
+    "DJANGO_DEBUG",
+    "DJANGO_ALLOWED_HOSTS",
+    "OIDC_ISSUER",
+    "OIDC_AUDIENCE",
+    "OIDC_JWKS_URI",
+    "REDIS_URL",
+    "JWKS_AUTH_LOG_LEVEL",
+    "API_HOST",
+    "API_PORT",
+    "WEB_CONCURRENCY",
 )
 PEER_ENV_KEYS = ("PORT", "ISSUER", "AUDIENCE", "JWKS_URI", "NODE_ENV", "WEB_CONCURRENCY")
 
@@ -69,8 +78,14 @@ class ServerSetup:
         """The command line; `app` replaces the product's application (the floor)."""
         if self.server == "gunicorn":
             argv = [
-                GUNICORN, app or WSGI_APP, "--bind", f"127.0.0.1:{port}",
-                "--workers", str(self.workers), "--worker-class", self.worker_class,
+                GUNICORN,
+                app or WSGI_APP,
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                self.worker_class,
                 "--no-control-socket",  # gunicorn 27 would share one in $HOME between instances
             ]
             if self.worker_class == "gthread":
@@ -97,9 +112,25 @@ class ServerSetup:
             return argv + (["--blocking-threads", str(self.threads)] if self.threads else [])
         if self.server == "uvicorn":
             return [
-                PYTHON, "-m", "uvicorn", app or ASGI_APP, "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(self.workers), "--loop", "uvloop", "--http", "httptools",
-                "--no-access-log", "--log-level", "warning", "--lifespan", "off",
+                PYTHON,
+                "-m",
+                "uvicorn",
+                app or ASGI_APP,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(self.workers),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--lifespan",
+                "off",
             ]
         if app is not None:
             raise ValueError("scripts/serve.sh serves the product only")
@@ -176,7 +207,10 @@ def ensure_peer_installed(timeout: float) -> str | None:
     try:
         out = subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=PEER_DIR, capture_output=True, text=True, timeout=timeout,
+            cwd=PEER_DIR,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         return f"npm ci took longer than {timeout:.0f}s"

@@ -1,4 +1,5 @@
 """timeit-style timing: run a loop several times and keep the best."""
+
 from __future__ import annotations
 
 import gc

@@ -1,4 +1,5 @@
 """In-process validation: which cases to run, and running each in a fresh process."""
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,11 @@ class Measured:
 
 def _merge(a: CaseResult, b: CaseResult) -> CaseResult:
     """Field by field, the lower (less disturbed) timing of two runs of one case."""
-    best = {name: min(x, y) for name in ("raw_jwt_decode_us", "rsa_verify_us", "first_seen_us", "repeated_us")
-            for x, y in [(getattr(a, name), getattr(b, name))]}
+    best = {
+        name: min(x, y)
+        for name in ("raw_jwt_decode_us", "rsa_verify_us", "first_seen_us", "repeated_us")
+        for x, y in [(getattr(a, name), getattr(b, name))]
+    }
     warm = (
         min(a.warm_set_us, b.warm_set_us) if a.warm_set_us is not None and b.warm_set_us is not None else a.warm_set_us
     )
@@ -100,8 +104,13 @@ def wsgi_spec(smoke: bool, **extra: str) -> str:
     return json.dumps({**spec, **extra}, separators=(",", ":"))
 
 
-def run_wsgi(smoke: bool, timeout: float = 300, python: str = sys.executable, shown_python: str = ".venv/bin/python",
-             **extra: str) -> WsgiMeasured:
+def run_wsgi(
+    smoke: bool,
+    timeout: float = 300,
+    python: str = sys.executable,
+    shown_python: str = ".venv/bin/python",
+    **extra: str,
+) -> WsgiMeasured:
     """µs per GET / and GET /me through Django's WSGI handler, in a fresh process (of `python`)."""
     argv = [python, "-m", "bench.wsgi_worker", wsgi_spec(smoke, **extra)]
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "PEER")}
@@ -109,8 +118,16 @@ def run_wsgi(smoke: bool, timeout: float = 300, python: str = sys.executable, sh
     if out.returncode != 0:
         raise RuntimeError(f"WSGI case failed ({out.returncode}):\n{out.stderr[-4000:]}")
     data = json.loads(out.stdout.strip().splitlines()[-1])
-    return WsgiMeasured(data["root_us"], data["me_us"], data["number"], data["repeats"],
-                        shlex.join([shown_python, *argv[1:]]), data["first_seen_us"], data["forged_us"], data["peer"])
+    return WsgiMeasured(
+        data["root_us"],
+        data["me_us"],
+        data["number"],
+        data["repeats"],
+        shlex.join([shown_python, *argv[1:]]),
+        data["first_seen_us"],
+        data["forged_us"],
+        data["peer"],
+    )
 
 
 def run_all(smoke: bool, rounds: int, log=print) -> list[Measured]:

@@ -7,6 +7,7 @@ case's issuers), validates tokens with the product's validator and prints one
 JSON object of microseconds per token on stdout. A fresh process per case
 keeps caches, settings and imports from leaking between cases.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,16 +71,22 @@ def one_issuer(cache_options: dict[str, Any] | None = None, **environ: str) -> I
         key = SigningKey.rsa(kid="bench-key")
         provider.set_keys(key)
         entries = [{"ISSUER": provider.issuer, "AUDIENCE": [AUDIENCE], "JWKS_URI": provider.jwks_uri}]
-        os.environ.update(OIDC_ISSUER=provider.issuer, OIDC_AUDIENCE=AUDIENCE, OIDC_JWKS_URI=provider.jwks_uri,
-                          JWKS_AUTH_LOG_LEVEL="WARNING", **environ)
+        os.environ.update(
+            OIDC_ISSUER=provider.issuer,
+            OIDC_AUDIENCE=AUDIENCE,
+            OIDC_JWKS_URI=provider.jwks_uri,
+            JWKS_AUTH_LOG_LEVEL="WARNING",
+            **environ,
+        )
         configure_django(entries, single=True, cache_options=cache_options)
         yield provider, key
     finally:
         provider.stop()
 
 
-def configure_django(issuer_entries: list[dict[str, Any]], single: bool,
-                     cache_options: dict[str, Any] | None = None) -> None:
+def configure_django(
+    issuer_entries: list[dict[str, Any]], single: bool, cache_options: dict[str, Any] | None = None
+) -> None:
     """settings.configure() from config.settings, with the case's issuers (and the LocMem cache's OPTIONS)."""
     import django
     from django.conf import settings
@@ -95,8 +102,12 @@ def configure_django(issuer_entries: list[dict[str, Any]], single: bool,
     values["JWKS_AUTH"] = jwks_auth
     values["DEBUG"] = False
     # In-process figures always use the per-process LocMem cache, whatever REDIS_URL says.
-    values["CACHES"] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                    **({"OPTIONS": cache_options} if cache_options else {})}}
+    values["CACHES"] = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            **({"OPTIONS": cache_options} if cache_options else {}),
+        }
+    }
     settings.configure(**values)
     django.setup()
 
@@ -143,7 +154,9 @@ def run_case(case: Case) -> CaseResult:
             ]
             issuer = entries[-1]["ISSUER"]
         os.environ.update(
-            OIDC_ISSUER=provider.issuer, OIDC_AUDIENCE=AUDIENCE, OIDC_JWKS_URI=provider.jwks_uri,
+            OIDC_ISSUER=provider.issuer,
+            OIDC_AUDIENCE=AUDIENCE,
+            OIDC_JWKS_URI=provider.jwks_uri,
             JWKS_AUTH_LOG_LEVEL="WARNING",
         )
         configure_django(entries, single=case.issuers == 1)

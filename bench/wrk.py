@@ -1,4 +1,5 @@
 """Running wrk with --latency and reading its report."""
+
 from __future__ import annotations
 
 import re
@@ -102,20 +103,24 @@ def bearer_script(path: Path, tokens: list[str]) -> Path:
     request would cost wrk, which shares the CPUs with the server, far more
     than the static request of the other runs.
     """
-    lines = ["local tokens = {"] + [f'  "{t}",' for t in tokens] + [
-        "}",
-        "local requests = {}",
-        "local i = 0",
-        "init = function(args)",
-        "  for k, token in ipairs(tokens) do",
-        '    requests[k] = wrk.format("GET", nil, { ["Authorization"] = "Bearer " .. token })',
-        "  end",
-        "end",
-        "request = function()",
-        "  i = i % #requests + 1",
-        "  return requests[i]",
-        "end",
-    ]
+    lines = (
+        ["local tokens = {"]
+        + [f'  "{t}",' for t in tokens]
+        + [
+            "}",
+            "local requests = {}",
+            "local i = 0",
+            "init = function(args)",
+            "  for k, token in ipairs(tokens) do",
+            '    requests[k] = wrk.format("GET", nil, { ["Authorization"] = "Bearer " .. token })',
+            "  end",
+            "end",
+            "request = function()",
+            "  i = i % #requests + 1",
+            "  return requests[i]",
+            "end",
+        ]
+    )
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
     return path
 

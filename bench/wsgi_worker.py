@@ -11,6 +11,7 @@ one repeated token, `/me` with distinct first-seen valid tokens and `/me` with
 distinct forged tokens (refused with 401), their repeats interleaved.
 Prints one JSON object of microseconds per request.
 """
+
 from __future__ import annotations
 
 import gc
@@ -32,8 +33,12 @@ def configure(settings: str, peer: str | None, issuer: str, jwks_uri: str) -> No
     os.environ["DJANGO_SETTINGS_MODULE"] = settings
     if settings == PRODUCT_SETTINGS:
         os.environ.update(
-            DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-            OIDC_ISSUER=issuer, OIDC_AUDIENCE="api1", OIDC_JWKS_URI=jwks_uri, JWKS_AUTH_LOG_LEVEL="WARNING",
+            DJANGO_DEBUG="0",
+            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            OIDC_ISSUER=issuer,
+            OIDC_AUDIENCE="api1",
+            OIDC_JWKS_URI=jwks_uri,
+            JWKS_AUTH_LOG_LEVEL="WARNING",
         )
     else:
         os.environ.update(PEER=peer or "jwks_auth", BENCH_ISSUER=issuer, BENCH_JWKS_URI=jwks_uri, BENCH_AUDIENCE="api1")
@@ -47,9 +52,16 @@ def client(app: Any) -> Callable[[str, str | None], tuple[str, bytes]]:
             status.append(code)
 
         environ = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1:8000", "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.input": io.BytesIO(b""), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "HTTP_HOST": "127.0.0.1:8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
         }
         if bearer:
             environ["HTTP_AUTHORIZATION"] = f"Bearer {bearer}"
@@ -92,8 +104,10 @@ def main(argv: list[str]) -> int:
             return run_counted(get, token, int(spec["counted"]))
 
         fresh = max(1, number // 4)  # first-seen and forged tokens: distinct per request, fewer of them
-        first_seen = [[mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600)) for _ in range(fresh)]
-                      for _ in range(repeats)]
+        first_seen = [
+            [mint(key, access_claims(provider.issuer, audience="api1", lifetime=3600)) for _ in range(fresh)]
+            for _ in range(repeats)
+        ]
         forged_batches = [forged_tokens(key, provider.issuer, fresh) for _ in range(repeats)]
         best = best_us_interleaved(
             {

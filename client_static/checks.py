@@ -1,4 +1,5 @@
 """System check: the browser client needs oidc-client-ts from npm (client_static/node_modules)."""
+
 from __future__ import annotations
 
 from typing import Any

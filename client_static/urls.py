@@ -1,4 +1,5 @@
 """Routes of the browser client. The callback paths are the redirect URIs seed_idp registers."""
+
 from django.urls import path
 
 from client_static.views import ClientPage

@@ -5,6 +5,7 @@ Every page renders its OpenID Connect settings from Django settings as JSON
 and port. Redirect URIs are built from the URL the browser used, so both
 http://localhost:5002 and http://127.0.0.1:5002 work (seed_idp registers both).
 """
+
 from __future__ import annotations
 
 from typing import Any

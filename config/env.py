@@ -1,4 +1,5 @@
 """Small helpers to read settings from environment variables."""
+
 from __future__ import annotations
 
 import os

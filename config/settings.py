@@ -6,6 +6,7 @@ code protects the API with tokens from any OpenID Connect provider:
 
     OIDC_ISSUER=https://login.example.com OIDC_AUDIENCE=api1 python manage.py runserver
 """
+
 from __future__ import annotations
 
 import json

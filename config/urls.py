@@ -1,4 +1,5 @@
 """URLs of the API project."""
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 

@@ -1,4 +1,5 @@
 """The dev identity server app: templates, management commands and system checks."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

@@ -1,4 +1,5 @@
 """Refuse to start without a usable signing key, and say how to make one."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -7,6 +7,7 @@ access token it returns is bound to the proof's key: ``cnf.jkt`` in the
 at+jwt, ``token_type: DPoP`` in the answer. Without the header, tokens are
 Bearer tokens as before. A bad proof is 400 ``invalid_dpop_proof``.
 """
+
 from __future__ import annotations
 
 import contextvars

@@ -1,4 +1,5 @@
 """Keep tokens out of the dev server's access log."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """DOT extension points: per-client scopes and the OIDC claims of the test users."""
+
 from __future__ import annotations
 
 from typing import Any

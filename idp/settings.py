@@ -7,6 +7,7 @@ It plays the IdentityServer4 of the original sample: discovery, a JWKS with
 the signing certificate, RS256 JWT access tokens (RFC 9068) for the API, and
 OpenID Connect with PKCE for the browser client. Development only.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ thumbprint (jwcrypto's ``JWK.thumbprint()``) in their ``kid``. The access
 tokens and the published JWKS use that same key object, so one ``kid`` covers
 every token this server issues.
 """
+
 from __future__ import annotations
 
 import base64

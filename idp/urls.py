@@ -3,6 +3,7 @@
 The routes keep DOT's URL names in the ``oauth2_provider`` namespace, so DOT's
 discovery document and redirects resolve to these paths.
 """
+
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views

@@ -5,6 +5,7 @@ original sample. The claims live here, next to the users, the way the
 quickstart's ``TestUsers`` class keeps them; ``seed_idp`` creates the Django
 users and the OAuth2 validator reads the claims.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Discovery and JWKS in IdentityServer's shape, plus a tiny home page."""
+
 from __future__ import annotations
 
 import json

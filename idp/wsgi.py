@@ -1,4 +1,5 @@
 """WSGI entry point for the dev identity server (e.g. `gunicorn idp.wsgi`)."""
+
 from __future__ import annotations
 
 import os

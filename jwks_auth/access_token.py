@@ -4,6 +4,7 @@ A leaf module (it imports only ``conf``), so that every part that hands out
 or reads tokens (JWT validation, introspection, users, permissions) can use
 it without importing the others.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

@@ -7,6 +7,7 @@ status, challenge and ``Retry-After``, answered by DRF's own exception
 handler, and hands the credential's response headers (``DPoP-Nonce``) to the
 view, which adds them to every response it finalises, errors included.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """System checks for JWKS_AUTH (``manage.py check``)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -59,8 +60,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     except ConfigurationError as exc:
         return errors + [Error(f"JWKS_AUTH cannot be read: {exc}", hint="See the README's settings table.", id=E005)]
     if not configs:
-        errors.append(Error("JWKS_AUTH names no trusted issuer.",
-                            hint="Set JWKS_AUTH['ISSUER'] or JWKS_AUTH['ISSUERS'].", id=E001))
+        errors.append(
+            Error(
+                "JWKS_AUTH names no trusted issuer.", hint="Set JWKS_AUTH['ISSUER'] or JWKS_AUTH['ISSUERS'].", id=E001
+            )
+        )
     for config in configs:
         errors += _check_issuer(config)
     return errors
@@ -77,13 +81,22 @@ def _check_issuer(config: IssuerConfig) -> list[Any]:
             hint = "See jwks_auth.validation.introspection for the INTROSPECTION keys."
             errors.append(Error(str(exc), hint=hint, id=E008))
     if not config.audiences:
-        errors.append(Error(f"Issuer {config.issuer} has no audience.",
-                            hint="Set JWKS_AUTH['AUDIENCE'] to this API's identifier.", id=E002))
+        errors.append(
+            Error(
+                f"Issuer {config.issuer} has no audience.",
+                hint="Set JWKS_AUTH['AUDIENCE'] to this API's identifier.",
+                id=E002,
+            )
+        )
     unsafe = sorted(alg for alg in config.algorithms if alg not in ASYMMETRIC_ALGORITHMS)
     if unsafe:
-        errors.append(Error(f"Issuer {config.issuer} allows {', '.join(unsafe)}.",
-                            hint="Only RS*, PS*, ES*, EdDSA and Ed25519 can be verified with a JWKS; "
-                                 "'none' and HMAC never are.", id=E003))
+        errors.append(
+            Error(
+                f"Issuer {config.issuer} allows {', '.join(unsafe)}.",
+                hint="Only RS*, PS*, ES*, EdDSA and Ed25519 can be verified with a JWKS; 'none' and HMAC never are.",
+                id=E003,
+            )
+        )
     return errors
 
 
@@ -92,13 +105,23 @@ def check_cache(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     alias = _user_settings().get("CACHE_ALIAS", DEFAULTS["CACHE_ALIAS"])
     caches = getattr(settings, "CACHES", {})
     if alias not in caches:
-        return [Error(f"JWKS_AUTH['CACHE_ALIAS'] is {alias!r}, which is not in CACHES.",
-                      hint=f"Add a {alias!r} entry to CACHES or change CACHE_ALIAS.", id=E004)]
+        return [
+            Error(
+                f"JWKS_AUTH['CACHE_ALIAS'] is {alias!r}, which is not in CACHES.",
+                hint=f"Add a {alias!r} entry to CACHES or change CACHE_ALIAS.",
+                id=E004,
+            )
+        ]
     backend = str(caches[alias].get("BACKEND", ""))
     found = []
     if backend.endswith("DummyCache"):
-        found.append(Warning(f"Cache {alias!r} is a DummyCache: signing keys are kept per process only.",
-                             hint="Use Redis, Memcached or LocMem for the key cache.", id=W001))
+        found.append(
+            Warning(
+                f"Cache {alias!r} is a DummyCache: signing keys are kept per process only.",
+                hint="Use Redis, Memcached or LocMem for the key cache.",
+                id=W001,
+            )
+        )
     return found + _check_replay_cache(alias, backend)
 
 
@@ -118,22 +141,28 @@ def _check_replay_cache(alias: str, backend: str) -> list[Any]:
         masked = issuer_configs(_dpop_masked(user)) if per_process else configs
     except ConfigurationError:
         return []  # reported by check_settings
-    enabled = [config.issuer for config, other in zip(configs, masked, strict=True)
-               if config.dpop != "off" and (not per_process or other.dpop == "off")]
+    enabled = [
+        config.issuer
+        for config, other in zip(configs, masked, strict=True)
+        if config.dpop != "off" and (not per_process or other.dpop == "off")
+    ]
     if not enabled:
         return []
     kind, covers = ("LocMemCache", "each worker process on its own") if per_process else ("DummyCache", "no request")
-    return [Warning(
-        f"DPoP is accepted for {', '.join(enabled)} but cache {alias!r} is a {kind}: "
-        f"replay protection of DPoP proofs covers {covers}.",
-        hint="Use a cache shared by every worker and host (Redis, Memcached) as JWKS_AUTH['CACHE_ALIAS'], "
-             "or set JWKS_AUTH['DPOP'] to 'off'.",
-        id=W004,
-    )]
+    return [
+        Warning(
+            f"DPoP is accepted for {', '.join(enabled)} but cache {alias!r} is a {kind}: "
+            f"replay protection of DPoP proofs covers {covers}.",
+            hint="Use a cache shared by every worker and host (Redis, Memcached) as JWKS_AUTH['CACHE_ALIAS'], "
+            "or set JWKS_AUTH['DPOP'] to 'off'.",
+            id=W004,
+        )
+    ]
 
 
 def _dpop_masked(user: dict[str, Any]) -> dict[str, Any]:
     """``user`` with each ``DPOP`` set to accept DPoP (top level, ``ISSUERS`` entries) turned ``off``."""
+
     def masked(entry: dict[str, Any]) -> dict[str, Any]:
         return {**entry, "DPOP": "off"} if entry.get("DPOP") in ("allowed", "required") else entry
 
@@ -151,12 +180,16 @@ def check_dpop_nonce(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         configs = issuer_configs(_user_settings())
     except ConfigurationError:
         return []  # reported by check_settings
-    return [Warning(
-        f"Issuer {config.issuer} has DPOP_NONCE on but DPOP 'off': no DPoP proof is accepted, "
-        "so no nonce is asked for.",
-        hint="Set DPOP to 'allowed' or 'required' for this issuer, or drop DPOP_NONCE.",
-        id=W005,
-    ) for config in configs if config.dpop_nonce and not config.asks_dpop_nonce]
+    return [
+        Warning(
+            f"Issuer {config.issuer} has DPOP_NONCE on but DPOP 'off': no DPoP proof is accepted, "
+            "so no nonce is asked for.",
+            hint="Set DPOP to 'allowed' or 'required' for this issuer, or drop DPOP_NONCE.",
+            id=W005,
+        )
+        for config in configs
+        if config.dpop_nonce and not config.asks_dpop_nonce
+    ]
 
 
 @register(Tags.security, deploy=True)
@@ -174,11 +207,13 @@ def check_https(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             except ValueError:
                 host, parts = None, None
             if parts is None or parts.scheme != "https" and not is_loopback(host):
-                warnings.append(Warning(
-                    f"{url} is not https.",
-                    hint="Fetch keys over https in production; ALLOW_INSECURE_HTTP is for development.",
-                    id=W002,
-                ))
+                warnings.append(
+                    Warning(
+                        f"{url} is not https.",
+                        hint="Fetch keys over https in production; ALLOW_INSECURE_HTTP is for development.",
+                        id=W002,
+                    )
+                )
     return warnings
 
 
@@ -195,13 +230,18 @@ def check_renderers(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     except ImportError:
         return []  # DRF reports a renderer it cannot import on first use
     unsafe = [
-        cls for cls in renderers
-        if isinstance(cls, type) and issubclass(cls, BrowsableAPIRenderer)
+        cls
+        for cls in renderers
+        if isinstance(cls, type)
+        and issubclass(cls, BrowsableAPIRenderer)
         and not issubclass(cls, TokenSafeBrowsableAPIRenderer)
     ]
-    return [Warning(
-        f"REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES'] uses {cls.__module__}.{cls.__qualname__}, which reflects "
-        "an access_token sent in the query string into its HTML pages.",
-        hint="Use jwks_auth.renderers.TokenSafeBrowsableAPIRenderer instead (or JSON only).",
-        id=W003,
-    ) for cls in unsafe]
+    return [
+        Warning(
+            f"REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES'] uses {cls.__module__}.{cls.__qualname__}, which reflects "
+            "an access_token sent in the query string into its HTML pages.",
+            hint="Use jwks_auth.renderers.TokenSafeBrowsableAPIRenderer instead (or JSON only).",
+            id=W003,
+        )
+        for cls in unsafe
+    ]

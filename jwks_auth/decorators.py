@@ -19,6 +19,7 @@ as DRF's does. A refused request gets the answer DRF gives
 The views are CSRF-exempt, as DRF's are: the token in the ``Authorization``
 header is their only credential, and a browser never sends it by itself.
 """
+
 from __future__ import annotations
 
 import functools
@@ -60,6 +61,7 @@ async def _aadmitted(request: HttpRequest, guard: EndpointCheck) -> Credential:
 
 def _guarded(view: ViewFunc, guard: EndpointCheck) -> ViewFunc:
     if inspect.iscoroutinefunction(view):
+
         @functools.wraps(view)
         async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             try:

@@ -5,6 +5,7 @@ These carry a machine-readable ``code`` (a ``Reason``) and a short, fixed
 token content. The framework-neutral refusals are in ``front_door``, the
 DRF errors that turn them into responses in ``challenges``.
 """
+
 from __future__ import annotations
 
 from jwks_auth.reasons import Reason

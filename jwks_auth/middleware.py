@@ -22,6 +22,7 @@ List it last in ``MIDDLEWARE``, after ``CorsMiddleware`` (a browser must be
 able to read the refusal) and after ``AuthenticationMiddleware`` if any (the
 token's user replaces the session's).
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable

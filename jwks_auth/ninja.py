@@ -32,6 +32,7 @@ operation that returns its own ``HttpResponse`` copies them itself::
 
 Needs the ``ninja`` extra (django-ninja).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -76,8 +77,9 @@ class JWKSBearer(HttpBearer):
     def __init__(self, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None) -> None:
         super().__init__()
         # Behind TokenMiddleware the token it accepted is used as it is, unless a subclass brings its own core.
-        self.guard = EndpointCheck(scopes, any_scopes, door=self.front_door(),
-                           reuses_admitted=type(self).front_door is JWKSBearer.front_door)
+        self.guard = EndpointCheck(
+            scopes, any_scopes, door=self.front_door(), reuses_admitted=type(self).front_door is JWKSBearer.front_door
+        )
         # Ninja awaits what an async auth returns in async operations, and
         # takes a non-coroutine result as is in sync ones: __call__ returns
         # a coroutine only when called on an event loop.

@@ -14,6 +14,7 @@ Two schemes are described, as alternatives:
 
 Imported by ``JWKSAuthConfig.ready()`` when drf-spectacular is installed.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,7 +47,8 @@ def _flows() -> list[str]:
             flows.append("clientCredentials")
     # A flow whose URLs are unknown cannot be described.
     return [
-        flow for flow in flows
+        flow
+        for flow in flows
         if (flow not in _AUTHORIZATION_FLOWS or authorization_url) and (flow not in _TOKEN_FLOWS or token_url)
     ]
 
@@ -103,12 +105,14 @@ class JWKSAuthenticationScheme(OpenApiAuthenticationExtension):
         elif _discovery_url():
             definitions.append({"type": "openIdConnect", "openIdConnectUrl": _discovery_url()})
         algorithms = ", ".join(sorted({alg for config in _safe_configs() for alg in config.algorithms})) or "RS256"
-        definitions.append({
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": f"An OAuth 2.0 access token, verified with the issuer's JWKS ({algorithms}).",
-        })
+        definitions.append(
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": f"An OAuth 2.0 access token, verified with the issuer's JWKS ({algorithms}).",
+            }
+        )
         return definitions
 
     def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[str]]]:

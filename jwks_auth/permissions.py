@@ -16,6 +16,7 @@ inside, such an expression; DRF's own operators (built when the left operand
 is a plain DRF permission expression such as ``(A | B)``) stop at the first
 raise.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -5,6 +5,7 @@ The values are short snake_case strings because they leave the process:
 ``reason`` label of ``jwks_auth_tokens_total`` and the debug log. They are
 fixed, never derived from a token. ``docs/operations.md`` lists them.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum, unique

@@ -5,6 +5,7 @@ HTML pages print the request URL, query string included, in several places.
 This renderer drops ``access_token`` from the query before the page is
 rendered (the view has already run), so a mistaken token is not reflected.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -2,6 +2,7 @@
 
 Receivers get keyword arguments only; none of them carries a token.
 """
+
 from django.dispatch import Signal
 
 #: A JWKS was fetched: ``issuer``, ``uri``, ``key_count``, ``duration``.

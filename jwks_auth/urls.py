@@ -1,4 +1,5 @@
 """``path("", include("jwks_auth.urls"))`` at the root URLconf: RFC 9728 metadata."""
+
 from django.urls import re_path
 
 from jwks_auth.web.resource_metadata import protected_resource_metadata

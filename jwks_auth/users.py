@@ -18,6 +18,7 @@ The user is found by the issuer's ``USER_ID_CLAIM`` (``sub``) prefixed with its
 from the stored one; an inactive or unknown (and not created) user makes the
 token ``invalid_token`` (401).
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 Settings presets follow django-oauth-toolkit's style: ``jwks_config`` applies
 the single-issuer preset pointing at the test provider, and takes overrides.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -71,8 +72,13 @@ def jwks_config(settings: Any, provider: JWKSProvider) -> Callable[..., dict[str
 def make_token(provider: JWKSProvider, signing_key: SigningKey) -> Callable[..., str]:
     """A valid RFC 9068 token for the test provider; claims and header can be changed."""
 
-    def make(key: SigningKey | None = None, header: Any = None, typ: str | None = "at+jwt", alg: str | None = None,
-             **claims: Any) -> str:
+    def make(
+        key: SigningKey | None = None,
+        header: Any = None,
+        typ: str | None = "at+jwt",
+        alg: str | None = None,
+        **claims: Any,
+    ) -> str:
         payload = access_claims(provider.issuer, **claims)
         return mint(key or signing_key, payload, header=header, typ=typ, alg=alg)
 

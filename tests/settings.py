@@ -6,6 +6,7 @@ started by the tests (gunicorn in tests/keys) read the same module and take
 their issuer and timings from the environment: ``TEST_JWKS_AUTH`` (a JSON
 object, the whole ``JWKS_AUTH``) and ``TEST_REDIS_URL``.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,11 +33,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _REDIS_URL = os.environ.get("TEST_REDIS_URL")
 if _REDIS_URL:
-    CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": _REDIS_URL,
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,4 +1,5 @@
 """The distribution: one version, named in the fetch User-Agent; under nox, the wheel is what runs."""
+
 from __future__ import annotations
 
 import os

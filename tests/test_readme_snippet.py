@@ -5,6 +5,7 @@ what works. Under nox the wheel is the one the matrix built (JWKS_AUTH_WHEEL),
 and the suite runs from a copy of tests/ (JWKS_AUTH_README: that copy's
 README.md); from the repository the test builds the wheel itself.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,12 @@ def _wheel(tmp: Path) -> Path:
     if given:
         return Path(given)
     pytest.importorskip("build", reason="building the wheel needs `build` (requirements-dev.txt)")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp), str(HERE.parent)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp), str(HERE.parent)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     [wheel] = tmp.glob("django_jwks_auth-*.whl")
     return wheel
 
@@ -78,12 +83,29 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, JWKSPr
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED)}
     python = tmp / "venv" / "bin" / "python"
     venv.create(tmp / "venv", with_pip=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                    "-c", str(_constraints(tmp / "constraints.txt")), str(_wheel(tmp))],
-                   check=True, env=env, timeout=600)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-c",
+            str(_constraints(tmp / "constraints.txt")),
+            str(_wheel(tmp)),
+        ],
+        check=True,
+        env=env,
+        timeout=600,
+    )
     (tmp / "site").mkdir()
-    subprocess.run([str(tmp / "venv" / "bin" / "django-admin"), "startproject", "mysite", str(tmp / "site")],
-                   check=True, env=env, timeout=120)
+    subprocess.run(
+        [str(tmp / "venv" / "bin" / "django-admin"), "startproject", "mysite", str(tmp / "site")],
+        check=True,
+        env=env,
+        timeout=120,
+    )
 
     key = SigningKey.rsa(kid="readme-key")
     provider = JWKSProvider()
@@ -96,14 +118,26 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, JWKSPr
     for name, body in files.items():
         (package / name).write_text(body)
 
-    check = subprocess.run([str(python), "manage.py", "check", "--fail-level", "WARNING"], cwd=tmp / "site",
-                           env=env, capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [str(python), "manage.py", "check", "--fail-level", "WARNING"],
+        cwd=tmp / "site",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
 
     port = free_port()
     log = open(tmp / "runserver.log", "wb")
-    server = subprocess.Popen([str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                              cwd=tmp / "site", env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=tmp / "site",
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

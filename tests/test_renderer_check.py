@@ -1,4 +1,5 @@
 """jwks_auth.W003: the browsable API in use must be the token-safe one."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,11 +33,15 @@ def w003(settings: Any, rest_framework: dict[str, Any]) -> list[Any]:
     return [m for m in run_checks() if m.id == "jwks_auth.W003"]
 
 
-@pytest.mark.parametrize("renderers", [
-    None,  # DRF's defaults: JSONRenderer and BrowsableAPIRenderer
-    [DRF + "JSONRenderer", DRF + "BrowsableAPIRenderer"],
-    [DRF + "JSONRenderer", f"{__name__}.HomeMadeRenderer"],
-], ids=["drf default", "explicit", "subclass"])
+@pytest.mark.parametrize(
+    "renderers",
+    [
+        None,  # DRF's defaults: JSONRenderer and BrowsableAPIRenderer
+        [DRF + "JSONRenderer", DRF + "BrowsableAPIRenderer"],
+        [DRF + "JSONRenderer", f"{__name__}.HomeMadeRenderer"],
+    ],
+    ids=["drf default", "explicit", "subclass"],
+)
 def test_the_browsable_api_of_drf_warns(settings, renderers):
     config = {"DEFAULT_AUTHENTICATION_CLASSES": ["jwks_auth.authentication.JWKSAuthentication"]}
     if renderers is not None:
@@ -46,11 +51,15 @@ def test_the_browsable_api_of_drf_warns(settings, renderers):
     assert SAFE in warning.hint
 
 
-@pytest.mark.parametrize("renderers", [
-    [DRF + "JSONRenderer", SAFE],
-    [DRF + "JSONRenderer", f"{__name__}.HomeMadeSafeRenderer"],
-    [DRF + "JSONRenderer"],
-], ids=["token-safe", "token-safe subclass", "json only"])
+@pytest.mark.parametrize(
+    "renderers",
+    [
+        [DRF + "JSONRenderer", SAFE],
+        [DRF + "JSONRenderer", f"{__name__}.HomeMadeSafeRenderer"],
+        [DRF + "JSONRenderer"],
+    ],
+    ids=["token-safe", "token-safe subclass", "json only"],
+)
 def test_the_token_safe_renderer_or_json_only_passes(settings, renderers):
     assert w003(settings, {"DEFAULT_RENDERER_CLASSES": renderers}) == []
 

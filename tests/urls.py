@@ -1,4 +1,5 @@
 """URLs of the library tests: the small API of tests/views.py jwks_auth's metadata and operations views."""
+
 from django.urls import include, path
 
 from tests import views

@@ -1,4 +1,5 @@
 """The library tests' own small API: ``/`` for anyone, ``/me`` for a token with the test scopes."""
+
 from __future__ import annotations
 
 from typing import Any

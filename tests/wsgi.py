@@ -1,4 +1,5 @@
 """WSGI entry of the library tests' worker processes (``gunicorn tests.wsgi:application``)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,4 +1,5 @@
 """The peers' glue: a hand-written DRF class over PyJWT's PyJWKClient, and stateless users."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,8 +48,15 @@ class PyJWKClientAuthentication(BaseAuthentication):
         conf = settings.PYJWKCLIENT
         try:
             key = client().get_signing_key_from_jwt(token)
-            claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=conf["AUDIENCE"], issuer=conf["ISSUER"],
-                                leeway=60, options={"require": ["exp", "iss", "aud", "sub"]})
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=conf["AUDIENCE"],
+                issuer=conf["ISSUER"],
+                leeway=60,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
         except jwt.PyJWTError:
             raise AuthenticationFailed("invalid token") from None
         return ClaimsUser(claims), claims

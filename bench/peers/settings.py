@@ -6,6 +6,7 @@ No middleware, no database access per request, the stock JSONRenderer, a
 stateless user for every peer and DRF's IsAuthenticated on /me: what is left
 to compare is each library's token check and how it plugs into DRF.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,15 +49,27 @@ REST_FRAMEWORK = {
 
 # jwks_auth: RFC 9068 profile, keys over loopback HTTP.
 JWKS_AUTH = {
-    "ISSUER": ISSUER, "AUDIENCE": [AUDIENCE], "JWKS_URI": JWKS_URI, "ALGORITHMS": ["RS256"],
+    "ISSUER": ISSUER,
+    "AUDIENCE": [AUDIENCE],
+    "JWKS_URI": JWKS_URI,
+    "ALGORITHMS": ["RS256"],
     "REQUIRED_SCOPES": [],  # metrics stay on, as shipped
 }
 
 # djangorestframework-simplejwt 5.5 verifying with the issuer's JWKS (JWK_URL).
 SIMPLE_JWT = {
-    "ALGORITHM": "RS256", "SIGNING_KEY": None, "VERIFYING_KEY": None, "JWK_URL": JWKS_URI,
-    "AUDIENCE": AUDIENCE, "ISSUER": ISSUER, "LEEWAY": 60, "USER_ID_CLAIM": "sub", "USER_ID_FIELD": "id",
-    "TOKEN_TYPE_CLAIM": None, "JTI_CLAIM": "jti", "AUTH_HEADER_TYPES": ("Bearer",),
+    "ALGORITHM": "RS256",
+    "SIGNING_KEY": None,
+    "VERIFYING_KEY": None,
+    "JWK_URL": JWKS_URI,
+    "AUDIENCE": AUDIENCE,
+    "ISSUER": ISSUER,
+    "LEEWAY": 60,
+    "USER_ID_CLAIM": "sub",
+    "USER_ID_FIELD": "id",
+    "TOKEN_TYPE_CLAIM": None,
+    "JTI_CLAIM": "jti",
+    "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
 # drf-oidc-auth 4.0: discovery at OIDC_ENDPOINT, keys from its jwks_uri.

@@ -1,4 +1,5 @@
 """`/` for anyone, `/me` for a valid token: the same two views for every peer."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """WSGI entry point of the peers' stack (granian serves it in the HTTP runs)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,4 +1,5 @@
 """``{% oidc_client_config "api-auth" %}``: the browsable API's oidc-client-ts config as a JSON script tag."""
+
 from __future__ import annotations
 
 from typing import Any

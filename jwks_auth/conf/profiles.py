@@ -4,6 +4,7 @@ Each profile states how one identity provider shapes its access tokens, so a
 deployment names the provider instead of re-deriving its quirks. The default
 profile, ``rfc9068``, is the JWT access token profile to the letter.
 """
+
 from __future__ import annotations
 
 from typing import Any

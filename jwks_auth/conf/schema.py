@@ -6,6 +6,7 @@ issuers and the validator raises the first as one ``ConfigurationError``, which
 ``JWKSAuthentication`` answers with 503 and a log line. Messages name the
 setting and the type found, never the value: a setting may hold a secret.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -49,6 +50,7 @@ def optional(rule: Rule) -> Rule:
     def check(value: Any) -> str | None:
         found = None if value is None else rule(value)
         return None if found is None else f"{found} or None"
+
     return check
 
 
@@ -77,6 +79,7 @@ def token_types(value: Any) -> str | None:
 def claim_paths(value: Any) -> str | None:
     def path(item: Any) -> bool:
         return isinstance(item, str) or (_is_list(item) and bool(item) and all(isinstance(p, str) for p in item))
+
     ok = _is_list(value) and all(path(item) for item in value)
     return None if ok else "a list of claim names or claim paths (lists of names)"
 
@@ -158,6 +161,7 @@ def origins(value: Any) -> str | None:
             return False
         parts = urlsplit(item)
         return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
+
     return None if _is_list(value) and all(one(item) for item in value) else "a list of http(s) origins"
 
 
@@ -245,17 +249,48 @@ RULES: dict[str, Rule] = {
 
 #: Timings and sizes that should be above zero. Zero is reported (E006) but not fatal: the code
 #: works with it (no pause, no cache), and tests use it to switch a pause off.
-POSITIVE = ("MAX_RESPONSE_BYTES", "JWKS_DEFAULT_TTL", "JWKS_MIN_TTL", "JWKS_MAX_TTL", "JWKS_STALE_TTL",
-            "JWKS_RETRY_INTERVAL", "DISCOVERY_TTL", "UNKNOWN_KID_COOLDOWN", "MAX_TOKEN_LENGTH",
-            "DPOP_IAT_MAX_AGE", "DPOP_JTI_MAX_LENGTH", "DPOP_MAX_PROOF_LENGTH", "DPOP_NONCE_STEP")
+POSITIVE = (
+    "MAX_RESPONSE_BYTES",
+    "JWKS_DEFAULT_TTL",
+    "JWKS_MIN_TTL",
+    "JWKS_MAX_TTL",
+    "JWKS_STALE_TTL",
+    "JWKS_RETRY_INTERVAL",
+    "DISCOVERY_TTL",
+    "UNKNOWN_KID_COOLDOWN",
+    "MAX_TOKEN_LENGTH",
+    "DPOP_IAT_MAX_AGE",
+    "DPOP_JTI_MAX_LENGTH",
+    "DPOP_MAX_PROOF_LENGTH",
+    "DPOP_NONCE_STEP",
+)
 
 #: Settings whose bad values keep their older check id: timings and sizes (E006), the profile (E005),
 #: introspection (E008).
 _IDS = dict.fromkeys(
-    ("HTTP_TIMEOUT", "MAX_RESPONSE_BYTES", "JWKS_DEFAULT_TTL", "JWKS_MIN_TTL", "JWKS_MAX_TTL", "JWKS_STALE_TTL",
-     "JWKS_REFRESH_AHEAD", "JWKS_RETRY_INTERVAL", "DISCOVERY_TTL", "LOCAL_TTL", "UNKNOWN_KID_COOLDOWN",
-     "MAX_TOKEN_LENGTH", "TOKEN_CACHE_SIZE", "LEEWAY", "READINESS_TIMEOUT", "DPOP_IAT_MAX_AGE",
-     "DPOP_IAT_MAX_AHEAD", "DPOP_JTI_MAX_LENGTH", "DPOP_MAX_PROOF_LENGTH", "DPOP_NONCE_STEP"), E006,
+    (
+        "HTTP_TIMEOUT",
+        "MAX_RESPONSE_BYTES",
+        "JWKS_DEFAULT_TTL",
+        "JWKS_MIN_TTL",
+        "JWKS_MAX_TTL",
+        "JWKS_STALE_TTL",
+        "JWKS_REFRESH_AHEAD",
+        "JWKS_RETRY_INTERVAL",
+        "DISCOVERY_TTL",
+        "LOCAL_TTL",
+        "UNKNOWN_KID_COOLDOWN",
+        "MAX_TOKEN_LENGTH",
+        "TOKEN_CACHE_SIZE",
+        "LEEWAY",
+        "READINESS_TIMEOUT",
+        "DPOP_IAT_MAX_AGE",
+        "DPOP_IAT_MAX_AHEAD",
+        "DPOP_JTI_MAX_LENGTH",
+        "DPOP_MAX_PROOF_LENGTH",
+        "DPOP_NONCE_STEP",
+    ),
+    E006,
 ) | {"PROFILE": E005, "INTROSPECTION": E008}
 _HINT = "See the settings table in the README and jwks_auth.conf.settings.DEFAULTS."
 
@@ -266,8 +301,14 @@ def _value_problems(where: str, values: Mapping[str, Any], rules: Mapping[str, R
         rule = rules.get(name)
         expected = None if rule is None else rule(value)
         if expected is not None:
-            found.append(Problem(f"{where}['{name}']", f"must be {expected}, not {type(value).__name__}.",
-                                 _HINT, _IDS.get(name, E009)))
+            found.append(
+                Problem(
+                    f"{where}['{name}']",
+                    f"must be {expected}, not {type(value).__name__}.",
+                    _HINT,
+                    _IDS.get(name, E009),
+                )
+            )
     return found
 
 
@@ -276,12 +317,18 @@ def _entry_problems(index: int, entry: dict[str, Any]) -> list[Problem]:
     extra = sorted(str(key) for key in entry if key not in PER_ISSUER_RULES)
     found = []
     if extra:
-        found.append(Problem(where, f"has unknown key(s): {', '.join(extra)}.",
-                             f"Per-issuer keys are {', '.join(PER_ISSUER_RULES)}.", E007, fatal=False))
+        found.append(
+            Problem(
+                where,
+                f"has unknown key(s): {', '.join(extra)}.",
+                f"Per-issuer keys are {', '.join(PER_ISSUER_RULES)}.",
+                E007,
+                fatal=False,
+            )
+        )
     if not isinstance(entry.get("ISSUER"), str) or not entry["ISSUER"]:
         found.append(Problem(where, "has no ISSUER.", "Give each ISSUERS entry the exact iss of its tokens.", E009))
-    return found + _value_problems(where, {k: v for k, v in entry.items() if k in PER_ISSUER_RULES},
-                                   PER_ISSUER_RULES)
+    return found + _value_problems(where, {k: v for k, v in entry.items() if k in PER_ISSUER_RULES}, PER_ISSUER_RULES)
 
 
 def problems(user: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> list[Problem]:
@@ -289,8 +336,15 @@ def problems(user: Mapping[str, Any], defaults: Mapping[str, Any] | None = None)
     unknown = sorted(str(name) for name in user if name not in RULES)
     found = []
     if unknown:
-        found.append(Problem("JWKS_AUTH", f"has unknown setting(s): {', '.join(unknown)}.",
-                             "Check the spelling against jwks_auth.conf.settings.DEFAULTS.", E005, fatal=False))
+        found.append(
+            Problem(
+                "JWKS_AUTH",
+                f"has unknown setting(s): {', '.join(unknown)}.",
+                "Check the spelling against jwks_auth.conf.settings.DEFAULTS.",
+                E005,
+                fatal=False,
+            )
+        )
     found += _value_problems("JWKS_AUTH", {k: v for k, v in user.items() if k in RULES}, RULES)
     for name in POSITIVE:
         if user.get(name) == 0 and is_finite_number(user[name]):
@@ -298,8 +352,11 @@ def problems(user: Mapping[str, Any], defaults: Mapping[str, Any] | None = None)
     merged = {**(defaults or {}), **user}
     low, high = merged.get("JWKS_MIN_TTL"), merged.get("JWKS_MAX_TTL")
     if is_finite_number(low) and is_finite_number(high) and low > high:
-        found.append(Problem("JWKS_AUTH['JWKS_MIN_TTL']", f"({low:g}) is above JWKS_MAX_TTL ({high:g}).", _HINT, E006,
-                             fatal=False))
+        found.append(
+            Problem(
+                "JWKS_AUTH['JWKS_MIN_TTL']", f"({low:g}) is above JWKS_MAX_TTL ({high:g}).", _HINT, E006, fatal=False
+            )
+        )
     entries = user.get("ISSUERS")
     if isinstance(entries, (list, tuple)):
         for index, entry in enumerate(entries):

@@ -11,6 +11,7 @@ Each default has one home: the per-issuer settings are the fields of
 ``_GLOBAL_DEFAULTS``; their types are checked in ``settings_schema``, and
 every bad value is one ``ConfigurationError``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -53,8 +54,14 @@ def _claim_paths(value: Any) -> tuple[str | tuple[str, ...], ...]:
     )
 
 
-def _setting(name: str, convert: Callable[[Any], Any], *, from_profile: bool = False,
-             empty_is_default: bool = False, **kwargs: Any) -> Any:
+def _setting(
+    name: str,
+    convert: Callable[[Any], Any],
+    *,
+    from_profile: bool = False,
+    empty_is_default: bool = False,
+    **kwargs: Any,
+) -> Any:
     """A field that is also the per-issuer setting ``name``.
 
     ``convert`` turns the setting's value into the field's; ``None`` (and, with
@@ -78,21 +85,32 @@ class IssuerConfig:
     aliases: frozenset[str] = _setting("ALIASES", _strings, default=frozenset())
     leeway: float = _setting("LEEWAY", float, default=60.0)
     token_types: frozenset[str | None] = _setting(
-        "TOKEN_TYPES", lambda v: frozenset(normalise_typ(t) for t in _as_list(v)), from_profile=True,
+        "TOKEN_TYPES",
+        lambda v: frozenset(normalise_typ(t) for t in _as_list(v)),
+        from_profile=True,
         default=frozenset({"at+jwt"}),
     )
     required_claims: tuple[str, ...] = _setting(
-        "REQUIRED_CLAIMS", lambda v: tuple(str(c) for c in _as_list(v)), from_profile=True, default=(),
+        "REQUIRED_CLAIMS",
+        lambda v: tuple(str(c) for c in _as_list(v)),
+        from_profile=True,
+        default=(),
     )
     audience_claim: str = _setting("AUDIENCE_CLAIM", str, from_profile=True, default="aud")
     claim_values: Mapping[str, Any] = _setting("CLAIM_VALUES", dict, from_profile=True, default_factory=dict)
     scope_claims: tuple[str | tuple[str, ...], ...] = _setting(
-        "SCOPE_CLAIMS", _claim_paths, from_profile=True, default=("scope",),
+        "SCOPE_CLAIMS",
+        _claim_paths,
+        from_profile=True,
+        default=("scope",),
     )
     user_id_claim: str = _setting("USER_ID_CLAIM", str, empty_is_default=True, default="sub")
     introspection: Mapping[str, Any] | None = _setting("INTROSPECTION", dict, empty_is_default=True, default=None)
     required_one_of: tuple[str, ...] = _setting(
-        "REQUIRED_ONE_OF", lambda v: tuple(str(c) for c in _as_list(v)), from_profile=True, default=(),
+        "REQUIRED_ONE_OF",
+        lambda v: tuple(str(c) for c in _as_list(v)),
+        from_profile=True,
+        default=(),
     )
     user_prefix: str = _setting("USER_PREFIX", str, default="")
     # Sender-constrained tokens (jwks_auth.sender): "off", "allowed" or "required".

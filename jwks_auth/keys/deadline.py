@@ -30,6 +30,7 @@ sooner, and the connection is then made to the addresses it found. A lookup
 given up on finishes in the background; at most ``MAX_PENDING_LOOKUPS`` do,
 and beyond them a fetch fails at once rather than add threads.
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -7,6 +7,7 @@ redirects, reads at most ``MAX_RESPONSE_BYTES`` and accepts only a JSON
 object. Plain ``http`` is refused except for loopback hosts or when
 ``ALLOW_INSECURE_HTTP`` is set for development.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -91,8 +92,13 @@ DEFAULT_TIMEOUTS: tuple[float, float] = (float(DEFAULTS["HTTP_TIMEOUT"][0]), flo
 
 
 def _exchange(
-    method: str, url: str, data: Mapping[str, str] | None, auth: tuple[str, str] | None,
-    watchdog: Watchdog, timeouts: tuple[float, float], limit: int,
+    method: str,
+    url: str,
+    data: Mapping[str, str] | None,
+    auth: tuple[str, str] | None,
+    watchdog: Watchdog,
+    timeouts: tuple[float, float],
+    limit: int,
 ) -> tuple[bytearray, int | None]:
     """Send the request and read at most ``limit`` bytes; ``FetchError`` for anything else than a 200."""
     # A new session (and connection) per fetch: fetches are minutes apart, so a
@@ -150,9 +156,7 @@ def _failure(exc: Exception) -> str:
 
 
 @traced_fetch
-def fetch_json(
-    url: str, *, data: Mapping[str, str] | None = None, auth: tuple[str, str] | None = None
-) -> FetchResult:
+def fetch_json(url: str, *, data: Mapping[str, str] | None = None, auth: tuple[str, str] | None = None) -> FetchResult:
     """GET ``url`` (POST ``data``, form-encoded, when given) and return its JSON object.
 
     Raises ``FetchError`` for anything but a 200 answer holding a JSON object

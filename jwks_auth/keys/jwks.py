@@ -8,6 +8,7 @@ its ``alg``, ``kty``, ``crv`` or certificate disagree, or when anything else
 about it cannot be parsed. Two different keys under one ``kid`` and key type
 are ambiguous and neither is used.
 """
+
 from __future__ import annotations
 
 import base64
@@ -135,7 +136,10 @@ _ORDERS = {
     ),
 }
 _VERIFIERS: dict[str, Callable[[VerificationKey, str, bytes, bytes], None]] = {
-    "RS": _verify_rsa, "PS": _verify_rsa, "ES": _verify_ec, "Ed": _verify_eddsa,
+    "RS": _verify_rsa,
+    "PS": _verify_rsa,
+    "ES": _verify_ec,
+    "Ed": _verify_eddsa,
 }
 
 
@@ -191,8 +195,15 @@ def parse_jwk(jwk: Any) -> VerificationKey:
         raise KeyRejected(f"alg {alg} does not match crv {crv}")
     certificate, x5t = _certificate(jwk, key)
     return VerificationKey(
-        kid=kid, kty=kty, key=key, alg=alg, crv=crv, size=size,
-        thumbprint=_thumbprint(members), x5t=x5t, certificate=certificate,
+        kid=kid,
+        kty=kty,
+        key=key,
+        alg=alg,
+        crv=crv,
+        size=size,
+        thumbprint=_thumbprint(members),
+        x5t=x5t,
+        certificate=certificate,
     )
 
 

@@ -9,6 +9,7 @@ With several worker processes, set ``PROMETHEUS_MULTIPROC_DIR`` to an empty
 directory before the server starts (prometheus-client's multiprocess mode);
 the metrics view then adds up the values of every worker.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,8 +43,26 @@ prometheus_client = _import_prometheus()
 #: Histogram buckets of one validation (seconds): a cached token takes
 #: microseconds, a first-seen one tens of them, a cold key fetch seconds.
 VALIDATION_BUCKETS = (
-    0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    0.000005,
+    0.00001,
+    0.000025,
+    0.00005,
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
 )
 #: The ``issuer`` label of a token refused before its issuer was known.
 NO_ISSUER = ""
@@ -67,25 +86,39 @@ class PrometheusRecorder(NullRecorder):
         registry = prometheus_client.REGISTRY if registry is None else registry
         counter, histogram = prometheus_client.Counter, prometheus_client.Histogram
         self.tokens = counter(
-            "jwks_auth_tokens", "Access tokens looked at, by issuer, result and reason.",
-            ["issuer", "result", "reason"], registry=registry,
+            "jwks_auth_tokens",
+            "Access tokens looked at, by issuer, result and reason.",
+            ["issuer", "result", "reason"],
+            registry=registry,
         )
         self.validation = histogram(
-            "jwks_auth_validation_seconds", "Time to validate one access token.",
-            buckets=VALIDATION_BUCKETS, registry=registry,
+            "jwks_auth_validation_seconds",
+            "Time to validate one access token.",
+            buckets=VALIDATION_BUCKETS,
+            registry=registry,
         )
         self.token_cache_lookups = counter(
-            "jwks_auth_token_cache_lookups", "Lookups in the verified-token cache.", ["result"], registry=registry,
+            "jwks_auth_token_cache_lookups",
+            "Lookups in the verified-token cache.",
+            ["result"],
+            registry=registry,
         )
         self.fetches = counter(
-            "jwks_auth_jwks_fetches", "Discovery and JWKS fetches, by issuer and outcome.",
-            ["issuer", "outcome"], registry=registry,
+            "jwks_auth_jwks_fetches",
+            "Discovery and JWKS fetches, by issuer and outcome.",
+            ["issuer", "outcome"],
+            registry=registry,
         )
         self.stale = counter(
-            "jwks_auth_stale_served", "Times keys past their soft lifetime were used.", ["issuer"], registry=registry,
+            "jwks_auth_stale_served",
+            "Times keys past their soft lifetime were used.",
+            ["issuer"],
+            registry=registry,
         )
         self.cache_errors = counter(
-            "jwks_auth_cache_errors", "Failed calls to the shared Django cache.", registry=registry,
+            "jwks_auth_cache_errors",
+            "Failed calls to the shared Django cache.",
+            registry=registry,
         )
         self.flush_interval = flush_interval
         self._lock = threading.Lock()

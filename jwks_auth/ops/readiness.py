@@ -6,6 +6,7 @@ seconds; a load still running then goes on, and the next probe waits for
 that same load instead of starting another. Reasons are fixed codes: no
 provider URL, error text or token reaches the answer.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """``path("", include("jwks_auth.ops.urls"))``: ``/livez``, ``/readyz`` and ``/metrics``."""
+
 from django.urls import path
 
 from jwks_auth.ops.views import livez, metrics_view, readyz

@@ -3,6 +3,7 @@
 None of them authenticates: expose them on an internal port or restrict
 them at the proxy. Each answers ``Cache-Control: no-store``.
 """
+
 from __future__ import annotations
 
 import logging

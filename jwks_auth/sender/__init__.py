@@ -10,6 +10,7 @@ ties a validated token's ``cnf`` to the proof or the client certificate.
 facts from a Django request, ``runtime`` the machinery from the settings,
 ``challenge`` the ``WWW-Authenticate: DPoP`` challenge.
 """
+
 from __future__ import annotations
 
 from jwks_auth.access_token import Binding
@@ -27,6 +28,17 @@ from jwks_auth.sender.proof_key import jwk_thumbprint
 from jwks_auth.sender.request_details import RequestDetails
 
 __all__ = [
-    "Binding", "BindingError", "DPoPRequestError", "NonceRequired", "ProofError", "ProofVerifier", "ReplayUnavailable",
-    "RequestDetails", "SenderError", "VerifiedProof", "access_token_hash", "check_binding", "jwk_thumbprint",
+    "Binding",
+    "BindingError",
+    "DPoPRequestError",
+    "NonceRequired",
+    "ProofError",
+    "ProofVerifier",
+    "ReplayUnavailable",
+    "RequestDetails",
+    "SenderError",
+    "VerifiedProof",
+    "access_token_hash",
+    "check_binding",
+    "jwk_thumbprint",
 ]

@@ -7,6 +7,7 @@ proof) and ``"required"`` (DPoP only). A token with ``cnf["x5t#S256"]`` needs
 the client certificate with that SHA-256 thumbprint (RFC 8705 3), whatever
 the scheme. Proofs are checked on every request: nothing here is cached.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -36,9 +37,18 @@ def confirmation(claims: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return jkt, x5t
 
 
-def check_binding(claims: Mapping[str, Any], *, scheme: str, dpop: bool, token: str,
-                  facts: Callable[[], RequestDetails],
-                  policy: str, nonce_required: bool, verifier: ProofVerifier, settings: DPoPSettings) -> Binding | None:
+def check_binding(
+    claims: Mapping[str, Any],
+    *,
+    scheme: str,
+    dpop: bool,
+    token: str,
+    facts: Callable[[], RequestDetails],
+    policy: str,
+    nonce_required: bool,
+    verifier: ProofVerifier,
+    settings: DPoPSettings,
+) -> Binding | None:
     """How the request met the token's ``cnf`` (``None``: a plain bearer token, nothing to meet).
 
     ``scheme`` is the request's scheme name (for the ``Binding``), ``dpop``

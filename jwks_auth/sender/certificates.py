@@ -9,6 +9,7 @@ Formats (``CLIENT_CERT_FORMAT``):
 * ``rfc9440``: ``Client-Cert: :<base64 DER>:`` (a structured-field byte sequence);
 * ``base64-der``: IIS ARR ``X-ARR-ClientCert``, Traefik ``X-Forwarded-Tls-Client-Cert`` (URL-encoded or not).
 """
+
 from __future__ import annotations
 
 import base64

@@ -5,6 +5,7 @@ Where both are accepted both challenges are sent, in one header (RFC 9110
 Which schemes are accepted follows the issuers' ``DPOP`` policies: Bearer
 unless every issuer requires DPoP, DPoP unless every issuer has it off.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,8 +45,12 @@ def dpop_algorithms() -> list[str]:
         return []
 
 
-def dpop_challenge(quote: Callable[[str], str], error: str | None = None, description: str | None = None,
-                   scopes: Iterable[str] | None = None) -> str:
+def dpop_challenge(
+    quote: Callable[[str], str],
+    error: str | None = None,
+    description: str | None = None,
+    scopes: Iterable[str] | None = None,
+) -> str:
     """``DPoP algs="...", error=...``; ``quote`` is the Bearer challenge's quoting function."""
     q = quote  # the one RFC 6750 quoting, from jwks_auth.web.www_authenticate
     params = []

@@ -1,4 +1,5 @@
 """The process's DPoP machinery, built from the settings on first use and rebuilt when they change."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -7,6 +7,7 @@ once, without reading the request. The ``DPoP-Nonce`` a nonce issuer sends on
 every answer (RFC 9449 8.2) goes into ``headers``, before the check, so that
 a refusal carries it too.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -36,8 +37,9 @@ def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
     return config is not None and (config.dpop == "required" or config.asks_dpop_nonce)
 
 
-def constrain(access_token: AccessToken, token: str, request: HttpRequest, *, scheme: str, dpop: bool,
-              headers: dict[str, str]) -> AccessToken:
+def constrain(
+    access_token: AccessToken, token: str, request: HttpRequest, *, scheme: str, dpop: bool, headers: dict[str, str]
+) -> AccessToken:
     """``access_token`` with its ``binding``; ``SenderError`` (401/400), ``ReplayUnavailable`` (503).
 
     ``scheme`` is the name of the request's scheme, ``dpop`` whether it is the
@@ -51,8 +53,14 @@ def constrain(access_token: AccessToken, token: str, request: HttpRequest, *, sc
         headers["DPoP-Nonce"] = constraints.nonces.current()
     extra = (constraints.settings.cert_header,) if constraints.settings.cert_header else ()
     binding = check_binding(
-        access_token.claims, scheme=scheme, dpop=dpop, token=token,
-        facts=lambda: request_facts(request, extra), policy=policy, nonce_required=nonce_required,
-        verifier=constraints.verifier, settings=constraints.settings,
+        access_token.claims,
+        scheme=scheme,
+        dpop=dpop,
+        token=token,
+        facts=lambda: request_facts(request, extra),
+        policy=policy,
+        nonce_required=nonce_required,
+        verifier=constraints.verifier,
+        settings=constraints.settings,
     )
     return access_token if binding is None else replace(access_token, binding=binding)

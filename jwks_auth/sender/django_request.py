@@ -1,4 +1,5 @@
 """``RequestDetails`` from a Django ``HttpRequest``."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest

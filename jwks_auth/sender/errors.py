@@ -9,6 +9,7 @@ challenge of the scheme the request used: ``ProofError`` a 401
 ``ReplayUnavailable`` is a 503: a proof whose ``jti`` cannot be recorded is
 not accepted, since its replay could not be told apart.
 """
+
 from __future__ import annotations
 
 from jwks_auth.exceptions import KeysUnavailable, TokenError

@@ -5,6 +5,7 @@ path made ``/``, percent-escapes decoded (as Django decodes ``PATH_INFO`` for
 routing, so one resource has one form) and dot-segments removed. A trailing
 slash is kept: ``/me`` and ``/me/`` are different resources.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ A nonce is the window number and a MAC of it under a key derived from
 ``DPOP_NONCE_STEP``), so the nonce rotates without any shared state, and a
 client that got one just before a window ends is not refused at once.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -6,6 +6,7 @@ proxy strips); else ``Forwarded`` (RFC 7239) or ``X-Forwarded-Proto`` /
 ``TRUSTED_PROXIES``; else the scheme and host this server saw. Forwarded
 values are taken from the last hop, the one the trusted proxy added.
 """
+
 from __future__ import annotations
 
 import re

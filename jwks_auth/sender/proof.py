@@ -6,6 +6,7 @@ A proof is a compact JWS (parsed as strictly as access tokens,
 the request (``htm``, ``htu``), its time (``iat``), itself (``jti``), the
 access token (``ath``) and, when asked for, a server ``nonce``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,8 +63,15 @@ class ProofVerifier:
         self.replay = replay
         self.nonces = nonces
 
-    def verify(self, proof: str, facts: RequestDetails, *, access_token: str | None, nonce_required: bool = False,
-               now: float | None = None) -> VerifiedProof:
+    def verify(
+        self,
+        proof: str,
+        facts: RequestDetails,
+        *,
+        access_token: str | None,
+        nonce_required: bool = False,
+        now: float | None = None,
+    ) -> VerifiedProof:
         """The verified proof, or ``ProofError`` / ``NonceRequired`` / ``ReplayUnavailable``."""
         now = time.time() if now is None else now
         settings = self.settings
@@ -86,8 +94,15 @@ class ProofVerifier:
         if self.replay is not None:
             # Last: a proof refused for any other reason does not take a place in the cache.
             self.replay.remember(key.thumbprint, htu, jti, settings.replay_ttl)
-        return VerifiedProof(key.thumbprint, alg, jti, claims["htm"], htu, float(claims["iat"]),
-                             nonce if isinstance(nonce, str) else None)
+        return VerifiedProof(
+            key.thumbprint,
+            alg,
+            jti,
+            claims["htm"],
+            htu,
+            float(claims["iat"]),
+            nonce if isinstance(nonce, str) else None,
+        )
 
     def _check_header(self, header: dict[str, Any]) -> str:
         if not header.keys() <= ALLOWED_HEADER:

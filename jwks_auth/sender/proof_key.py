@@ -6,6 +6,7 @@ proof's signature; so each process keeps the last ``KEY_MEMO_SIZE`` keys
 that passed, by their exact JSON. Only keys that passed are kept: a refused
 one is checked again each time it comes.
 """
+
 from __future__ import annotations
 
 import json

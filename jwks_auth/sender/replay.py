@@ -6,6 +6,7 @@ digest of the key thumbprint, the ``htu`` and the ``jti`` (RFC 9449 11.1:
 a ``jti`` is only unique per key and URL), never proof or token text. A
 cache that cannot answer means a replay cannot be ruled out: 503.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """What the DPoP and certificate checks need to know about a request, from any framework."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

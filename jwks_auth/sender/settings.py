@@ -1,4 +1,5 @@
 """The global DPoP and client-certificate settings, read once into ``DPoPSettings``."""
+
 from __future__ import annotations
 
 import ipaddress

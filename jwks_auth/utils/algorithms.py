@@ -5,6 +5,6 @@
 #: they are one algorithm here: either name allows, and matches, both.
 EDDSA_NAMES = frozenset({"EdDSA", "Ed25519"})
 #: Algorithms a JWKS key can ever verify. HMAC and "none" are absent by design.
-ASYMMETRIC_ALGORITHMS = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
-) | EDDSA_NAMES
+ASYMMETRIC_ALGORITHMS = (
+    frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}) | EDDSA_NAMES
+)

@@ -5,6 +5,7 @@ The key store shares its pause across workers through the cache (a
 that this code could not have written (garbage, or a pause longer than one
 interval) is ignored, so a bad cache entry cannot stop fetching.
 """
+
 from __future__ import annotations
 
 import math

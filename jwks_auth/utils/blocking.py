@@ -13,6 +13,7 @@ A dedicated pool rather than the loop's default executor: application code
 that fills the default executor (``sync_to_async(thread_sensitive=False)``)
 cannot delay key fetches, and fetches cannot take all of its threads.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """The one test for JSON numbers that may be used as times or sizes."""
+
 from __future__ import annotations
 
 import math

@@ -4,6 +4,7 @@ The cache (``CACHE_ALIAS``) is an optimisation: when its backend is down,
 or a value cannot be decoded, a call returns its fallback and the failure
 is logged, at most once per ``log_interval`` seconds for each user of it.
 """
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ A span carries the HTTP method, the URL without its query (credentials
 never travel in a fetched URL's path) and, on failure, the error type;
 never a token, a client secret or a response body.
 """
+
 from __future__ import annotations
 
 import functools
@@ -43,7 +44,10 @@ def traced_fetch(function: Callable[P, R]) -> Callable[P, R]:
         from opentelemetry.trace import SpanKind, Status, StatusCode
 
         with tracer.start_as_current_span(
-            "jwks_auth.keys.http", kind=SpanKind.CLIENT, record_exception=False, set_status_on_exception=False,
+            "jwks_auth.keys.http",
+            kind=SpanKind.CLIENT,
+            record_exception=False,
+            set_status_on_exception=False,
             attributes={"http.request.method": method, "url.full": _url_without_query(url)},
         ) as span:
             try:

@@ -23,6 +23,7 @@ To change or add a rule, subclass ``ClaimRules`` and name the subclass in
 Every method may be overridden; ``validate_extra`` is the one meant for
 rules of one's own (it does nothing by default).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -61,8 +62,7 @@ class ClaimRules:
     string_claims: tuple[str, ...] = STRING_CLAIMS
     id_token_claims: tuple[str, ...] = ID_TOKEN_CLAIMS
 
-    def check(self, claims: Mapping[str, Any], config: IssuerConfig, now: float, *,
-              introspected: bool = False) -> None:
+    def check(self, claims: Mapping[str, Any], config: IssuerConfig, now: float, *, introspected: bool = False) -> None:
         """Every rule, in a fixed order; ``TokenError`` for the first one broken."""
         context = ClaimContext(config, now, introspected)
         self.validate_required(claims, context)
@@ -86,8 +86,9 @@ class ClaimRules:
             if claims.get(name) is None or claims[name] == "":
                 raise InvalidClaims(f"missing required claim {name}", code=Reason.MISSING_CLAIM)
         if config.required_one_of and all(claims.get(name) is None for name in config.required_one_of):
-            raise InvalidClaims(f"missing one of the claims {', '.join(config.required_one_of)}",
-                                code=Reason.MISSING_CLAIM)
+            raise InvalidClaims(
+                f"missing one of the claims {', '.join(config.required_one_of)}", code=Reason.MISSING_CLAIM
+            )
 
     def validate_types(self, claims: Mapping[str, Any], context: ClaimContext) -> None:
         for name in self.string_claims:
@@ -119,8 +120,9 @@ class ClaimRules:
         self._not_after_now(claims, context, "iat", "token issued in the future", Reason.ISSUED_IN_FUTURE)
 
     @staticmethod
-    def _not_after_now(claims: Mapping[str, Any], context: ClaimContext, name: str, message: str,
-                       reason: Reason) -> None:
+    def _not_after_now(
+        claims: Mapping[str, Any], context: ClaimContext, name: str, message: str, reason: Reason
+    ) -> None:
         if name not in claims:
             return
         value = claims[name]

@@ -22,6 +22,7 @@ cannot be reached or answers anything but a JSON object with a boolean
 ``active`` is 503, and for ``JWKS_RETRY_INTERVAL`` after that the endpoint is
 not asked again by this process.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -144,8 +145,11 @@ class Introspector:
         claims = {name: value for name, value in answer.items() if name != "active"}
         self.rules.check(claims, self.config, time.time(), introspected=True)
         return AccessToken(
-            MappingProxyType({}), MappingProxyType(claims), self.config.issuer,
-            scopes_from_claims(claims, self.config.scope_claims), self.config,
+            MappingProxyType({}),
+            MappingProxyType(claims),
+            self.config.issuer,
+            scopes_from_claims(claims, self.config.scope_claims),
+            self.config,
         )
 
     # -- HTTP ---------------------------------------------------------------------------

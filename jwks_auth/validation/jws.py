@@ -5,6 +5,7 @@ without duplicate names, a header of known members only (no ``jwk``,
 ``jku``, ``x5u``, ``x5c``, ``crit``, ``zip``, ``cty`` or ``b64``) and an
 algorithm from the issuer's allowlist. Nothing here can be switched off.
 """
+
 from __future__ import annotations
 
 import base64

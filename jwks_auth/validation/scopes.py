@@ -21,6 +21,7 @@ Policy (RFC 6749 3.3), the same for JWTs and introspection answers:
 * A claim of any other type (a number, an object, an array with a non-string)
   makes the token invalid, as before.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ finds the key its header names, the signature is verified and the claims
 follow RFC 9068 and the issuer's profile (``claims``). A token that is not a
 JWS goes to the issuer's introspection endpoint, when one is configured.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -149,8 +150,9 @@ class TokenValidator:
         if use_cache:
             entry = self.cache.get(digest, now)
             if entry is not None:
-                if entry.store.has_key(entry.kid, entry.alg, entry.thumbprint, entry.keyset, blocking=blocking,
-                                       now=now):
+                if entry.store.has_key(
+                    entry.kid, entry.alg, entry.thumbprint, entry.keyset, blocking=blocking, now=now
+                ):
                     return entry.token
                 self.cache.discard(digest)
         header_b64, payload_b64, signature_b64 = split_jws(token, self.max_length)
@@ -178,8 +180,11 @@ class TokenValidator:
                 raise InvalidSignature()
         self.rules.check(claims, config, now)
         access_token = AccessToken(
-            MappingProxyType(header), MappingProxyType(claims), config.issuer,
-            scopes_from_claims(claims, config.scope_claims), config,
+            MappingProxyType(header),
+            MappingProxyType(claims),
+            config.issuer,
+            scopes_from_claims(claims, config.scope_claims),
+            config,
         )
         if use_cache:
             cached = CachedToken(access_token, float(claims["exp"]), store, kid, alg, key.thumbprint, keyset)
@@ -233,5 +238,11 @@ def _reset_validator() -> None:
 
 
 __all__ = [
-    "AccessToken", "IssuerRegistry", "TokenValidator", "TokenError", "get_validator", "parse_jws", "scopes_from_claims",
+    "AccessToken",
+    "IssuerRegistry",
+    "TokenValidator",
+    "TokenError",
+    "get_validator",
+    "parse_jws",
+    "scopes_from_claims",
 ]

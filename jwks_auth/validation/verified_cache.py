@@ -9,6 +9,7 @@ Each cache counts its hits and misses under the lock it takes anyway; the
 metrics collect them with ``take_lookup_counts()`` when they flush, so a
 lookup costs no call into the metrics.
 """
+
 from __future__ import annotations
 
 import os

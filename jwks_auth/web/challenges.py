@@ -6,6 +6,7 @@ DRF's default exception handler copies ``auth_header`` into
 ``AuthenticationFailed``: DRF would replace their challenge with the first
 authenticator's plain one, and turn them into 403 when it has none.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -23,8 +24,9 @@ class BearerError(APIException):
     #: The scheme whose challenge carries the error (RFC 9449 7.1 errors are DPoP's).
     scheme = "Bearer"
 
-    def __init__(self, description: str | None = None, scopes: Iterable[str] | None = None, *,
-                 challenge: str | None = None) -> None:
+    def __init__(
+        self, description: str | None = None, scopes: Iterable[str] | None = None, *, challenge: str | None = None
+    ) -> None:
         super().__init__(detail=description or self.default_detail, code=self.error)
         self.auth_header = challenge or bearer_challenge(self.error, description, scopes, scheme=self.scheme)
 
@@ -78,6 +80,12 @@ class KeysUnavailableError(APIException):
 
 
 __all__ = [
-    "BearerError", "InsufficientScope", "InvalidDPoPProof", "InvalidRequest", "InvalidToken", "KeysUnavailableError",
-    "UseDPoPNonce", "bearer_challenge",
+    "BearerError",
+    "InsufficientScope",
+    "InvalidDPoPProof",
+    "InvalidRequest",
+    "InvalidToken",
+    "KeysUnavailableError",
+    "UseDPoPNonce",
+    "bearer_challenge",
 ]

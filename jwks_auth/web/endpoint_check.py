@@ -11,6 +11,7 @@ An adapter that must also send the response headers of an accepted request
 ``credential = guard.credential(request)``, then ``guard.verify(credential,
 request)`` (or ``averify``) and ``credential.headers`` for the answer.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,8 +29,15 @@ from jwks_auth.web.responses import NoCredential
 class EndpointCheck:
     """``(user, token)`` for a request whose token is valid and holds the scopes needed."""
 
-    def __init__(self, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None, *,
-                 door: RequestVerifier | None = None, sender: Any = None, reuses_admitted: bool | None = None) -> None:
+    def __init__(
+        self,
+        scopes: Iterable[str] | None = None,
+        any_scopes: Iterable[str] | None = None,
+        *,
+        door: RequestVerifier | None = None,
+        sender: Any = None,
+        reuses_admitted: bool | None = None,
+    ) -> None:
         self.requirement = ScopeRequirement.of(scopes, any_scopes)
         self.door = door if door is not None else RequestVerifier(sender=sender)
         # A token TokenMiddleware accepted stands for this guard's check when its core is the default one.

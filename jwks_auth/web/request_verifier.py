@@ -27,6 +27,7 @@ send and what the client is told stay the same everywhere:
 The scheme receives the whole ``HttpRequest`` (method, URL, headers) because
 a sender-constrained scheme checks a proof bound to them.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -73,9 +74,15 @@ class Refusal(Exception):
     status = 401
     error: str | None = "invalid_token"
 
-    def __init__(self, description: str | None = None, *, reason: Reason | None = None,
-                 retry_after: int | None = None, scheme: str = "Bearer",
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        description: str | None = None,
+        *,
+        reason: Reason | None = None,
+        retry_after: int | None = None,
+        scheme: str = "Bearer",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(description or self.error or "refused")
         self.description = description
         self.reason = reason
@@ -169,8 +176,9 @@ class Scheme:
         """
         if not needs_binding(access_token, dpop=self.proof):
             return access_token  # a plain bearer token: nothing of the request to read
-        return constrain(access_token, credential.token, request, scheme=self.name, dpop=self.proof,
-                         headers=credential.headers)
+        return constrain(
+            access_token, credential.token, request, scheme=self.name, dpop=self.proof, headers=credential.headers
+        )
 
     async def abind(self, access_token: AccessToken, credential: Credential, request: HttpRequest) -> AccessToken:
         """``bind`` on an event loop: a plain bearer token in memory, a proof or certificate off it (the replay
@@ -236,8 +244,9 @@ def scheme_index(schemes: Sequence[Scheme]) -> dict[str, Scheme]:
     return index
 
 
-def read_credential(request: HttpRequest, schemes: Sequence[Scheme],
-                    index: Mapping[str, Scheme] | None = None) -> Credential | None:
+def read_credential(
+    request: HttpRequest, schemes: Sequence[Scheme], index: Mapping[str, Scheme] | None = None
+) -> Credential | None:
     """The request's credential, ``None`` without one; ``BadRequest`` when malformed.
 
     ``index`` is ``scheme_index(schemes)``, built once by a caller that reads many requests.

@@ -5,6 +5,7 @@
 does not gets ``InsufficientScope``: 403 ``insufficient_scope`` with the
 scopes in the challenge, as DRF's ``HasScopes`` / ``HasAnyScope`` answer.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

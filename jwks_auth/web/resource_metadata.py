@@ -10,6 +10,7 @@ tokens go in the Authorization header only, and where it is documented. The
 Add it to the root URLconf with ``path("", include("jwks_auth.urls"))``; the
 route is at the host's root even when the API is mounted under a path.
 """
+
 from __future__ import annotations
 
 from typing import Any

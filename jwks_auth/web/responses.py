@@ -4,6 +4,7 @@ The same status, ``WWW-Authenticate`` challenge, ``Retry-After`` and JSON
 body (``{"detail": ...}``) as DRF's answer to the same request, so a client
 sees no difference between the DRF, Ninja and plain Django endpoints.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

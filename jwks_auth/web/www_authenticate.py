@@ -5,6 +5,7 @@ Where both schemes are accepted both challenges are sent, in one header
 request used. Which schemes are accepted follows the issuers' ``DPOP``
 policies (``jwks_auth.sender.challenge.offered_schemes``).
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,7 +17,7 @@ from jwks_auth.sender.challenge import dpop_challenge, offered_schemes
 from jwks_auth.web.resource_metadata import resource_metadata_url
 
 # RFC 6750 3: error_description and scope use %x20-21 / %x23-5B / %x5D-7E.
-_UNSAFE = re.compile(r'[^\x20\x21\x23-\x5b\x5d-\x7e]')
+_UNSAFE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 
 
 def _quote(value: str) -> str:
@@ -24,8 +25,11 @@ def _quote(value: str) -> str:
 
 
 def bearer_challenge(
-    error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None,
-    *, scheme: str = "Bearer",
+    error: str | None = None,
+    description: str | None = None,
+    scopes: Iterable[str] | None = None,
+    *,
+    scheme: str = "Bearer",
 ) -> str:
     """The value of a ``WWW-Authenticate`` header: Bearer, and DPoP where it is accepted.
 
@@ -50,9 +54,7 @@ def _challenge(error: str | None, description: str | None, scopes: tuple[str, ..
     return ", ".join(challenges)
 
 
-def _bearer_only(
-    error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None
-) -> str:
+def _bearer_only(error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None) -> str:
     params = [f"realm={_quote(jwks_settings.REALM)}"]
     if error:
         params.append(f"error={_quote(error)}")

@@ -1,4 +1,5 @@
 """The Ninja API of the test project: the same ``/me`` as DRF's, as sync and async operations."""
+
 from __future__ import annotations
 
 import os

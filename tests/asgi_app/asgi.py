@@ -1,4 +1,5 @@
 """ASGI entry of the test project (``uvicorn tests.asgi_app.asgi:application``)."""
+
 import os
 
 from django.core.asgi import get_asgi_application

@@ -1,4 +1,5 @@
 """Fixtures of the front-door tests: the ASGI test project's URLconf on tests.settings."""
+
 from __future__ import annotations
 
 import asyncio

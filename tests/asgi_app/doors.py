@@ -1,4 +1,5 @@
 """The endpoints of the test project that answer the same ``/me``, and how to read their answers."""
+
 from __future__ import annotations
 
 import re
@@ -35,5 +36,10 @@ class Seen:
     def of(cls, status: int, headers: Mapping[str, str]) -> Seen:
         challenge = headers.get("WWW-Authenticate")
         params = dict(_PARAM.findall(challenge or ""))
-        return cls(status, challenge.split(" ", 1)[0] if challenge else None, params.get("error"),
-                   params.get("scope"), bool(headers.get("Retry-After")))
+        return cls(
+            status,
+            challenge.split(" ", 1)[0] if challenge else None,
+            params.get("error"),
+            params.get("scope"),
+            bool(headers.get("Retry-After")),
+        )

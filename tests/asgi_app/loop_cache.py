@@ -1,4 +1,5 @@
 """A counting LocMemCache that also counts the calls made from a thread running an event loop."""
+
 from __future__ import annotations
 
 import asyncio

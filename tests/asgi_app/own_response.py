@@ -1,6 +1,7 @@
 """Ninja operations that return their own ``HttpResponse``: Ninja sends it as is, so ``handle_refusals``
 cannot add the accepted request's headers; the operations that copy ``request.jwks_auth_headers`` do as
 jwks_auth/ninja.py's docstring and the README show."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse

@@ -1,4 +1,5 @@
 """The async path in process: no I/O on the loop when the keys are in memory, one fetch for many coroutines."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,6 +45,7 @@ def test_concurrent_cold_coroutines_make_one_fetch_off_the_loop(
 
     signals.jwks_fetched.connect(record, weak=False)
     try:
+
         async def all_at_once() -> list[Any]:
             validator = get_validator()
             return await asyncio.gather(*(validator.avalidate(token) for token in tokens))
@@ -57,8 +59,9 @@ def test_concurrent_cold_coroutines_make_one_fetch_off_the_loop(
     assert watched_cache.total() > 0 and watched_cache.on_loop == 0  # the cache was used, never from the loop
 
 
-def test_warm_requests_do_no_io(watched_cache: type[LoopWatchingCache], provider: JWKSProvider,
-                                make_token: Callable[..., str]) -> None:
+def test_warm_requests_do_no_io(
+    watched_cache: type[LoopWatchingCache], provider: JWKSProvider, make_token: Callable[..., str]
+) -> None:
     get_validator().validate(make_token())  # warm: keys in this process
     watched_cache.reset()
     provider.reset_counts()
@@ -76,8 +79,11 @@ def test_warm_requests_do_no_io(watched_cache: type[LoopWatchingCache], provider
 
 
 def test_a_new_kid_is_fetched_once_for_concurrent_coroutines(
-    watched_cache: type[LoopWatchingCache], provider: JWKSProvider, make_token: Callable[..., str],
-    signing_key: SigningKey, other_key: SigningKey,
+    watched_cache: type[LoopWatchingCache],
+    provider: JWKSProvider,
+    make_token: Callable[..., str],
+    signing_key: SigningKey,
+    other_key: SigningKey,
 ) -> None:
     get_validator().validate(make_token())
     provider.set_keys(signing_key, other_key)  # a rotation: a key published since
@@ -93,7 +99,9 @@ def test_a_new_kid_is_fetched_once_for_concurrent_coroutines(
 
 
 def test_an_unknown_kid_is_refused_without_blocking(
-    watched_cache: type[LoopWatchingCache], provider: JWKSProvider, make_token: Callable[..., str],
+    watched_cache: type[LoopWatchingCache],
+    provider: JWKSProvider,
+    make_token: Callable[..., str],
     other_key: SigningKey,
 ) -> None:
     get_validator().validate(make_token())
@@ -117,8 +125,11 @@ def test_provider_down_is_503_with_retry_after_on_every_async_door(
     async def ask() -> dict[str, Seen]:
         client = AsyncClient()
         headers = {"Authorization": f"Bearer {make_token()}"}
-        return {path: Seen.of(r.status_code, r.headers) for path in ASYNC_DOORS
-                for r in [await client.get(path, headers=headers)]}
+        return {
+            path: Seen.of(r.status_code, r.headers)
+            for path in ASYNC_DOORS
+            for r in [await client.get(path, headers=headers)]
+        }
 
     seen = run(ask())
     assert {path: (s.status, s.retry_after, s.scheme) for path, s in seen.items()} == {
@@ -126,8 +137,9 @@ def test_provider_down_is_503_with_retry_after_on_every_async_door(
     }
 
 
-def test_no_thread_for_the_io_pool_is_503_not_500(jwks_config: Any, provider: JWKSProvider,
-                                                  make_token: Callable[..., str], monkeypatch: Any) -> None:
+def test_no_thread_for_the_io_pool_is_503_not_500(
+    jwks_config: Any, provider: JWKSProvider, make_token: Callable[..., str], monkeypatch: Any
+) -> None:
     monkeypatch.setattr(offloop, "_pool", None)  # a new pool, whose first thread cannot start
     refuse_threads(monkeypatch, "jwks-auth-io")
 
@@ -141,8 +153,9 @@ def test_no_thread_for_the_io_pool_is_503_not_500(jwks_config: Any, provider: JW
     assert run(ask()) == {path: 200 for path in ASYNC_DOORS[1:]}
 
 
-def test_avalidate_raises_keys_unavailable_for_all_waiters(jwks_config: Any, provider: JWKSProvider,
-                                                           make_token: Callable[..., str]) -> None:
+def test_avalidate_raises_keys_unavailable_for_all_waiters(
+    jwks_config: Any, provider: JWKSProvider, make_token: Callable[..., str]
+) -> None:
     provider.failure = 500
 
     async def all_at_once() -> list[Any]:
@@ -185,8 +198,9 @@ def test_request_auth_and_access_token_are_the_access_token(jwks_config: Any, ma
         assert run(ask(path))["sub"] == "alice", path
 
 
-def test_a_cancelled_waiter_leaves_the_fetch_to_the_others(jwks_config: Any, provider: JWKSProvider,
-                                                          make_token: Callable[..., str]) -> None:
+def test_a_cancelled_waiter_leaves_the_fetch_to_the_others(
+    jwks_config: Any, provider: JWKSProvider, make_token: Callable[..., str]
+) -> None:
     provider.delay = 0.3
 
     async def scenario() -> Any:
@@ -202,8 +216,11 @@ def test_a_cancelled_waiter_leaves_the_fetch_to_the_others(jwks_config: Any, pro
 
 
 def test_a_due_refresh_is_started_off_the_loop(
-    watched_cache: type[LoopWatchingCache], provider: JWKSProvider, make_token: Callable[..., str],
-    jwks_config: Any, settings: Any,
+    watched_cache: type[LoopWatchingCache],
+    provider: JWKSProvider,
+    make_token: Callable[..., str],
+    jwks_config: Any,
+    settings: Any,
 ) -> None:
     jwks_config(JWKS_MIN_TTL=1, JWKS_DEFAULT_TTL=2, JWKS_REFRESH_AHEAD=1)
     settings.CACHES = {"default": {"BACKEND": "tests.asgi_app.loop_cache.LoopWatchingCache", "LOCATION": "loop"}}

@@ -3,6 +3,7 @@
 WSGI and ASGI test clients; a fresh proof for each door's own URL (``htu``),
 as a client would send.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,8 +41,9 @@ def _error_on(response: Any) -> tuple[str, str | None]:
 
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 @pytest.mark.parametrize("path", list(DOORS))
-def test_every_door_checks_the_proof(via: str, path: str, jwks_config: Any, make_token: Callable[..., str],
-                                     ec: SigningKey) -> None:
+def test_every_door_checks_the_proof(
+    via: str, path: str, jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     proof = dpop.make_proof(ec, "GET", f"http://testserver{path}", token=token)
     dpop_headers = {"Authorization": f"DPoP {token}", "DPoP": proof}
@@ -57,8 +59,9 @@ def test_every_door_checks_the_proof(via: str, path: str, jwks_config: Any, make
 
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 @pytest.mark.parametrize("path", list(DOORS))
-def test_every_door_sends_the_nonce_it_asks_for(via: str, path: str, jwks_config: Any,
-                                                 make_token: Callable[..., str], ec: SigningKey) -> None:
+def test_every_door_sends_the_nonce_it_asks_for(
+    via: str, path: str, jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     """On the refusal and on the accepted answer (RFC 9449 8.2): the 200's nonce serves the next proof."""
     jwks_config(DPOP_NONCE=True)
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
@@ -69,16 +72,16 @@ def test_every_door_sends_the_nonce_it_asks_for(via: str, path: str, jwks_config
     proof = dpop.make_proof(ec, "GET", f"http://testserver{path}", token=token, nonce=nonce)
     accepted = _ask(via, path, {"Authorization": f"DPoP {token}", "DPoP": proof})
     assert accepted.status_code == 200 and accepted.headers.get("DPoP-Nonce")
-    proof = dpop.make_proof(ec, "GET", f"http://testserver{path}", token=token,
-                            nonce=accepted.headers["DPoP-Nonce"])
+    proof = dpop.make_proof(ec, "GET", f"http://testserver{path}", token=token, nonce=accepted.headers["DPoP-Nonce"])
     assert _ask(via, path, {"Authorization": f"DPoP {token}", "DPoP": proof}).status_code == 200
 
 
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 @pytest.mark.parametrize("path", list(DOORS))
 @pytest.mark.parametrize("dpop_policy, nonce", [("allowed", False), ("off", False), ("off", True)])
-def test_an_issuer_without_nonces_sends_none(via: str, path: str, dpop_policy: str, nonce: bool, jwks_config: Any,
-                                             make_token: Callable[..., str]) -> None:
+def test_an_issuer_without_nonces_sends_none(
+    via: str, path: str, dpop_policy: str, nonce: bool, jwks_config: Any, make_token: Callable[..., str]
+) -> None:
     """No DPOP_NONCE, or DPoP turned off (where a nonce could serve no proof): no DPoP-Nonce."""
     jwks_config(DPOP=dpop_policy, DPOP_NONCE=nonce)
     accepted = _ask(via, path, {"Authorization": f"Bearer {make_token()}"})
@@ -87,26 +90,28 @@ def test_an_issuer_without_nonces_sends_none(via: str, path: str, dpop_policy: s
 
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 @pytest.mark.parametrize("path", list(DOORS))
-def test_a_nonce_issuer_sends_one_on_a_bearer_answer_too(via: str, path: str, jwks_config: Any,
-                                                        make_token: Callable[..., str], ec: SigningKey) -> None:
-    """"A fresh nonce on every answer": a bearer client that moves to DPoP has one for its first proof."""
+def test_a_nonce_issuer_sends_one_on_a_bearer_answer_too(
+    via: str, path: str, jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
+    """ "A fresh nonce on every answer": a bearer client that moves to DPoP has one for its first proof."""
     jwks_config(DPOP_NONCE=True)
     accepted = _ask(via, path, {"Authorization": f"Bearer {make_token()}"})
     assert accepted.status_code == 200
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
-    proof = dpop.make_proof(ec, "GET", f"http://testserver{path}", token=token,
-                            nonce=accepted.headers["DPoP-Nonce"])
+    proof = dpop.make_proof(ec, "GET", f"http://testserver{path}", token=token, nonce=accepted.headers["DPoP-Nonce"])
     assert _ask(via, path, {"Authorization": f"DPoP {token}", "DPoP": proof}).status_code == 200
 
 
-def test_a_403_after_a_good_proof_carries_the_nonce(jwks_config: Any, make_token: Callable[..., str],
-                                                    ec: SigningKey) -> None:
+def test_a_403_after_a_good_proof_carries_the_nonce(
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     """The proof passed, the scope did not: the client still gets its next nonce, as from DRF."""
     jwks_config(DPOP_NONCE=True)
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     url = "http://testserver/ninja/admin"
-    nonce = _ask("wsgi", "/ninja/admin", {"Authorization": f"DPoP {token}",
-                                          "DPoP": dpop.make_proof(ec, "GET", url, token=token)}).headers["DPoP-Nonce"]
+    nonce = _ask(
+        "wsgi", "/ninja/admin", {"Authorization": f"DPoP {token}", "DPoP": dpop.make_proof(ec, "GET", url, token=token)}
+    ).headers["DPoP-Nonce"]
     proof = dpop.make_proof(ec, "GET", url, token=token, nonce=nonce)
     refused = _ask("asgi", "/ninja/admin", {"Authorization": f"DPoP {token}", "DPoP": proof})
     assert refused.status_code == 403 and refused.headers.get("DPoP-Nonce")

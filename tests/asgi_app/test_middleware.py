@@ -5,6 +5,7 @@ run again here with the middleware in front (the autouse fixture below):
 every door must still give DRF's answer, DPoP proofs and nonces included,
 each proof being checked once though two layers see it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -87,8 +88,12 @@ class OwnValidatorAuthentication(JWKSAuthentication):
 
 class WhoAmI(APIView):
     def get(self, request: Request) -> Response:
-        return Response({"user": getattr(request.user, "sub", None) or type(request.user).__name__,
-                         "admitted": admitted(request._request) is not None})
+        return Response(
+            {
+                "user": getattr(request.user, "sub", None) or type(request.user).__name__,
+                "admitted": admitted(request._request) is not None,
+            }
+        )
 
 
 class MappedWhoAmI(WhoAmI):
@@ -120,8 +125,9 @@ def _bearer(token: str) -> dict[str, str]:
 # -- the tests ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 @pytest.mark.parametrize("door", list(DOORS))
-def test_every_door_verifies_a_token_once(via: str, door: str, jwks_config: Any, make_token: Callable[..., str],
-                                          verifications: list[str]) -> None:
+def test_every_door_verifies_a_token_once(
+    via: str, door: str, jwks_config: Any, make_token: Callable[..., str], verifications: list[str]
+) -> None:
     headers = _bearer(make_token())
     response = Client().get(door, headers=headers) if via == "wsgi" else run(AsyncClient().get(door, headers=headers))
     assert response.status_code == 200
@@ -130,12 +136,15 @@ def test_every_door_verifies_a_token_once(via: str, door: str, jwks_config: Any,
 
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 def test_a_bad_token_is_refused_on_a_public_endpoint_before_its_view(
-        via: str, jwks_config: Any, make_token: Callable[..., str], other_key: SigningKey,
-        signing_key: SigningKey) -> None:
+    via: str, jwks_config: Any, make_token: Callable[..., str], other_key: SigningKey, signing_key: SigningKey
+) -> None:
     forged = make_token(key=other_key, header={"alg": "RS256", "kid": signing_key.kid, "typ": "at+jwt"})
     for path_ in ("/", "/public-plain", "/nowhere"):  # an unknown path too: refused before routing
-        response = (Client().get(path_, headers=_bearer(forged)) if via == "wsgi"
-                    else run(AsyncClient().get(path_, headers=_bearer(forged))))
+        response = (
+            Client().get(path_, headers=_bearer(forged))
+            if via == "wsgi"
+            else run(AsyncClient().get(path_, headers=_bearer(forged)))
+        )
         seen = Seen.of(response.status_code, response.headers)
         assert (seen.status, seen.scheme, seen.error) == (401, "Bearer", "invalid_token"), path_
         assert list(response.json()) == ["detail"]
@@ -155,8 +164,9 @@ def test_the_token_is_on_the_request_for_plain_views(jwks_config: Any, make_toke
     assert Client().get("/public-plain", headers=_bearer(make_token(sub="alice"))).json() == {"sub": "alice"}
 
 
-def test_malformed_and_unavailable_get_drfs_answers_early(jwks_config: Any, make_token: Callable[..., str],
-                                                          provider: Any) -> None:
+def test_malformed_and_unavailable_get_drfs_answers_early(
+    jwks_config: Any, make_token: Callable[..., str], provider: Any
+) -> None:
     token = make_token()
     two = Client().get("/", headers={"Authorization": f"Bearer {token}, DPoP {token}"})
     assert Seen.of(two.status_code, two.headers).error == "invalid_request" and two.status_code == 400
@@ -165,15 +175,17 @@ def test_malformed_and_unavailable_get_drfs_answers_early(jwks_config: Any, make
     assert down.status_code == 503 and down.headers["Retry-After"]
 
 
-def test_a_subclass_that_maps_users_maps_the_admitted_token(jwks_config: Any, make_token: Callable[..., str],
-                                                            verifications: list[str]) -> None:
+def test_a_subclass_that_maps_users_maps_the_admitted_token(
+    jwks_config: Any, make_token: Callable[..., str], verifications: list[str]
+) -> None:
     response = Client().get("/mapped", headers=_bearer(make_token(sub="bob")))
     assert response.json() == {"user": "mapped:bob", "admitted": True}
     assert verifications == ["TokenMiddleware"]
 
 
-def test_a_subclass_with_its_own_validator_checks_again(jwks_config: Any, make_token: Callable[..., str],
-                                                        verifications: list[str]) -> None:
+def test_a_subclass_with_its_own_validator_checks_again(
+    jwks_config: Any, make_token: Callable[..., str], verifications: list[str]
+) -> None:
     response = Client().get("/own-validator", headers=_bearer(make_token()))
     assert response.status_code == 200
     assert verifications == ["TokenMiddleware", "JWKSAuthentication"]
@@ -201,20 +213,28 @@ def test_without_the_middleware_a_public_endpoint_ignores_tokens(settings: Any, 
 
 # -- MIDDLEWARE_EXEMPT_PATHS --------------------------------------------------------------------
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
-def test_an_exempt_path_passes_a_foreign_token_to_its_view(via: str, jwks_config: Any,
-                                                           verifications: list[str]) -> None:
+def test_an_exempt_path_passes_a_foreign_token_to_its_view(
+    via: str, jwks_config: Any, verifications: list[str]
+) -> None:
     """A scraper's own bearer token on an exempt path reaches the view, which does not authenticate."""
     jwks_config(MIDDLEWARE_EXEMPT_PATHS=["/public-plain"])
     headers = _bearer("scraper-secret-not-a-jwt")
-    response = Client().get("/public-plain", headers=headers) if via == "wsgi" else run(
-        AsyncClient().get("/public-plain", headers=headers))
+    response = (
+        Client().get("/public-plain", headers=headers)
+        if via == "wsgi"
+        else run(AsyncClient().get("/public-plain", headers=headers))
+    )
     assert (response.status_code, response.json()) == (200, {"sub": None})
     assert verifications == []
 
 
-def test_an_exemption_moves_the_check_to_the_view(jwks_config: Any, make_token: Callable[..., str],
-                                                  other_key: SigningKey, signing_key: SigningKey,
-                                                  verifications: list[str]) -> None:
+def test_an_exemption_moves_the_check_to_the_view(
+    jwks_config: Any,
+    make_token: Callable[..., str],
+    other_key: SigningKey,
+    signing_key: SigningKey,
+    verifications: list[str],
+) -> None:
     """On an exempt path a view authenticating with jwks_auth still refuses a forged token and admits a good one."""
     jwks_config(MIDDLEWARE_EXEMPT_PATHS=["/whoami"])
     forged = make_token(key=other_key, header={"alg": "RS256", "kid": signing_key.kid, "typ": "at+jwt"})
@@ -244,8 +264,9 @@ def test_exempt_paths_follow_the_settings(jwks_config: Any) -> None:
 
 
 @pytest.mark.parametrize("value", ["/public-plain", ["public-plain"], [None]])
-def test_a_bad_exempt_paths_value_exempts_nothing(jwks_config: Any, value: Any,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_a_bad_exempt_paths_value_exempts_nothing(
+    jwks_config: Any, value: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     """Reported by the checks (E009); at run time it fails closed: a token is met with the 503 of any bad
     setting (and a log line), never let through and never a 500. Without a token nothing changes."""
     jwks_config(MIDDLEWARE_EXEMPT_PATHS=value)

@@ -1,4 +1,5 @@
 """Ninja specifics: the security scheme in its OpenAPI, and jwks_auth without django-ninja."""
+
 from __future__ import annotations
 
 import subprocess
@@ -46,7 +47,8 @@ except ModuleNotFoundError as exc:
 
 
 def test_jwks_auth_imports_without_django_ninja() -> None:
-    result = subprocess.run([sys.executable, "-c", _WITHOUT_NINJA], cwd=REPO, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_NINJA], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ninja-missing ninja"

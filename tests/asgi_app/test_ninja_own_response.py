@@ -5,6 +5,7 @@ as for any operation, but the accepted request's ``DPoP-Nonce`` is on the
 response only when the operation copies ``request.jwks_auth_headers``, as the
 docs show. WSGI and ASGI test clients, a fresh proof per URL (``htu``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -45,8 +46,9 @@ def _challenges(response: Any) -> dict[str, dict[str, str]]:
 
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 @pytest.mark.parametrize("path", OWN)
-def test_a_valid_token_gets_the_operations_own_response(via: str, path: str, jwks_config: Any,
-                                                       tokens: dict[str, str | None]) -> None:
+def test_a_valid_token_gets_the_operations_own_response(
+    via: str, path: str, jwks_config: Any, tokens: dict[str, str | None]
+) -> None:
     response = _ask(via, path, tokens["valid"])
     assert response.status_code == 200
     assert response.content.decode() == f"{BODY} for 88421113" and response["Content-Type"] == "text/plain"
@@ -56,8 +58,9 @@ def test_a_valid_token_gets_the_operations_own_response(via: str, path: str, jwk
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 @pytest.mark.parametrize("path", OWN)
 @pytest.mark.parametrize("kind", ["expired", "wrong_signature"])
-def test_a_bad_token_is_refused_with_the_challenge(via: str, path: str, kind: str, jwks_config: Any,
-                                                   tokens: dict[str, str | None]) -> None:
+def test_a_bad_token_is_refused_with_the_challenge(
+    via: str, path: str, kind: str, jwks_config: Any, tokens: dict[str, str | None]
+) -> None:
     """The operation never runs: handle_refusals answers 401 with the Bearer challenge, as for a dict."""
     response = _ask(via, path, tokens[kind])
     assert response.status_code == 401 and BODY not in response.content.decode()
@@ -73,8 +76,9 @@ def test_no_token_gets_the_plain_challenge(via: str, path: str, jwks_config: Any
 
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 @pytest.mark.parametrize("path", COPIED)
-def test_copying_jwks_auth_headers_sends_the_nonce(via: str, path: str, jwks_config: Any,
-                                                   make_token: Callable[..., str], ec: SigningKey) -> None:
+def test_copying_jwks_auth_headers_sends_the_nonce(
+    via: str, path: str, jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     """DPOP_NONCE on: the copied DPoP-Nonce of the 200 serves the next proof (RFC 9449 8.2)."""
     jwks_config(DPOP="allowed", DPOP_NONCE=True)
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
@@ -90,14 +94,16 @@ def test_copying_jwks_auth_headers_sends_the_nonce(via: str, path: str, jwks_con
 
 
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
-def test_without_the_copy_the_nonce_is_missing(via: str, jwks_config: Any, make_token: Callable[..., str],
-                                               ec: SigningKey) -> None:
+def test_without_the_copy_the_nonce_is_missing(
+    via: str, jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     """Why the docs ask for the copy: Ninja sends an operation's own response as is."""
     jwks_config(DPOP_NONCE=True)
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     url = "http://testserver/ninja-own/own"
-    nonce = _ask(via, "/ninja-own/own", f"DPoP {token}",
-                 dpop.make_proof(ec, "GET", url, token=token)).headers["DPoP-Nonce"]
+    nonce = _ask(via, "/ninja-own/own", f"DPoP {token}", dpop.make_proof(ec, "GET", url, token=token)).headers[
+        "DPoP-Nonce"
+    ]
     accepted = _ask(via, "/ninja-own/own", f"DPoP {token}", dpop.make_proof(ec, "GET", url, token=token, nonce=nonce))
     assert accepted.status_code == 200 and "DPoP-Nonce" not in accepted.headers
     copied = _ask(via, "/ninja-own/copied", f"Bearer {make_token()}")  # the same issuer, through the copy

@@ -4,6 +4,7 @@ In process, through Django's test clients: the WSGI one and the ASGI one
 (``AsyncClient``, which runs async views on the loop). The same matrix runs
 over HTTP against uvicorn in test_uvicorn.py.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,8 +25,11 @@ def _headers(authorization: str | None) -> dict[str, str]:
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_door_answers_as_drf_over_wsgi(kind: str, jwks_config: Any, tokens: dict[str, str | None]) -> None:
     client = Client()
-    seen = {path: Seen.of(r.status_code, r.headers)
-            for path in DOORS for r in [client.get(path, headers=_headers(tokens[kind]))]}
+    seen = {
+        path: Seen.of(r.status_code, r.headers)
+        for path in DOORS
+        for r in [client.get(path, headers=_headers(tokens[kind]))]
+    }
     _assert_alike(kind, seen)
 
 

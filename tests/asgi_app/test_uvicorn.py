@@ -4,6 +4,7 @@ The JWKS comes from a ``JWKSProvider`` in this process, which counts the
 fetches. Each test starts its own redis-server and uvicorn, so the workers
 start cold.
 """
+
 from __future__ import annotations
 
 import threading
@@ -33,8 +34,12 @@ def serve(tmp_path: Path, provider: JWKSProvider) -> Iterator[Callable[..., Uvic
     def start(**overrides: Any) -> Uvicorn:
         redis = RedisServer(tmp_path / "redis").start()
         started.append(redis)
-        env = api_env(provider.issuer, tmp_path / "var", redis.url,
-                      {"RESOURCE_SCOPES": ["api1"], "JWKS_RETRY_INTERVAL": 1, **overrides})
+        env = api_env(
+            provider.issuer,
+            tmp_path / "var",
+            redis.url,
+            {"RESOURCE_SCOPES": ["api1"], "JWKS_RETRY_INTERVAL": 1, **overrides},
+        )
         server = Uvicorn(env, tmp_path / "uvicorn", workers=2)
         started.append(server)
         return server.start()
@@ -61,7 +66,9 @@ def _at_once(calls: list[Callable[[], requests.Response]]) -> list[requests.Resp
 
 
 def test_cold_start_one_fetch_then_every_door_answers_as_drf(
-    serve: Callable[..., Uvicorn], provider: JWKSProvider, make_token: Callable[..., str],
+    serve: Callable[..., Uvicorn],
+    provider: JWKSProvider,
+    make_token: Callable[..., str],
     tokens: dict[str, str | None],
 ) -> None:
     server = serve()
@@ -71,16 +78,19 @@ def test_cold_start_one_fetch_then_every_door_answers_as_drf(
     responses = _at_once(calls)
     statuses = Counter(r.status_code for r in responses)
     pids = {r.json()["pid"] for r in responses if r.status_code == 200}
-    print(f"cold start: statuses {dict(statuses)}, workers that answered {len(pids)} of {len(server.pids)}, "
-          f"JWKS fetches {provider.jwks_hits}, discovery fetches {provider.discovery_hits}")
+    print(
+        f"cold start: statuses {dict(statuses)}, workers that answered {len(pids)} of {len(server.pids)}, "
+        f"JWKS fetches {provider.jwks_hits}, discovery fetches {provider.discovery_hits}"
+    )
     assert statuses == {200: 40}
     assert provider.jwks_hits == 1 and provider.discovery_hits == 1
     assert pids == server.pids  # both workers were cold and served during the one fetch
 
     provider.delay = 0.0
     for kind, authorization in tokens.items():
-        seen = {path: Seen.of(r.status_code, r.headers) for path in DOORS
-                for r in [_get(server.url + path, authorization)]}
+        seen = {
+            path: Seen.of(r.status_code, r.headers) for path in DOORS for r in [_get(server.url + path, authorization)]
+        }
         drf = seen["/me"]
         assert (drf.status, drf.error) == EXPECTED[kind], kind
         assert {path: answer for path, answer in seen.items() if answer != drf} == {}, kind

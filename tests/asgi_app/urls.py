@@ -1,4 +1,5 @@
 """URLs of the ASGI test project: one ``/me`` per front door, over the same validator."""
+
 from django.urls import path
 
 from tests import views as drf_views

@@ -1,4 +1,5 @@
 """``uvicorn tests.asgi_app.asgi:application`` with N worker processes, in its own process group."""
+
 from __future__ import annotations
 
 import subprocess
@@ -33,14 +34,35 @@ class Uvicorn(ProcessGroup):
     def start(self, timeout: float = 60) -> Uvicorn:
         self.directory.mkdir(parents=True, exist_ok=True)
         argv = [
-            sys.executable, "-m", "uvicorn", "tests.asgi_app.asgi:application", "--host", LOOPBACK,
-            "--port", str(self.port), "--workers", str(self.workers), "--lifespan", "off", "--no-access-log",
-            "--log-level", "warning", "--timeout-graceful-shutdown", "2",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tests.asgi_app.asgi:application",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--timeout-graceful-shutdown",
+            "2",
         ]
         env = {**self.env, "DJANGO_SETTINGS_MODULE": "tests.asgi_app.settings"}
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+            self.process = subprocess.Popen(
+                argv,
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self.wait_for_workers(timeout)
         return self
 

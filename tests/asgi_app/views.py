@@ -1,4 +1,5 @@
 """Plain Django views (sync, async, class-based), an adrf view and the loop-lag probe."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """RFC 7662 introspection of reference (opaque) tokens, against a real loopback endpoint."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,9 +39,18 @@ def opaque(server, lifetime=3600, **claims):
     """A reference token the server knows as active."""
     token = secrets.token_hex(32).upper()  # IdentityServer reference tokens look like this
     now = int(time.time())
-    server.tokens[token] = {"active": True, "iss": "ISSUER", "client_id": "client", "sub": "818727",
-                            "scope": "api1 openid", "iat": now, "nbf": now, "exp": now + lifetime, "aud": "api1",
-                            **claims}
+    server.tokens[token] = {
+        "active": True,
+        "iss": "ISSUER",
+        "client_id": "client",
+        "sub": "818727",
+        "scope": "api1 openid",
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+        "aud": "api1",
+        **claims,
+    }
     return token
 
 
@@ -63,8 +73,13 @@ def test_an_active_reference_token_is_accepted(client, server, provider, introsp
     response = get(client, token, "/authz/claims")
     assert response.json()["scopes"] == ["api1", "openid"]
     assert response.json()["issuer"] == provider.issuer
-    assert server.seen[0] == {"path": "/connect/introspect", "content_type": "application/x-www-form-urlencoded",
-                              "hint": "access_token", "query": False, "method": "client_secret_basic"}
+    assert server.seen[0] == {
+        "path": "/connect/introspect",
+        "content_type": "application/x-www-form-urlencoded",
+        "hint": "access_token",
+        "query": False,
+        "method": "client_secret_basic",
+    }
     assert provider.hits == {}  # no keys needed
 
 
@@ -91,8 +106,9 @@ def test_caching_can_be_switched_off(client, server, provider, introspection):
 
 
 @pytest.mark.parametrize("cache_ttl, lifetime", [(30, 3600), (600, 100)])
-def test_an_answer_is_kept_no_longer_than_the_token_lives_or_cache_ttl(client, server, provider, introspection,
-                                                                       cache_ttl, lifetime):
+def test_an_answer_is_kept_no_longer_than_the_token_lives_or_cache_ttl(
+    client, server, provider, introspection, cache_ttl, lifetime
+):
     introspection(CACHE_TTL=cache_ttl)
     token = opaque(server, lifetime=lifetime)
     fix_issuer(server, provider)
@@ -144,8 +160,16 @@ def test_a_revoked_reference_token_is_refused_once_the_cache_is_off(client, serv
 
 @pytest.mark.parametrize(
     "claims",
-    [{"aud": "api2"}, {"aud": ["api2", "api3"]}, {"iss": "https://evil.example.com"}, {"exp": 1},
-     {"nbf": 4102444800}, {"sub": 42}, {"exp": 10**400}, {"aud": {"x": 1}}],
+    [
+        {"aud": "api2"},
+        {"aud": ["api2", "api3"]},
+        {"iss": "https://evil.example.com"},
+        {"exp": 1},
+        {"nbf": 4102444800},
+        {"sub": 42},
+        {"exp": 10**400},
+        {"aud": {"x": 1}},
+    ],
 )
 def test_an_active_token_with_wrong_claims_is_refused(client, server, provider, introspection, claims):
     token = opaque(server, **claims)
@@ -257,12 +281,19 @@ def test_only_the_first_introspecting_issuer_is_asked(client, settings, server, 
     other = IntrospectionServer()
     try:
         second = make_provider()
-        settings.JWKS_AUTH = {"AUDIENCE": ["api1"], "ISSUERS": [
-            {"ISSUER": provider.issuer, "INTROSPECTION": {"ENDPOINT": server.endpoint, "CLIENT_ID": "api1",
-                                                          "CLIENT_SECRET": "p@ss:w/rd+%"}},
-            {"ISSUER": second.issuer, "INTROSPECTION": {"ENDPOINT": other.endpoint, "CLIENT_ID": "api1",
-                                                        "CLIENT_SECRET": "p@ss:w/rd+%"}},
-        ]}
+        settings.JWKS_AUTH = {
+            "AUDIENCE": ["api1"],
+            "ISSUERS": [
+                {
+                    "ISSUER": provider.issuer,
+                    "INTROSPECTION": {"ENDPOINT": server.endpoint, "CLIENT_ID": "api1", "CLIENT_SECRET": "p@ss:w/rd+%"},
+                },
+                {
+                    "ISSUER": second.issuer,
+                    "INTROSPECTION": {"ENDPOINT": other.endpoint, "CLIENT_ID": "api1", "CLIENT_SECRET": "p@ss:w/rd+%"},
+                },
+            ],
+        }
         token = opaque(other)  # known only to the second server
         assert get(client, token).status_code == 401
         assert server.calls == 1 and other.calls == 0  # never sent to a second server
@@ -282,8 +313,9 @@ def test_the_token_is_never_logged(client, server, provider, introspection, capl
     assert not any(token in record.getMessage() for record in caplog.records)
 
 
-@pytest.mark.parametrize("options", [{"ENDPOINT": None}, {"AUTH_METHOD": "private_key_jwt"}, {"CLIENT_ID": None},
-                                     {"ENDPONT": "typo"}])
+@pytest.mark.parametrize(
+    "options", [{"ENDPOINT": None}, {"AUTH_METHOD": "private_key_jwt"}, {"CLIENT_ID": None}, {"ENDPONT": "typo"}]
+)
 def test_bad_introspection_settings_are_configuration_errors(server, provider, introspection, options):
     from jwks_auth.exceptions import ConfigurationError
 

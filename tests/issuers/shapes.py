@@ -5,6 +5,7 @@ Each ``Shape`` holds the provider's issuer, the JWKS_AUTH settings that
 provider publishes it, and access tokens it issues (accepted) next to tokens
 the API must refuse (ID tokens, tokens for another API, ...).
 """
+
 from __future__ import annotations
 
 import base64
@@ -62,26 +63,54 @@ def identityserver4_2() -> Shape:
 
     def client_credentials(iss: str) -> Token:
         t = _times(100)
-        return header, {"nbf": t["nbf"], "exp": t["exp"], "iss": iss, "aud": [f"{iss}/resources", "api1"],
-                        "client_id": "client", "scope": ["api1"]}
+        return header, {
+            "nbf": t["nbf"],
+            "exp": t["exp"],
+            "iss": iss,
+            "aud": [f"{iss}/resources", "api1"],
+            "client_id": "client",
+            "scope": ["api1"],
+        }
 
     def user(iss: str) -> Token:
         t = _times(100)
-        return header, {"nbf": t["nbf"], "exp": t["exp"], "iss": iss, "aud": [f"{iss}/resources", "api1"],
-                        "client_id": "js_oidc", "sub": "88421113", "auth_time": t["iat"], "idp": "local",
-                        "scope": ["openid", "profile", "email", "api1"], "amr": ["pwd"]}
+        return header, {
+            "nbf": t["nbf"],
+            "exp": t["exp"],
+            "iss": iss,
+            "aud": [f"{iss}/resources", "api1"],
+            "client_id": "js_oidc",
+            "sub": "88421113",
+            "auth_time": t["iat"],
+            "idp": "local",
+            "scope": ["openid", "profile", "email", "api1"],
+            "amr": ["pwd"],
+        }
 
     def id_token(iss: str) -> Token:
         t = _times(15)
-        return header, {**t, "iss": iss, "aud": "js_oidc", "nonce": "n-0S6_WzA2Mj", "at_hash": "77QmUPtjPfzWtF2AnpK9RQ",
-                        "sid": "a1b2", "sub": "88421113", "auth_time": t["iat"], "idp": "local", "amr": ["pwd"]}
+        return header, {
+            **t,
+            "iss": iss,
+            "aud": "js_oidc",
+            "nonce": "n-0S6_WzA2Mj",
+            "at_hash": "77QmUPtjPfzWtF2AnpK9RQ",
+            "sid": "a1b2",
+            "sub": "88421113",
+            "auth_time": t["iat"],
+            "idp": "local",
+            "amr": ["pwd"],
+        }
 
     def other_api(iss: str) -> Token:
         h, c = client_credentials(iss)
         return h, {**c, "aud": [f"{iss}/resources", "api2"], "scope": ["api2", "api1"]}
 
     return Shape(
-        "identityserver4-2", iss, {"PROFILE": "identityserver4-2", "AUDIENCE": ["api1"], "LEEWAY": 0}, key,
+        "identityserver4-2",
+        iss,
+        {"PROFILE": "identityserver4-2", "AUDIENCE": ["api1"], "LEEWAY": 0},
+        key,
         accepted={"client credentials": client_credentials, "user (implicit flow)": user},
         refused={"ID token": id_token, "token for another API": other_api},
     )
@@ -94,14 +123,27 @@ def identityserver4() -> Shape:
     header = {"alg": "RS256", "kid": key.kid, "typ": "at+jwt", "x5t": b64url(_cert_sha1(key))}
 
     def v4(iss: str) -> Token:
-        return header, {**_times(), "iss": iss, "aud": "api1", "client_id": "client", "jti": uuid.uuid4().hex.upper(),
-                        "scope": ["api1"]}
+        return header, {
+            **_times(),
+            "iss": iss,
+            "aud": "api1",
+            "client_id": "client",
+            "jti": uuid.uuid4().hex.upper(),
+            "scope": ["api1"],
+        }
 
     def v4_string_scope_user(iss: str) -> Token:
         h, c = v4(iss)
         t = c["iat"]
-        return h, {**c, "scope": "openid profile api1", "sub": "818727", "auth_time": t, "idp": "local",
-                   "amr": ["pwd"], "sid": "F00D"}
+        return h, {
+            **c,
+            "scope": "openid profile api1",
+            "sub": "818727",
+            "auth_time": t,
+            "idp": "local",
+            "amr": ["pwd"],
+            "sid": "F00D",
+        }
 
     def v3(iss: str) -> Token:
         h, c = v4(iss)
@@ -109,9 +151,17 @@ def identityserver4() -> Shape:
         return h, c
 
     def id_token(iss: str) -> Token:
-        return {**header, "typ": "JWT"}, {**_times(300), "iss": iss, "aud": "js_oidc", "sub": "818727",
-                                          "nonce": "abc", "sid": "F00D", "auth_time": int(time.time()),
-                                          "idp": "local", "amr": ["pwd"]}
+        return {**header, "typ": "JWT"}, {
+            **_times(300),
+            "iss": iss,
+            "aud": "js_oidc",
+            "sub": "818727",
+            "nonce": "abc",
+            "sid": "F00D",
+            "auth_time": int(time.time()),
+            "idp": "local",
+            "amr": ["pwd"],
+        }
 
     def other_api(iss: str) -> Token:
         h, c = v4(iss)

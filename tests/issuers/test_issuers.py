@@ -1,4 +1,5 @@
 """Several trusted issuers: each with its own policy and key store, chosen only from the allowlist."""
+
 from __future__ import annotations
 
 import json
@@ -96,9 +97,16 @@ def test_per_issuer_policies(client, settings, make_provider):
         "LEEWAY": 0,
         "ISSUERS": [
             {"ISSUER": a.issuer},
-            {"ISSUER": b.issuer, "AUDIENCE": ["https://api.example.com"], "ALGORITHMS": ["ES256"],
-             "TOKEN_TYPES": ["JWT"], "LEEWAY": 120, "REQUIRED_CLAIMS": ["tid"], "CLAIM_VALUES": {"ver": "2.0"},
-             "SCOPE_CLAIMS": ["scp"]},
+            {
+                "ISSUER": b.issuer,
+                "AUDIENCE": ["https://api.example.com"],
+                "ALGORITHMS": ["ES256"],
+                "TOKEN_TYPES": ["JWT"],
+                "LEEWAY": 120,
+                "REQUIRED_CLAIMS": ["tid"],
+                "CLAIM_VALUES": {"ver": "2.0"},
+                "SCOPE_CLAIMS": ["scp"],
+            },
         ],
     }
     now = int(time.time())
@@ -158,10 +166,15 @@ def test_tenant_template_with_an_allowlist(client, settings, make_provider):
         provider.routes[f"/{tenant}/keys"] = (200, body, {"Content-Type": "application/json"})
     template = "https://login.microsoftonline.com/{tenant}/v2.0"
     settings.JWKS_AUTH = {
-        "ISSUERS": [{
-            "ISSUER": template, "TENANTS": tenants, "ALIASES": ["https://sts.windows.net/{tenant}/"],
-            "JWKS_URI": provider.base_url + "/{tenant}/keys", "AUDIENCE": ["api1"],
-        }],
+        "ISSUERS": [
+            {
+                "ISSUER": template,
+                "TENANTS": tenants,
+                "ALIASES": ["https://sts.windows.net/{tenant}/"],
+                "JWKS_URI": provider.base_url + "/{tenant}/keys",
+                "AUDIENCE": ["api1"],
+            }
+        ],
     }
     configs = issuer_configs()
     assert [c.issuer for c in configs] == [template.format(tenant=t) for t in tenants]
@@ -187,8 +200,9 @@ def test_the_literal_template_is_never_an_issuer(client, settings, make_provider
     key = fresh_rsa("k")
     provider = make_provider(None, key)
     template = "https://login.microsoftonline.com/{tenant}/v2.0"
-    settings.JWKS_AUTH = {"ISSUERS": [{"ISSUER": template, "TENANTS": [], "JWKS_URI": provider.jwks_uri,
-                                       "AUDIENCE": ["api1"]}]}
+    settings.JWKS_AUTH = {
+        "ISSUERS": [{"ISSUER": template, "TENANTS": [], "JWKS_URI": provider.jwks_uri, "AUDIENCE": ["api1"]}]
+    }
     assert issuer_configs() == []
     code = client.get("/me", **bearer(mint(key, access_claims(template)))).status_code
     assert code == 401
@@ -197,7 +211,10 @@ def test_the_literal_template_is_never_an_issuer(client, settings, make_provider
 
 def test_issuers_inherit_top_level_defaults_and_override_them(settings):
     settings.JWKS_AUTH = {
-        "AUDIENCE": ["api1"], "LEEWAY": 5, "PROFILE": "identityserver4", "ALGORITHMS": ["RS256", "PS256"],
+        "AUDIENCE": ["api1"],
+        "LEEWAY": 5,
+        "PROFILE": "identityserver4",
+        "ALGORITHMS": ["RS256", "PS256"],
         "ISSUERS": [
             "https://a.example.com",
             {"ISSUER": "https://b.example.com", "PROFILE": "entra", "LEEWAY": 0, "AUDIENCE": "api://b"},

@@ -1,4 +1,5 @@
 """Provider profiles: tokens in each provider's real shape, accepted with its profile, refused where they should be."""
+
 from __future__ import annotations
 
 import time

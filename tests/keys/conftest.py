@@ -1,4 +1,5 @@
 """Fixtures for the key store tests (the shared ones live in tests/conftest.py)."""
+
 from __future__ import annotations
 
 import logging
@@ -50,9 +51,11 @@ class SignalLog:
         self.events: list[tuple[str, dict[str, Any]]] = []
         self._receivers = {}
         for name in self.NAMES:
+
             def receiver(sender: Any, _name: str = name, **kwargs: Any) -> None:
                 kwargs.pop("signal", None)
                 self.events.append((_name, kwargs))
+
             self._receivers[name] = receiver
             getattr(signals, name).connect(receiver, weak=False)
 

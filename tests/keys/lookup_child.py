@@ -8,6 +8,7 @@ start at once, for the cap on pending lookups), ``verify`` (HTTP_VERIFY: a CA
 bundle for https). Prints one JSON object: for
 each fetch, whether it got a document, the FetchError's text, the seconds.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,13 @@ def main(argv: list[str]) -> int:
     from django.conf import settings
 
     settings.configure(
-        JWKS_AUTH={"ISSUER": "https://login.example.test", "AUDIENCE": "api1", "ALLOW_INSECURE_HTTP": True,
-                   "HTTP_TIMEOUT": spec["timeout"], "HTTP_VERIFY": spec.get("verify", True)},
+        JWKS_AUTH={
+            "ISSUER": "https://login.example.test",
+            "AUDIENCE": "api1",
+            "ALLOW_INSECURE_HTTP": True,
+            "HTTP_TIMEOUT": spec["timeout"],
+            "HTTP_VERIFY": spec.get("verify", True),
+        },
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     )
     django.setup()

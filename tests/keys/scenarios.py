@@ -6,6 +6,7 @@ it counts JWKS fetches at the provider and responses by status at the client.
 ``tests/keys/test_multiprocess.py`` asserts on the figures and
 ``bench/keystore_figures.py`` prints them.
 """
+
 from __future__ import annotations
 
 import json
@@ -91,8 +92,9 @@ class FetchClock:
 
 
 @contextmanager
-def api_stack(directory: Path, provider: JWKSProvider, overrides: dict[str, Any], workers: int = WORKERS
-              ) -> Iterator[tuple[RedisServer, Gunicorn]]:
+def api_stack(
+    directory: Path, provider: JWKSProvider, overrides: dict[str, Any], workers: int = WORKERS
+) -> Iterator[tuple[RedisServer, Gunicorn]]:
     settings = {**BASE_OVERRIDES, **overrides}
     with RedisServer(directory / "redis") as redis:
         env = api_env(provider.issuer, directory / "var", redis.url, settings)
@@ -110,8 +112,9 @@ def running_provider(*keys: SigningKey) -> Iterator[JWKSProvider]:
         provider.stop()
 
 
-def until_every_worker(api: Gunicorn, make_token: Callable[[], str], expected: int, tally: Tally,
-                       rounds: int = 10, batch: int = 32) -> set[int]:
+def until_every_worker(
+    api: Gunicorn, make_token: Callable[[], str], expected: int, tally: Tally, rounds: int = 10, batch: int = 32
+) -> set[int]:
     """Fire batches at once until every worker answered ``expected`` (or ``rounds`` run out)."""
     mark = len(api.access())
     for _ in range(rounds):
@@ -143,9 +146,16 @@ def cold_start(directory: Path, requests: int = 96, threads: int = 32) -> Figure
         fire_at_once(api.url, [token(provider, key) for _ in range(requests)], threads, tally)
         duration = time.monotonic() - started
         return _result(
-            "cold start", workers=api.workers, requests=tally.total, ok=tally.statuses[200], failed=tally.not_ok(),
-            errors_500=tally.count(500), jwks_fetches=provider.jwks_hits, discovery_fetches=provider.discovery_hits,
-            workers_served=len(api.pids("/me", 200, since=mark)), duration_s=round(duration, 2),
+            "cold start",
+            workers=api.workers,
+            requests=tally.total,
+            ok=tally.statuses[200],
+            failed=tally.not_ok(),
+            errors_500=tally.count(500),
+            jwks_fetches=provider.jwks_hits,
+            discovery_fetches=provider.discovery_hits,
+            workers_served=len(api.pids("/me", 200, since=mark)),
+            duration_s=round(duration, 2),
         )
 
 
@@ -183,12 +193,19 @@ def rotation(directory: Path) -> Figures:
         new_after_remove = Tally()
         fire_at_once(api.url, [token(provider, new) for _ in range(16)], 16, new_after_remove)
         return _result(
-            "rotation", workers=api.workers, warm_fetches=warm_fetches,
-            add_requests=added.total, add_failed=added.not_ok(), add_jwks_fetches=add_fetches,
-            add_workers_accepting_new_key=len(new_ok_workers), add_duration_s=round(add_duration, 2),
+            "rotation",
+            workers=api.workers,
+            warm_fetches=warm_fetches,
+            add_requests=added.total,
+            add_failed=added.not_ok(),
+            add_jwks_fetches=add_fetches,
+            add_workers_accepting_new_key=len(new_ok_workers),
+            add_duration_s=round(add_duration, 2),
             old_key_failed_after_add=old_after_add.not_ok(),
-            probe_status=probe, remove_jwks_fetches=remove_fetches,
-            old_key_requests=removed.total, old_key_401=removed.statuses[401],
+            probe_status=probe,
+            remove_jwks_fetches=remove_fetches,
+            old_key_requests=removed.total,
+            old_key_401=removed.statuses[401],
             workers_refusing_old_key=len(old_refused_workers),
             new_key_failed_after_remove=new_after_remove.not_ok(),
             errors_500=sum(t.count(500) for t in (warm, added, old_after_add, removed, new_after_remove)),
@@ -227,23 +244,36 @@ def outage(directory: Path, threads: int = 8) -> Figures:
         recovered = Tally()
         fire_at_once(api.url, [token(provider, key) for _ in range(16)], 16, recovered)
         return _result(
-            "provider outage", workers=api.workers, soft_ttl_s=soft, hard_ttl_s=hard,
+            "provider outage",
+            workers=api.workers,
+            soft_ttl_s=soft,
+            hard_ttl_s=hard,
             outage_served_s=round(served_until - stopped_at, 2),
             outage_past_soft_expiry_s=round(served_until - (last_fetch + soft), 2),
-            requests_during_outage=during.total, failed_during_outage=during.not_ok(),
+            requests_during_outage=during.total,
+            failed_during_outage=during.not_ok(),
             stale_log_lines=log_count(api, "Serving stale signing keys"),
             failed_fetch_log_lines=log_count(api, "Fetching signing keys for"),
-            after_hard_limit_requests=after.total, after_hard_limit_503=after.statuses[503],
+            after_hard_limit_requests=after.total,
+            after_hard_limit_503=after.statuses[503],
             after_hard_limit_statuses=dict(after.statuses),
             after_hard_limit_503_without_retry_after=after.retry_after_missing,
-            recovered_ok=recovered.statuses[200], recovered_failed=recovered.not_ok(),
+            recovered_ok=recovered.statuses[200],
+            recovered_failed=recovered.not_ok(),
             recovery_jwks_fetches=provider.jwks_hits,
             errors_500=sum(t.count(500) for t in (warm, during, after, recovered)),
         )
 
 
-def _traffic(url: str, tokens: list[str], threads: int, tally: Tally, until: float | None = None,
-             events: list[tuple[float, Callable[[], None]]] = (), linger: float = 0.0) -> None:
+def _traffic(
+    url: str,
+    tokens: list[str],
+    threads: int,
+    tally: Tally,
+    until: float | None = None,
+    events: list[tuple[float, Callable[[], None]]] = (),
+    linger: float = 0.0,
+) -> None:
     """Requests from ``threads`` threads, back to back, until ``until`` (epoch seconds).
 
     ``events`` run in order at their times, in this thread; with ``until`` None
@@ -273,8 +303,9 @@ def _traffic(url: str, tokens: list[str], threads: int, tally: Tally, until: flo
 
 
 # -- (4) a flood of unknown kids ---------------------------------------------------------------
-def kid_flood(directory: Path, forged: int = 1000, valid_every: int = 4, seconds: float = 6.0,
-              threads: int = 16) -> Figures:
+def kid_flood(
+    directory: Path, forged: int = 1000, valid_every: int = 4, seconds: float = 6.0, threads: int = 16
+) -> Figures:
     """1,000 tokens with random kids, spread over a few cooldown windows, mixed with valid tokens."""
     cooldown = BASE_OVERRIDES["UNKNOWN_KID_COOLDOWN"]
     key = Keys.get("rsa-key-1")
@@ -292,22 +323,36 @@ def kid_flood(directory: Path, forged: int = 1000, valid_every: int = 4, seconds
             for b in range(batches):
                 batch_start = started + b * (seconds / batches)
                 time.sleep(max(0.0, batch_start - time.monotonic()))
-                chunk = forged_tokens[b * per_batch:(b + 1) * per_batch]
+                chunk = forged_tokens[b * per_batch : (b + 1) * per_batch]
                 jobs = []
                 for i, forged_token in enumerate(chunk):
                     jobs.append(pool.submit(call_me, api.url, forged_token, bad))
                     if i % valid_every == 0:
-                        jobs.append(pool.submit(call_me, api.url, valid_tokens[(b * per_batch + i) // valid_every
-                                                                                % len(valid_tokens)], good))
+                        jobs.append(
+                            pool.submit(
+                                call_me,
+                                api.url,
+                                valid_tokens[(b * per_batch + i) // valid_every % len(valid_tokens)],
+                                good,
+                            )
+                        )
                 for job in jobs:
                     job.result()
         duration = time.monotonic() - started
         fetches = provider.jwks_hits
         return _result(
-            "unknown-kid flood", workers=api.workers, cooldown_s=cooldown, duration_s=round(duration, 2),
-            forged_requests=bad.total, forged_401=bad.statuses[401], forged_other=bad.total - bad.statuses[401],
-            valid_requests=good.total, valid_ok=good.statuses[200], valid_failed=good.not_ok(),
-            jwks_fetches=fetches, cooldown_windows=math.floor(duration / cooldown) + 1,
+            "unknown-kid flood",
+            workers=api.workers,
+            cooldown_s=cooldown,
+            duration_s=round(duration, 2),
+            forged_requests=bad.total,
+            forged_401=bad.statuses[401],
+            forged_other=bad.total - bad.statuses[401],
+            valid_requests=good.total,
+            valid_ok=good.statuses[200],
+            valid_failed=good.not_ok(),
+            jwks_fetches=fetches,
+            cooldown_windows=math.floor(duration / cooldown) + 1,
             errors_500=bad.count(500) + good.count(500) + warm.count(500),
         )
 
@@ -347,17 +392,29 @@ def redis_down(directory: Path, threads: int = 8) -> Figures:
 
         tally = Tally()
         t0 = time.time()
-        _traffic(api.url, pool, threads, tally, events=[(t0 + 1.5, stop_redis), (t0 + 1.7, add_worker),
-                                                        (t0 + 5.0, start_redis)], linger=2.5)
+        _traffic(
+            api.url,
+            pool,
+            threads,
+            tally,
+            events=[(t0 + 1.5, stop_redis), (t0 + 1.7, add_worker), (t0 + 5.0, start_redis)],
+            linger=2.5,
+        )
         new_pids = set(api.worker_pids()) - first_pids
         # The new worker answered /me with 200 while Redis was down: it fetched directly.
         new_worker_ok = len(new_pids & api.pids("/me", 200, since=mark, until=int(marks["rows_while_down"])))
         return _result(
-            "redis stopped", workers=api.workers, requests=tally.total, ok=tally.statuses[200],
-            failed=tally.not_ok(), errors_500=tally.count(500) + warm.count(500),
+            "redis stopped",
+            workers=api.workers,
+            requests=tally.total,
+            ok=tally.statuses[200],
+            failed=tally.not_ok(),
+            errors_500=tally.count(500) + warm.count(500),
             redis_down_s=round(marks["redis_started"] - marks["redis_stopped"], 2),
-            jwks_fetches_while_down=marks["fetches_while_down"], jwks_fetches_total=provider.jwks_hits,
-            workers_started_while_down=len(new_pids), of_which_served_200_while_down=new_worker_ok,
+            jwks_fetches_while_down=marks["fetches_while_down"],
+            jwks_fetches_total=provider.jwks_hits,
+            workers_started_while_down=len(new_pids),
+            of_which_served_200_while_down=new_worker_ok,
             cache_unavailable_log_lines=log_count(api, "Cache 'default' unavailable"),
         )
 

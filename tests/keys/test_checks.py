@@ -1,4 +1,5 @@
 """System checks: each id, with a hint."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -50,32 +51,46 @@ def test_unknown_setting_or_profile(settings):
     assert "jwks_auth.E005" in ids(settings, **OK, PROFILE="nope")
 
 
-@pytest.mark.parametrize("changes", [{"UNKNOWN_KID_COOLDOWN": 0}, {"LOCAL_TTL": -1}, {"JWKS_STALE_TTL": "1d"},
-                                     {"HTTP_TIMEOUT": None}, {"HTTP_TIMEOUT": [1, 0]}, {"HTTP_TIMEOUT": [1, 2, 3]},
-                                     {"JWKS_MIN_TTL": 900, "JWKS_MAX_TTL": 60}, {"MAX_RESPONSE_BYTES": float("inf")}])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"UNKNOWN_KID_COOLDOWN": 0},
+        {"LOCAL_TTL": -1},
+        {"JWKS_STALE_TTL": "1d"},
+        {"HTTP_TIMEOUT": None},
+        {"HTTP_TIMEOUT": [1, 0]},
+        {"HTTP_TIMEOUT": [1, 2, 3]},
+        {"JWKS_MIN_TTL": 900, "JWKS_MAX_TTL": 60},
+        {"MAX_RESPONSE_BYTES": float("inf")},
+    ],
+)
 def test_bad_timing_or_size(settings, changes):
     assert "jwks_auth.E006" in ids(settings, **OK, **changes)
 
 
-@pytest.mark.parametrize("changes", [{"LOCAL_TTL": 0}, {"JWKS_REFRESH_AHEAD": 0}, {"HTTP_TIMEOUT": 3},
-                                     {"HTTP_TIMEOUT": [0.5, 1.5]}])
+@pytest.mark.parametrize(
+    "changes", [{"LOCAL_TTL": 0}, {"JWKS_REFRESH_AHEAD": 0}, {"HTTP_TIMEOUT": 3}, {"HTTP_TIMEOUT": [0.5, 1.5]}]
+)
 def test_good_timings(settings, changes):
     assert ids(settings, **OK, **changes) == {}
 
 
 @pytest.mark.parametrize(
     "config",
-    [{"ISSUER": "http://idp.example", "AUDIENCE": "api1"},
-     {"ISSUER": "https://idp.example", "AUDIENCE": "api1", "JWKS_URI": "http://keys.example/jwks"},
-     {"ISSUERS": [{"ISSUER": "https://a.example"}, {"ISSUER": "http://b.example"}], "AUDIENCE": "api1"}],
+    [
+        {"ISSUER": "http://idp.example", "AUDIENCE": "api1"},
+        {"ISSUER": "https://idp.example", "AUDIENCE": "api1", "JWKS_URI": "http://keys.example/jwks"},
+        {"ISSUERS": [{"ISSUER": "https://a.example"}, {"ISSUER": "http://b.example"}], "AUDIENCE": "api1"},
+    ],
 )
 def test_non_https_key_url_warns_on_deploy(settings, config):
     assert "jwks_auth.W002" not in ids(settings, **config)  # a deploy check only
     assert "jwks_auth.W002" in ids(settings, deploy=True, **config)
 
 
-@pytest.mark.parametrize("issuer", ["http://localhost:5000", "http://127.0.0.1:5000", "http://[::1]:5000",
-                                    "http://[::1]"])
+@pytest.mark.parametrize(
+    "issuer", ["http://localhost:5000", "http://127.0.0.1:5000", "http://[::1]:5000", "http://[::1]"]
+)
 def test_loopback_http_does_not_warn(settings, issuer):
     assert "jwks_auth.W002" not in ids(settings, deploy=True, ISSUER=issuer, AUDIENCE="api1")
 
@@ -85,13 +100,16 @@ def test_unknown_key_in_an_issuers_entry(settings):
     assert "jwks_auth.E007" in found and "AUDIENCES" in found["jwks_auth.E007"].msg
 
 
-@pytest.mark.parametrize("introspection", [
-    {"CLIENT_ID": "api", "CLIENT_SECRET": "s"},                                   # no endpoint
-    {"ENDPOINT": "https://idp.example/introspect", "AUTH_METHOD": "magic"},
-    {"ENDPOINT": "https://idp.example/introspect"},                              # no client credentials
-    {"ENDPOINT": "https://idp.example/introspect", "CLIENT_ID": "a", "TYPO": 1},
-    "https://idp.example/introspect",
-])
+@pytest.mark.parametrize(
+    "introspection",
+    [
+        {"CLIENT_ID": "api", "CLIENT_SECRET": "s"},  # no endpoint
+        {"ENDPOINT": "https://idp.example/introspect", "AUTH_METHOD": "magic"},
+        {"ENDPOINT": "https://idp.example/introspect"},  # no client credentials
+        {"ENDPOINT": "https://idp.example/introspect", "CLIENT_ID": "a", "TYPO": 1},
+        "https://idp.example/introspect",
+    ],
+)
 def test_unusable_introspection(settings, introspection):
     assert "jwks_auth.E008" in ids(settings, **OK, INTROSPECTION=introspection)
 
@@ -104,8 +122,10 @@ def test_good_introspection_passes(settings):
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DUMMY = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 # Only looked at, never connected to (the tests' own "default" stays the one they clear).
-REDIS = {**LOCMEM, "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                              "LOCATION": "redis://127.0.0.1:1/0"}}
+REDIS = {
+    **LOCMEM,
+    "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+}
 
 
 @pytest.mark.parametrize("dpop", ["allowed", "required"])
@@ -116,8 +136,11 @@ def test_dpop_with_a_per_process_cache(settings, dpop):
     assert "jwks_auth.W004" in found and "https://idp.example" in found["jwks_auth.W004"].msg
     assert "LocMemCache" in found["jwks_auth.W004"].msg and "Redis" in found["jwks_auth.W004"].hint
     # Per issuer, in an ISSUERS entry: only that one is named.
-    found = ids(settings, AUDIENCE="api1", ISSUERS=[
-        {"ISSUER": "https://a.example", "DPOP": dpop}, {"ISSUER": "https://b.example"}])
+    found = ids(
+        settings,
+        AUDIENCE="api1",
+        ISSUERS=[{"ISSUER": "https://a.example", "DPOP": dpop}, {"ISSUER": "https://b.example"}],
+    )
     assert "https://a.example" in found["jwks_auth.W004"].msg and "b.example" not in found["jwks_auth.W004"].msg
 
 
@@ -126,8 +149,9 @@ def test_dpop_left_at_its_default_or_off_with_locmem_is_not_reported(settings):
     settings.CACHES = LOCMEM
     assert "jwks_auth.W004" not in ids(settings, **OK)
     assert "jwks_auth.W004" not in ids(settings, **OK, DPOP="off")
-    assert "jwks_auth.W004" not in ids(settings, **OK, ISSUERS=[{"ISSUER": "https://a.example", "DPOP": "off"}],
-                                      DPOP="allowed")
+    assert "jwks_auth.W004" not in ids(
+        settings, **OK, ISSUERS=[{"ISSUER": "https://a.example", "DPOP": "off"}], DPOP="allowed"
+    )
 
 
 def test_dpop_with_a_dummy_cache_is_reported_even_by_default(settings):
@@ -153,11 +177,18 @@ def test_dpop_nonce_with_dpop_off_at_the_top_level(settings):
 
 
 def test_dpop_nonce_with_dpop_off_in_an_issuers_entry(settings):
-    found = ids(settings, AUDIENCE="api1", DPOP_NONCE=True, ISSUERS=[
-        {"ISSUER": "https://a.example", "DPOP": "off"}, {"ISSUER": "https://b.example"}])
+    found = ids(
+        settings,
+        AUDIENCE="api1",
+        DPOP_NONCE=True,
+        ISSUERS=[{"ISSUER": "https://a.example", "DPOP": "off"}, {"ISSUER": "https://b.example"}],
+    )
     assert "https://a.example" in found["jwks_auth.W005"].msg and "b.example" not in found["jwks_auth.W005"].msg
-    found = ids(settings, AUDIENCE="api1", ISSUERS=[
-        {"ISSUER": "https://a.example"}, {"ISSUER": "https://b.example", "DPOP": "off", "DPOP_NONCE": True}])
+    found = ids(
+        settings,
+        AUDIENCE="api1",
+        ISSUERS=[{"ISSUER": "https://a.example"}, {"ISSUER": "https://b.example", "DPOP": "off", "DPOP_NONCE": True}],
+    )
     assert "https://b.example" in found["jwks_auth.W005"].msg and "a.example" not in found["jwks_auth.W005"].msg
 
 
@@ -170,5 +201,6 @@ def test_dpop_nonce_with_dpop_on_is_not_reported(settings, dpop):
 @pytest.mark.parametrize("nonce", [{}, {"DPOP_NONCE": False}])
 def test_dpop_off_without_dpop_nonce_is_not_reported(settings, nonce):
     assert "jwks_auth.W005" not in ids(settings, **OK, DPOP="off", **nonce)
-    assert "jwks_auth.W005" not in ids(settings, AUDIENCE="api1", ISSUERS=[
-        {"ISSUER": "https://a.example", "DPOP": "off", **nonce}])
+    assert "jwks_auth.W005" not in ids(
+        settings, AUDIENCE="api1", ISSUERS=[{"ISSUER": "https://a.example", "DPOP": "off", **nonce}]
+    )

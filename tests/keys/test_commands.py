@@ -1,4 +1,5 @@
 """jwks_prefetch, jwks_inspect and jwks_clear against the real provider."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,8 +57,9 @@ def test_prefetch_warms_every_issuer_and_fails_when_one_fails(settings, provider
 def test_prefetch_exits_non_zero_when_the_provider_is_down(tmp_path):
     down = f"http://127.0.0.1:{free_port()}"
     env = api_env(down, tmp_path / "var", None, {"HTTP_TIMEOUT": [0.5, 0.5]})
-    result = subprocess.run([sys.executable, "-m", "django", "jwks_prefetch"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "jwks_prefetch"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert f"Could not fetch keys for: {down}" in result.stderr
 

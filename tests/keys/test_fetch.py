@@ -1,4 +1,5 @@
 """Strict fetching: timeouts, User-Agent, no redirects, size cap, JSON objects, https, CA bundle, proxies."""
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,7 @@ class RawServer:
                     for start in range(0, len(self.body), self.piece):
                         if self.stopped.is_set():
                             return
-                        conn.sendall(self.body[start:start + self.piece])
+                        conn.sendall(self.body[start : start + self.piece])
                         time.sleep(self.pause)
                 except OSError:
                     pass
@@ -89,8 +90,9 @@ def test_a_slow_provider_hits_the_read_timeout(provider, jwks_config):
 def test_a_dripping_response_hits_the_overall_deadline(raw_server, jwks_config):
     jwks_config(HTTP_TIMEOUT=[0.4, 0.4])
     body = json.dumps({"keys": [], "padding": "x" * 60}).encode()
-    server = raw_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
-                        body, piece=1, pause=0.05)  # each byte within the read timeout, the whole far beyond
+    server = raw_server(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n", body, piece=1, pause=0.05
+    )  # each byte within the read timeout, the whole far beyond
     with pytest.raises(FetchError, match="too slow"):
         fetch_json(server.url)
 
@@ -112,8 +114,9 @@ def test_a_declared_size_over_the_cap_is_refused(provider, jwks_config, signing_
 def test_an_undeclared_size_over_the_cap_is_refused_while_reading(raw_server, jwks_config):
     jwks_config(MAX_RESPONSE_BYTES=1000)
     body = json.dumps({"keys": [], "padding": "x" * 5000}).encode()
-    server = raw_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
-                        body, piece=300)
+    server = raw_server(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n", body, piece=300
+    )
     with pytest.raises(FetchError, match="larger than 1000 bytes"):
         fetch_json(server.url)
 
@@ -126,8 +129,9 @@ def test_a_lying_content_length_is_still_capped(raw_server, jwks_config):
         fetch_json(server.url)
 
 
-@pytest.mark.parametrize("body", [b"[]", b'"keys"', b"null", b"42", b"not json", b"\xff\xfe{}", b"{" * 3,
-                                  b"[" * 300000, b'{"a": NaN'])
+@pytest.mark.parametrize(
+    "body", [b"[]", b'"keys"', b"null", b"42", b"not json", b"\xff\xfe{}", b"{" * 3, b"[" * 300000, b'{"a": NaN']
+)
 def test_only_a_json_object_is_accepted(provider, body):
     provider.set_jwks(body)
     with pytest.raises(FetchError):
@@ -241,7 +245,6 @@ def test_the_proxy_setting_is_passed_through(provider, jwks_config):
     jwks_config(ALLOW_INSECURE_HTTP=True, HTTP_PROXIES={"http": provider.base_url})
     assert fetch_json(target).document["keys"][0]["kid"] == "rsa-key-1"
     assert provider.requests[-1][0] == target
-
 
 
 # -- a process that cannot start another thread (tests/support/threads.py) -----------------------

@@ -1,4 +1,5 @@
 """Which published keys are used: filtering and duplicate kids."""
+
 from __future__ import annotations
 
 import base64
@@ -103,10 +104,17 @@ def test_keys_of_different_types_may_share_a_kid(keys):
 
 
 def test_bad_keys_next_to_a_good_one_leave_the_good_one(keys):
-    document = {"keys": [
-        {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"}, _jwk(keys["rsa1024"]), _jwk(keys["ec"], use="enc"),
-        "not an object", 42, None, _jwk(keys["rsa"]),
-    ]}
+    document = {
+        "keys": [
+            {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
+            _jwk(keys["rsa1024"]),
+            _jwk(keys["ec"], use="enc"),
+            "not an object",
+            42,
+            None,
+            _jwk(keys["rsa"]),
+        ]
+    }
     keyset = KeySet.from_document(document)
     assert [key.kid for key in keyset.keys] == ["rsa"]
     assert len(keyset.rejected) == 6
@@ -125,16 +133,20 @@ _json = st.recursive(
 )
 _jwk_like = st.fixed_dictionaries(
     {"kty": st.sampled_from(["RSA", "EC", "OKP", "oct", "x", 1])},
-    optional={name: _json | st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-                                    max_size=400)
-              for name in ("kid", "n", "e", "x", "y", "crv", "alg", "use", "key_ops", "x5c", "x5t", "d")},
+    optional={
+        name: _json | st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", max_size=400)
+        for name in ("kid", "n", "e", "x", "y", "crv", "alg", "use", "key_ops", "x5c", "x5t", "d")
+    },
 )
 
 
 #: Real public JWKs: without them no generated set holds a usable key, and the
 #: checks on kept keys below would never run.
-_VALID_JWKS = [SigningKey.rsa(kid="h-rsa").public_jwk(), SigningKey.ec(kid="h-ec").public_jwk(),
-               SigningKey.ed25519(kid="h-ed").public_jwk()]
+_VALID_JWKS = [
+    SigningKey.rsa(kid="h-rsa").public_jwk(),
+    SigningKey.ec(kid="h-ec").public_jwk(),
+    SigningKey.ed25519(kid="h-ed").public_jwk(),
+]
 _PRIVATE = ("d", "k", "p", "q")
 _real_jwk = st.builds(
     lambda jwk, private: {**jwk, **private},
@@ -163,8 +175,9 @@ def test_no_jwk_set_makes_parsing_fail_other_than_by_skipping(jwks):
     assert all(isinstance(kid, str) and isinstance(reason, str) for kid, reason in keyset.rejected)
 
 
-def test_a_key_published_with_private_members_never_verifies_a_token(client, make_token, provider, signing_key,
-                                                                     other_key):
+def test_a_key_published_with_private_members_never_verifies_a_token(
+    client, make_token, provider, signing_key, other_key
+):
     leaky = other_key.public_jwk()
     leaky["d"] = leaky["n"]
     provider.set_jwks({"keys": [signing_key.public_jwk(), leaky]})
@@ -325,19 +338,46 @@ def test_roca_fingerprinted_moduli_are_refused():
 
 def test_roca_subgroups_are_the_published_detector_masks():
     """roca-detect's bit masks (residues of <65537> mod each prime), from its published source."""
-    published = [6, 30, 126, 1026, 5658, 107286, 199410, 8388606, 536870910, 2147483646, 67109890,
-                 2199023255550, 8796093022206, 140737488355326, 5310023542746834, 576460752303423486,
-                 1455791217086302986, 147573952589676412926, 20052041432995567486, 6041388139249378920330,
-                 207530445072488465666, 9671406556917033397649406, 618970019642690137449562110,
-                 79228162521181866724264247298, 2535301200456458802993406410750, 1760368345969468176824550810518,
-                 50079290986288516948354744811034, 473022961816146413042658758988474,
-                 10384593717069655257060992658440190, 144390480366845522447407333004847678774,
-                 2722258935367507707706996859454145691646, 174224571863520493293247799005065324265470,
-                 696898287454081973172991196020261297061886, 713623846352979940529142984724747568191373310,
-                 1800793591454480341970779146165214289059119882,
-                 126304807362733370595828809000324029340048915994,
-                 11692013098647223345629478661730264157247460343806,
-                 187072209578355573530071658587684226515959365500926]
+    published = [
+        6,
+        30,
+        126,
+        1026,
+        5658,
+        107286,
+        199410,
+        8388606,
+        536870910,
+        2147483646,
+        67109890,
+        2199023255550,
+        8796093022206,
+        140737488355326,
+        5310023542746834,
+        576460752303423486,
+        1455791217086302986,
+        147573952589676412926,
+        20052041432995567486,
+        6041388139249378920330,
+        207530445072488465666,
+        9671406556917033397649406,
+        618970019642690137449562110,
+        79228162521181866724264247298,
+        2535301200456458802993406410750,
+        1760368345969468176824550810518,
+        50079290986288516948354744811034,
+        473022961816146413042658758988474,
+        10384593717069655257060992658440190,
+        144390480366845522447407333004847678774,
+        2722258935367507707706996859454145691646,
+        174224571863520493293247799005065324265470,
+        696898287454081973172991196020261297061886,
+        713623846352979940529142984724747568191373310,
+        1800793591454480341970779146165214289059119882,
+        126304807362733370595828809000324029340048915994,
+        11692013098647223345629478661730264157247460343806,
+        187072209578355573530071658587684226515959365500926,
+    ]
     from jwks_auth.keys.material import _ROCA_SUBGROUPS
 
     assert [prime for prime, _ in _ROCA_SUBGROUPS] == list(ROCA_PRIMES)
@@ -376,10 +416,17 @@ def test_any_exception_while_parsing_one_jwk_drops_only_that_jwk(keys):
     assert keyset.rejected == (("ec", "cannot be parsed (RecursionError)"),)
 
 
-@pytest.mark.parametrize(("header_alg", "key_alg", "found"), [
-    ("Ed25519", "EdDSA", True), ("EdDSA", "Ed25519", True), ("Ed25519", "Ed25519", True),
-    ("Ed25519", None, True), ("ES256", "Ed25519", False), ("Ed448", None, False),
-])
+@pytest.mark.parametrize(
+    ("header_alg", "key_alg", "found"),
+    [
+        ("Ed25519", "EdDSA", True),
+        ("EdDSA", "Ed25519", True),
+        ("Ed25519", "Ed25519", True),
+        ("Ed25519", None, True),
+        ("ES256", "Ed25519", False),
+        ("Ed448", None, False),
+    ],
+)
 def test_ed25519_is_the_fully_specified_name_of_eddsa(keys, header_alg, key_alg, found):
     key = parse_jwk(_jwk(keys["ed"], alg=key_alg))
     assert KeySet((key,), (), {"ed": (key,)}).find("ed", header_alg) is (key if found else None)

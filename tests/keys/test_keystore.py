@@ -3,6 +3,7 @@
 Another worker process is played by a second ``KeyStore`` over the same
 cache (``new_worker``); the provider counts fetches.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,9 @@ def test_warm_requests_make_no_cache_call_and_parse_no_key(client, make_token, p
     assert provider.jwks_hits == 1
 
 
-def test_the_local_copy_rereads_the_shared_entry_after_local_ttl(client, make_token, provider, jwks_config,
-                                                                   counting_cache, monkeypatch):
+def test_the_local_copy_rereads_the_shared_entry_after_local_ttl(
+    client, make_token, provider, jwks_config, counting_cache, monkeypatch
+):
     jwks_config(LOCAL_TTL=0)
     assert me(client, make_token()).status_code == 200
     parses = ParseCounter(monkeypatch)
@@ -105,7 +107,8 @@ def test_soft_lifetime_honours_max_age_within_bounds(store, provider, signing_ke
 
 
 def test_a_stale_set_is_served_while_the_provider_is_down_and_that_is_logged(
-        client, make_token, provider, jwks_config, signal_log, all_logs, new_worker):
+    client, make_token, provider, jwks_config, signal_log, all_logs, new_worker
+):
     jwks_config(JWKS_MIN_TTL=1, JWKS_RETRY_INTERVAL=1)
     provider.jwks_headers["Cache-Control"] = "max-age=1"
     assert me(client, make_token()).status_code == 200
@@ -155,8 +158,9 @@ def test_past_the_hard_limit_with_the_provider_down_is_503(client, make_token, p
 
 
 # -- refresh ahead ------------------------------------------------------------------------------
-def test_refresh_ahead_fetches_once_while_every_request_goes_on(client, make_token, provider, jwks_config, store,
-                                                                 signal_log):
+def test_refresh_ahead_fetches_once_while_every_request_goes_on(
+    client, make_token, provider, jwks_config, store, signal_log
+):
     jwks_config(JWKS_MIN_TTL=1, JWKS_REFRESH_AHEAD=1, HTTP_TIMEOUT=[2, 20])
     provider.jwks_headers["Cache-Control"] = "max-age=2"
     assert me(client, make_token()).status_code == 200
@@ -180,7 +184,8 @@ def test_refresh_ahead_fetches_once_while_every_request_goes_on(client, make_tok
 
 
 def test_no_thread_for_the_refresh_leaves_requests_served_and_the_refresh_for_later(
-        client, make_token, provider, jwks_config, store, monkeypatch):
+    client, make_token, provider, jwks_config, store, monkeypatch
+):
     jwks_config(JWKS_MIN_TTL=1, JWKS_REFRESH_AHEAD=1)
     provider.jwks_headers["Cache-Control"] = "max-age=2"
     assert me(client, make_token()).status_code == 200
@@ -191,8 +196,10 @@ def test_no_thread_for_the_refresh_leaves_requests_served_and_the_refresh_for_la
     assert refused and provider.jwks_hits == 1
     monkeypatch.undo()
     # Nothing is left held (the process lock, the shared fetch lock): a later request refreshes.
-    assert wait_until(lambda: me(client, make_token()).status_code == 200
-                      and store().snapshot().fetched_at > first.fetched_at, timeout=10)
+    assert wait_until(
+        lambda: me(client, make_token()).status_code == 200 and store().snapshot().fetched_at > first.fetched_at,
+        timeout=10,
+    )
     assert provider.jwks_hits == 2
 
 
@@ -339,8 +346,9 @@ def test_a_newly_published_key_is_accepted_on_its_first_request(client, make_tok
     assert provider.jwks_hits == 2
 
 
-def test_concurrent_first_requests_with_a_new_key_all_pass_in_every_worker(new_worker, provider, signing_key,
-                                                                           other_key):
+def test_concurrent_first_requests_with_a_new_key_all_pass_in_every_worker(
+    new_worker, provider, signing_key, other_key
+):
     workers = [new_worker() for _ in range(4)]
     for worker in workers:
         worker.snapshot()
@@ -358,8 +366,7 @@ def test_concurrent_first_requests_with_a_new_key_all_pass_in_every_worker(new_w
     assert provider.jwks_hits == 2
 
 
-def test_a_removed_key_stops_being_accepted_once_the_set_is_refreshed(client, make_token, provider, store,
-                                                                      other_key):
+def test_a_removed_key_stops_being_accepted_once_the_set_is_refreshed(client, make_token, provider, store, other_key):
     old_token = make_token()
     assert me(client, old_token).status_code == 200
     provider.set_keys(other_key)
@@ -371,8 +378,9 @@ def test_a_removed_key_stops_being_accepted_once_the_set_is_refreshed(client, ma
     assert me(client, make_token(key=other_key)).status_code == 200
 
 
-def test_a_removed_key_is_refused_after_the_soft_lifetime(client, make_token, provider, jwks_config, other_key,
-                                                          signal_log):
+def test_a_removed_key_is_refused_after_the_soft_lifetime(
+    client, make_token, provider, jwks_config, other_key, signal_log
+):
     jwks_config(JWKS_MIN_TTL=1, JWKS_REFRESH_AHEAD=0.5, LOCAL_TTL=0)
     provider.jwks_headers["Cache-Control"] = "max-age=1"
     old_token = make_token()
@@ -432,14 +440,26 @@ def test_cache_keys_are_a_fixed_prefix_and_a_hash(client, make_token, provider, 
 
 
 GARBAGE = [
-    "a string", 42, None.__class__, [], {}, {"v": 2}, b"\x80\x81",
+    "a string",
+    42,
+    None.__class__,
+    [],
+    {},
+    {"v": 2},
+    b"\x80\x81",
     {"v": 2, "jwks": "not json", "uri": "x", "fetched_at": 1, "soft": 2, "hard": 9e99},
     {"v": 2, "jwks": json.dumps({"keys": []}), "uri": "x", "fetched_at": 1, "soft": 2, "hard": 9e99},
     {"v": 2, "jwks": json.dumps({"keys": "no"}), "uri": "x", "fetched_at": 1, "soft": 2, "hard": 9e99},
     {"v": 2, "jwks": {"keys": []}, "uri": "x", "fetched_at": 1, "soft": 2, "hard": 9e99},
     {"v": 2, "jwks": "[" * 100000, "uri": "x", "fetched_at": 1, "soft": 2, "hard": 9e99},
-    {"v": 2, "jwks": json.dumps({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "rsa-key-1"}]}), "uri": "x",
-     "fetched_at": 1, "soft": 2, "hard": 9e99},
+    {
+        "v": 2,
+        "jwks": json.dumps({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "rsa-key-1"}]}),
+        "uri": "x",
+        "fetched_at": 1,
+        "soft": 2,
+        "hard": 9e99,
+    },
     {"v": 2, "jwks": "{}", "uri": "x", "fetched_at": float("nan"), "soft": 2, "hard": 3},
     {"v": 2, "jwks": "{}", "uri": "x", "fetched_at": 1, "soft": float("inf"), "hard": float("inf")},
     {"v": 2, "jwks": "{}", "uri": "x", "fetched_at": 5, "soft": 2, "hard": 9e99},
@@ -458,8 +478,14 @@ def test_garbage_in_the_cached_entry_leads_to_a_refetch(client, make_token, prov
 
 def test_a_forged_entry_with_an_attacker_key_under_another_version_is_not_read(client, make_token, provider, store):
     attacker = SigningKey.rsa(kid="rsa-key-1")
-    old_format = {"v": 1, "jwks": json.dumps({"keys": [attacker.public_jwk()]}), "uri": "x",
-                  "fetched_at": time.time(), "soft": time.time() + 600, "hard": time.time() + 900}
+    old_format = {
+        "v": 1,
+        "jwks": json.dumps({"keys": [attacker.public_jwk()]}),
+        "uri": "x",
+        "fetched_at": time.time(),
+        "soft": time.time() + 600,
+        "hard": time.time() + 900,
+    }
     caches["default"].set(store().namespace.key(Slot.ENTRY).replace(":v2", ""), old_format, 600)
     caches["default"].set(store().namespace.key(Slot.ENTRY), {**old_format, "v": 99}, 600)
     assert me(client, make_token(key=attacker)).status_code == 401
@@ -489,8 +515,9 @@ def test_garbage_in_the_failure_entry_does_not_stop_fetching(client, make_token,
 
 
 @pytest.mark.parametrize("value", ["1", 9e99, -5, None.__class__])
-def test_garbage_in_the_cooldown_entry_does_not_stop_refetching(client, make_token, provider, store, signing_key,
-                                                               other_key, value):
+def test_garbage_in_the_cooldown_entry_does_not_stop_refetching(
+    client, make_token, provider, store, signing_key, other_key, value
+):
     assert me(client, make_token()).status_code == 200
     caches["default"].set(store().namespace.key(Slot.COOLDOWN), value, None)
     provider.set_keys(signing_key, other_key)
@@ -501,9 +528,13 @@ def test_garbage_in_the_cooldown_entry_does_not_stop_refetching(client, make_tok
 # -- the cache backend down ------------------------------------------------------------------------
 def test_with_no_reachable_cache_requests_work_by_fetching_directly(client, make_token, provider, settings, all_logs):
     original = settings.CACHES
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-                                   "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
     try:
         for _ in range(5):
             assert me(client, make_token()).status_code == 200
@@ -514,8 +545,9 @@ def test_with_no_reachable_cache_requests_work_by_fetching_directly(client, make
 
 
 @pytest.mark.redis
-def test_redis_stopped_mid_run(client, make_token, provider, redis_cache, jwks_config, new_worker, signing_key,
-                               all_logs):
+def test_redis_stopped_mid_run(
+    client, make_token, provider, redis_cache, jwks_config, new_worker, signing_key, all_logs
+):
     jwks_config(LOCAL_TTL=0, HTTP_TIMEOUT=[0.5, 1])
     assert me(client, make_token()).status_code == 200
 
@@ -589,8 +621,14 @@ def test_signals_say_what_happened(client, make_token, provider, signal_log, sto
 def test_no_log_line_contains_a_token(client, make_token, provider, all_logs, jwks_config, other_key):
     jwks_config(JWKS_MIN_TTL=1, JWKS_RETRY_INTERVAL=0.1, UNKNOWN_KID_COOLDOWN=1)
     provider.jwks_headers["Cache-Control"] = "max-age=1"
-    tokens = [make_token(), with_kid(make_token, "unknown-kid-1"), make_token(key=other_key),
-              make_token(exp=int(time.time()) - 3600), make_token(aud="other"), make_token(scope="none")]
+    tokens = [
+        make_token(),
+        with_kid(make_token, "unknown-kid-1"),
+        make_token(key=other_key),
+        make_token(exp=int(time.time()) - 3600),
+        make_token(aud="other"),
+        make_token(scope="none"),
+    ]
     header, payload, signature = make_token().split(".")
     tokens.append(f"{header}.{payload}.{signature[:-4]}AAAA")
     for token in tokens:
@@ -608,11 +646,21 @@ def test_no_log_line_contains_a_token(client, make_token, provider, all_logs, jw
 
 
 def test_no_input_causes_a_500(client, make_token, provider):
-    odd = ["", "a.b.c", "..", "Bearer", "x" * 20000, "é.é.é", make_token() + ".", make_token(header={"alg": "RS256"}),
-           make_token(header={"alg": "RS256", "kid": 5}), make_token(header={"alg": "RS256", "kid": "\ud800"}),
-           make_token(header={"alg": "RS256", "kid": "k" * 600}),
-           make_token(header={"alg": "none", "kid": "x"}, alg="RS256"),
-           make_token(header={"alg": "HS256", "kid": "rsa-key-1"}, alg="RS256")]
+    odd = [
+        "",
+        "a.b.c",
+        "..",
+        "Bearer",
+        "x" * 20000,
+        "é.é.é",
+        make_token() + ".",
+        make_token(header={"alg": "RS256"}),
+        make_token(header={"alg": "RS256", "kid": 5}),
+        make_token(header={"alg": "RS256", "kid": "\ud800"}),
+        make_token(header={"alg": "RS256", "kid": "k" * 600}),
+        make_token(header={"alg": "none", "kid": "x"}, alg="RS256"),
+        make_token(header={"alg": "HS256", "kid": "rsa-key-1"}, alg="RS256"),
+    ]
     for value in odd:
         # As a WSGI server hands it over: the header's bytes (UTF-8 here) decoded as latin-1 (PEP 3333).
         header = f"Bearer {value}".encode("utf-8", "surrogatepass").decode("latin-1")

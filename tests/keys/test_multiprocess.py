@@ -7,6 +7,7 @@ process, which counts the fetches. Timings are shortened through
 "Captured stdout" of a failure shows them; ``bench/keystore_figures.py``
 prints the same figures).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,6 +7,7 @@ a real DNS server of the test's on a loopback address: the lookup goes through
 the C library's resolver as in production, and nothing else on the machine is
 touched.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,10 @@ def fetch_in_namespace(dns: DNSServer, tmp_path: Path, spec: dict[str, Any]) -> 
     script = 'mount --bind "$1" /etc/resolv.conf && exec "$2" -m tests.keys.lookup_child "$3"'
     done = subprocess.run(
         ["unshare", "-m", "sh", "-c", script, "sh", str(resolv), sys.executable, json.dumps(spec)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -61,8 +65,9 @@ def url(host: str, provider: JWKSProvider) -> str:
     return f"http://{host}:{provider.port}{JWKS_PATH}"
 
 
-def test_a_name_the_resolver_answers_is_fetched_from_the_address_found(dns: DNSServer, provider: JWKSProvider,
-                                                                      tmp_path: Path) -> None:
+def test_a_name_the_resolver_answers_is_fetched_from_the_address_found(
+    dns: DNSServer, provider: JWKSProvider, tmp_path: Path
+) -> None:
     dns.records["keys.idp.test"] = "127.0.0.1"
     dns.delays["keys.idp.test"] = 0.3  # slow, but well inside the 2 s connect timeout
     [result] = fetch_in_namespace(dns, tmp_path, {"urls": [url("keys.idp.test", provider)], "timeout": [2, 2]})
@@ -72,8 +77,9 @@ def test_a_name_the_resolver_answers_is_fetched_from_the_address_found(dns: DNSS
     assert path == JWKS_PATH and headers["Host"] == f"keys.idp.test:{provider.port}"  # the name, not the address
 
 
-def test_tls_checks_the_certificate_against_the_name_not_the_address(dns: DNSServer, signing_key: SigningKey,
-                                                                     tmp_path: Path) -> None:
+def test_tls_checks_the_certificate_against_the_name_not_the_address(
+    dns: DNSServer, signing_key: SigningKey, tmp_path: Path
+) -> None:
     """The connection goes to the address found, but SNI and the certificate check use the URL's host."""
     ca = PrivateCA(tmp_path)
     right = TLSJWKSServer(ca.issue("keys.idp.test"), {"keys": [signing_key.public_jwk()]})  # no IP in its SANs
@@ -81,8 +87,9 @@ def test_tls_checks_the_certificate_against_the_name_not_the_address(dns: DNSSer
     try:
         dns.records["keys.idp.test"] = "127.0.0.1"
         urls = [f"https://keys.idp.test:{right.port}/jwks", f"https://keys.idp.test:{wrong.port}/jwks"]
-        accepted, refused = fetch_in_namespace(dns, tmp_path, {"urls": urls, "timeout": [2, 2],
-                                                               "verify": str(ca.ca_path)})
+        accepted, refused = fetch_in_namespace(
+            dns, tmp_path, {"urls": urls, "timeout": [2, 2], "verify": str(ca.ca_path)}
+        )
     finally:
         right.stop()
         wrong.stop()
@@ -92,8 +99,9 @@ def test_tls_checks_the_certificate_against_the_name_not_the_address(dns: DNSSer
     assert wrong.hosts == []  # the certificate for another name (and for the address) ended it before any request
 
 
-def test_a_resolver_that_never_answers_costs_the_connect_timeout(dns: DNSServer, provider: JWKSProvider,
-                                                                 tmp_path: Path) -> None:
+def test_a_resolver_that_never_answers_costs_the_connect_timeout(
+    dns: DNSServer, provider: JWKSProvider, tmp_path: Path
+) -> None:
     dns.stalled.add("keys.idp.test")
     [result] = fetch_in_namespace(dns, tmp_path, {"urls": [url("keys.idp.test", provider)], "timeout": [1, 1]})
     assert not result["ok"]
@@ -102,8 +110,9 @@ def test_a_resolver_that_never_answers_costs_the_connect_timeout(dns: DNSServer,
     assert provider.requests == []
 
 
-def test_a_name_that_does_not_exist_fails_at_once_with_its_reason(dns: DNSServer, provider: JWKSProvider,
-                                                                  tmp_path: Path) -> None:
+def test_a_name_that_does_not_exist_fails_at_once_with_its_reason(
+    dns: DNSServer, provider: JWKSProvider, tmp_path: Path
+) -> None:
     [result] = fetch_in_namespace(dns, tmp_path, {"urls": [url("gone.idp.test", provider)], "timeout": [2, 2]})
     assert not result["ok"]
     assert result["error"] == f"GET {url('gone.idp.test', provider)} failed: name does not resolve"
@@ -114,9 +123,15 @@ def test_lookups_given_up_on_are_capped(dns: DNSServer, provider: JWKSProvider, 
     """Each stalled lookup leaves a thread until the resolver gives up; beyond the cap, fetches fail at once."""
     dns.stalled.add("keys.idp.test")
     extra = 3
-    results = fetch_in_namespace(dns, tmp_path, {
-        "timeout": [1, 1], "parallel": MAX_PENDING_LOOKUPS + extra, "parallel_url": url("keys.idp.test", provider),
-    })
+    results = fetch_in_namespace(
+        dns,
+        tmp_path,
+        {
+            "timeout": [1, 1],
+            "parallel": MAX_PENDING_LOOKUPS + extra,
+            "parallel_url": url("keys.idp.test", provider),
+        },
+    )
     timed_out = [r for r in results if r["error"].endswith("name lookup timed out")]
     assert len(results) == MAX_PENDING_LOOKUPS + extra and len(timed_out) == len(results), results
     quick = [r for r in results if r["seconds"] < 0.5]  # refused before any lookup started

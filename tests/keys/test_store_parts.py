@@ -1,4 +1,5 @@
 """The key store's configuration is passed in, and its cache keys are one namespace."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,8 +26,7 @@ def test_settings_are_read_once_when_the_store_is_built(provider, jwks_config, s
 
 
 @pytest.mark.parametrize("name", ["JWKS_STALE_TTL", "LOCAL_TTL", "UNKNOWN_KID_COOLDOWN", "JWKS_RETRY_INTERVAL"])
-def test_a_timing_setting_that_is_not_a_number_is_503_and_logged_not_500(client, make_token, jwks_config, caplog,
-                                                                        name):
+def test_a_timing_setting_that_is_not_a_number_is_503_and_logged_not_500(client, make_token, jwks_config, caplog, name):
     jwks_config(**{name: "1d"})
     token = make_token()
     response = client.get("/me", **bearer(token))

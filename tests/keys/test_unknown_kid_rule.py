@@ -10,6 +10,7 @@ The process is inside its unknown-kid cooldown (an unknown kid was just
 refetched for), and the shared cache is up or unreachable (then no shared
 fetch lock tells the request that a refresh is running).
 """
+
 from __future__ import annotations
 
 import threading
@@ -33,9 +34,13 @@ UNAVAILABLE = (503, b'{"error":"unavailable"}', {"Content-Type": "application/js
 def cache(request: Any, settings: Any, jwks_config: Any) -> Iterator[str]:
     original = settings.CACHES
     if request.param == "cache down":
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                       "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-                                       "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            }
+        }
     yield str(request.param)
     settings.CACHES = original  # the shared teardown clears the cache
 

@@ -1,4 +1,5 @@
 """RFC 9728 protected resource metadata and the resource_metadata challenge parameter."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,16 +44,25 @@ def test_resource_scopes_are_the_scopes_supported(client, jwks_config):
 
 
 def test_every_trusted_issuer_is_an_authorization_server_but_aliases_are_not(client, settings):
-    settings.JWKS_AUTH = {"RESOURCE": "https://api.example.com", "AUDIENCE": ["api1"], "ISSUERS": [
-        {"ISSUER": "https://login.microsoftonline.com/{tenant}/v2.0", "TENANTS": ["t1", "t2"],
-         "ALIASES": ["https://sts.windows.net/{tenant}/"]},
-        {"ISSUER": "https://idp.example.com"},
-    ]}
+    settings.JWKS_AUTH = {
+        "RESOURCE": "https://api.example.com",
+        "AUDIENCE": ["api1"],
+        "ISSUERS": [
+            {
+                "ISSUER": "https://login.microsoftonline.com/{tenant}/v2.0",
+                "TENANTS": ["t1", "t2"],
+                "ALIASES": ["https://sts.windows.net/{tenant}/"],
+            },
+            {"ISSUER": "https://idp.example.com"},
+        ],
+    }
     document = client.get(WELL_KNOWN).json()
     assert document["resource"] == "https://api.example.com"
     assert document["authorization_servers"] == [
-        "https://login.microsoftonline.com/t1/v2.0", "https://login.microsoftonline.com/t2/v2.0",
-        "https://idp.example.com"]
+        "https://login.microsoftonline.com/t1/v2.0",
+        "https://login.microsoftonline.com/t2/v2.0",
+        "https://idp.example.com",
+    ]
 
 
 def test_the_resource_without_a_path_is_at_the_bare_well_known_url(client, settings, jwks_config):
@@ -76,10 +86,12 @@ def test_a_resource_with_a_path_inserts_the_well_known_segment_before_it(client,
 
 @pytest.mark.parametrize(
     "resource, expected",
-    [("https://api.example.com", "https://api.example.com/.well-known/oauth-protected-resource"),
-     ("https://api.example.com/", "https://api.example.com/.well-known/oauth-protected-resource"),
-     ("https://api.example.com:8443/r/1", "https://api.example.com:8443/.well-known/oauth-protected-resource/r/1"),
-     ("https://api.example.com/r?x=1", "https://api.example.com/.well-known/oauth-protected-resource/r?x=1")],
+    [
+        ("https://api.example.com", "https://api.example.com/.well-known/oauth-protected-resource"),
+        ("https://api.example.com/", "https://api.example.com/.well-known/oauth-protected-resource"),
+        ("https://api.example.com:8443/r/1", "https://api.example.com:8443/.well-known/oauth-protected-resource/r/1"),
+        ("https://api.example.com/r?x=1", "https://api.example.com/.well-known/oauth-protected-resource/r?x=1"),
+    ],
 )
 def test_metadata_url_construction(settings, resource, expected):
     settings.JWKS_AUTH = {"RESOURCE": resource}

@@ -1,4 +1,5 @@
 """Reading Prometheus text: a sample's value by name and labels."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

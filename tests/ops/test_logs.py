@@ -1,4 +1,5 @@
 """Log lines of the key store: one per notable event, with its facts as ``extra`` fields for JSON formatters."""
+
 from __future__ import annotations
 
 import io
@@ -63,10 +64,17 @@ def test_a_failed_fetch_says_why(client, provider, make_token, events):
     assert record.levelno == logging.WARNING and "HTTP 500" in record.error and record.issuer == provider.issuer
 
 
-def test_stale_keys_are_logged_once_per_interval_and_counted_each_time(client, provider, make_token, events,
-                                                                       jwks_config):
-    jwks_config(HTTP_TIMEOUT=(0.5, 0.5), JWKS_DEFAULT_TTL=0, JWKS_MIN_TTL=0, JWKS_REFRESH_AHEAD=0, LOCAL_TTL=0,
-                JWKS_RETRY_INTERVAL=60)
+def test_stale_keys_are_logged_once_per_interval_and_counted_each_time(
+    client, provider, make_token, events, jwks_config
+):
+    jwks_config(
+        HTTP_TIMEOUT=(0.5, 0.5),
+        JWKS_DEFAULT_TTL=0,
+        JWKS_MIN_TTL=0,
+        JWKS_REFRESH_AHEAD=0,
+        LOCAL_TTL=0,
+        JWKS_RETRY_INTERVAL=60,
+    )
     token = make_token()
     assert client.get("/claims", **bearer(token)).status_code == 200
     before = value(client.get("/metrics").content.decode(), "jwks_auth_stale_served_total", {"issuer": provider.issuer})

@@ -1,4 +1,5 @@
 """Prometheus metrics recorded through the real request cycle and served at /metrics."""
+
 from __future__ import annotations
 
 import json
@@ -65,9 +66,11 @@ def test_provider_failures_and_outages_are_counted(client, provider, make_token)
     assert response.status_code == 503
     after = scrape(client)
     issuer = provider.issuer
-    assert value(after, "jwks_auth_jwks_fetches_total", {"issuer": issuer, "outcome": "error"}) - value(
-        before, "jwks_auth_jwks_fetches_total", {"issuer": issuer, "outcome": "error"}
-    ) == 1
+    assert (
+        value(after, "jwks_auth_jwks_fetches_total", {"issuer": issuer, "outcome": "error"})
+        - value(before, "jwks_auth_jwks_fetches_total", {"issuer": issuer, "outcome": "error"})
+        == 1
+    )
     labels = {"issuer": "", "result": "unavailable", "reason": "keys_unavailable"}
     assert value(after, "jwks_auth_tokens_total", labels) - value(before, "jwks_auth_tokens_total", labels) == 1
 
@@ -100,8 +103,14 @@ claims = [client.get("/claims", HTTP_AUTHORIZATION="Bearer " + {token!r}).status
 metrics = client.get("/metrics")
 print(json.dumps([claims, metrics.status_code, metrics.content.decode()]))
 """
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60,
-                            env={**os.environ, **(env or {})})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -110,7 +119,8 @@ print(json.dumps([claims, metrics.status_code, metrics.content.decode()]))
 def test_without_prometheus_client_tokens_still_work_and_metrics_answer_501(provider, make_token):
     """``import prometheus_client`` fails, as without the extra."""
     claims, status, body = _fresh_interpreter(
-        provider, make_token(), preamble='sys.modules["prometheus_client"] = None  # ImportError, as when absent')
+        provider, make_token(), preamble='sys.modules["prometheus_client"] = None  # ImportError, as when absent'
+    )
     assert claims == [200, 200]
     assert status == 501 and "prometheus-client is not installed" in body
 
@@ -119,15 +129,20 @@ def test_without_prometheus_client_tokens_still_work_and_metrics_answer_501(prov
 def test_an_unwritable_multiprocess_directory_never_fails_a_request(provider, make_token, tmp_path):
     """PROMETHEUS_MULTIPROC_DIR names no directory: key fetches and a dead shared cache still record
     nothing that can fail a request; only /metrics says it cannot answer (503)."""
-    dead_redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                              "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
-    claims, status, body = _fresh_interpreter(provider, make_token(), caches=dead_redis,
-                                              env={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")})
+    dead_redis = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    claims, status, body = _fresh_interpreter(
+        provider, make_token(), caches=dead_redis, env={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")}
+    )
     assert claims == [200, 200]  # the fetch and the cache failures were counted without touching the files
     assert status == 503 and body == "metrics unavailable\n"
 
 
-_NO_FLUSH_THREAD = '''
+_NO_FLUSH_THREAD = """
 import threading
 _start = threading.Thread.start
 def _refuse(thread):  # as tests/support/threads.py, in the fresh interpreter
@@ -135,7 +150,7 @@ def _refuse(thread):  # as tests/support/threads.py, in the fresh interpreter
         raise RuntimeError("can't start new thread")
     _start(thread)
 threading.Thread.start = _refuse
-'''
+"""
 
 
 @pytest.mark.slow
@@ -143,8 +158,9 @@ def test_no_thread_for_multiprocess_flushing_never_fails_a_request(provider, mak
     """The flush thread cannot start: requests are answered, and this worker's scrape still counts them."""
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
-    claims, status, body = _fresh_interpreter(provider, make_token(), preamble=_NO_FLUSH_THREAD,
-                                              env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)})
+    claims, status, body = _fresh_interpreter(
+        provider, make_token(), preamble=_NO_FLUSH_THREAD, env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    )
     assert claims == [200, 200]
     assert status == 200
     assert value(body, "jwks_auth_tokens_total", {"issuer": provider.issuer, "result": "accepted", "reason": ""}) == 2

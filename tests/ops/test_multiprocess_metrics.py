@@ -1,4 +1,5 @@
 """Metrics added up over real gunicorn workers (prometheus-client's multiprocess mode)."""
+
 from __future__ import annotations
 
 import time
@@ -33,14 +34,26 @@ def test_every_worker_counts_into_one_scrape(tmp_path: Path, signing_key: Signin
                 mark = len(api.access())
                 forged_count = 30
                 for _ in range(30):  # a new connection each: the workers share them out
-                    assert requests.get(api.url + "/me", headers={"Authorization": f"Bearer {valid}"},
-                                        timeout=10).status_code == 200
-                    assert requests.get(api.url + "/me", headers={"Authorization": f"Bearer {forged}"},
-                                        timeout=10).status_code == 401
+                    assert (
+                        requests.get(
+                            api.url + "/me", headers={"Authorization": f"Bearer {valid}"}, timeout=10
+                        ).status_code
+                        == 200
+                    )
+                    assert (
+                        requests.get(
+                            api.url + "/me", headers={"Authorization": f"Bearer {forged}"}, timeout=10
+                        ).status_code
+                        == 401
+                    )
                 deadline = time.monotonic() + 10
                 while len(api.pids("/me", since=mark)) < 2 and time.monotonic() < deadline:
-                    assert requests.get(api.url + "/me", headers={"Authorization": f"Bearer {forged}"},
-                                        timeout=10).status_code == 401
+                    assert (
+                        requests.get(
+                            api.url + "/me", headers={"Authorization": f"Bearer {forged}"}, timeout=10
+                        ).status_code
+                        == 401
+                    )
                     forged_count += 1
                 assert len(api.pids("/me", since=mark)) == 2, "both workers must have served tokens"
                 # Each worker hands its counts over at least once a second: wait until both kinds are
@@ -51,8 +64,10 @@ def test_every_worker_counts_into_one_scrape(tmp_path: Path, signing_key: Signin
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline:
                     text = requests.get(api.url + "/metrics", timeout=10).text
-                    if (value(text, "jwks_auth_tokens_total", accepted) >= 30
-                            and value(text, "jwks_auth_tokens_total", rejected) >= forged_count):
+                    if (
+                        value(text, "jwks_auth_tokens_total", accepted) >= 30
+                        and value(text, "jwks_auth_tokens_total", rejected) >= forged_count
+                    ):
                         break
                     time.sleep(0.2)
                 # Scrape until both workers have answered at least once: which worker takes a new

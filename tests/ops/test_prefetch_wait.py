@@ -1,4 +1,5 @@
 """``jwks_prefetch --wait``: retry until the keys are cached or the time is up."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """/livez and /readyz against a real provider on loopback."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """OpenTelemetry spans around provider calls, recorded by the real SDK in memory."""
+
 from __future__ import annotations
 
 import pytest

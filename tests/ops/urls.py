@@ -1,4 +1,5 @@
 """A protected DRF view beside the operations views, as a project would mount them."""
+
 from __future__ import annotations
 
 from django.urls import include, path

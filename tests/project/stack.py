@@ -8,6 +8,7 @@ developer's var/), writes its output to `<dir>/<name>.log`, and is killed
 (whole process group) when the `with` block or fixture ends. `Server.stop()`
 prints the log tail, which pytest shows only for failing tests.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -52,7 +53,11 @@ def manage(
     """Run `manage.py <args>` to completion; raise with its output if it fails."""
     result = subprocess.run(
         [PYTHON, "manage.py", *args, f"--settings={settings_module}"],
-        cwd=REPO, env=dict(env), capture_output=True, text=True, timeout=timeout,
+        cwd=REPO,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if result.returncode != 0:
         raise RuntimeError(
@@ -182,10 +187,14 @@ def start_idp(
     url = f"http://{LOOPBACK}:{port}"
     var_dir = directory / f"{name}-var"
     api_urls = [u.rstrip("/") for u in api_urls]
-    settings_env = dict(create_signing_cert(directory / f"{name}-certs") if certs_dir is None else {
-        "IDP_SIGNING_KEY": str(certs_dir / "signing-key.pem"),
-        "IDP_SIGNING_CERT": str(certs_dir / "signing-cert.pem"),
-    })
+    settings_env = dict(
+        create_signing_cert(directory / f"{name}-certs")
+        if certs_dir is None
+        else {
+            "IDP_SIGNING_KEY": str(certs_dir / "signing-key.pem"),
+            "IDP_SIGNING_CERT": str(certs_dir / "signing-cert.pem"),
+        }
+    )
     settings_env.update(IDP_ISSUER=url, IDP_API_URLS=",".join(api_urls))
     if api_urls:
         settings_env["IDP_CORS_ALLOWED_ORIGINS"] = ",".join(api_urls)

@@ -3,6 +3,7 @@
 Never asserts on timings: only that the benchmark runs end to end against
 the real validator and writes the table it promises.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -84,7 +85,10 @@ def test_bench_smoke_validation_writes_the_table(tmp_path: Path) -> None:
     out = tmp_path / "BENCHMARKS.smoke.md"
     proc = subprocess.run(
         [sys.executable, "bench/run.py", "--smoke", "--only", "validation,metrics,dpop", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = out.read_text(encoding="utf-8")
@@ -111,7 +115,10 @@ def test_bench_smoke_http_and_peers_write_their_rows(tmp_path: Path) -> None:
     out = tmp_path / "BENCHMARKS.smoke.md"
     proc = subprocess.run(
         [sys.executable, "bench/run.py", "--smoke", "--only", "http,peers", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=1100,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1100,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = out.read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
 """The sample project's settings: environment variables in, JWKS_AUTH and the API's own settings out."""
+
 from __future__ import annotations
 
 import json
@@ -39,13 +40,20 @@ def test_env_vars_configure_the_one_issuer_case():
         " 'scopes': settings.API_REQUIRED_SCOPES, 'advertised': jwks_settings.RESOURCE_SCOPES,"
         " 'algs': sorted(c.algorithms)}))"
     )
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
+    ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     assert result == {
         "issuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf",
-        "aud": ["client-a", "client-b"], "claim": "client_id", "values": {"token_use": "access"},
-        "leeway": 0.0, "types": ["None"], "scopes": ["api1/read"], "advertised": ["api1/read"], "algs": ["RS256"],
+        "aud": ["client-a", "client-b"],
+        "claim": "client_id",
+        "values": {"token_use": "access"},
+        "leeway": 0.0,
+        "types": ["None"],
+        "scopes": ["api1/read"],
+        "advertised": ["api1/read"],
+        "algs": ["RS256"],
     }
 
 

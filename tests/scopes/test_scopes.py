@@ -1,4 +1,5 @@
 """Scopes: one normalised set on request.auth, and the DRF permission classes that check it."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,8 +38,11 @@ pytestmark = pytest.mark.django_db(databases=[])
         ({"scope": ""}, ["scope"], set()),
         ({"scope": []}, ["scope"], set()),
         ({"realm_access": {"roles": ["reader"]}}, [("realm_access", "roles")], {"reader"}),
-        ({"resource_access": {"api1": {"roles": ["writer"]}, "other": {"roles": ["x"]}}},
-         [("resource_access", "api1", "roles")], {"writer"}),
+        (
+            {"resource_access": {"api1": {"roles": ["writer"]}, "other": {"roles": ["x"]}}},
+            [("resource_access", "api1", "roles")],
+            {"writer"},
+        ),
         ({"resource_access": {"other": {"roles": ["x"]}}}, [("resource_access", "api1", "roles")], set()),
         ({"realm_access": "nope"}, [("realm_access", "roles")], set()),
         ({"https://example.com/roles": ["a"]}, ["https://example.com/roles"], {"a"}),
@@ -70,8 +74,11 @@ def test_request_auth_carries_the_normalised_set(client, make_token, jwks_config
 
 def test_keycloak_roles_can_be_mapped_into_the_set(client, make_token, jwks_config):
     jwks_config(SCOPE_CLAIMS=["scope", ["realm_access", "roles"], ["resource_access", "api1", "roles"]])
-    token = make_token(scope="openid api1", realm_access={"roles": ["offline_access", "orders.read"]},
-                       resource_access={"api1": {"roles": ["orders.write"]}, "account": {"roles": ["manage-account"]}})
+    token = make_token(
+        scope="openid api1",
+        realm_access={"roles": ["offline_access", "orders.read"]},
+        resource_access={"api1": {"roles": ["orders.write"]}, "account": {"roles": ["manage-account"]}},
+    )
     response = client.get("/authz/all", **bearer(token))
     assert response.status_code == 200, response.content
     assert response.json()["scopes"] == ["api1", "offline_access", "openid", "orders.read", "orders.write"]

@@ -12,6 +12,7 @@ request cycle (DRF ``APIClient`` on ``/me``) and is judged by ``Judge``:
   response header or in any log record (caplog at DEBUG);
 * a valid token still gets 200 right after.
 """
+
 from __future__ import annotations
 
 import functools
@@ -93,10 +94,19 @@ def _fixed_vocabulary() -> str:
     return "\n".join(path.read_text() for path in sorted(root.rglob("*.py")))
 
 
-_FIXED_HEADERS = frozenset({
-    "content-type", "content-length", "vary", "allow", "x-frame-options", "x-content-type-options",
-    "referrer-policy", "cross-origin-opener-policy", "retry-after",
-})
+_FIXED_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "vary",
+        "allow",
+        "x-frame-options",
+        "x-content-type-options",
+        "referrer-policy",
+        "cross-origin-opener-policy",
+        "retry-after",
+    }
+)
 
 
 def assert_no_leak(response: Any, secrets: Iterable[str], caplog: pytest.LogCaptureFixture | None) -> None:
@@ -127,8 +137,14 @@ def assert_no_leak(response: Any, secrets: Iterable[str], caplog: pytest.LogCapt
             raise AssertionError("token written to the log")
 
 
-def assert_outcome(response: Any, kind: str, *, scopes: str | None = None, secrets: Iterable[str] = (),
-                   resource_metadata: str | None = RESOURCE_METADATA) -> None:
+def assert_outcome(
+    response: Any,
+    kind: str,
+    *,
+    scopes: str | None = None,
+    secrets: Iterable[str] = (),
+    resource_metadata: str | None = RESOURCE_METADATA,
+) -> None:
     """``response`` is exactly the ``kind`` of answer the issue specifies.
 
     Failure messages are built by hand (and redacted) so that a failing
@@ -194,8 +210,17 @@ class Judge:
     path: str = "/me"
     sent: list[str] = field(default_factory=list)
 
-    def send(self, authorization: str | None = None, *, method: str = "get", path: str | None = None,
-             data: Any = None, content_type: str | None = None, query: str = "", **extra: Any) -> Any:
+    def send(
+        self,
+        authorization: str | None = None,
+        *,
+        method: str = "get",
+        path: str | None = None,
+        data: Any = None,
+        content_type: str | None = None,
+        query: str = "",
+        **extra: Any,
+    ) -> Any:
         if authorization is not None:
             extra["HTTP_AUTHORIZATION"] = authorization
         url = (path or self.path) + (f"?{query}" if query else "")
@@ -212,9 +237,18 @@ class Judge:
         if response.status_code != 200:
             raise AssertionError(f"a valid token got {response.status_code} right after the attack")
 
-    def expect(self, kind: str, authorization: str | None, *, secret: str | None = None,
-               then_valid: bool = True, scopes: str | None = None,
-               after: Callable[[Any], None] | None = None, description: str | None = None, **send: Any) -> Any:
+    def expect(
+        self,
+        kind: str,
+        authorization: str | None,
+        *,
+        secret: str | None = None,
+        then_valid: bool = True,
+        scopes: str | None = None,
+        after: Callable[[Any], None] | None = None,
+        description: str | None = None,
+        **send: Any,
+    ) -> Any:
         """Send one request and judge it; ``secret`` is the token to look for in leaks.
 
         ``after(response)`` runs before the follow-up valid request (to

@@ -1,4 +1,5 @@
 """Algorithms and signatures (RFC 8725 2.1, 2.2, 3.1, 3.2; CVE-2015-9235, CVE-2022-21449)."""
+
 from __future__ import annotations
 
 import base64
@@ -20,6 +21,7 @@ P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 def no_key_fetch(provider):
     def check(response):
         assert provider.jwks_hits == 0, "the key store was consulted for a token refused by its header"
+
     return check
 
 
@@ -139,11 +141,32 @@ def _hmac_secrets(key: SigningKey, provider) -> dict[str, bytes]:
 
 
 HMAC_SECRET_NAMES = [
-    "empty key", "PEM (SPKI)", "PEM without trailing newline", "PEM with CRLF", "PKCS#1 PEM",
-    "PKCS#1 PEM without trailing newline", "DER (SPKI)", "PKCS#1 DER", "OpenSSH", "JWK JSON",
-    "JWK JSON compact", "JWKS as served", "raw modulus", "modulus base64url", "x5c certificate DER",
-    "x5c certificate PEM", "x5c base64", "secret", "password", "changeme", "your-256-bit-secret",
-    "api1", "kid", "issuer URL", "null byte", "Django SECRET_KEY",
+    "empty key",
+    "PEM (SPKI)",
+    "PEM without trailing newline",
+    "PEM with CRLF",
+    "PKCS#1 PEM",
+    "PKCS#1 PEM without trailing newline",
+    "DER (SPKI)",
+    "PKCS#1 DER",
+    "OpenSSH",
+    "JWK JSON",
+    "JWK JSON compact",
+    "JWKS as served",
+    "raw modulus",
+    "modulus base64url",
+    "x5c certificate DER",
+    "x5c certificate PEM",
+    "x5c base64",
+    "secret",
+    "password",
+    "changeme",
+    "your-256-bit-secret",
+    "api1",
+    "kid",
+    "issuer URL",
+    "null byte",
+    "Django SECRET_KEY",
 ]
 
 
@@ -155,8 +178,9 @@ def test_hmac_with_public_key_material_or_weak_secret(judge, provider, signing_k
     signing_input = f"{encode_segment(header)}.{encode_segment(access_claims(provider.issuer))}"
     digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
     mac = hmac.new(secret, signing_input.encode("ascii"), digest).digest()
-    judge.token("WT", f"{signing_input}.{b64url(mac)}", after=no_key_fetch(provider),
-                description="algorithm not allowed")
+    judge.token(
+        "WT", f"{signing_input}.{b64url(mac)}", after=no_key_fetch(provider), description="algorithm not allowed"
+    )
 
 
 @pytest.mark.parametrize("alg", ["HS256"])

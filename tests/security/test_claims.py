@@ -3,6 +3,7 @@
 Tokens are signed by the real key unless the case is about keeping an
 original signature: only the claim rules refuse them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,10 +45,10 @@ TIME_CASES = {
     "exp inside the leeway": ("200", "exp", -30),
     "exp now": ("200", "exp", 0),
     "nbf beyond the leeway": ("WT", "nbf", 120),
-    "nbf far in the future": ("WT", "nbf", 10 ** 6),
+    "nbf far in the future": ("WT", "nbf", 10**6),
     "nbf inside the leeway": ("200", "nbf", 30),
     "iat beyond the leeway": ("WT", "iat", 120),
-    "iat far in the future": ("WT", "iat", 10 ** 6),
+    "iat far in the future": ("WT", "iat", 10**6),
     "iat inside the leeway": ("200", "iat", 30),
 }
 

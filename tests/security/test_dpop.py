@@ -4,6 +4,7 @@ Every proof is signed with a real key (EC P-256, RSA PS256/RS256, Ed25519);
 each refusal is judged for its status, the scheme its challenge is on, its
 error code, and that neither token nor proof is echoed anywhere.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,8 +46,16 @@ class Door:
     def bound(self, key: SigningKey, **claims: Any) -> str:
         return self.make_token(cnf={"jkt": dpop.thumbprint(key)}, **claims)
 
-    def send(self, token: str | None, proof: str | None = None, *, scheme: str = "DPoP", path: str = "/me",
-             method: str = "get", **extra: Any) -> Any:
+    def send(
+        self,
+        token: str | None,
+        proof: str | None = None,
+        *,
+        scheme: str = "DPoP",
+        path: str = "/me",
+        method: str = "get",
+        **extra: Any,
+    ) -> Any:
         if token is not None:
             extra["HTTP_AUTHORIZATION"] = f"{scheme} {token}"
         if proof is not None:
@@ -58,8 +67,16 @@ class Door:
         assert response.status_code == 200, (response.status_code, response.headers.get("WWW-Authenticate"))
         return response
 
-    def refused(self, token: str, proof: str | None = None, *, status: int = 401, error: str = "invalid_dpop_proof",
-                on: str = "dpop", **kwargs: Any) -> dict[str, str]:
+    def refused(
+        self,
+        token: str,
+        proof: str | None = None,
+        *,
+        status: int = 401,
+        error: str = "invalid_dpop_proof",
+        on: str = "dpop",
+        **kwargs: Any,
+    ) -> dict[str, str]:
         response = self.send(token, proof, **kwargs)
         secrets = secrets_of(token) + secrets_of(proof)
         challenge = response.headers.get("WWW-Authenticate", "")
@@ -123,9 +140,14 @@ def test_the_same_jti_for_another_url_or_key_is_another_proof(door: Door, ec: Si
 
 def test_replay_store_down_is_503(door: Door, ec: SigningKey, settings: Any, jwks_config: Any) -> None:
     # A Redis nobody listens on, as the shared cache: no proof can be recorded, so none is accepted.
-    settings.CACHES = {**settings.CACHES, "down": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "down": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
     jwks_config(CACHE_ALIAS="down")
     token = door.bound(ec)
     response = door.send(token, dpop.make_proof(ec, "GET", URL, token=token))
@@ -133,21 +155,24 @@ def test_replay_store_down_is_503(door: Door, ec: SigningKey, settings: Any, jwk
 
 
 # -- htm / htu -----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("method", "htu", "path", "accepted"), [
-    ("POST", URL, "/me", False),
-    ("get", URL, "/me", False),  # methods are case-sensitive
-    ("GET", URL + "?a=1", "/me?b=2", True),  # RFC 9449 4.3: query and fragment ignored
-    ("GET", URL, "/me?b=2", True),
-    ("GET", "HTTP://TESTSERVER/me", "/me", True),  # scheme and host case
-    ("GET", "http://testserver/ME", "/me", False),  # path case is not
-    ("GET", "http://testserver:80/me", "/me", True),  # the default port
-    ("GET", "http://testserver:8080/me", "/me", False),
-    ("GET", "https://testserver/me", "/me", False),
-    ("GET", URL + "/", "/me", False),  # a trailing slash is another resource
-    ("GET", "http://testserver/", "/me", False),
-    ("GET", "http://evil.example/me", "/me", False),
-    ("GET", "/me", "/me", False),  # not absolute
-])
+@pytest.mark.parametrize(
+    ("method", "htu", "path", "accepted"),
+    [
+        ("POST", URL, "/me", False),
+        ("get", URL, "/me", False),  # methods are case-sensitive
+        ("GET", URL + "?a=1", "/me?b=2", True),  # RFC 9449 4.3: query and fragment ignored
+        ("GET", URL, "/me?b=2", True),
+        ("GET", "HTTP://TESTSERVER/me", "/me", True),  # scheme and host case
+        ("GET", "http://testserver/ME", "/me", False),  # path case is not
+        ("GET", "http://testserver:80/me", "/me", True),  # the default port
+        ("GET", "http://testserver:8080/me", "/me", False),
+        ("GET", "https://testserver/me", "/me", False),
+        ("GET", URL + "/", "/me", False),  # a trailing slash is another resource
+        ("GET", "http://testserver/", "/me", False),
+        ("GET", "http://evil.example/me", "/me", False),
+        ("GET", "/me", "/me", False),  # not absolute
+    ],
+)
 def test_htm_and_htu(door: Door, ec: SigningKey, method: str, htu: str, path: str, accepted: bool) -> None:
     token = door.bound(ec)
     proof = dpop.make_proof(ec, method, htu, token=token)
@@ -165,22 +190,29 @@ def test_behind_a_trusted_proxy_the_forwarded_url_counts(door: Door, ec: Signing
     door.ok(token, dpop.make_proof(ec, "GET", public, token=token), **forwarded)
     # The URL the proxy reached us on is not the one the client used.
     door.refused(token, dpop.make_proof(ec, "GET", URL, token=token), **forwarded)
-    door.ok(token, dpop.make_proof(ec, "GET", public, token=token), REMOTE_ADDR=PROXY,
-            HTTP_FORWARDED='for=192.0.2.60;proto=https;host="api.example.com"')
+    door.ok(
+        token,
+        dpop.make_proof(ec, "GET", public, token=token),
+        REMOTE_ADDR=PROXY,
+        HTTP_FORWARDED='for=192.0.2.60;proto=https;host="api.example.com"',
+    )
 
 
-def test_forwarded_headers_from_an_untrusted_address_are_ignored(door: Door, ec: SigningKey,
-                                                                  jwks_config: Any) -> None:
+def test_forwarded_headers_from_an_untrusted_address_are_ignored(door: Door, ec: SigningKey, jwks_config: Any) -> None:
     jwks_config(TRUSTED_PROXIES=["10.0.0.0/24"])
     token = door.bound(ec)
-    forged = {"REMOTE_ADDR": "192.0.2.99", "HTTP_X_FORWARDED_PROTO": "https",
-              "HTTP_X_FORWARDED_HOST": "api.example.com"}
+    forged = {
+        "REMOTE_ADDR": "192.0.2.99",
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_X_FORWARDED_HOST": "api.example.com",
+    }
     door.refused(token, dpop.make_proof(ec, "GET", "https://api.example.com/me", token=token), **forged)
     door.ok(token, dpop.make_proof(ec, "GET", URL, token=token), **forged)
     # Without TRUSTED_PROXIES nobody is believed.
     jwks_config()
-    door.refused(token, dpop.make_proof(ec, "GET", "https://api.example.com/me", token=token),
-                 **{**forged, "REMOTE_ADDR": PROXY})
+    door.refused(
+        token, dpop.make_proof(ec, "GET", "https://api.example.com/me", token=token), **{**forged, "REMOTE_ADDR": PROXY}
+    )
 
 
 def test_public_origins_with_a_path_prefix(door: Door, ec: SigningKey, jwks_config: Any) -> None:
@@ -208,8 +240,9 @@ def test_iat_window_is_configurable(door: Door, ec: SigningKey, jwks_config: Any
     door.ok(token, dpop.make_proof(ec, "GET", URL, token=token, iat=int(time.time()) + 20))
 
 
-@pytest.mark.parametrize("change", [{"drop": ("ath",)}, {"ath": "wrong"}, {"ath": dpop.ath("another.token.x")},
-                                    {"ath": 42}])
+@pytest.mark.parametrize(
+    "change", [{"drop": ("ath",)}, {"ath": "wrong"}, {"ath": dpop.ath("another.token.x")}, {"ath": 42}]
+)
 def test_ath_wrong_or_missing(door: Door, ec: SigningKey, change: dict[str, Any]) -> None:
     token = door.bound(ec)
     door.refused(token, dpop.make_proof(ec, "GET", URL, token=token, **change))
@@ -250,6 +283,7 @@ def test_hs256_with_the_public_key_as_secret(door: Door, ec: SigningKey) -> None
     import hmac
 
     from tests.support.tokens import encode_segment
+
     token = door.bound(ec)
     header = encode_segment({"typ": "dpop+jwt", "alg": "HS256", "jwk": dpop.proof_jwk(ec)})
     body = encode_segment({"jti": "x", "htm": "GET", "htu": URL, "iat": int(time.time()), "ath": dpop.ath(token)})
@@ -309,6 +343,7 @@ def test_malformed_proofs(door: Door, ec: SigningKey, proof: str) -> None:
 def test_proof_of_a_json_array_or_bad_utf8(door: Door, ec: SigningKey) -> None:
     token = door.bound(ec)
     from tests.support.tokens import mint
+
     door.refused(token, mint(ec, b"\xff\xfe", header={"typ": "dpop+jwt", "alg": "ES256", "jwk": dpop.proof_jwk(ec)}))
     door.refused(token, mint(ec, "[1]", header={"typ": "dpop+jwt", "alg": "ES256", "jwk": dpop.proof_jwk(ec)}))
 
@@ -348,8 +383,9 @@ def test_a_bound_token_is_refused_as_bearer(door: Door, ec: SigningKey) -> None:
     token = door.bound(ec)
     door.refused(token, None, scheme="Bearer", error="invalid_token", on="bearer")
     # Even with a valid proof alongside.
-    door.refused(token, dpop.make_proof(ec, "GET", URL, token=token), scheme="Bearer", error="invalid_token",
-                 on="bearer")
+    door.refused(
+        token, dpop.make_proof(ec, "GET", URL, token=token), scheme="Bearer", error="invalid_token", on="bearer"
+    )
 
 
 def test_an_unbound_token_with_a_proof_is_refused(door: Door, ec: SigningKey) -> None:
@@ -400,13 +436,17 @@ def certs() -> dict[str, Any]:
     return {"mine": mine, "other": other}
 
 
-@pytest.mark.parametrize(("fmt", "header", "encode"), [
-    ("escaped-pem", "X-SSL-Client-Cert", dpop.nginx_header),
-    ("xfcc", "X-Forwarded-Client-Cert", dpop.envoy_header),
-    ("rfc9440", "Client-Cert", dpop.rfc9440_header),
-])
-def test_certificate_binding(door: Door, jwks_config: Any, certs: dict[str, Any], fmt: str, header: str,
-                             encode: Callable[[Any], str]) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "header", "encode"),
+    [
+        ("escaped-pem", "X-SSL-Client-Cert", dpop.nginx_header),
+        ("xfcc", "X-Forwarded-Client-Cert", dpop.envoy_header),
+        ("rfc9440", "Client-Cert", dpop.rfc9440_header),
+    ],
+)
+def test_certificate_binding(
+    door: Door, jwks_config: Any, certs: dict[str, Any], fmt: str, header: str, encode: Callable[[Any], str]
+) -> None:
     jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER=header, CLIENT_CERT_FORMAT=fmt)
     meta = "HTTP_" + header.upper().replace("-", "_")
     token = door.make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certs["mine"])})
@@ -420,32 +460,54 @@ def test_certificate_binding(door: Door, jwks_config: Any, certs: dict[str, Any]
 
 def test_certificate_bound_token_without_mtls_configured(door: Door, certs: dict[str, Any], client: APIClient) -> None:
     token = door.make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certs["mine"])})
-    door.refused(token, scheme="Bearer", error="invalid_token", on="bearer",
-                 HTTP_X_SSL_CLIENT_CERT=dpop.nginx_header(certs["mine"]))
-    assert client.get("/.well-known/oauth-protected-resource").json()[
-        "tls_client_certificate_bound_access_tokens"] is False
+    door.refused(
+        token,
+        scheme="Bearer",
+        error="invalid_token",
+        on="bearer",
+        HTTP_X_SSL_CLIENT_CERT=dpop.nginx_header(certs["mine"]),
+    )
+    assert (
+        client.get("/.well-known/oauth-protected-resource").json()["tls_client_certificate_bound_access_tokens"]
+        is False
+    )
 
 
 def test_dpop_and_certificate_together(door: Door, ec: SigningKey, jwks_config: Any, certs: dict[str, Any]) -> None:
     jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="Client-Cert", CLIENT_CERT_FORMAT="rfc9440")
     token = door.make_token(cnf={"jkt": dpop.thumbprint(ec), "x5t#S256": dpop.cert_thumbprint(certs["mine"])})
-    door.ok(token, dpop.make_proof(ec, "GET", URL, token=token), REMOTE_ADDR=PROXY,
-            HTTP_CLIENT_CERT=dpop.rfc9440_header(certs["mine"]))
+    door.ok(
+        token,
+        dpop.make_proof(ec, "GET", URL, token=token),
+        REMOTE_ADDR=PROXY,
+        HTTP_CLIENT_CERT=dpop.rfc9440_header(certs["mine"]),
+    )
     door.refused(token, dpop.make_proof(ec, "GET", URL, token=token), error="invalid_token", REMOTE_ADDR=PROXY)
 
 
 # -- introspected tokens -------------------------------------------------------------------------
-def test_introspected_token_with_cnf_binds_the_same_way(door: Door, ec: SigningKey, jwks_config: Any,
-                                                        provider: Any) -> None:
+def test_introspected_token_with_cnf_binds_the_same_way(
+    door: Door, ec: SigningKey, jwks_config: Any, provider: Any
+) -> None:
     server = IntrospectionServer()
     try:
-        jwks_config(INTROSPECTION={"ENDPOINT": server.endpoint, "CLIENT_ID": "api1",
-                                   "CLIENT_SECRET": server.client_secret})
+        jwks_config(
+            INTROSPECTION={"ENDPOINT": server.endpoint, "CLIENT_ID": "api1", "CLIENT_SECRET": server.client_secret}
+        )
         now = int(time.time())
         token = "A" * 64
-        server.tokens[token] = {"active": True, "iss": provider.issuer, "client_id": "client", "sub": "1",
-                                "scope": "api1", "iat": now, "exp": now + 300, "aud": "api1",
-                                "token_type": "DPoP", "cnf": {"jkt": dpop.thumbprint(ec)}}
+        server.tokens[token] = {
+            "active": True,
+            "iss": provider.issuer,
+            "client_id": "client",
+            "sub": "1",
+            "scope": "api1",
+            "iat": now,
+            "exp": now + 300,
+            "aud": "api1",
+            "token_type": "DPoP",
+            "cnf": {"jkt": dpop.thumbprint(ec)},
+        }
         door.ok(token, dpop.make_proof(ec, "GET", URL, token=token))
         door.refused(token, None, scheme="Bearer", error="invalid_token", on="bearer")
         door.refused(token, dpop.make_proof(SigningKey.ec(), "GET", URL, token=token))

@@ -11,6 +11,7 @@ no-credentials case (DRF's own ``NotAuthenticated``) depends on the first
 class, so the project keeps JWKSAuthentication first wherever it is used —
 which a test below enforces over the whole URLconf.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -83,8 +84,10 @@ def test_response_helpers_catch_a_leak(token):
     with pytest.raises(AssertionError):
         assert_no_leak(response, secrets_of(token), None)
     response = HttpResponse("{}", status=401)
-    response["WWW-Authenticate"] = (f'Bearer realm="api", error="invalid_token", error_description="{token}", '
-                                    f'resource_metadata="{RESOURCE_METADATA}"')
+    response["WWW-Authenticate"] = (
+        f'Bearer realm="api", error="invalid_token", error_description="{token}", '
+        f'resource_metadata="{RESOURCE_METADATA}"'
+    )
     with pytest.raises(AssertionError, match="outside RFC 6750|short"):
         assert_outcome(response, "WT")
     with pytest.raises(AssertionError, match="echoed in a response header"):

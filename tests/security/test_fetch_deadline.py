@@ -5,6 +5,7 @@ Each byte comes well within the read timeout, so only the wall-clock deadline
 fetch. The answers take 30 s in full; the deadline is about 1 s, and the
 assertions leave a wide margin (10 s) so that a loaded machine cannot fail them.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,10 @@ PAUSE = 0.25
 MARGIN = 10.0  # far above the deadline, far below the 30 s a full answer takes
 
 _PADDING = "x" * 40
-HEAD = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: max-age=600\r\n"
-        f"X-Padding: {_PADDING}\r\nConnection: close\r\n\r\n").encode()
+HEAD = (
+    f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: max-age=600\r\n"
+    f"X-Padding: {_PADDING}\r\nConnection: close\r\n\r\n"
+).encode()
 
 
 def _body(keys: list[dict[str, Any]]) -> bytes:
@@ -93,8 +96,9 @@ def test_the_watchdog_shuts_a_socket_registered_after_the_deadline(trickler):
             watched_session(watchdog).get(server.url, timeout=(1, 1))
 
 
-def test_a_cold_request_against_a_trickling_provider_is_503_within_the_deadline(judge, jwks_config, trickler,
-                                                                                   make_token):
+def test_a_cold_request_against_a_trickling_provider_is_503_within_the_deadline(
+    judge, jwks_config, trickler, make_token
+):
     """The request cycle: /me with no key cached answers 503 long before the provider would have finished."""
     server = trickler(trickle_body=False)
     jwks_config(JWKS_URI=server.url, HTTP_TIMEOUT=TIMEOUTS)

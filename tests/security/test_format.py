@@ -3,6 +3,7 @@
 Every token here is refused before any key is looked at: the provider
 receives no request at all while it is judged.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db(databases=[])
 def no_key_lookup(provider):
     def check(response):
         assert sum(provider.hits.values()) == 0, f"keys were fetched for a malformed token: {dict(provider.hits)}"
+
     return check
 
 
@@ -43,14 +45,16 @@ SHAPES = {
     "double dot inside": lambda t: t.replace(".", "..", 1),
     "JSON serialization (general)": lambda t: json.dumps(
         {"payload": t.split(".")[1], "signatures": [{"protected": t.split(".")[0], "signature": t.split(".")[2]}]},
-        separators=(",", ":")),
+        separators=(",", ":"),
+    ),
     "JSON serialization (flattened)": lambda t: json.dumps(
-        {"payload": t.split(".")[1], "protected": t.split(".")[0], "signature": t.split(".")[2]},
-        separators=(",", ":")),
+        {"payload": t.split(".")[1], "protected": t.split(".")[0], "signature": t.split(".")[2]}, separators=(",", ":")
+    ),
     # python-jwt CVE-2022-39227: a JSON document whose first key is a compact token.
     "compact/JSON polyglot (key)": lambda t: json.dumps(
         {t: "", "protected": t.split(".")[0], "payload": t.split(".")[1], "signature": t.split(".")[2]},
-        separators=(",", ":")),
+        separators=(",", ":"),
+    ),
     "compact/JSON polyglot (suffix)": lambda t: t + '{"payload":"' + t.split(".")[1] + '"}',
     "compact/JSON polyglot (prefix)": lambda t: '{"a":"' + t + '"}',
     "token quoted": lambda t: '"' + t + '"',
@@ -114,8 +118,11 @@ def test_standard_base64_alphabet_is_refused(judge, provider, signing_key, segme
     import base64
 
     for extra in range(64):
-        token = mint(signing_key, access_claims(provider.issuer, pad="?>" * extra),
-                     header={"alg": "RS256", "kid": signing_key.kid, "typ": "at+jwt", "x5t": "~" * (extra % 4)})
+        token = mint(
+            signing_key,
+            access_claims(provider.issuer, pad="?>" * extra),
+            header={"alg": "RS256", "kid": signing_key.kid, "typ": "at+jwt", "x5t": "~" * (extra % 4)},
+        )
         parts = token.split(".")
         raw = base64.urlsafe_b64decode(parts[segment] + "=" * (-len(parts[segment]) % 4))
         standard = base64.b64encode(raw).decode("ascii")
@@ -130,8 +137,11 @@ def test_non_canonical_base64url_is_refused(judge, provider, signing_key, segmen
     """The last character with its unused low bits set decodes to the same bytes."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     for extra in range(8):
-        token = mint(signing_key, access_claims(provider.issuer, pad="x" * extra),
-                     header={"alg": "RS256", "kid": signing_key.kid, "typ": "at+jwt", "x5t": "x" * extra})
+        token = mint(
+            signing_key,
+            access_claims(provider.issuer, pad="x" * extra),
+            header={"alg": "RS256", "kid": signing_key.kid, "typ": "at+jwt", "x5t": "x" * extra},
+        )
         part = token.split(".")[segment]
         if len(part) % 4 in (2, 3):
             break
@@ -265,8 +275,9 @@ PATHOLOGICAL = {
     "a. repeated": lambda t: "a." * 50_000 + "a",
     "100,000 segments": lambda t: ".".join(["eyJ"] * 100_000),
     "deep arrays in the header": lambda t: encode_segment(_nested(5000)) + "." + ".".join(t.split(".")[1:]),
-    "deep objects in the payload": lambda t: t.split(".")[0] + "." + encode_segment(
-        ("{\"a\":" * 3000 + "1" + "}" * 3000).encode()) + "." + t.split(".")[2],
+    "deep objects in the payload": lambda t: (
+        t.split(".")[0] + "." + encode_segment(('{"a":' * 3000 + "1" + "}" * 3000).encode()) + "." + t.split(".")[2]
+    ),
     "deep arrays over the limit": lambda t: encode_segment(_nested(200_000)) + "." + ".".join(t.split(".")[1:]),
 }
 

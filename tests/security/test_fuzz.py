@@ -5,6 +5,7 @@ Properties: only 400/401/403/503 for anything not signed by the real key
 echoed or logged, and a valid token still accepted after every example. The
 budget is fixed and the runs derandomised so CI time is stable.
 """
+
 from __future__ import annotations
 
 import base64

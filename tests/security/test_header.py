@@ -3,6 +3,7 @@
 Every token here except the controls is signed by a key that verifies, the
 real one or the attacker's own: the header policy alone refuses it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -85,42 +86,56 @@ def _attacker_tokens(site: JWKSProvider, real: SigningKey, issuer: str) -> dict[
     return {
         "jwk: attacker key": mint(key, claims, header=header_of(key, jwk=key.public_jwk())),
         "jwk: attacker key with our kid": mint(
-            SigningKey(key.private_key, real.kid, "ES256"), claims,
-            header=header_of(key, kid=real.kid, jwk=dict(key.public_jwk(), kid=real.kid))),
+            SigningKey(key.private_key, real.kid, "ES256"),
+            claims,
+            header=header_of(key, kid=real.kid, jwk=dict(key.public_jwk(), kid=real.kid)),
+        ),
         "jwk: our own key, really signed": mint(real, claims, header=header_of(real, jwk=real.public_jwk())),
         "jku: attacker JWKS": mint(key, claims, header=header_of(key, jku=url)),
         "jku: attacker JWKS with our kid": mint(
-            SigningKey(key.private_key, real.kid, "ES256"), claims, header=header_of(key, kid=real.kid, jku=url)),
+            SigningKey(key.private_key, real.kid, "ES256"), claims, header=header_of(key, kid=real.kid, jku=url)
+        ),
         "jku: really signed": mint(real, claims, header=header_of(real, jku=url)),
         "x5u: attacker certificate": mint(key, claims, header=header_of(key, x5u=site.base_url + "/cert.pem")),
         "x5u: really signed": mint(real, claims, header=header_of(real, x5u=site.base_url + "/cert.pem")),
         "x5c: self-signed attacker certificate": mint(key, claims, header=header_of(key, x5c=[cert_b64])),
         "x5c: attacker certificate with our kid": mint(
-            SigningKey(key.private_key, real.kid, "ES256"), claims,
-            header=header_of(key, kid=real.kid, x5c=[cert_b64])),
+            SigningKey(key.private_key, real.kid, "ES256"), claims, header=header_of(key, kid=real.kid, x5c=[cert_b64])
+        ),
         "x5c: our certificate, attacker signature": mint(
-            SigningKey(key.private_key, real.kid, "ES256"), claims,
-            header=header_of(key, kid=real.kid, x5c=[real_cert_b64])),
+            SigningKey(key.private_key, real.kid, "ES256"),
+            claims,
+            header=header_of(key, kid=real.kid, x5c=[real_cert_b64]),
+        ),
         "x5c: our certificate, really signed": mint(real, claims, header=header_of(real, x5c=[real_cert_b64])),
         "x5c and x5u and jku and jwk together": mint(
-            key, claims, header=header_of(key, x5c=[cert_b64], x5u=url, jku=url, jwk=key.public_jwk())),
+            key, claims, header=header_of(key, x5c=[cert_b64], x5u=url, jku=url, jwk=key.public_jwk())
+        ),
     }
 
 
 KEY_IN_HEADER_CASES = [
-    "jwk: attacker key", "jwk: attacker key with our kid", "jwk: our own key, really signed",
-    "jku: attacker JWKS", "jku: attacker JWKS with our kid", "jku: really signed",
-    "x5u: attacker certificate", "x5u: really signed",
-    "x5c: self-signed attacker certificate", "x5c: attacker certificate with our kid",
-    "x5c: our certificate, attacker signature", "x5c: our certificate, really signed",
+    "jwk: attacker key",
+    "jwk: attacker key with our kid",
+    "jwk: our own key, really signed",
+    "jku: attacker JWKS",
+    "jku: attacker JWKS with our kid",
+    "jku: really signed",
+    "x5u: attacker certificate",
+    "x5u: really signed",
+    "x5c: self-signed attacker certificate",
+    "x5c: attacker certificate with our kid",
+    "x5c: our certificate, attacker signature",
+    "x5c: our certificate, really signed",
     "x5c and x5u and jku and jwk together",
 ]
 
 
 @pytest.mark.parametrize("algorithms", [["RS256"], ["RS256", "ES256"]], ids=["RS256 only", "ES256 allowed too"])
 @pytest.mark.parametrize("name", KEY_IN_HEADER_CASES)
-def test_keys_are_never_taken_from_the_token(judge, jwks_config, provider, signing_key, attacker_site, name,
-                                             algorithms):
+def test_keys_are_never_taken_from_the_token(
+    judge, jwks_config, provider, signing_key, attacker_site, name, algorithms
+):
     jwks_config(ALGORITHMS=algorithms)
     token = _attacker_tokens(attacker_site, signing_key, provider.issuer)[name]
 

@@ -4,6 +4,7 @@ Each unusable key is published next to the real one; a token signed by the
 unusable key's own private key is refused, while the real key keeps working.
 Controls publish the same key without its defect and see it accepted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,13 +44,23 @@ def _private_members(key: SigningKey) -> dict:
     pk = key.private_key
     if isinstance(pk, rsa.RSAPrivateKey):
         n = pk.private_numbers()
-        return {"d": b64url_uint(n.d), "p": b64url_uint(n.p), "q": b64url_uint(n.q),
-                "dp": b64url_uint(n.dmp1), "dq": b64url_uint(n.dmq1), "qi": b64url_uint(n.iqmp)}
+        return {
+            "d": b64url_uint(n.d),
+            "p": b64url_uint(n.p),
+            "q": b64url_uint(n.q),
+            "dp": b64url_uint(n.dmp1),
+            "dq": b64url_uint(n.dmq1),
+            "qi": b64url_uint(n.iqmp),
+        }
     if hasattr(pk, "private_numbers"):
         return {"d": b64url_uint(pk.private_numbers().private_value, 32 if key.alg == "ES256" else 48)}
     from cryptography.hazmat.primitives import serialization
-    return {"d": b64url(pk.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                         serialization.NoEncryption()))}
+
+    return {
+        "d": b64url(
+            pk.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+        )
+    }
 
 
 def _off_curve(jwk: dict) -> dict:
@@ -105,9 +116,21 @@ DEFECTS = {
 }
 
 #: The defects a clean copy of the same key can be published without (the controls).
-CONTROLLABLE = ["RSA with d", "EC with d", "Ed25519 with d", "use enc", "key_ops encrypt", "RSA alg ES256",
-                "EC P-256 alg ES384", "EC point off the curve", "x5c of another key", "RSA e with a leading zero octet",
-                "EC P-521 x not reduced (x + p)", "Ed25519 alg Ed448", "x5c that cannot be loaded"]
+CONTROLLABLE = [
+    "RSA with d",
+    "EC with d",
+    "Ed25519 with d",
+    "use enc",
+    "key_ops encrypt",
+    "RSA alg ES256",
+    "EC P-256 alg ES384",
+    "EC point off the curve",
+    "x5c of another key",
+    "RSA e with a leading zero octet",
+    "EC P-521 x not reduced (x + p)",
+    "Ed25519 alg Ed448",
+    "x5c that cannot be loaded",
+]
 
 
 def _b64(value: str) -> bytes:
@@ -211,8 +234,14 @@ def test_oct_key_in_the_jwks_is_never_used(judge, jwks_config, provider, signing
     import hmac
 
     secret = b"a shared secret of at least thirty-two bytes!!"
-    provider.set_jwks({"keys": [signing_key.public_jwk(),
-                                {"kty": "oct", "kid": "hmac", "k": b64url(secret), "alg": "HS256", "use": "sig"}]})
+    provider.set_jwks(
+        {
+            "keys": [
+                signing_key.public_jwk(),
+                {"kty": "oct", "kid": "hmac", "k": b64url(secret), "alg": "HS256", "use": "sig"},
+            ]
+        }
+    )
     jwks_config(ALGORITHMS=["RS256", "HS256"])  # misconfigured on purpose
     header = {"alg": "HS256", "kid": "hmac", "typ": "at+jwt"}
     signing_input = f"{encode_segment(header)}.{encode_segment(access_claims(provider.issuer))}"
@@ -256,8 +285,18 @@ def test_rsa_and_ec_keys_under_one_kid_are_told_apart_by_alg(judge, jwks_config,
 
 
 def test_junk_entries_next_to_the_real_key_are_skipped(judge, provider, signing_key, make_token):
-    junk = [None, 1, "x", [], {}, {"kty": None}, {"kid": "a"}, {"kty": "RSA", "kid": "r", "n": 5, "e": "AQAB"},
-            {"kty": "EC", "kid": "e", "crv": "P-256", "x": "!!", "y": "??"}, {"kty": "OKP", "kid": "o", "x": ""}]
+    junk = [
+        None,
+        1,
+        "x",
+        [],
+        {},
+        {"kty": None},
+        {"kid": "a"},
+        {"kty": "RSA", "kid": "r", "n": 5, "e": "AQAB"},
+        {"kty": "EC", "kid": "e", "crv": "P-256", "x": "!!", "y": "??"},
+        {"kty": "OKP", "kid": "o", "x": ""},
+    ]
     provider.set_jwks({"keys": junk + [signing_key.public_jwk()]})
     judge.token("200", make_token())
 
@@ -280,8 +319,9 @@ def test_identity_ed25519_key_cannot_be_used_to_mint_tokens(judge, jwks_config, 
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
     jwks_config(ALGORITHMS=["RS256", "EdDSA"])
-    provider.set_jwks({"keys": [signing_key.public_jwk(),
-                                {"kty": "OKP", "crv": "Ed25519", "kid": "ed-id", "x": IDENTITY_X}]})
+    provider.set_jwks(
+        {"keys": [signing_key.public_jwk(), {"kty": "OKP", "crv": "Ed25519", "kid": "ed-id", "x": IDENTITY_X}]}
+    )
     token, signing_input, signature = _forged_eddsa("ed-id", provider.issuer, alg)
     # The library alone accepts the forgery: only the key check stands between it and a 200.
     ed25519.Ed25519PublicKey.from_public_bytes(_b64(IDENTITY_X)).verify(signature, signing_input)
@@ -310,7 +350,8 @@ def test_zero_ed25519_key_cannot_be_used_to_mint_tokens(judge, jwks_config, prov
 
 
 def test_an_unloadable_certificate_entry_leaves_the_good_key_serving_with_one_fetch(
-        judge, jwks_config, provider, signing_key, keys):
+    judge, jwks_config, provider, signing_key, keys
+):
     """The issue's 500 with a refetch per request: now the odd entry alone is dropped, once."""
     jwks_config(ALGORITHMS=["RS256", "ES256"])
     bad = dict(keys["ec"].public_jwk(), x5c=[_unloadable_certificate(keys["ec"].private_key)])
@@ -332,15 +373,19 @@ def test_an_unloadable_certificate_entry_leaves_the_good_key_serving_with_one_fe
     assert "skipped kid=bad-ec: x5c certificate cannot be loaded (UnsupportedAlgorithm)" in out.getvalue()
 
 
-@pytest.mark.parametrize(("allowed", "key_alg", "token_alg"), [
-    (["EdDSA"], "EdDSA", "Ed25519"),
-    (["EdDSA"], "Ed25519", "Ed25519"),
-    (["Ed25519"], "Ed25519", "Ed25519"),
-    (["Ed25519"], "EdDSA", "EdDSA"),
-    (["Ed25519"], None, "EdDSA"),
-])
-def test_ed25519_is_accepted_wherever_eddsa_is(judge, jwks_config, provider, signing_key, keys, allowed, key_alg,
-                                               token_alg):
+@pytest.mark.parametrize(
+    ("allowed", "key_alg", "token_alg"),
+    [
+        (["EdDSA"], "EdDSA", "Ed25519"),
+        (["EdDSA"], "Ed25519", "Ed25519"),
+        (["Ed25519"], "Ed25519", "Ed25519"),
+        (["Ed25519"], "EdDSA", "EdDSA"),
+        (["Ed25519"], None, "EdDSA"),
+    ],
+)
+def test_ed25519_is_accepted_wherever_eddsa_is(
+    judge, jwks_config, provider, signing_key, keys, allowed, key_alg, token_alg
+):
     jwks_config(ALGORITHMS=["RS256", *allowed])
     ed = keys["ed"]
     jwk = ed.public_jwk(include_alg=key_alg is not None)
@@ -350,14 +395,23 @@ def test_ed25519_is_accepted_wherever_eddsa_is(judge, jwks_config, provider, sig
     judge.token("200", mint(ed, access_claims(provider.issuer), alg=token_alg))
 
 
-@pytest.mark.parametrize(("allowed", "token_alg"), [(["RS256"], "Ed25519"), (["RS256", "ES256"], "EdDSA"),
-                                                    (["EdDSA"], "Ed448")])
-def test_ed25519_is_refused_where_eddsa_is_not_allowed(judge, jwks_config, provider, signing_key, keys, allowed,
-                                                       token_alg):
+@pytest.mark.parametrize(
+    ("allowed", "token_alg"), [(["RS256"], "Ed25519"), (["RS256", "ES256"], "EdDSA"), (["EdDSA"], "Ed448")]
+)
+def test_ed25519_is_refused_where_eddsa_is_not_allowed(
+    judge, jwks_config, provider, signing_key, keys, allowed, token_alg
+):
     jwks_config(ALGORITHMS=allowed + (["RS256"] if "RS256" not in allowed else []))
     provider.set_jwks({"keys": [signing_key.public_jwk(), keys["ed"].public_jwk(include_alg=False)]})
-    judge.token("WT", mint(keys["ed"], access_claims(provider.issuer), alg="EdDSA", header={
-        "alg": token_alg, "kid": keys["ed"].kid, "typ": "at+jwt"}))
+    judge.token(
+        "WT",
+        mint(
+            keys["ed"],
+            access_claims(provider.issuer),
+            alg="EdDSA",
+            header={"alg": token_alg, "kid": keys["ed"].kid, "typ": "at+jwt"},
+        ),
+    )
 
 
 def test_an_ed25519_token_never_matches_an_rsa_key(judge, jwks_config, provider, signing_key, keys):
@@ -398,8 +452,19 @@ def _repair(provider, how: str, signing_key) -> None:
     provider.set_keys(signing_key)
 
 
-OUTAGES = ["stopped", "500", "404", "429", "connection reset", "not JSON", "JSON array", "no keys",
-           "only unusable keys", "too slow", "too large"]
+OUTAGES = [
+    "stopped",
+    "500",
+    "404",
+    "429",
+    "connection reset",
+    "not JSON",
+    "JSON array",
+    "no keys",
+    "only unusable keys",
+    "too slow",
+    "too large",
+]
 
 
 @pytest.mark.parametrize("how", OUTAGES)
@@ -416,8 +481,14 @@ def test_keys_unavailable_with_a_cold_cache_is_503(judge, jwks_config, provider,
 @pytest.mark.parametrize("how", OUTAGES)
 def test_keys_unavailable_with_a_warm_cache_still_200(judge, jwks_config, provider, signing_key, make_token, how):
     """The set is past its soft lifetime, so every request tries a refresh that fails: the last good set serves."""
-    jwks_config(HTTP_TIMEOUT=(0.5, 0.5), JWKS_DEFAULT_TTL=0, JWKS_MIN_TTL=0, JWKS_REFRESH_AHEAD=0, LOCAL_TTL=0,
-                JWKS_RETRY_INTERVAL=0)
+    jwks_config(
+        HTTP_TIMEOUT=(0.5, 0.5),
+        JWKS_DEFAULT_TTL=0,
+        JWKS_MIN_TTL=0,
+        JWKS_REFRESH_AHEAD=0,
+        LOCAL_TTL=0,
+        JWKS_RETRY_INTERVAL=0,
+    )
     judge.token("200", make_token())
     hits = provider.jwks_hits
     _break(provider, how, signing_key)

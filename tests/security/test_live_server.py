@@ -4,6 +4,7 @@ Two ``Authorization`` headers are sent with http.client; the WSGI server
 joins them with a comma (as every WSGI server does) and the request must be
 refused as malformed, whichever scheme comes first.
 """
+
 from __future__ import annotations
 
 import http.client

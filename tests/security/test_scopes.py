@@ -6,6 +6,7 @@ claims (roles, permissions, scp arrays) contribute whole values, never split.
 Judged through the real request cycle on a ``HasScopes`` view that requires
 ``admin``, and at the unit level.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -32,8 +33,9 @@ def test_a_role_with_a_space_is_one_value(judge, jwks_config, claims_token):
     judge.token("WS", claims_token(scope="api1", roles=["read admin"]), path=ADMIN, scopes="admin")
 
 
-@pytest.mark.parametrize("claim, value", [("permissions", ["read admin"]), ("scp", ["api1 admin"]),
-                                          ("scope", ["api1 admin"])])
+@pytest.mark.parametrize(
+    "claim, value", [("permissions", ["read admin"]), ("scp", ["api1 admin"]), ("scope", ["api1 admin"])]
+)
 def test_array_claims_are_never_split(judge, jwks_config, claims_token, claim, value):
     jwks_config(SCOPE_CLAIMS=["scope", claim])
     changes = {claim: value} if claim == "scope" else {"scope": "api1", claim: value}
@@ -56,18 +58,21 @@ def test_a_role_named_admin_is_granted_when_roles_are_scopes_control(judge, jwks
 
 
 # -- unit level -------------------------------------------------------------------------------
-@pytest.mark.parametrize("value, expected", [
-    ("api1 admin", ["api1", "admin"]),
-    ("api1\x1fadmin", []),
-    ("api1\tadmin read", ["read"]),
-    ("  api1   orders.read ", ["api1", "orders.read"]),
-    ('a"b c\\d e', ["e"]),            # %x22 and %x5C are outside the grammar
-    ("caf\u00e9 api1", ["api1"]),     # non-ASCII too
-    ("!#[]~ api1", ["!#[]~", "api1"]),
-    (["read admin", "api1"], ["read admin", "api1"]),
-    (["", "api1"], ["api1"]),
-    (["r\u00f4le"], ["r\u00f4le"]),   # array values are the provider's names, kept whole
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("api1 admin", ["api1", "admin"]),
+        ("api1\x1fadmin", []),
+        ("api1\tadmin read", ["read"]),
+        ("  api1   orders.read ", ["api1", "orders.read"]),
+        ('a"b c\\d e', ["e"]),  # %x22 and %x5C are outside the grammar
+        ("caf\u00e9 api1", ["api1"]),  # non-ASCII too
+        ("!#[]~ api1", ["!#[]~", "api1"]),
+        (["read admin", "api1"], ["read admin", "api1"]),
+        (["", "api1"], ["api1"]),
+        (["r\u00f4le"], ["r\u00f4le"]),  # array values are the provider's names, kept whole
+    ],
+)
 def test_scope_values(value, expected):
     assert scope_values(value) == expected
 

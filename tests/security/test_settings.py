@@ -4,6 +4,7 @@ One validation (jwks_auth.conf.schema) feeds both: ``manage.py check``
 names every bad value with an id and a hint, and at run time the first one is
 a ``ConfigurationError`` that ``JWKSAuthentication`` answers with 503.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,10 @@ BAD = {
     "issuers not a list": ({"ISSUERS": "https://idp.example"}, "jwks_auth.E009"),
     "audience a number": ({"AUDIENCE": 5}, "jwks_auth.E009"),
     "algorithms a string": ({"ALGORITHMS": "RS256"}, "jwks_auth.E009"),
-    "profile in an issuers entry": ({"ISSUER": None, "ISSUERS": [{"ISSUER": "https://a.example", "PROFILE": 7}]},
-                                    "jwks_auth.E005"),
+    "profile in an issuers entry": (
+        {"ISSUER": None, "ISSUERS": [{"ISSUER": "https://a.example", "PROFILE": 7}]},
+        "jwks_auth.E005",
+    ),
     "required claims a string": ({"REQUIRED_CLAIMS": "sub"}, "jwks_auth.E009"),
     "scope claims a number": ({"SCOPE_CLAIMS": 1}, "jwks_auth.E009"),
     "claim values a list": ({"CLAIM_VALUES": ["typ"]}, "jwks_auth.E009"),
@@ -78,8 +81,12 @@ def test_the_working_preset_passes_control(client, jwks_config, make_token):
 
 def test_messages_name_the_type_never_the_value(settings):
     secret = "s3cr3t-value-never-logged"
-    settings.JWKS_AUTH = {"ISSUER": "https://a.example", "AUDIENCE": "x", "HTTP_PROXIES": {"https": 5},
-                          "USER_AGENT": [secret]}
+    settings.JWKS_AUTH = {
+        "ISSUER": "https://a.example",
+        "AUDIENCE": "x",
+        "HTTP_PROXIES": {"https": 5},
+        "USER_AGENT": [secret],
+    }
     messages = [f"{p.where} {p.message}" for p in settings_schema.problems(settings.JWKS_AUTH)]
     assert len(messages) == 2 and not any(secret in m for m in messages)
 
@@ -110,8 +117,15 @@ def test_every_setting_has_one_default_and_one_rule():
 
 def test_per_issuer_defaults_come_from_the_dataclass():
     config = IssuerConfig(issuer="https://a.example")
-    built = issuer_configs({"ISSUER": "https://a.example", "PROFILE": "okta", "REQUIRED_CLAIMS": [],
-                            "TOKEN_TYPES": ["JWT"], "SCOPE_CLAIMS": ["scope"]})[0]
+    built = issuer_configs(
+        {
+            "ISSUER": "https://a.example",
+            "PROFILE": "okta",
+            "REQUIRED_CLAIMS": [],
+            "TOKEN_TYPES": ["JWT"],
+            "SCOPE_CLAIMS": ["scope"],
+        }
+    )[0]
     assert DEFAULTS["LEEWAY"] == config.leeway == built.leeway
     assert DEFAULTS["ALGORITHMS"] == sorted(config.algorithms) == sorted(built.algorithms)
     assert DEFAULTS["USER_ID_CLAIM"] == config.user_id_claim == built.user_id_claim

@@ -1,4 +1,5 @@
 """RFC 6750 section 2: how the token travels, and the W0 / WR answers."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -68,8 +69,9 @@ def test_token_sent_by_another_method(judge, token, name):
     if "query" in how:
         send["query"] = urlencode({"access_token": token if how["query"] is True else ""})
     if how.get("form"):
-        send.update(method="post", data=urlencode({"access_token": token}),
-                    content_type="application/x-www-form-urlencoded")
+        send.update(
+            method="post", data=urlencode({"access_token": token}), content_type="application/x-www-form-urlencoded"
+        )
     response = judge.expect(kind, send.pop("authorization", None), secret=token, **send)
     assert response.status_code != 200
 
@@ -81,8 +83,14 @@ def test_unreadable_form_body_with_a_header_is_invalid_request(judge, token, bod
         data = urlencode([(f"f{i}", "x") for i in range(1200)])
     else:
         data = "a=" + "x" * (3 * 1024 * 1024)
-    judge.expect("WR", f"Bearer {token}", secret=token, method="post", data=data,
-                 content_type="application/x-www-form-urlencoded")
+    judge.expect(
+        "WR",
+        f"Bearer {token}",
+        secret=token,
+        method="post",
+        data=data,
+        content_type="application/x-www-form-urlencoded",
+    )
 
 
 def test_token_in_json_body_is_not_a_token_method(judge, token):

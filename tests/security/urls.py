@@ -1,4 +1,5 @@
 """Views for the DRF-integration cases: JWKSAuthentication behind another authentication class."""
+
 from __future__ import annotations
 
 from django.urls import include, path

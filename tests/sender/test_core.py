@@ -1,4 +1,5 @@
 """The framework-neutral DPoP parts: thumbprints, proofs, URLs, nonces, replay and certificates."""
+
 from __future__ import annotations
 
 import time
@@ -23,9 +24,9 @@ from tests.support.keys import SigningKey
 RFC7638_JWK = {
     "kty": "RSA",
     "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n"
-         "3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHz"
-         "u6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8aw"
-         "apJzKnqDKgw",
+    "3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHz"
+    "u6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8aw"
+    "apJzKnqDKgw",
     "e": "AQAB",
     "alg": "RS256",
     "kid": "2011-04-29",
@@ -34,10 +35,22 @@ RFC7638_THUMBPRINT = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
 URL = "https://api.example.com/me"
 
 
-def facts(method: str = "GET", scheme: str = "https", host: str = "api.example.com", path: str = "/me",
-          remote: str = "203.0.113.9", **headers: str) -> RequestDetails:
-    return RequestDetails(method, scheme, host, path, remote,
-                        {name.replace("_", "-").lower(): (value,) for name, value in headers.items()})
+def facts(
+    method: str = "GET",
+    scheme: str = "https",
+    host: str = "api.example.com",
+    path: str = "/me",
+    remote: str = "203.0.113.9",
+    **headers: str,
+) -> RequestDetails:
+    return RequestDetails(
+        method,
+        scheme,
+        host,
+        path,
+        remote,
+        {name.replace("_", "-").lower(): (value,) for name, value in headers.items()},
+    )
 
 
 @pytest.fixture
@@ -88,44 +101,61 @@ def test_replay_store_down_refuses_with_503_error(keys: dict[str, SigningKey]) -
         verifier.verify(dpop.make_proof(keys["ec"], "GET", URL, token="tok"), facts(), access_token="tok")
 
 
-def _refused(verifier: ProofVerifier, proof: str, request: RequestDetails | None = None, token: str = "tok",
-             **kwargs: Any) -> str:
+def _refused(
+    verifier: ProofVerifier, proof: str, request: RequestDetails | None = None, token: str = "tok", **kwargs: Any
+) -> str:
     with pytest.raises(ProofError) as info:
         verifier.verify(proof, request or facts(), access_token=token, **kwargs)
     return info.value.code
 
 
-@pytest.mark.parametrize(("changes", "code"), [
-    ({"typ": None}, "dpop_typ"),
-    ({"typ": "JWT"}, "dpop_typ"),
-    ({"htm": "POST"}, "dpop_htm"),
-    ({"htu": "https://api.example.com/other"}, "dpop_htu"),
-    ({"htu": "https://api.example.com/me/"}, "dpop_htu"),
-    ({"htu": "https://evil.example.com/me"}, "dpop_htu"),
-    ({"htu": "http://api.example.com/me"}, "dpop_htu"),
-    ({"htu": "https://user@api.example.com/me"}, "dpop_htu"),
-    ({"iat_offset": -61}, "dpop_iat"),
-    ({"iat_offset": 30}, "dpop_iat"),
-    ({"iat": "now"}, "dpop_iat"),
-    ({"jti": "x" * 257}, "dpop_jti"),
-    ({"jti": ""}, "dpop_jti"),
-    ({"drop": ("jti",)}, "dpop_jti"),
-    ({"drop": ("ath",)}, "dpop_ath"),
-    ({"ath": dpop.ath("another token")}, "dpop_ath"),
-])
-def test_claim_and_header_refusals(verifier: ProofVerifier, keys: dict[str, SigningKey], changes: dict[str, Any],
-                                   code: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"typ": None}, "dpop_typ"),
+        ({"typ": "JWT"}, "dpop_typ"),
+        ({"htm": "POST"}, "dpop_htm"),
+        ({"htu": "https://api.example.com/other"}, "dpop_htu"),
+        ({"htu": "https://api.example.com/me/"}, "dpop_htu"),
+        ({"htu": "https://evil.example.com/me"}, "dpop_htu"),
+        ({"htu": "http://api.example.com/me"}, "dpop_htu"),
+        ({"htu": "https://user@api.example.com/me"}, "dpop_htu"),
+        ({"iat_offset": -61}, "dpop_iat"),
+        ({"iat_offset": 30}, "dpop_iat"),
+        ({"iat": "now"}, "dpop_iat"),
+        ({"jti": "x" * 257}, "dpop_jti"),
+        ({"jti": ""}, "dpop_jti"),
+        ({"drop": ("jti",)}, "dpop_jti"),
+        ({"drop": ("ath",)}, "dpop_ath"),
+        ({"ath": dpop.ath("another token")}, "dpop_ath"),
+    ],
+)
+def test_claim_and_header_refusals(
+    verifier: ProofVerifier, keys: dict[str, SigningKey], changes: dict[str, Any], code: str
+) -> None:
     changes = dict(changes)  # parameters are shared between runs; times are taken now, not at collection
     if "iat_offset" in changes:
         changes["iat"] = time.time() + changes.pop("iat_offset")
-    assert _refused(verifier, dpop.make_proof(keys["ec"], changes.pop("htm", "GET"), changes.pop("htu", URL),
-                                              token="tok", **changes)) == code
+    assert (
+        _refused(
+            verifier,
+            dpop.make_proof(keys["ec"], changes.pop("htm", "GET"), changes.pop("htu", URL), token="tok", **changes),
+        )
+        == code
+    )
 
 
-@pytest.mark.parametrize("htu", [
-    "HTTPS://API.EXAMPLE.COM/me", "https://api.example.com:443/me", "https://api.example.com/me?x=1",
-    "https://api.example.com/me#frag", "https://api.example.com/./me", "https://api.example.com/%6De",
-])
+@pytest.mark.parametrize(
+    "htu",
+    [
+        "HTTPS://API.EXAMPLE.COM/me",
+        "https://api.example.com:443/me",
+        "https://api.example.com/me?x=1",
+        "https://api.example.com/me#frag",
+        "https://api.example.com/./me",
+        "https://api.example.com/%6De",
+    ],
+)
 def test_htu_equivalent_forms_are_accepted(verifier: ProofVerifier, keys: dict[str, SigningKey], htu: str) -> None:
     verifier.verify(dpop.make_proof(keys["ec"], "GET", htu, token="tok"), facts(), access_token="tok")
 
@@ -166,11 +196,16 @@ def test_rs256_only_when_configured(keys: dict[str, SigningKey]) -> None:
     assert _refused(default, dpop.make_proof(rsa, "GET", URL, token="tok")) == "dpop_alg"
 
 
-@pytest.mark.parametrize("header", [
-    {"typ": "dpop+jwt", "alg": "none"}, {"typ": "dpop+jwt", "alg": "HS256"},
-])
-def test_none_and_hmac_are_refused(verifier: ProofVerifier, keys: dict[str, SigningKey],
-                                   header: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"typ": "dpop+jwt", "alg": "none"},
+        {"typ": "dpop+jwt", "alg": "HS256"},
+    ],
+)
+def test_none_and_hmac_are_refused(
+    verifier: ProofVerifier, keys: dict[str, SigningKey], header: dict[str, Any]
+) -> None:
     header["jwk"] = dpop.proof_jwk(keys["ec"])
     proof = dpop.make_proof(keys["ec"], "GET", URL, token="tok", header=header, alg="ES256")
     assert _refused(verifier, proof) == "dpop_alg"
@@ -186,16 +221,25 @@ def test_nonce(keys: dict[str, SigningKey]) -> None:
     verifier = ProofVerifier(DPoPSettings(), None, nonces)
     now = time.time()
     with pytest.raises(NonceRequired):
-        verifier.verify(dpop.make_proof(keys["ec"], "GET", URL, token="t"), facts(), access_token="t",
-                        nonce_required=True)
-    verifier.verify(dpop.make_proof(keys["ec"], "GET", URL, token="t", nonce=nonces.current()), facts(),
-                    access_token="t", nonce_required=True)
+        verifier.verify(
+            dpop.make_proof(keys["ec"], "GET", URL, token="t"), facts(), access_token="t", nonce_required=True
+        )
+    verifier.verify(
+        dpop.make_proof(keys["ec"], "GET", URL, token="t", nonce=nonces.current()),
+        facts(),
+        access_token="t",
+        nonce_required=True,
+    )
     old = nonces.current(now - 125)
     forged = NonceSource(b"m" * 32).current()
     for bad in (old, forged, "garbage", nonces.current()[:-2] + "AA"):
         with pytest.raises(NonceRequired):
-            verifier.verify(dpop.make_proof(keys["ec"], "GET", URL, token="t", nonce=bad), facts(), access_token="t",
-                            nonce_required=True)
+            verifier.verify(
+                dpop.make_proof(keys["ec"], "GET", URL, token="t", nonce=bad),
+                facts(),
+                access_token="t",
+                nonce_required=True,
+            )
 
 
 def test_nonce_rotates_without_state() -> None:
@@ -213,16 +257,30 @@ class TestOrigins:
         assert expected_urls(facts(), DPoPSettings()) == (URL,)
 
     def test_forwarded_headers_from_a_trusted_proxy(self) -> None:
-        request = facts(scheme="http", host="api:8000", remote="10.1.2.3", x_forwarded_proto="https",
-                        x_forwarded_host="api.example.com")
+        request = facts(
+            scheme="http",
+            host="api:8000",
+            remote="10.1.2.3",
+            x_forwarded_proto="https",
+            x_forwarded_host="api.example.com",
+        )
         assert expected_urls(request, self.proxy) == (URL,)
-        request = facts(scheme="http", host="api:8000", remote="10.1.2.3",
-                        forwarded='for=1.2.3.4;proto=http;host=evil, for=10.0.0.1;proto=https;host="api.example.com"')
+        request = facts(
+            scheme="http",
+            host="api:8000",
+            remote="10.1.2.3",
+            forwarded='for=1.2.3.4;proto=http;host=evil, for=10.0.0.1;proto=https;host="api.example.com"',
+        )
         assert expected_urls(request, self.proxy) == (URL,)
 
     def test_forwarded_headers_from_anyone_else_are_ignored(self) -> None:
-        request = facts(scheme="http", host="api:8000", remote="203.0.113.5", x_forwarded_proto="https",
-                        x_forwarded_host="api.example.com")
+        request = facts(
+            scheme="http",
+            host="api:8000",
+            remote="203.0.113.5",
+            x_forwarded_proto="https",
+            x_forwarded_host="api.example.com",
+        )
         assert expected_urls(request, self.proxy) == ("http://api:8000/me",)
 
     def test_malformed_forwarded_matches_nothing(self) -> None:
@@ -232,19 +290,24 @@ class TestOrigins:
     def test_public_origins_with_a_path_prefix(self) -> None:
         settings = DPoPSettings(public_origins=("https://api.example.com/v1", "https://alt.example.com"))
         assert expected_urls(facts(host="internal"), settings) == (
-            "https://api.example.com/v1/me", "https://alt.example.com/me")
+            "https://api.example.com/v1/me",
+            "https://alt.example.com/me",
+        )
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("HTTPS://Example.COM:443", "https://example.com/"),
-    ("http://example.com:80/a/../b", "http://example.com/b"),
-    ("http://example.com:8080/a?b#c", "http://example.com:8080/a"),
-    ("https://[::1]:8443/x", "https://[::1]:8443/x"),
-    ("ftp://example.com/", None),
-    ("https://example.com:99999/", None),
-    ("https:///nohost", None),
-    (42, None),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://Example.COM:443", "https://example.com/"),
+        ("http://example.com:80/a/../b", "http://example.com/b"),
+        ("http://example.com:8080/a?b#c", "http://example.com:8080/a"),
+        ("https://[::1]:8443/x", "https://[::1]:8443/x"),
+        ("ftp://example.com/", None),
+        ("https://example.com:99999/", None),
+        ("https:///nohost", None),
+        (42, None),
+    ],
+)
 def test_normalise_url(url: Any, expected: str | None) -> None:
     assert normalise_url(url) == expected
 
@@ -253,8 +316,12 @@ class TestCertificates:
     def test_formats(self) -> None:
         _, cert = dpop.client_certificate()
         expected = dpop.cert_thumbprint(cert)
-        for fmt, value in (("escaped-pem", dpop.nginx_header(cert)), ("xfcc", dpop.envoy_header(cert)),
-                           ("rfc9440", dpop.rfc9440_header(cert)), ("base64-der", dpop.rfc9440_header(cert)[1:-1])):
+        for fmt, value in (
+            ("escaped-pem", dpop.nginx_header(cert)),
+            ("xfcc", dpop.envoy_header(cert)),
+            ("rfc9440", dpop.rfc9440_header(cert)),
+            ("base64-der", dpop.rfc9440_header(cert)[1:-1]),
+        ):
             assert certificate_thumbprint(parse_certificate_header(value, fmt)) == expected, fmt
 
     def test_xfcc_takes_the_last_element(self) -> None:
@@ -263,10 +330,18 @@ class TestCertificates:
         value = dpop.envoy_header(first) + "," + dpop.envoy_header(last)
         assert certificate_thumbprint(parse_certificate_header(value, "xfcc")) == dpop.cert_thumbprint(last)
 
-    @pytest.mark.parametrize(("fmt", "value"), [
-        ("escaped-pem", "garbage"), ("xfcc", 'By=x;Hash=y'), ("xfcc", 'Cert="unterminated'),
-        ("rfc9440", "AAAA"), ("rfc9440", ":!!:"), ("base64-der", "AAAA"), ("escaped-pem", "x" * 40000),
-    ])
+    @pytest.mark.parametrize(
+        ("fmt", "value"),
+        [
+            ("escaped-pem", "garbage"),
+            ("xfcc", "By=x;Hash=y"),
+            ("xfcc", 'Cert="unterminated'),
+            ("rfc9440", "AAAA"),
+            ("rfc9440", ":!!:"),
+            ("base64-der", "AAAA"),
+            ("escaped-pem", "x" * 40000),
+        ],
+    )
     def test_unreadable(self, fmt: str, value: str) -> None:
         with pytest.raises(CertificateUnreadable):
             parse_certificate_header(value, fmt)

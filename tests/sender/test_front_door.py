@@ -4,6 +4,7 @@ What every adapter (DRF, Ninja, plain Django) gets from the core: the
 binding on the token, the refusal with its scheme, challenge and reason, and
 the ``DPoP-Nonce`` to send, on the credential and on the refusal.
 """
+
 from __future__ import annotations
 
 import time
@@ -63,15 +64,19 @@ def _refusal(door: RequestVerifier, request: Any) -> Any:
     return caught.value
 
 
-def test_a_dpop_request_gives_the_token_with_its_binding(jwks_config: Any, make_token: Callable[..., str],
-                                                        ec: SigningKey) -> None:
+def test_a_dpop_request_gives_the_token_with_its_binding(
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     door = RequestVerifier()
     for _ in range(2):  # the second from the verified-token cache: its proof is checked all the same
         _, access_token = door.authenticate(_request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
         assert access_token.binding is not None
         assert (access_token.scheme, access_token.binding.jkt, access_token.binding.x5t_s256) == (
-            "DPoP", dpop.thumbprint(ec), None)
+            "DPoP",
+            dpop.thumbprint(ec),
+            None,
+        )
     # The cached token itself is shared by requests: it never carries one request's binding.
     plain = door.validator().validate(token)
     assert plain.binding is None and plain.scheme == "Bearer"
@@ -83,19 +88,25 @@ def test_a_plain_bearer_token_has_no_binding(jwks_config: Any, token: str) -> No
 
 
 def test_a_certificate_bound_token_carries_the_certificate_thumbprint(
-        jwks_config: Any, make_token: Callable[..., str]) -> None:
+    jwks_config: Any, make_token: Callable[..., str]
+) -> None:
     jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="Client-Cert", CLIENT_CERT_FORMAT="rfc9440")
     _, certificate = dpop.client_certificate("mine")
     token = make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certificate)})
     _, access_token = RequestVerifier().authenticate(
-        _request(f"Bearer {token}", REMOTE_ADDR=PROXY, HTTP_CLIENT_CERT=dpop.rfc9440_header(certificate)))
+        _request(f"Bearer {token}", REMOTE_ADDR=PROXY, HTTP_CLIENT_CERT=dpop.rfc9440_header(certificate))
+    )
     assert access_token.binding is not None
     assert (access_token.scheme, access_token.binding.jkt, access_token.binding.x5t_s256) == (
-        "Bearer", None, dpop.cert_thumbprint(certificate))
+        "Bearer",
+        None,
+        dpop.cert_thumbprint(certificate),
+    )
 
 
 def test_a_bad_proof_is_invalid_dpop_proof_on_the_dpop_challenge(
-        jwks_config: Any, make_token: Callable[..., str], ec: SigningKey, provider: Any) -> None:
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey, provider: Any
+) -> None:
     told = Told()
     door = RequestVerifier(rejected=told)
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
@@ -117,7 +128,8 @@ def test_a_replayed_proof_is_dpop_replay(jwks_config: Any, make_token: Callable[
 
 
 def test_a_bound_token_as_bearer_is_invalid_token_on_the_bearer_challenge(
-        jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(RequestVerifier(), _request(f"Bearer {token}", dpop.make_proof(ec, "GET", URL, token=token)))
     assert type(refusal) is Unauthorized and refusal.reason is Reason.DPOP_DOWNGRADE and refusal.scheme == "Bearer"
@@ -126,7 +138,8 @@ def test_a_bound_token_as_bearer_is_invalid_token_on_the_bearer_challenge(
 
 
 def test_a_nonce_issuer_sends_a_nonce_on_the_refusal_and_on_the_credential(
-        jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     jwks_config(DPOP_NONCE=True)
     door = RequestVerifier()
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
@@ -141,8 +154,7 @@ def test_a_nonce_issuer_sends_a_nonce_on_the_refusal_and_on_the_credential(
     assert credential.headers["DPoP-Nonce"]  # for the client's next proof
 
 
-def test_two_dpop_headers_are_a_bad_request(jwks_config: Any, make_token: Callable[..., str],
-                                            ec: SigningKey) -> None:
+def test_two_dpop_headers_are_a_bad_request(jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     one, two = (dpop.make_proof(ec, "GET", URL, token=token) for _ in range(2))
     with pytest.raises(BadRequest) as caught:
@@ -157,10 +169,16 @@ def test_a_credential_of_the_other_scheme_joined_on_is_a_bad_request(jwks_config
 
 
 def test_the_replay_store_down_is_503_replay_unavailable(
-        jwks_config: Any, settings: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
-    settings.CACHES = {**settings.CACHES, "down": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    jwks_config: Any, settings: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
+    settings.CACHES = {
+        **settings.CACHES,
+        "down": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
     jwks_config(CACHE_ALIAS="down")
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(RequestVerifier(), _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
@@ -169,7 +187,8 @@ def test_the_replay_store_down_is_503_replay_unavailable(
 
 
 def test_a_door_with_bearer_only_still_refuses_a_bound_token(
-        jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     """The binding is checked by every scheme: a door without DPoP never lets a bound token in as Bearer."""
     from jwks_auth.web.request_verifier import BearerScheme
 
@@ -181,7 +200,8 @@ def test_a_door_with_bearer_only_still_refuses_a_bound_token(
 
 
 def test_a_proof_from_the_past_is_refused_even_for_a_cached_token(
-        jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     door = RequestVerifier()
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     door.authenticate(_request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
@@ -199,9 +219,11 @@ def test_the_async_door_checks_the_proof_too(jwks_config: Any, make_token: Calla
     proof = dpop.make_proof(ec, "GET", URL, token=token)
     _, access_token = asyncio.run(door.aauthenticate(_request(f"DPoP {token}", proof)))
     assert access_token.binding is not None and access_token.binding.jkt == dpop.thumbprint(ec)
-    for request, reason in ((_request(f"DPoP {token}", proof), Reason.DPOP_REPLAY),
-                            (_request(f"Bearer {token}"), Reason.DPOP_DOWNGRADE),
-                            (_request(f"DPoP {token}"), Reason.DPOP_MISSING)):
+    for request, reason in (
+        (_request(f"DPoP {token}", proof), Reason.DPOP_REPLAY),
+        (_request(f"Bearer {token}"), Reason.DPOP_DOWNGRADE),
+        (_request(f"DPoP {token}"), Reason.DPOP_MISSING),
+    ):
         with pytest.raises(Unauthorized) as caught:
             asyncio.run(door.aauthenticate(request))
         assert caught.value.reason is reason
@@ -220,8 +242,9 @@ def test_a_plain_bearer_token_stays_on_the_loop(jwks_config: Any, token: str) ->
     assert needs_binding(access_token, dpop=True)
 
 
-def test_the_other_doors_answer_with_the_nonce(jwks_config: Any, make_token: Callable[..., str],
-                                                ec: SigningKey) -> None:
+def test_the_other_doors_answer_with_the_nonce(
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     """``answers.answer`` (Ninja, plain Django) sends what the refusal carries, as DRF does."""
     from jwks_auth.web.responses import answer
 
@@ -233,16 +256,18 @@ def test_the_other_doors_answer_with_the_nonce(jwks_config: Any, make_token: Cal
     assert dict(parse_challenges(answered.headers["WWW-Authenticate"]))["DPoP"]["error"] == "use_dpop_nonce"
 
 
-def test_the_guard_hands_the_credential_of_an_accepted_request(jwks_config: Any, make_token: Callable[..., str],
-                                                               ec: SigningKey) -> None:
+def test_the_guard_hands_the_credential_of_an_accepted_request(
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey
+) -> None:
     """``EndpointCheck.credential`` + ``verify``: what Ninja and the decorators read the answer's headers from."""
     from jwks_auth.web.endpoint_check import EndpointCheck
 
     jwks_config(DPOP_NONCE=True)
     guard = EndpointCheck(["api1"])
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
-    nonce = _refusal(guard.door, _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token))
-                     ).headers["DPoP-Nonce"]
+    nonce = _refusal(guard.door, _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token))).headers[
+        "DPoP-Nonce"
+    ]
     request = _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token, nonce=nonce))
     credential = guard.credential(request)
     assert credential is not None

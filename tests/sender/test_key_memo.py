@@ -1,4 +1,5 @@
 """The memo of checked proof keys: only keys that passed, by every member, bounded."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The DPoP and certificate settings: checked like every other, a bad one is 503 and a check, never 500."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,14 +13,25 @@ from tests.conftest import bearer
 pytestmark = pytest.mark.django_db(databases=[])
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("DPOP", "sometimes"), ("DPOP", True), ("DPOP_NONCE", "yes"),
-    ("DPOP_ALGORITHMS", ["HS256"]), ("DPOP_ALGORITHMS", []), ("DPOP_ALGORITHMS", "ES256"),
-    ("DPOP_IAT_MAX_AGE", -1), ("DPOP_NONCE_STEP", "60"),
-    ("TRUSTED_PROXIES", ["10.0.0.0/33"]), ("TRUSTED_PROXIES", "10.0.0.1"),
-    ("PUBLIC_ORIGINS", ["api.example.com"]), ("PUBLIC_ORIGINS", ["https://api.example.com/?q"]),
-    ("CLIENT_CERT_FORMAT", "pem"), ("CLIENT_CERT_HEADER", 5),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DPOP", "sometimes"),
+        ("DPOP", True),
+        ("DPOP_NONCE", "yes"),
+        ("DPOP_ALGORITHMS", ["HS256"]),
+        ("DPOP_ALGORITHMS", []),
+        ("DPOP_ALGORITHMS", "ES256"),
+        ("DPOP_IAT_MAX_AGE", -1),
+        ("DPOP_NONCE_STEP", "60"),
+        ("TRUSTED_PROXIES", ["10.0.0.0/33"]),
+        ("TRUSTED_PROXIES", "10.0.0.1"),
+        ("PUBLIC_ORIGINS", ["api.example.com"]),
+        ("PUBLIC_ORIGINS", ["https://api.example.com/?q"]),
+        ("CLIENT_CERT_FORMAT", "pem"),
+        ("CLIENT_CERT_HEADER", 5),
+    ],
+)
 def test_bad_values_are_problems_and_503(client: Any, jwks_config: Any, token: str, name: str, value: Any) -> None:
     problems = [p for p in settings_schema.problems({name: value}, DEFAULTS) if p.fatal]
     assert problems and name in problems[0].where
@@ -38,7 +50,13 @@ def test_per_issuer_policy_in_issuers_entries(jwks_config: Any, provider: Any) -
 
 
 def test_good_values_have_no_problems() -> None:
-    good = {"DPOP": "required", "DPOP_NONCE": True, "DPOP_ALGORITHMS": ["ES256", "RS256"],
-            "TRUSTED_PROXIES": ["10.0.0.0/8", "::1"], "PUBLIC_ORIGINS": ["https://gw.example.com/api"],
-            "CLIENT_CERT_HEADER": "Client-Cert", "CLIENT_CERT_FORMAT": "rfc9440"}
+    good = {
+        "DPOP": "required",
+        "DPOP_NONCE": True,
+        "DPOP_ALGORITHMS": ["ES256", "RS256"],
+        "TRUSTED_PROXIES": ["10.0.0.0/8", "::1"],
+        "PUBLIC_ORIGINS": ["https://gw.example.com/api"],
+        "CLIENT_CERT_HEADER": "Client-Cert",
+        "CLIENT_CERT_FORMAT": "rfc9440",
+    }
     assert settings_schema.problems(good, DEFAULTS) == []

@@ -4,6 +4,7 @@ gunicorn runs ``tests.wsgi:application`` with four sync workers over a
 redis-server on a free port; the same proof is sent on many connections at
 once (so it reaches several workers), and then again one by one.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -62,8 +63,9 @@ def test_one_proof_is_accepted_once_across_workers(stack: tuple[Gunicorn, JWKSPr
     assert statuses.count(200) == 1 and statuses.count(401) == 15, statuses
     workers = api.pids("/me", since=before)
     assert len(workers) >= 2, "the replays did not reach more than one worker"
-    assert api.pids("/me", 401, since=before) - api.pids("/me", 200, since=before), \
+    assert api.pids("/me", 401, since=before) - api.pids("/me", 200, since=before), (
         "no worker other than the accepting one refused the replay"
+    )
     # Sent again later, to every worker: still refused.
     for _ in range(8):
         assert _get(api.url, token, proof) == 401

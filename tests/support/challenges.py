@@ -1,4 +1,5 @@
 """One RFC 7235 ``WWW-Authenticate`` parser for every test (quoted strings may hold commas)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """A LocMemCache that counts every call and remembers every key it was given."""
+
 from __future__ import annotations
 
 import threading

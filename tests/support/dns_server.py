@@ -6,6 +6,7 @@ never answers names it was told to stall on, so ``getaddrinfo`` waits for
 the resolver's own timeout. Port 53 needs root; so do the mount namespaces
 the tests point ``/etc/resolv.conf`` at it with.
 """
+
 from __future__ import annotations
 
 import random
@@ -91,12 +92,12 @@ def _question(query: bytes) -> tuple[str, int, bytes] | None:
     labels, at = [], 12
     while at < len(query) and query[at]:
         size = query[at]
-        labels.append(query[at + 1:at + 1 + size].decode("ascii", "replace").lower())
+        labels.append(query[at + 1 : at + 1 + size].decode("ascii", "replace").lower())
         at += 1 + size
     end = at + 5  # the root label, QTYPE and QCLASS
     if end > len(query):
         return None
-    qtype = struct.unpack("!H", query[at + 1:at + 3])[0]
+    qtype = struct.unpack("!H", query[at + 1 : at + 3])[0]
     return ".".join(labels), qtype, query[12:end]
 
 
@@ -108,4 +109,3 @@ def _reply(query_id: bytes, question: bytes, known: bool, ipv4: str | None) -> b
         answer = struct.pack("!HHHIH", 0xC00C, _A, _IN, 1, 4) + socket.inet_aton(ipv4)
     header = query_id + struct.pack("!HHHHH", flags, 1, 1 if answer else 0, 0, 0)
     return header + question + answer
-

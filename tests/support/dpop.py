@@ -1,4 +1,5 @@
 """DPoP proofs signed with real keys, and client certificates as front proxies forward them."""
+
 from __future__ import annotations
 
 import base64
@@ -36,10 +37,22 @@ def thumbprint(key: SigningKey) -> str:
     return b64url(hashlib.sha256(canonical.encode()).digest())
 
 
-def make_proof(key: SigningKey, method: str, url: str, *, token: str | None = None, alg: str | None = None,
-               header: Any = None, jwk: Any = None, typ: str | None = "dpop+jwt", iat: float | None = None,
-               jti: str | None = None, nonce: str | None = None, drop: tuple[str, ...] = (),
-               **claims: Any) -> str:
+def make_proof(
+    key: SigningKey,
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    alg: str | None = None,
+    header: Any = None,
+    jwk: Any = None,
+    typ: str | None = "dpop+jwt",
+    iat: float | None = None,
+    jti: str | None = None,
+    nonce: str | None = None,
+    drop: tuple[str, ...] = (),
+    **claims: Any,
+) -> str:
     """A proof for ``method url``; every part can be changed or dropped (``drop``)."""
     body: dict[str, Any] = {
         "jti": uuid.uuid4().hex if jti is None else jti,
@@ -82,8 +95,10 @@ def nginx_header(certificate: x509.Certificate) -> str:
 def envoy_header(certificate: x509.Certificate) -> str:
     """``x-forwarded-client-cert`` as Envoy sets it (SANITIZE_SET with Cert and Subject)."""
     digest = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
-    return (f'By=spiffe://cluster.local/ns/default/sa/api;Hash={digest};Cert="{quote(pem(certificate), safe="")}";'
-            f'Subject="CN=client";URI=;DNS=client.example')
+    return (
+        f'By=spiffe://cluster.local/ns/default/sa/api;Hash={digest};Cert="{quote(pem(certificate), safe="")}";'
+        f'Subject="CN=client";URI=;DNS=client.example'
+    )
 
 
 def rfc9440_header(certificate: x509.Certificate) -> str:

@@ -1,4 +1,5 @@
 """DRF's 403 trap, checked over a URLconf: JWKSAuthentication must come first wherever a view uses it."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

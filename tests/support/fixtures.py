@@ -1,4 +1,5 @@
 """Fixtures shared by several test folders: the scope test views' URLs, extra identity providers."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

@@ -1,4 +1,5 @@
 """A real RFC 7662 introspection endpoint on a loopback port, with client authentication."""
+
 from __future__ import annotations
 
 import base64
@@ -20,9 +21,15 @@ class _Handler(LoopbackHandler):
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode("ascii")).items()}
         with owner.lock:
             owner.calls += 1
-            owner.seen.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
-                               "hint": form.get("token_type_hint"), "query": "?" in self.path,
-                               "method": owner._client_method(self.headers.get("Authorization"), form)})
+            owner.seen.append(
+                {
+                    "path": self.path,
+                    "content_type": self.headers.get("Content-Type"),
+                    "hint": form.get("token_type_hint"),
+                    "query": "?" in self.path,
+                    "method": owner._client_method(self.headers.get("Authorization"), form),
+                }
+            )
             failure, raw = owner.failure, owner.raw_response
             drop = owner.drops > 0
             owner.drops -= 1 if drop else 0
@@ -42,8 +49,9 @@ class _Handler(LoopbackHandler):
         return self._send(200, owner.tokens.get(token, {"active": False}))
 
     def _send(self, status: int, body: Any) -> None:
-        self.send_body(status, body if isinstance(body, bytes) else json.dumps(body).encode(),
-                       {"Content-Type": "application/json"})
+        self.send_body(
+            status, body if isinstance(body, bytes) else json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
 
 
 class IntrospectionServer(LoopbackServer):
@@ -77,4 +85,3 @@ class IntrospectionServer(LoopbackServer):
         if (form.get("client_id"), form.get("client_secret")) == (self.client_id, self.client_secret):
             return "client_secret_post"
         return None
-

@@ -4,6 +4,7 @@ Tests change its keys, headers, delays and failures while it runs, and read
 how many requests each path received. It can be stopped and started again on
 the same port to simulate an outage.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Real signing keys for tests and benchmarks, with their public JWKs."""
+
 from __future__ import annotations
 
 import base64

@@ -4,6 +4,7 @@
 server object through ``self.server.owner``. ``stop()`` then ``start()``
 brings it back on the same port, which is how the tests simulate an outage.
 """
+
 from __future__ import annotations
 
 import socket
@@ -65,8 +66,7 @@ class LoopbackServer:
         server.owner = self
         self.port = server.server_address[1]
         self._server = server
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": self.poll_interval},
-                         daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": self.poll_interval}, daemon=True).start()
 
     def stop(self) -> None:
         if self._server is not None:

@@ -5,6 +5,7 @@ are stopped (SIGTERM, then SIGKILL of the whole group) when their ``with``
 block ends. Used by ``tests/keys/test_multiprocess.py`` and by
 ``bench/keystore_figures.py``.
 """
+
 from __future__ import annotations
 
 import json
@@ -110,11 +111,23 @@ class RedisServer(ProcessGroup):
 
     def start(self, timeout: float = 10) -> RedisServer:
         self.directory.mkdir(parents=True, exist_ok=True)
-        argv = [redis_server_binary(), "--port", str(self.port), "--bind", LOOPBACK, "--save", "",
-                "--appendonly", "no", "--dir", str(self.directory)]
+        argv = [
+            redis_server_binary(),
+            "--port",
+            str(self.port),
+            "--bind",
+            LOOPBACK,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.directory),
+        ]
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while not _port_open(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -157,15 +170,38 @@ class Gunicorn(ProcessGroup):
     def start(self, timeout: float = 60) -> Gunicorn:
         self.directory.mkdir(parents=True, exist_ok=True)
         argv = [
-            sys.executable, "-m", "gunicorn", "tests.wsgi:application",
-            "--bind", f"{LOOPBACK}:{self.port}", "--workers", str(self.workers), "--worker-class", "sync",
-            "--timeout", "60", "--graceful-timeout", "2", "--backlog", "512",
-            "--access-logfile", str(self.access_log), "--access-logformat", "%(p)s %(s)s %(U)s",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "tests.wsgi:application",
+            "--bind",
+            f"{LOOPBACK}:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "2",
+            "--backlog",
+            "512",
+            "--access-logfile",
+            str(self.access_log),
+            "--access-logformat",
+            "%(p)s %(s)s %(U)s",
             "--no-control-socket",  # gunicorn 27 would share one in $HOME between instances
         ]
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(argv, cwd=REPO, env=dict(self.env), stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+            self.process = subprocess.Popen(
+                argv,
+                cwd=REPO,
+                env=dict(self.env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self.wait_for_workers(timeout)
         return self
 
@@ -192,11 +228,15 @@ class Gunicorn(ProcessGroup):
                 rows.append((int(match.group(1)), int(match.group(2)), match.group(3)))
         return rows
 
-    def pids(self, path: str | None = None, status: int | None = None, since: int = 0,
-             until: int | None = None) -> set[int]:
+    def pids(
+        self, path: str | None = None, status: int | None = None, since: int = 0, until: int | None = None
+    ) -> set[int]:
         """Worker pids that answered ``path`` with ``status`` (access log rows ``since``..``until``)."""
-        return {pid for pid, code, p in self.access()[since:until]
-                if (path is None or p == path) and (status is None or code == status)}
+        return {
+            pid
+            for pid, code, p in self.access()[since:until]
+            if (path is None or p == path) and (status is None or code == status)
+        }
 
     def worker_pids(self) -> list[int]:
         if self.process is None:

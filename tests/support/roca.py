@@ -6,6 +6,7 @@ part included, so a token can be signed with it) and
 ``roca/tests/data/mod03.txt`` (a 2048-bit modulus). Both are positive samples
 of that project's own tests.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The library tests' URLs plus the authorization test views."""
+
 from django.urls import include, path
 
 from tests.support import scope_views as views

@@ -1,4 +1,5 @@
 """Views for the authorization tests: every way of asking for scopes."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,12 +15,14 @@ from jwks_auth.permissions import HasAnyScope, HasMethodScopes, HasScopes
 class _Echo(APIView):
     def _answer(self, request: Request) -> Response:
         user = request.user
-        return Response({
-            "method": request.method,
-            "user": user.get_username(),
-            "user_type": type(user).__name__,
-            "scopes": sorted(request.auth.scopes),
-        })
+        return Response(
+            {
+                "method": request.method,
+                "user": user.get_username(),
+                "user_type": type(user).__name__,
+                "scopes": sorted(request.auth.scopes),
+            }
+        )
 
     def get(self, request: Request) -> Response:
         return self._answer(request)
@@ -91,9 +94,15 @@ class ClaimsView(APIView):
     required_scopes: list[str] = []
 
     def get(self, request: Request) -> Response:
-        return Response({"claims": dict(request.auth.claims), "issuer": request.auth.issuer,
-                         "scopes": sorted(request.auth.scopes), "user": request.user.get_username(),
-                         "user_type": type(request.user).__name__})
+        return Response(
+            {
+                "claims": dict(request.auth.claims),
+                "issuer": request.auth.issuer,
+                "scopes": sorted(request.auth.scopes),
+                "user": request.user.get_username(),
+                "user_type": type(request.user).__name__,
+            }
+        )
 
 
 class UnconfiguredView(_Echo):
@@ -103,5 +112,17 @@ class UnconfiguredView(_Echo):
 
 
 def extra_views() -> list[Any]:
-    return [AllScopesView, AnyScopeView, ReadWriteView, MethodMapView, BoundView, NoScopesView, OrView,
-            AdminOrScopeView, ScopeOrAdminView, AndNotView, ScopeAndAnyView, ClaimsView]
+    return [
+        AllScopesView,
+        AnyScopeView,
+        ReadWriteView,
+        MethodMapView,
+        BoundView,
+        NoScopesView,
+        OrView,
+        AdminOrScopeView,
+        ScopeOrAdminView,
+        AndNotView,
+        ScopeAndAnyView,
+        ClaimsView,
+    ]

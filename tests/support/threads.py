@@ -4,6 +4,7 @@ Root is not held to ``RLIMIT_NPROC`` and a pids cgroup limit would stop the
 test runner too, so the exhaustion is played by ``Thread.start`` itself
 refusing threads whose name starts with a prefix; everything else stays real.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Minting real signed JWTs, including deliberately malformed ones."""
+
 from __future__ import annotations
 
 import json

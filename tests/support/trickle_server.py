@@ -6,6 +6,7 @@ only has per-read timeouts. The head (status line and headers) and the body
 can each be trickled. With ``tls=True`` it serves a certificate for 127.0.0.1 from a
 ``tests.support.tls.PrivateCA`` whose PEM file (``ca_path``) is the CA bundle to trust.
 """
+
 from __future__ import annotations
 
 import socket
@@ -21,8 +22,16 @@ from tests.support.tls import PrivateCA
 class TrickleServer:
     """Answers every connection with ``head`` + ``body``, trickled as asked; counts connections."""
 
-    def __init__(self, head: bytes, body: bytes, *, pause: float, trickle_head: bool = True,
-                 trickle_body: bool = True, tls: bool = False) -> None:
+    def __init__(
+        self,
+        head: bytes,
+        body: bytes,
+        *,
+        pause: float,
+        trickle_head: bool = True,
+        trickle_body: bool = True,
+        tls: bool = False,
+    ) -> None:
         self.head, self.body, self.pause = head, body, pause
         self.trickle_head, self.trickle_body = trickle_head, trickle_body
         self.connections = 0
@@ -77,7 +86,7 @@ class TrickleServer:
         for index in range(len(data)):
             if self.stopped.is_set():
                 return
-            conn.sendall(data[index:index + 1])
+            conn.sendall(data[index : index + 1])
             time.sleep(self.pause)
 
     def close(self) -> None:

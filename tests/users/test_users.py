@@ -1,4 +1,5 @@
 """request.user: the stateless TokenUser by default, Django users on request."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,7 +39,8 @@ def test_the_token_user_touches_no_database(client, make_token, django_assert_nu
 def test_the_token_user_follows_the_issuers_user_id_claim(client, make_token, jwks_config):
     jwks_config(USER_ID_CLAIM="oid")
     assert get(client, make_token(oid="00000000-0000-0000-66f3-3332eca7ea81")).json()["user"] == (
-        "00000000-0000-0000-66f3-3332eca7ea81")
+        "00000000-0000-0000-66f3-3332eca7ea81"
+    )
 
 
 def test_a_client_credentials_token_without_sub_is_its_client(client, make_token, jwks_config):
@@ -84,8 +86,9 @@ def test_a_known_user_is_request_user_with_one_read(client, make_token, django_u
 
 
 @pytest.mark.django_db
-def test_users_are_created_and_fields_written_only_when_changed(client, make_token, django_users,
-                                                                django_assert_num_queries):
+def test_users_are_created_and_fields_written_only_when_changed(
+    client, make_token, django_users, django_assert_num_queries
+):
     django_users(USER_CREATE=True)
     claims = {"sub": "818727", "email": "alice@example.com", "given_name": "Alice", "family_name": "Smith"}
     response = get(client, make_token(**claims))
@@ -153,8 +156,12 @@ def test_a_chosen_claim_and_lookup_field(client, make_token, django_users):
 def test_user_prefix_keeps_two_issuers_users_apart(client, settings, make_provider, signing_key):
     a = make_provider(None, signing_key)
     b = make_provider(None, signing_key)
-    settings.JWKS_AUTH = {**DJANGO_USERS, "USER_CREATE": True, "AUDIENCE": ["api1"], "ISSUERS": [
-        {"ISSUER": a.issuer, "USER_PREFIX": "a:"}, {"ISSUER": b.issuer, "USER_PREFIX": "b:"}]}
+    settings.JWKS_AUTH = {
+        **DJANGO_USERS,
+        "USER_CREATE": True,
+        "AUDIENCE": ["api1"],
+        "ISSUERS": [{"ISSUER": a.issuer, "USER_PREFIX": "a:"}, {"ISSUER": b.issuer, "USER_PREFIX": "b:"}],
+    }
     assert get(client, mint(signing_key, access_claims(a.issuer, sub="alice"))).json()["user"] == "a:alice"
     assert get(client, mint(signing_key, access_claims(b.issuer, sub="alice"))).json()["user"] == "b:alice"
     assert sorted(User.objects.values_list("username", flat=True)) == ["a:alice", "b:alice"]

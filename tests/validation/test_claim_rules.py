@@ -1,4 +1,5 @@
 """One set of claim rules for JWTs and introspection answers (jwks_auth.validation.claims)."""
+
 from __future__ import annotations
 
 import secrets
@@ -63,8 +64,17 @@ def reasons() -> Iterator[list[Any]]:
 
 def _opaque(server: IntrospectionServer, issuer: str, **claims: Any) -> str:
     token = secrets.token_hex(32)
-    answer = {"active": True, "iss": issuer, "client_id": "client", "sub": "818727", "scope": "api1",
-              "iat": NOW, "nbf": NOW, "exp": NOW + 3600, "aud": "api1"}
+    answer = {
+        "active": True,
+        "iss": issuer,
+        "client_id": "client",
+        "sub": "818727",
+        "scope": "api1",
+        "iat": NOW,
+        "nbf": NOW,
+        "exp": NOW + 3600,
+        "aud": "api1",
+    }
     answer.update(claims)
     server.tokens[token] = answer
     return token

@@ -1,4 +1,5 @@
 """Reason codes: one value per failure, short snake_case, the same in the error, the signal and the metrics."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The IS_REVOKED hook: called for every request, cached tokens included."""
+
 from __future__ import annotations
 
 from types import MappingProxyType

@@ -1,4 +1,5 @@
 """With one issuer and its key in memory, a token's signature is checked before its payload is read."""
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,10 @@ def test_the_claims_still_decide_once_the_signature_holds(jwks_config, signing_k
     get_validator().validate(token)
     foreign = mint(signing_key, {**access_claims("https://elsewhere.example"), "aud": "api1"})
     assert reason_of(foreign) == Reason.UNTRUSTED_ISSUER
-    assert reason_of(mint(signing_key, access_claims(get_validator().registry.only[0].issuer, audience="x"))) \
+    assert (
+        reason_of(mint(signing_key, access_claims(get_validator().registry.only[0].issuer, audience="x")))
         == Reason.AUDIENCE
+    )
 
 
 def test_an_unknown_kid_or_a_cold_key_set_reads_the_claims_first(jwks_config, signing_key, provider):
@@ -56,10 +59,12 @@ def test_an_unknown_kid_or_a_cold_key_set_reads_the_claims_first(jwks_config, si
 
 
 def test_several_issuers_read_the_claims_first(settings, provider, signing_key, make_token):
-    settings.JWKS_AUTH = {"ISSUERS": [
-        {"ISSUER": provider.issuer, "AUDIENCE": ["api1"]},
-        {"ISSUER": "https://other.example", "AUDIENCE": ["api1"], "JWKS_URI": provider.jwks_uri},
-    ]}
+    settings.JWKS_AUTH = {
+        "ISSUERS": [
+            {"ISSUER": provider.issuer, "AUDIENCE": ["api1"]},
+            {"ISSUER": "https://other.example", "AUDIENCE": ["api1"], "JWKS_URI": provider.jwks_uri},
+        ]
+    }
     get_validator().validate(make_token())
     assert get_validator().registry.only is None
     assert reason_of(forged(header_of(signing_key), b64url(NOT_JSON))) == Reason.MALFORMED

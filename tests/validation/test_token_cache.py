@@ -1,4 +1,5 @@
 """The verified-token cache: repeated tokens skip the work, never the rules."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """The framework-neutral front door: a plain Django HttpRequest in, an AccessToken or a Refusal out."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,10 +34,16 @@ def test_no_authorization_header_or_another_scheme_is_no_credential(jwks_config)
     assert RequestVerifier().authenticate(_request("Basic dXNlcjpwYXNz")) is None
 
 
-@pytest.mark.parametrize("header, path", [
-    ("Bearer ", "/x"), ("Bearer a b", "/x"), ("Bearer a,Bearer b", "/x"), ("Basic x, Bearer y", "/x"),
-    ("Bearer abc", "/x?access_token=abc"),
-])
+@pytest.mark.parametrize(
+    "header, path",
+    [
+        ("Bearer ", "/x"),
+        ("Bearer a b", "/x"),
+        ("Bearer a,Bearer b", "/x"),
+        ("Basic x, Bearer y", "/x"),
+        ("Bearer abc", "/x?access_token=abc"),
+    ],
+)
 def test_malformed_requests_are_400_invalid_request(jwks_config, header, path):
     with pytest.raises(BadRequest) as caught:
         RequestVerifier().authenticate(_request(header, path))

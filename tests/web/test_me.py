@@ -1,4 +1,5 @@
 """The DRF authentication class in a real request cycle against /me."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """jwks_settings reads lazily and follows setting changes."""
+
 from __future__ import annotations
 
 import pytest
@@ -47,16 +48,19 @@ def test_several_issuers_inherit_top_level_defaults(settings):
 def test_tenant_template_expands_over_the_allowlist(settings):
     settings.JWKS_AUTH = {
         "AUDIENCE": ["api://x"],
-        "ISSUERS": [{
-            "ISSUER": "https://login.microsoftonline.com/{tenant}/v2.0",
-            "ALIASES": ["https://sts.windows.net/{tenant}/"],
-            "TENANTS": ["t1", "t2"],
-            "PROFILE": "entra",
-        }],
+        "ISSUERS": [
+            {
+                "ISSUER": "https://login.microsoftonline.com/{tenant}/v2.0",
+                "ALIASES": ["https://sts.windows.net/{tenant}/"],
+                "TENANTS": ["t1", "t2"],
+                "PROFILE": "entra",
+            }
+        ],
     }
     configs = issuer_configs()
     assert [c.issuer for c in configs] == [
-        "https://login.microsoftonline.com/t1/v2.0", "https://login.microsoftonline.com/t2/v2.0",
+        "https://login.microsoftonline.com/t1/v2.0",
+        "https://login.microsoftonline.com/t2/v2.0",
     ]
     assert configs[0].accepted_issuers == {"https://login.microsoftonline.com/t1/v2.0", "https://sts.windows.net/t1/"}
 

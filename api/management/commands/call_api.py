@@ -9,6 +9,7 @@ API's status and the claims it returned. Any failure exits non-zero. With
 the token request and with ``GET /me`` (``Authorization: DPoP``), and prints
 the key's RFC 7638 thumbprint, which the token's ``cnf.jkt`` must equal.
 """
+
 from __future__ import annotations
 
 import base64
@@ -36,8 +37,12 @@ class ProofKey:
     def __init__(self) -> None:
         self._key = ec.generate_private_key(ec.SECP256R1())
         numbers = self._key.public_key().public_numbers()
-        self.jwk = {"kty": "EC", "crv": "P-256", "x": _b64url(numbers.x.to_bytes(32, "big")),
-                    "y": _b64url(numbers.y.to_bytes(32, "big"))}
+        self.jwk = {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": _b64url(numbers.x.to_bytes(32, "big")),
+            "y": _b64url(numbers.y.to_bytes(32, "big")),
+        }
 
     @property
     def thumbprint(self) -> str:

@@ -1,4 +1,5 @@
 """Create the idp's self-signed RSA signing certificate and private key."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,9 +30,15 @@ def self_signed_certificate(key: rsa.RSAPrivateKey, common_name: str, days: int)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )

@@ -1,4 +1,5 @@
 """Create (or bring up to date) the sample's clients and test users. Safe to re-run."""
+
 from __future__ import annotations
 
 import os
@@ -38,7 +39,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--api-url", action="append", default=[], dest="api_urls",
+            "--api-url",
+            action="append",
+            default=[],
+            dest="api_urls",
             help="base URL of an API whose browser client may sign in (repeatable; default http://localhost:5002)",
         )
 

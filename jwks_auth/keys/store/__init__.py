@@ -34,6 +34,7 @@ time), ``discovery``, ``fetcher`` (one fetch), ``refresher`` (refresh
 ahead), ``gate`` (the unknown-kid cooldown and missing kids), ``events``
 (logs and signals), and ``store``, the ``KeyStore`` that composes them.
 """
+
 from jwks_auth.keys.store.namespace import ENTRY_VERSION, short_hash
 from jwks_auth.keys.store.settings import KeyStoreSettings
 from jwks_auth.keys.store.snapshot import Snapshot

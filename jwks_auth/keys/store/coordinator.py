@@ -5,6 +5,7 @@ holder's result instead of fetching too. While fetching is paused after a
 failure (``Backoff``, shared), nobody fetches and callers get
 ``KeysUnavailable``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,9 @@ _POLL_INTERVAL = 0.05
 
 
 class Coordinator:
-    def __init__(self, issuer: str, settings: KeyStoreSettings, tiers: KeySetLookup, lock: FetchLock,
-                 backoff: Backoff) -> None:
+    def __init__(
+        self, issuer: str, settings: KeyStoreSettings, tiers: KeySetLookup, lock: FetchLock, backoff: Backoff
+    ) -> None:
         self._issuer = issuer
         self._settings = settings
         self._tiers = tiers

@@ -4,6 +4,7 @@ A discovered ``jwks_uri`` is kept for ``DISCOVERY_TTL`` here and in the shared
 cache; a cached value that is not a URL we may fetch is discovered again,
 and so is one whose fetch failed (the keys may have moved).
 """
+
 from __future__ import annotations
 
 import math

@@ -4,6 +4,7 @@ The entry is never a source of trust: one that does not parse, has
 impossible times or holds no usable key is logged, deleted and ignored, so
 the store fetches again.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,12 @@ class SharedEntry:
 
     def write(self, snapshot: Snapshot, document: Mapping[str, Any]) -> None:
         entry = {
-            "v": ENTRY_VERSION, "jwks": json.dumps(document), "uri": snapshot.uri,
-            "fetched_at": snapshot.fetched_at, "soft": snapshot.soft_expiry, "hard": snapshot.hard_expiry,
+            "v": ENTRY_VERSION,
+            "jwks": json.dumps(document),
+            "uri": snapshot.uri,
+            "fetched_at": snapshot.fetched_at,
+            "soft": snapshot.soft_expiry,
+            "hard": snapshot.hard_expiry,
         }
         timeout = math.ceil(snapshot.hard_expiry - snapshot.fetched_at) + 1
         self._namespace.set(Slot.ENTRY, entry, timeout)

@@ -6,6 +6,7 @@ Every log line carries its facts as ``extra`` fields too (``jwks_event``,
 a token or a kid (kids are hashed). The last fetch error is kept here and in
 the shared cache, so that ``jwks_inspect`` in another process can show it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,8 +24,9 @@ logger = logging.getLogger("jwks_auth.keys.store")
 class Events:
     """Logs and signals of one store; signals are sent by ``sender`` (the ``KeyStore`` class)."""
 
-    def __init__(self, issuer: str, sender: type, namespace: Namespace, *, stale_log_interval: float,
-                 error_ttl: int) -> None:
+    def __init__(
+        self, issuer: str, sender: type, namespace: Namespace, *, stale_log_interval: float, error_ttl: int
+    ) -> None:
         self.issuer = issuer
         self._sender = sender
         self._namespace = namespace
@@ -36,7 +38,11 @@ class Events:
     def fetched(self, uri: str, keyset: KeySet, duration: float, previous: KeySet | None) -> None:
         """A set was fetched; against the ``previous`` one, each key added or removed is a line of its own."""
         logger.info(
-            "Fetched %d signing key(s) for %s from %s in %.0f ms", len(keyset), self.issuer, uri, duration * 1000,
+            "Fetched %d signing key(s) for %s from %s in %.0f ms",
+            len(keyset),
+            self.issuer,
+            uri,
+            duration * 1000,
             extra=self._extra("fetched", jwks_uri=uri, key_count=len(keyset), duration_ms=round(duration * 1000, 1)),
         )
         if previous is not None:
@@ -50,18 +56,30 @@ class Events:
         after = {key.thumbprint: key for key in current.keys}
         for thumbprint in after.keys() - before.keys():
             kid_hash = short_hash(after[thumbprint].kid)
-            logger.info("Signing key added for %s (kid hash %s)", self.issuer, kid_hash,
-                        extra=self._extra("key_added", kid_hash=kid_hash))
+            logger.info(
+                "Signing key added for %s (kid hash %s)",
+                self.issuer,
+                kid_hash,
+                extra=self._extra("key_added", kid_hash=kid_hash),
+            )
         for thumbprint in before.keys() - after.keys():
             kid_hash = short_hash(before[thumbprint].kid)
-            logger.info("Signing key removed for %s (kid hash %s)", self.issuer, kid_hash,
-                        extra=self._extra("key_removed", kid_hash=kid_hash))
+            logger.info(
+                "Signing key removed for %s (kid hash %s)",
+                self.issuer,
+                kid_hash,
+                extra=self._extra("key_removed", kid_hash=kid_hash),
+            )
 
     def fetch_failed(self, uri: str, error: str, now: float) -> None:
         self._last_error = (error, now)
         self._namespace.set(Slot.ERROR, {"error": error, "at": now}, self._error_ttl)
-        logger.warning("Fetching signing keys for %s failed: %s", self.issuer, error,
-                       extra=self._extra("fetch_failed", jwks_uri=uri, error=error))
+        logger.warning(
+            "Fetching signing keys for %s failed: %s",
+            self.issuer,
+            error,
+            extra=self._extra("fetch_failed", jwks_uri=uri, error=error),
+        )
         signals.jwks_fetch_failed.send(sender=self._sender, issuer=self.issuer, uri=uri, error=error)
 
     def stale(self, snapshot: Snapshot, now: float) -> None:
@@ -74,7 +92,10 @@ class Events:
         soft, hard = snapshot.soft_expiry - snapshot.fetched_at, snapshot.hard_expiry - snapshot.fetched_at
         logger.warning(
             "Serving stale signing keys for %s (fetched %.0f s ago; soft lifetime %.0f s, served until %.0f s)",
-            self.issuer, age, soft, hard,
+            self.issuer,
+            age,
+            soft,
+            hard,
             extra=self._extra("stale", age_s=round(age, 1), soft_ttl_s=round(soft, 1), hard_ttl_s=round(hard, 1)),
         )
         signals.stale_keys_served.send(sender=self._sender, issuer=self.issuer, age=age)
@@ -84,12 +105,18 @@ class Events:
         if fetched:
             logger.info(
                 "Refetched the keys of %s for an unknown kid (kid hash %s); the next such refetch waits %.0f s",
-                self.issuer, kid_hash, cooldown,
+                self.issuer,
+                kid_hash,
+                cooldown,
                 extra=self._extra("unknown_kid_refetch", kid_hash=kid_hash, cooldown_s=cooldown),
             )
         else:  # one a forged token: at debug level, so a flood of them cannot flood the log
-            logger.debug("Unknown kid for %s (kid hash %s)", self.issuer, kid_hash,
-                         extra=self._extra("unknown_kid", kid_hash=kid_hash))
+            logger.debug(
+                "Unknown kid for %s (kid hash %s)",
+                self.issuer,
+                kid_hash,
+                extra=self._extra("unknown_kid", kid_hash=kid_hash),
+            )
         signals.unknown_kid.send(sender=self._sender, issuer=self.issuer, kid_hash=kid_hash, fetched=fetched)
 
     def _extra(self, event: str, **fields: object) -> dict[str, object]:

@@ -5,6 +5,7 @@ to the shared entry and adopted here; a failed one starts the pause before
 the next attempt and is logged and signalled. A failed fetch never removes
 a good set.
 """
+
 from __future__ import annotations
 
 import time
@@ -21,8 +22,9 @@ from jwks_auth.utils.backoff import Backoff
 
 
 class Fetcher:
-    def __init__(self, settings: KeyStoreSettings, discovery: Discovery, tiers: KeySetLookup, backoff: Backoff,
-                 events: Events) -> None:
+    def __init__(
+        self, settings: KeyStoreSettings, discovery: Discovery, tiers: KeySetLookup, backoff: Backoff, events: Events
+    ) -> None:
         self._settings = settings
         self._discovery = discovery
         self._tiers = tiers

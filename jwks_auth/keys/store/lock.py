@@ -4,6 +4,7 @@ The expiry is the longest a fetch may take, so a holder that died cannot
 block anyone for longer. Each claim carries a random owner token: a holder
 whose lock expired never deletes the lock another worker took since.
 """
+
 from __future__ import annotations
 
 import secrets

@@ -5,6 +5,7 @@ A warm request costs a dict lookup: the snapshot is used as is until
 read again, and a newer set there replaces ours. A store never goes back to
 an older set.
 """
+
 from __future__ import annotations
 
 import threading

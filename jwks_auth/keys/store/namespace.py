@@ -4,6 +4,7 @@ Every key is ``<CACHE_KEY_PREFIX>:<store id>:<slot>``, the store id a hash of
 the issuer and its key URL: no token or kid text is ever part of a key.
 ``Slot`` lists every key a store writes, so ``clear`` cannot miss one.
 """
+
 from __future__ import annotations
 
 import hashlib

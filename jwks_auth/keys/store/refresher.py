@@ -6,6 +6,7 @@ request that starts the refresh takes both fetch locks and hands them to the
 thread, so from that moment any other lookup in this process waits for the
 refresh rather than racing it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,15 @@ logger = logging.getLogger("jwks_auth.keys.store")
 
 
 class Refresher:
-    def __init__(self, issuer: str, name: str, coordinator: Coordinator, fetcher: Fetcher, tiers: KeySetLookup,
-                 retry_interval: float) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        name: str,
+        coordinator: Coordinator,
+        fetcher: Fetcher,
+        tiers: KeySetLookup,
+        retry_interval: float,
+    ) -> None:
         self._issuer = issuer
         self._name = name
         self._coordinator = coordinator

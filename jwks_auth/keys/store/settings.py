@@ -4,6 +4,7 @@ A store is given one ``KeyStoreSettings`` when it is built (as PyJWT's
 ``PyJWKClient`` takes its lifespan and timeout) and reads no global setting
 afterwards; a settings change rebuilds the stores (see ``conf.on_reset``).
 """
+
 from __future__ import annotations
 
 import math
@@ -36,11 +37,17 @@ class KeyStoreSettings:
         s = jwks_settings
         try:
             return cls(
-                cache_alias=s.CACHE_ALIAS, key_prefix=str(s.CACHE_KEY_PREFIX),
-                default_ttl=float(s.JWKS_DEFAULT_TTL), min_ttl=float(s.JWKS_MIN_TTL), max_ttl=float(s.JWKS_MAX_TTL),
-                stale_ttl=float(s.JWKS_STALE_TTL), refresh_ahead=float(s.JWKS_REFRESH_AHEAD),
-                retry_interval=float(s.JWKS_RETRY_INTERVAL), discovery_ttl=float(s.DISCOVERY_TTL),
-                local_ttl=float(s.LOCAL_TTL), unknown_kid_cooldown=float(s.UNKNOWN_KID_COOLDOWN),
+                cache_alias=s.CACHE_ALIAS,
+                key_prefix=str(s.CACHE_KEY_PREFIX),
+                default_ttl=float(s.JWKS_DEFAULT_TTL),
+                min_ttl=float(s.JWKS_MIN_TTL),
+                max_ttl=float(s.JWKS_MAX_TTL),
+                stale_ttl=float(s.JWKS_STALE_TTL),
+                refresh_ahead=float(s.JWKS_REFRESH_AHEAD),
+                retry_interval=float(s.JWKS_RETRY_INTERVAL),
+                discovery_ttl=float(s.DISCOVERY_TTL),
+                local_ttl=float(s.LOCAL_TTL),
+                unknown_kid_cooldown=float(s.UNKNOWN_KID_COOLDOWN),
                 http_timeouts=http_timeouts(),
             )
         except (TypeError, ValueError) as exc:

@@ -1,4 +1,5 @@
 """A parsed key set with its timing, as held by one process."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 See the package docstring for the policy; this module holds the public API
 and the one decision that needs every part: what an unknown ``kid`` gets.
 """
+
 from __future__ import annotations
 
 import functools
@@ -41,17 +42,30 @@ class KeyStore:
         self.id = short_hash(f"{config.issuer}|{config.jwks_uri or ''}")
         self.namespace = namespace = Namespace(SharedCache(settings.cache_alias), f"{settings.key_prefix}:{self.id}")
         self._gate = UnknownKidGate(namespace, settings.unknown_kid_cooldown)
-        self._tiers = KeySetLookup(SharedEntry(namespace, config.issuer, settings), settings.local_ttl,
-                            on_new_set=self._gate.forget_missing)
-        self._events = Events(config.issuer, KeyStore, namespace, error_ttl=settings.error_ttl,
-                              stale_log_interval=max(1.0, settings.retry_interval))
+        self._tiers = KeySetLookup(
+            SharedEntry(namespace, config.issuer, settings), settings.local_ttl, on_new_set=self._gate.forget_missing
+        )
+        self._events = Events(
+            config.issuer,
+            KeyStore,
+            namespace,
+            error_ttl=settings.error_ttl,
+            stale_log_interval=max(1.0, settings.retry_interval),
+        )
         self._discovery = Discovery(config, namespace, settings.discovery_ttl)
         backoff = Backoff(settings.retry_interval, namespace.value(Slot.FAILURE))
         self._fetcher = Fetcher(settings, self._discovery, self._tiers, backoff, self._events)
-        self._coordinator = Coordinator(config.issuer, settings, self._tiers,
-                                        FetchLock(namespace, settings.lock_timeout), backoff)
-        self._refresher = Refresher(config.issuer, f"jwks-refresh-{self.id[:8]}", self._coordinator,
-                                    self._fetcher, self._tiers, settings.retry_interval)
+        self._coordinator = Coordinator(
+            config.issuer, settings, self._tiers, FetchLock(namespace, settings.lock_timeout), backoff
+        )
+        self._refresher = Refresher(
+            config.issuer,
+            f"jwks-refresh-{self.id[:8]}",
+            self._coordinator,
+            self._fetcher,
+            self._tiers,
+            settings.retry_interval,
+        )
 
     # -- public API ------------------------------------------------------------
     def get_key(self, kid: str, alg: str, *, blocking: bool = True) -> tuple[VerificationKey, KeySet]:
@@ -99,8 +113,16 @@ class KeyStore:
         key = keyset.find(kid, alg)
         return None if key is None else (key, keyset)
 
-    def has_key(self, kid: str, alg: str, thumbprint: str, keyset: KeySet | None = None, *,
-                blocking: bool = True, now: float | None = None) -> bool:
+    def has_key(
+        self,
+        kid: str,
+        alg: str,
+        thumbprint: str,
+        keyset: KeySet | None = None,
+        *,
+        blocking: bool = True,
+        now: float | None = None,
+    ) -> bool:
         """True while the exact key is still in the current set (for cached tokens)."""
         now = time.time() if now is None else now
         if keyset is not None and keyset is self._tiers.warm_keyset(now):
@@ -127,8 +149,14 @@ class KeyStore:
     def clear(self) -> None:
         """Forget the keys in this process and in the shared cache."""
         self.namespace.clear()
-        for part in (self._tiers, self._gate, self._coordinator.backoff, self._refresher, self._discovery,
-                     self._events):
+        for part in (
+            self._tiers,
+            self._gate,
+            self._coordinator.backoff,
+            self._refresher,
+            self._discovery,
+            self._events,
+        ):
             part.reset()
 
     def cached(self) -> Snapshot | None:
@@ -187,8 +215,9 @@ class KeyStore:
         if key is not None:
             return key, latest.keyset
         if now >= latest.soft_expiry:
-            raise KeysUnavailable("signing keys are stale and cannot be refreshed",
-                                  retry_after=self.settings.retry_after)
+            raise KeysUnavailable(
+                "signing keys are stale and cannot be refreshed", retry_after=self.settings.retry_after
+            )
         raise self._rejected(kid_hash, fetched=fetched)
 
     def _refused_in_memory(self, kid: str, snapshot: Snapshot, now: float) -> None:

@@ -7,6 +7,7 @@ cooldown entry). Kids still missing afterwards are remembered, as hashes,
 and refused without any lookup until the cooldown ends or a newer set
 arrives. The decision itself is ``KeyStore._unknown_kid``.
 """
+
 from __future__ import annotations
 
 import math

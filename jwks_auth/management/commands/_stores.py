@@ -1,4 +1,5 @@
 """Shared option handling for the jwks_* commands."""
+
 from __future__ import annotations
 
 from django.core.management.base import CommandError, CommandParser

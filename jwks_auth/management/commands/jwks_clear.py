@@ -1,4 +1,5 @@
 """Remove cached keys so that the next request fetches them again."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Show the cached keys and how fresh they are."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,13 @@ def _when(timestamp: float | None) -> str | None:
 
 def describe_key(key: VerificationKey) -> dict[str, Any]:
     info: dict[str, Any] = {
-        "kid": key.kid, "kty": key.kty, "alg": key.alg, "crv": key.crv, "size": key.size,
-        "thumbprint": key.thumbprint, "x5t": key.x5t,
+        "kid": key.kid,
+        "kty": key.kty,
+        "alg": key.alg,
+        "crv": key.crv,
+        "size": key.size,
+        "thumbprint": key.thumbprint,
+        "x5t": key.x5t,
     }
     cert = key.certificate
     if cert is not None:

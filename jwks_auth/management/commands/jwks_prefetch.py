@@ -1,4 +1,5 @@
 """Fetch every configured issuer's keys now and store them in the cache."""
+
 from __future__ import annotations
 
 import time
@@ -20,7 +21,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         add_issuer_argument(parser)
         parser.add_argument(
-            "--wait", type=float, default=0.0, metavar="SECONDS",
+            "--wait",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
             help="Retry the issuers that failed until their keys are cached or SECONDS have passed.",
         )
 

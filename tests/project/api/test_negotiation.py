@@ -1,4 +1,5 @@
 """The negotiation fast path answers exactly as DRF's own negotiation would."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,19 @@ def negotiate(negotiator, accept, query=""):
     return type(renderer), media_type
 
 
-@pytest.mark.parametrize("accept", [None, "", "*/*", "application/json", "text/html", "text/html,*/*;q=0.8",
-                                    "application/json; indent=4", "application/*"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        None,
+        "",
+        "*/*",
+        "application/json",
+        "text/html",
+        "text/html,*/*;q=0.8",
+        "application/json; indent=4",
+        "application/*",
+    ],
+)
 @pytest.mark.parametrize("query", ["", "?format=api", "?format=json"])
 def test_same_choice_as_drf(accept, query):
     assert negotiate(FastContentNegotiation(), accept, query) == negotiate(DefaultContentNegotiation(), accept, query)

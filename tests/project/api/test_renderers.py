@@ -1,4 +1,5 @@
 """The JSON fast path renders byte for byte what DRF's JSONRenderer renders."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -4,6 +4,7 @@ One idp + API pair per module (``stack``), one browser per session, a fresh
 browser context (cookies, storage) per test. Every test leaves a screenshot of
 its final page in test-artifacts/screenshots/<module>--<test>.png.
 """
+
 from __future__ import annotations
 
 import http.server
@@ -20,8 +21,14 @@ from tests.project.stack import LOOPBACK, REPO, Server, create_signing_cert, fre
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 OIDC_CLIENT_TS = (

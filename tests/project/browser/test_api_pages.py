@@ -1,4 +1,5 @@
 """The browsable API and Swagger UI in headless Chromium, signed in through the real idp."""
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,7 @@ def test_browsable_api_shows_401_then_me_after_login(page: Page, stack: Stack, s
     expect(response_box).to_contain_text("HTTP 200 OK")
     expect(response_box).not_to_contain_text("WWW-Authenticate")
     body = response_box.locator("pre").text_content()
-    claims = json.loads(body[body.index("{"):])
+    claims = json.loads(body[body.index("{") :])
     assert claims["sub"] == BOB[2]
     assert claims["iss"] == stack.idp.url
     expect(page.locator("#api-auth-login")).to_be_hidden()

@@ -1,4 +1,5 @@
 """The SPA's DPoP-bound tokens in headless Chromium: "Call API" proves possession, a stolen token is useless."""
+
 from __future__ import annotations
 
 import json

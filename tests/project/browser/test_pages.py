@@ -1,4 +1,5 @@
 """The browser-facing pages and CORS, with Django's test client (no browser, no servers)."""
+
 from __future__ import annotations
 
 import ast
@@ -31,9 +32,12 @@ def config_of(html: str) -> dict[str, Any]:
 
 # --- CORS on the API ------------------------------------------------------------
 
+
 def preflight(web: Client, origin: str) -> Any:
     return web.options(
-        "/me", HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        "/me",
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
         HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization",
     )
 
@@ -67,6 +71,7 @@ def test_401_to_another_origin_has_no_cors_headers(web: Client) -> None:
 
 
 # --- the SPA's pages ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", ["/client/", "/client/callback.html", "/client/silent-renew.html"])
 def test_spa_pages_render_their_config_from_settings(web: Client, settings: Any, path: str) -> None:
@@ -134,6 +139,7 @@ def test_spa_redirect_uris_are_the_ones_seed_idp_registers(web: Client) -> None:
 
 # --- the browsable API ----------------------------------------------------------
 
+
 def test_browsable_api_401_page_has_the_challenge_and_a_log_in_link(web: Client) -> None:
     response = web.get("/me", HTTP_ACCEPT="text/html")
     assert response.status_code == 401
@@ -162,6 +168,7 @@ def test_api_auth_callback_page(web: Client) -> None:
 
 # --- Swagger UI and the schema ----------------------------------------------------
 
+
 def test_swagger_ui_is_served_without_a_cdn(web: Client) -> None:
     response = web.get("/api/docs/")
     assert response.status_code == 200
@@ -177,7 +184,7 @@ def test_swagger_ui_is_served_without_a_cdn(web: Client) -> None:
 def test_swagger_oauth2_redirect_page(web: Client) -> None:
     response = web.get("/api/docs/oauth2-redirect.html?code=abc&state=xyz")
     assert response.status_code == 200
-    assert '/static/drf_spectacular_sidecar/swagger-ui-dist/oauth2-redirect.js' in response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/oauth2-redirect.js" in response.content.decode()
     assert response["Cross-Origin-Opener-Policy"] == "unsafe-none"
     assert response["Referrer-Policy"] == "no-referrer"
 

@@ -1,4 +1,5 @@
 """The SPA at /client/ in headless Chromium against the real idp and API processes."""
+
 from __future__ import annotations
 
 import base64
@@ -173,8 +174,11 @@ def test_cors_other_origin_is_refused_by_the_browser(page: Page, stack: Stack, a
     # The preflight itself was answered, without any CORS header.
     preflight = requests.options(
         f"{stack.api_url}/me",
-        headers={"Origin": stack.foreign_origin, "Access-Control-Request-Method": "GET",
-                 "Access-Control-Request-Headers": "authorization"},
+        headers={
+            "Origin": stack.foreign_origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
         timeout=10,
     )
     assert not [name for name in preflight.headers if name.lower().startswith("access-control-")]

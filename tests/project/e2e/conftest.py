@@ -1,4 +1,5 @@
 """Fixtures for tests that run the real idp and API processes (see tests/project/stack.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The dev identity server as a real process: discovery, JWKS, tokens, login, userinfo, logout."""
+
 from __future__ import annotations
 
 import base64
@@ -42,6 +43,7 @@ def b64url(data: bytes) -> str:
 
 
 # --- discovery and JWKS ------------------------------------------------------
+
 
 def test_discovery_document(idp: Server) -> None:
     response = requests.get(f"{idp.url}/.well-known/openid-configuration", timeout=TIMEOUT)
@@ -102,6 +104,7 @@ def test_cors_for_the_token_endpoint(idp: Server) -> None:
 
 # --- client credentials ------------------------------------------------------
 
+
 def test_client_credentials_token_is_an_rfc9068_jwt(idp: Server) -> None:
     response = client_credentials_token(idp.url)
     assert response.status_code == 200, response.text
@@ -141,6 +144,7 @@ def test_seeding_again_keeps_the_secret_working(idp: Server) -> None:
 
 
 # --- browser client: login, code + PKCE, userinfo, logout -------------------
+
 
 def _authorize_params(challenge: str, **extra: str) -> dict[str, str]:
     return {
@@ -325,6 +329,7 @@ def test_home_page_links_discovery(idp: Server) -> None:
 
 # --- create_signing_cert -----------------------------------------------------
 
+
 def test_create_signing_cert(tmp_path: Path) -> None:
     paths = {"IDP_SIGNING_KEY": str(tmp_path / "k.key"), "IDP_SIGNING_CERT": str(tmp_path / "c.crt")}
     env = base_env("idp.settings", tmp_path, paths)
@@ -350,7 +355,11 @@ def test_idp_refuses_to_start_without_a_key(tmp_path: Path) -> None:
     env = base_env("idp.settings", tmp_path, {"IDP_SIGNING_KEY": str(tmp_path / "missing.key")})
     result = subprocess.run(
         [PYTHON, "manage.py", "check", "--settings=idp.settings"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "make certs" in result.stderr

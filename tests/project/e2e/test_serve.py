@@ -3,6 +3,7 @@
 A real granian with two workers on a free port, keys from a loopback JWKS
 provider, real RS256 tokens; SIGTERM as an orchestrator sends it.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,14 +52,23 @@ def _group_members(pgid: int) -> list[int]:
 
 def start_serve(tmp_path: Path, provider: JWKSProvider, workers: int = 2) -> Server:
     port = free_port()
-    env = base_env("config.settings", tmp_path / "var", {
-        "API_HOST": LOOPBACK, "API_PORT": str(port), "WEB_CONCURRENCY": str(workers), "PY": PYTHON,
-        # serve.sh must turn DEBUG off whatever the environment says.
-        "DJANGO_DEBUG": "1",
-        "DJANGO_SECRET_KEY": "serve-test-" + os.urandom(8).hex(),
-        "DJANGO_ALLOWED_HOSTS": LOOPBACK,
-        "OIDC_ISSUER": provider.issuer, "OIDC_AUDIENCE": "api1", "OIDC_JWKS_URI": provider.jwks_uri,
-    })
+    env = base_env(
+        "config.settings",
+        tmp_path / "var",
+        {
+            "API_HOST": LOOPBACK,
+            "API_PORT": str(port),
+            "WEB_CONCURRENCY": str(workers),
+            "PY": PYTHON,
+            # serve.sh must turn DEBUG off whatever the environment says.
+            "DJANGO_DEBUG": "1",
+            "DJANGO_SECRET_KEY": "serve-test-" + os.urandom(8).hex(),
+            "DJANGO_ALLOWED_HOSTS": LOOPBACK,
+            "OIDC_ISSUER": provider.issuer,
+            "OIDC_AUDIENCE": "api1",
+            "OIDC_JWKS_URI": provider.jwks_uri,
+        },
+    )
     return start_server("serve", tmp_path, [str(SERVE)], env, port, timeout=60)
 
 

@@ -1,4 +1,5 @@
 """The whole sample as real processes: the dev idp issues a token, the API verifies it with the JWKS."""
+
 from __future__ import annotations
 
 import subprocess
@@ -65,7 +66,11 @@ def test_me_with_a_tampered_token_is_invalid_token(stack: tuple[Server, Server],
 def _call_api(idp: Server, api: Server, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [PYTHON, "manage.py", "call_api", "--issuer", idp.url, "--api-url", api.url, *extra],
-        cwd=REPO, env=base_env("config.settings", Path(api.env["VAR_DIR"])), capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        env=base_env("config.settings", Path(api.env["VAR_DIR"])),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -122,11 +127,16 @@ def test_the_sample_is_not_ready_without_its_identity_server(tmp_path: Path) -> 
 
 # --- DPoP (RFC 9449): the dev idp binds tokens to proofs, the API checks them ----
 
+
 def _dpop_token(idp_url: str, key: Any) -> requests.Response:
     endpoint = f"{idp_url}/connect/token"
-    return requests.post(endpoint, data={"grant_type": "client_credentials", "scope": "api1"},
-                         auth=("client", "secret"), headers={"DPoP": dpop_support.make_proof(key, "POST", endpoint)},
-                         timeout=TIMEOUT)
+    return requests.post(
+        endpoint,
+        data={"grant_type": "client_credentials", "scope": "api1"},
+        auth=("client", "secret"),
+        headers={"DPoP": dpop_support.make_proof(key, "POST", endpoint)},
+        timeout=TIMEOUT,
+    )
 
 
 def test_idp_binds_a_client_credentials_token_to_the_proof_key(stack: tuple[Server, Server]) -> None:
@@ -139,16 +149,21 @@ def test_idp_binds_a_client_credentials_token_to_the_proof_key(stack: tuple[Serv
     token = body["access_token"]
     assert jwt.decode(token, options={"verify_signature": False})["cnf"] == {"jkt": dpop_support.thumbprint(key)}
     url = f"{api.url}/me"
-    ok = requests.get(url, headers={"Authorization": f"DPoP {token}",
-                                    "DPoP": dpop_support.make_proof(key, "GET", url, token=token)}, timeout=TIMEOUT)
+    ok = requests.get(
+        url,
+        headers={"Authorization": f"DPoP {token}", "DPoP": dpop_support.make_proof(key, "GET", url, token=token)},
+        timeout=TIMEOUT,
+    )
     assert ok.status_code == 200, ok.headers.get("WWW-Authenticate")
     # Stolen: as Bearer, or with a proof from another key, it is refused.
     as_bearer = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
     assert as_bearer.status_code == 401 and 'error="invalid_token"' in as_bearer.headers["WWW-Authenticate"]
     thief = dpop_support.SigningKey.ec(kid="thief")
-    stolen = requests.get(url, headers={"Authorization": f"DPoP {token}",
-                                        "DPoP": dpop_support.make_proof(thief, "GET", url, token=token)},
-                          timeout=TIMEOUT)
+    stolen = requests.get(
+        url,
+        headers={"Authorization": f"DPoP {token}", "DPoP": dpop_support.make_proof(thief, "GET", url, token=token)},
+        timeout=TIMEOUT,
+    )
     assert stolen.status_code == 401 and 'error="invalid_dpop_proof"' in stolen.headers["WWW-Authenticate"]
 
 

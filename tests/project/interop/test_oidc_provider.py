@@ -5,6 +5,7 @@ credentials and JWT access tokens for one resource (server.js); the API is
 configured by environment variables only. Its tokens, with proofs from this
 test, go through ``/me``.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -40,8 +41,14 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
     directory = tmp_path_factory.mktemp("interop")
     port = free_port()
     node = shutil.which("node") or "node"
-    with start_server("oidc-provider", directory, [node, str(HERE / "server.js")], {"PORT": str(port),
-                      "PATH": "/usr/bin:/bin"}, port, "/.well-known/openid-configuration") as issuer:
+    with start_server(
+        "oidc-provider",
+        directory,
+        [node, str(HERE / "server.js")],
+        {"PORT": str(port), "PATH": "/usr/bin:/bin"},
+        port,
+        "/.well-known/openid-configuration",
+    ) as issuer:
         env = {"OIDC_ISSUER": issuer.url, "OIDC_AUDIENCE": "api1", "API_RESOURCE": "http://127.0.0.1"}
         with start_api(directory, env) as api:
             yield issuer, api
@@ -50,8 +57,13 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
 def _token(issuer: Server, key: SigningKey | None) -> requests.Response:
     endpoint = f"{issuer.url}/token"
     headers = {} if key is None else {"DPoP": dpop.make_proof(key, "POST", endpoint)}
-    return requests.post(endpoint, data={"grant_type": "client_credentials", "scope": "api1"},
-                         auth=("interop", "interop-secret"), headers=headers, timeout=TIMEOUT)
+    return requests.post(
+        endpoint,
+        data={"grant_type": "client_credentials", "scope": "api1"},
+        auth=("interop", "interop-secret"),
+        headers=headers,
+        timeout=TIMEOUT,
+    )
 
 
 @pytest.mark.parametrize("kind", ["ec", "ed"])
@@ -90,4 +102,3 @@ def test_oidc_provider_bearer_token_without_a_proof(servers: tuple[Server, Serve
     token = response.json()["access_token"]
     ok = requests.get(f"{api.url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
     assert ok.status_code == 200, ok.headers.get("WWW-Authenticate")
-
