@@ -74,6 +74,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/ruff check
+	$(VENV)/bin/ruff format --check
 	$(PY) scripts/check_structure.py
 
 check: $(STAMP)
