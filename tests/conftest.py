@@ -23,12 +23,13 @@ AUDIENCE = "api1"
 
 @pytest.fixture(scope="session")
 def signing_key() -> SigningKey:
-    return SigningKey.rsa(kid="rsa-key-1", x5c=True)
+    return SigningKey.rsa(kid="rsa-key-1", x5c=True, fresh=True)
 
 
 @pytest.fixture(scope="session")
 def other_key() -> SigningKey:
-    return SigningKey.rsa(kid="rsa-key-2")
+    # Fresh, like signing_key: a pooled key could be signing_key itself, and a forgery then verifies.
+    return SigningKey.rsa(kid="rsa-key-2", fresh=True)
 
 
 @pytest.fixture

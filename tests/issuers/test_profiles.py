@@ -73,7 +73,7 @@ def test_every_profile_refuses_an_expired_or_foreign_token(client, deploy, name)
     # The same claims signed by a key the provider never published.
     from tests.support.keys import SigningKey
 
-    stranger = SigningKey.rsa(kid=shape.key.kid)
+    stranger = SigningKey.rsa(kid=shape.key.kid, fresh=True)
     assert stranger.public_jwk()["n"] != shape.key.public_jwk()["n"]
     code = client.get("/me", **bearer(mint(stranger, claims, header=header))).status_code
     assert code == 401

@@ -477,7 +477,7 @@ def test_garbage_in_the_cached_entry_leads_to_a_refetch(client, make_token, prov
 
 
 def test_a_forged_entry_with_an_attacker_key_under_another_version_is_not_read(client, make_token, provider, store):
-    attacker = SigningKey.rsa(kid="rsa-key-1")
+    attacker = SigningKey.rsa(kid="rsa-key-1", fresh=True)
     old_format = {
         "v": 1,
         "jwks": json.dumps({"keys": [attacker.public_jwk()]}),

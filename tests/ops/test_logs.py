@@ -90,7 +90,7 @@ def test_stale_keys_are_logged_once_per_interval_and_counted_each_time(
 def test_an_unknown_kid_refetch_is_logged_and_the_cooldown_named(client, provider, make_token, events, jwks_config):
     jwks_config(UNKNOWN_KID_COOLDOWN=30)
     assert client.get("/claims", **bearer(make_token())).status_code == 200
-    stranger = SigningKey.rsa(kid="never-published")
+    stranger = SigningKey.rsa(kid="never-published", fresh=True)
     forged = [make_token(key=stranger), make_token(key=stranger)]
     for token in forged:
         assert client.get("/claims", **bearer(token)).status_code == 401

@@ -39,9 +39,22 @@ class SigningKey:
 
     @classmethod
     def rsa(
-        cls, kid: str = "rsa-key-1", bits: int = 2048, alg: str = "RS256", x5c: bool = False, **extra: Any
+        cls,
+        kid: str = "rsa-key-1",
+        bits: int = 2048,
+        alg: str = "RS256",
+        x5c: bool = False,
+        *,
+        fresh: bool = False,
+        **extra: Any,
     ) -> SigningKey:
-        key = cls(_rsa_key(bits), kid, alg, dict(extra))
+        """An RSA key from a small pool reused round-robin, or a ``fresh`` one never handed out again.
+
+        A key that must differ from every other key of the run (the suite's signing key, the key a forgery is
+        signed with) is ``fresh``: two pooled keys can be the same key once the pool has come round.
+        """
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=bits) if fresh else _rsa_key(bits)
+        key = cls(private_key, kid, alg, dict(extra))
         if x5c:
             key.certificate = self_signed_certificate(key.private_key)
         return key

@@ -91,7 +91,7 @@ def test_serve_answers_like_production_and_stops_on_sigterm(tmp_path: Path, prov
             assert anonymous.status_code == 401
             assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
 
-            other_key = SigningKey.rsa(kid="serve-key")  # same kid, a key the issuer never published
+            other_key = SigningKey.rsa(kid="serve-key", fresh=True)  # same kid, a key the issuer never published
             forged = mint(other_key, access_claims(provider.issuer, audience="api1", lifetime=600))
             assert (
                 session.get(server.url + "/me", headers={"Authorization": f"Bearer {forged}"}, timeout=5).status_code
