@@ -19,11 +19,11 @@ DEFAULT_MAX_TOKEN_LENGTH = 16384
 def max_token_length() -> tuple[int, str]:
     """The product's token size limit and where it came from."""
     try:
-        from jwks_auth.conf.settings import DEFAULTS
+        from jwks_auth.validation.validator import TokenValidator
 
-        return int(DEFAULTS["MAX_TOKEN_LENGTH"]), "jwks_auth.conf.settings.DEFAULTS['MAX_TOKEN_LENGTH']"
-    except (ImportError, KeyError):
-        return DEFAULT_MAX_TOKEN_LENGTH, "assumed (jwks_auth.conf.settings has no MAX_TOKEN_LENGTH)"
+        return int(TokenValidator.max_length), "jwks_auth.validation.validator.TokenValidator.max_length"
+    except (ImportError, AttributeError):
+        return DEFAULT_MAX_TOKEN_LENGTH, "assumed (jwks_auth has no TokenValidator.max_length)"
 
 
 def cases(smoke: bool) -> list[Case]:

@@ -108,11 +108,11 @@ JWKS_AUTH = {
     "DPOP": env_str("OIDC_DPOP", "allowed"),
     "ALLOW_INSECURE_HTTP": env_bool("OIDC_ALLOW_HTTP", False),
     # Advertised in the RFC 9728 metadata and the OpenAPI oauth2 scheme.
-    "RESOURCE_SCOPES": API_REQUIRED_SCOPES,
+    "RESOURCE_METADATA": {"SCOPES": API_REQUIRED_SCOPES},
     "RESOURCE": env_str("API_RESOURCE", "http://localhost:5002"),
 }
 # Any other JWKS_AUTH setting (e.g. short timings in multi-process tests), as a
-# JSON object: JWKS_AUTH_OVERRIDES='{"LOCAL_TTL": 1, "UNKNOWN_KID_COOLDOWN": 2}'.
+# JSON object: JWKS_AUTH_OVERRIDES='{"KEY_STORE": {"LOCAL_TTL": 1, "UNKNOWN_KID_COOLDOWN": 2}}'.
 JWKS_AUTH.update(json.loads(env_str("JWKS_AUTH_OVERRIDES") or "{}"))
 
 REST_FRAMEWORK = {

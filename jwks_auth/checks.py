@@ -42,7 +42,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     user = _user_settings()
     # One validation for checks and run time: settings_schema names every bad value.
     problems = settings_schema.problems(user, DEFAULTS)
-    errors: list[Any] = [Error(f"{p.where} {p.message}", hint=p.hint, id=p.id) for p in problems]
+    errors: list[Any] = [
+        (Warning if p.id.startswith("jwks_auth.W") else Error)(f"{p.where} {p.message}", hint=p.hint, id=p.id)
+        for p in problems
+    ]
     if any(problem.fatal for problem in problems):
         return errors
     for name in _IMPORTED:
@@ -50,7 +53,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             import_setting(name)
         except ConfigurationError as exc:
             errors.append(Error(str(exc), hint="Give the dotted path of a callable, or the callable.", id=E009))
-    if not errors:
+    if not any(isinstance(error, Error) for error in errors):
         try:
             rules_from_settings()
         except ConfigurationError as exc:

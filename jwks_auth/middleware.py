@@ -31,7 +31,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from jwks_auth.conf import schema as settings_schema
+from jwks_auth.conf import rules
 from jwks_auth.conf.settings import jwks_settings, on_reset
 from jwks_auth.web.admission import Admitted, admit, admitted
 from jwks_auth.web.request_verifier import Refusal, RequestVerifier
@@ -48,7 +48,7 @@ def exempt_paths() -> tuple[frozenset[str], tuple[str, ...]]:
     global _exemptions
     if _exemptions is None:
         value = jwks_settings.MIDDLEWARE_EXEMPT_PATHS
-        if settings_schema.url_paths(value) is not None:
+        if rules.url_paths(value) is not None:
             value = []  # reported by the checks (E009); a bad value exempts nothing rather than everything
         _exemptions = (frozenset(p for p in value if not p.endswith("/")), tuple(p for p in value if p.endswith("/")))
     return _exemptions

@@ -59,7 +59,7 @@ def _scope_descriptions() -> dict[str, str]:
         return {str(name): str(text) for name, text in scopes.items()}
     if scopes:
         return {str(name): "" for name in scopes}
-    names = jwks_settings.RESOURCE_SCOPES or []
+    names = jwks_settings.RESOURCE_METADATA["SCOPES"] or []
     return {str(name): "" for name in names}
 
 

@@ -3,15 +3,16 @@
 The default, ``token_user``, builds a stateless ``TokenUser`` from the claims:
 no database read or write per request. ``USER_RESOLVER`` names another
 callable ``(AccessToken) -> user`` for deployments that want Django users;
-``jwks_auth.users.django_user`` (a ``DjangoUserResolver``) is one::
+``jwks_auth.users.django_user`` (a ``DjangoUserResolver``) is one; its options
+are class attributes of a subclass::
 
-    JWKS_AUTH = {
-        ...,
-        "USER_RESOLVER": "jwks_auth.users.django_user",
-        "USER_CREATE": True,                       # create unknown users
-        "USER_LOOKUP_FIELD": "username",           # default: USERNAME_FIELD
-        "USER_CLAIM_FIELDS": {"email": "email", "given_name": "first_name", "family_name": "last_name"},
-    }
+    # myproject/users.py
+    class TokenUsers(DjangoUserResolver):
+        create_users = True                        # create unknown users
+        lookup_field_name = "username"             # default: USERNAME_FIELD
+        claim_fields = {"email": "email", "given_name": "first_name", "family_name": "last_name"}
+
+    JWKS_AUTH = {..., "USER_RESOLVER": "myproject.users.TokenUsers"}
 
 The user is found by the issuer's ``USER_ID_CLAIM`` (``sub``) prefixed with its
 ``USER_PREFIX``; mapped fields are written only when a claim's value differs
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -121,9 +123,24 @@ def token_user(token: AccessToken) -> TokenUser:
 class DjangoUserResolver:
     """Maps a token to a row of the user model, optionally creating it.
 
-    Subclass and override ``user_id``, ``claim_values`` or ``create_user`` for
-    other rules, and point ``USER_RESOLVER`` at an instance.
+    Its options are class attributes: subclass, set them (or override ``user_id``,
+    ``claim_values`` or ``create_user`` for other rules), and point
+    ``USER_RESOLVER`` at the subclass (a class is instantiated once) or an
+    instance. The pre-1.0 settings ``USER_CREATE``, ``USER_LOOKUP_FIELD`` and
+    ``USER_CLAIM_FIELDS`` still override them until 1.1.
     """
+
+    #: Create a user row for a token whose user is not in the table yet.
+    create_users: bool = False
+    #: The model field the token's user id is looked up in; ``None``: the model's ``USERNAME_FIELD``.
+    lookup_field_name: str | None = None
+    #: claim -> model field, written when the value changed (never password, is_staff, ... or the lookup field).
+    claim_fields: Mapping[str, str] = MappingProxyType({})
+
+    def option(self, legacy: str, attribute: str) -> Any:
+        """A class attribute, or the pre-1.0 setting that still overrides it until 1.1."""
+        value = jwks_settings.legacy(legacy)
+        return getattr(self, attribute) if value is None else value
 
     def __call__(self, token: AccessToken) -> Any:
         model = get_user_model()
@@ -133,7 +150,7 @@ class DjangoUserResolver:
         try:
             user = manager.get(**{lookup: value})
         except model.DoesNotExist:
-            if not jwks_settings.USER_CREATE:
+            if not self.option("USER_CREATE", "create_users"):
                 raise UserRefused() from None
             user = self.create_user(model, lookup, value, token)
         else:
@@ -143,9 +160,8 @@ class DjangoUserResolver:
         return user
 
     # -- hooks -------------------------------------------------------------------------
-    @staticmethod
-    def lookup_field(model: Any) -> str:
-        return str(jwks_settings.USER_LOOKUP_FIELD or model.USERNAME_FIELD)
+    def lookup_field(self, model: Any) -> str:
+        return str(self.option("USER_LOOKUP_FIELD", "lookup_field_name") or model.USERNAME_FIELD)
 
     def user_id(self, token: AccessToken, model: Any, lookup: str) -> str:
         """The lookup value: the issuer's USER_ID_CLAIM, prefixed with its USER_PREFIX."""
@@ -161,7 +177,7 @@ class DjangoUserResolver:
         return value
 
     def field_map(self, model: Any, lookup: str) -> dict[str, str]:
-        mapping = dict(jwks_settings.USER_CLAIM_FIELDS or {})
+        mapping = dict(self.option("USER_CLAIM_FIELDS", "claim_fields") or {})
         for field_name in mapping.values():
             if field_name in PROTECTED_FIELDS or field_name in (lookup, model._meta.pk.name, "pk"):
                 raise ImproperlyConfigured(f"USER_CLAIM_FIELDS may not write {field_name!r}")

@@ -58,7 +58,7 @@ def jwks_config(settings: Any, provider: JWKSProvider) -> Callable[..., dict[str
         config = {
             "ISSUER": provider.issuer,
             "AUDIENCE": [AUDIENCE],
-            "RESOURCE_SCOPES": ["api1"],
+            "RESOURCE_METADATA": {"SCOPES": ["api1"]},
             "RESOURCE": "http://testserver",
         }
         config.update(overrides)

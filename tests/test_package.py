@@ -17,9 +17,9 @@ DISTRIBUTION = "django-jwks-auth"
 
 
 def test_the_default_user_agent_names_the_version(provider, jwks_config):
-    assert DEFAULTS["USER_AGENT"] == f"django-jwks-auth/{jwks_auth.__version__} (+django)"
+    assert DEFAULTS["HTTP"]["USER_AGENT"] == f"django-jwks-auth/{jwks_auth.__version__} (+django)"
     fetch_json(provider.jwks_uri)
-    assert provider.requests[-1][1]["User-Agent"] == DEFAULTS["USER_AGENT"]
+    assert provider.requests[-1][1]["User-Agent"] == DEFAULTS["HTTP"]["USER_AGENT"]
 
 
 @pytest.mark.skipif(not os.environ.get("JWKS_AUTH_TESTS_INSTALLED"), reason="runs under nox, against the wheel")

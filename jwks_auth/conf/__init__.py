@@ -8,8 +8,8 @@ def __getattr__(name: str) -> Any:
     import importlib
     import warnings
 
-    if name.startswith("__"):
-        raise AttributeError(name)
+    if name.startswith("__") or name in ("profiles", "rules", "schema", "settings", "table"):
+        raise AttributeError(name)  # a submodule not imported yet: the import system loads it
     value = getattr(importlib.import_module("jwks_auth.conf.settings"), name)
     warnings.warn(f"jwks_auth.conf.{name} moved to jwks_auth.conf.settings.{name}.", DeprecationWarning, stacklevel=2)
     return value

@@ -6,10 +6,12 @@ dropped when Django's ``setting_changed`` signal names ``JWKS_AUTH`` or
 settings (issuer configs, key stores, the validator) register a reset hook
 here and are rebuilt on the next request.
 
-Each default has one home: the per-issuer settings are the fields of
-``IssuerConfig`` (their names, defaults and conversions), the others
-``_GLOBAL_DEFAULTS``; their types are checked in ``settings_schema``, and
-every bad value is one ``ConfigurationError``.
+Each setting is declared once, in ``jwks_auth.conf.table`` (name, default,
+type rule, scope, check id, docs); ``IssuerConfig``'s fields add only how a
+per-issuer value is converted. Grouped settings (``HTTP``, ``KEY_STORE``,
+``RESOURCE_METADATA``) read as dicts with every key filled in; the pre-1.0
+flat spellings are folded into them (``table.normalise``). Every bad value
+is one ``ConfigurationError`` (``jwks_auth.conf.schema``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-from jwks_auth import __version__
 from jwks_auth.conf import schema as settings_schema
 from jwks_auth.conf.profiles import PROFILES
+from jwks_auth.conf.table import BY_NAME, LEGACY_BY_NAME, SETTINGS, normalise
 from jwks_auth.exceptions import ConfigurationError
 
 
@@ -62,14 +64,24 @@ def _setting(
     empty_is_default: bool = False,
     **kwargs: Any,
 ) -> Any:
-    """A field that is also the per-issuer setting ``name``.
+    """A field that is also the per-issuer setting ``name`` (declared in ``jwks_auth.conf.table``).
 
     ``convert`` turns the setting's value into the field's; ``None`` (and, with
     ``empty_is_default``, an empty value) leaves the profile's value, if it has
-    one, else the field's default. ``from_profile`` settings default to ``None``
-    in ``DEFAULTS``: the profile decides.
+    one, else the field's default: the table's default, converted. A
+    ``from_profile`` setting has no default of its own (``None`` in the table:
+    the profile decides); its field keeps a fallback for a profile without it.
     """
     metadata = {"setting": name, "convert": convert, "from_profile": from_profile, "empty_is_default": empty_is_default}
+    if not from_profile and not kwargs:
+        default = BY_NAME[name].default
+        if default is not None:
+            converted = convert(default)
+            kwargs = (
+                {"default_factory": lambda: convert(default)} if isinstance(converted, dict) else {"default": converted}
+            )
+        elif name != "ISSUER":
+            kwargs = {"default": None}
     return field(metadata=metadata, **kwargs)
 
 
@@ -78,12 +90,12 @@ class IssuerConfig:
     """Everything needed to validate the tokens of one trusted issuer."""
 
     issuer: str = _setting("ISSUER", str)
-    audiences: frozenset[str] = _setting("AUDIENCE", _strings, default=frozenset())
-    algorithms: frozenset[str] = _setting("ALGORITHMS", _strings, empty_is_default=True, default=frozenset({"RS256"}))
-    jwks_uri: str | None = _setting("JWKS_URI", str, empty_is_default=True, default=None)
-    profile: str = _setting("PROFILE", str, empty_is_default=True, default="rfc9068")
-    aliases: frozenset[str] = _setting("ALIASES", _strings, default=frozenset())
-    leeway: float = _setting("LEEWAY", float, default=60.0)
+    audiences: frozenset[str] = _setting("AUDIENCE", _strings)
+    algorithms: frozenset[str] = _setting("ALGORITHMS", _strings, empty_is_default=True)
+    jwks_uri: str | None = _setting("JWKS_URI", str, empty_is_default=True)
+    profile: str = _setting("PROFILE", str, empty_is_default=True)
+    aliases: frozenset[str] = _setting("ALIASES", _strings)
+    leeway: float = _setting("LEEWAY", float)
     token_types: frozenset[str | None] = _setting(
         "TOKEN_TYPES",
         lambda v: frozenset(normalise_typ(t) for t in _as_list(v)),
@@ -104,18 +116,18 @@ class IssuerConfig:
         from_profile=True,
         default=("scope",),
     )
-    user_id_claim: str = _setting("USER_ID_CLAIM", str, empty_is_default=True, default="sub")
-    introspection: Mapping[str, Any] | None = _setting("INTROSPECTION", dict, empty_is_default=True, default=None)
+    user_id_claim: str = _setting("USER_ID_CLAIM", str, empty_is_default=True)
+    introspection: Mapping[str, Any] | None = _setting("INTROSPECTION", dict, empty_is_default=True)
     required_one_of: tuple[str, ...] = _setting(
         "REQUIRED_ONE_OF",
         lambda v: tuple(str(c) for c in _as_list(v)),
         from_profile=True,
         default=(),
     )
-    user_prefix: str = _setting("USER_PREFIX", str, default="")
+    user_prefix: str = _setting("USER_PREFIX", str)
     # Sender-constrained tokens (jwks_auth.sender): "off", "allowed" or "required".
-    dpop: str = _setting("DPOP", str, empty_is_default=True, default="allowed")
-    dpop_nonce: bool = _setting("DPOP_NONCE", bool, default=False)
+    dpop: str = _setting("DPOP", str, empty_is_default=True)
+    dpop_nonce: bool = _setting("DPOP_NONCE", bool)
 
     @property
     def accepted_issuers(self) -> frozenset[str]:
@@ -127,82 +139,13 @@ class IssuerConfig:
         return self.dpop_nonce and self.dpop != "off"
 
 
-def _setting_default(spec: Field[Any]) -> Any:
-    """The field's default as a setting value (a list for a set or a tuple); ``None``: the profile's."""
-    if spec.metadata["from_profile"] or spec.default is MISSING:
-        return None
-    value = spec.default
-    if isinstance(value, frozenset):
-        return sorted(value)
-    return list(value) if isinstance(value, tuple) else value
-
-
 _ISSUER_FIELDS = tuple(spec for spec in fields(IssuerConfig))
 #: Per-issuer settings consumed before an IssuerConfig exists: tenant templates.
-_TEMPLATE_DEFAULTS: dict[str, Any] = {"TENANTS": []}
-PER_ISSUER_KEYS = tuple(spec.metadata["setting"] for spec in _ISSUER_FIELDS) + tuple(_TEMPLATE_DEFAULTS)
+_TEMPLATE_KEYS = ("TENANTS",)
+PER_ISSUER_KEYS = tuple(spec.metadata["setting"] for spec in _ISSUER_FIELDS) + _TEMPLATE_KEYS
 
-#: Settings that are not per issuer (those are the fields of ``IssuerConfig``, above).
-_GLOBAL_DEFAULTS: dict[str, Any] = {
-    # Several issuers, each a dict of the per-issuer keys; set at the top
-    # level, per-issuer keys are defaults for every issuer.
-    "ISSUERS": [],
-    # Key fetching.
-    "CACHE_ALIAS": "default",
-    "CACHE_KEY_PREFIX": "jwks_auth",
-    "HTTP_TIMEOUT": (2.0, 4.0),  # connect, read (seconds)
-    "HTTP_VERIFY": True,  # or a CA bundle path
-    "HTTP_PROXIES": None,
-    "USER_AGENT": f"django-jwks-auth/{__version__} (+django)",
-    "MAX_RESPONSE_BYTES": 512 * 1024,
-    "ALLOW_INSECURE_HTTP": False,  # http:// key URLs off loopback (dev only)
-    "JWKS_DEFAULT_TTL": 600,  # soft lifetime without Cache-Control
-    "JWKS_MIN_TTL": 60,
-    "JWKS_MAX_TTL": 86400,
-    "JWKS_STALE_TTL": 86400,  # hard limit for serving the last good set
-    "JWKS_REFRESH_AHEAD": 30,  # refresh this long before the soft expiry
-    "JWKS_RETRY_INTERVAL": 5,  # pause after a failed fetch
-    "DISCOVERY_TTL": 86400,
-    "LOCAL_TTL": 30,  # per-process copy, before looking at the shared cache
-    "UNKNOWN_KID_COOLDOWN": 30,
-    # Tokens.
-    "MAX_TOKEN_LENGTH": 16384,
-    "TOKEN_CACHE_SIZE": 4096,
-    "IS_REVOKED": None,  # dotted path of a callable(claims) -> bool
-    "CLAIM_RULES": "jwks_auth.validation.claims.ClaimRules",  # a subclass overrides or adds claim checks
-    # DRF integration.
-    "REALM": "api",
-    "USER_RESOLVER": "jwks_auth.users.token_user",
-    # jwks_auth.users.django_user: Django users from tokens.
-    "USER_CREATE": False,
-    "USER_LOOKUP_FIELD": None,  # None: the user model's USERNAME_FIELD
-    "USER_CLAIM_FIELDS": {},  # claim -> model field, written only when the value changed
-    "RESOURCE": None,  # RFC 9728 resource identifier
-    "RESOURCE_SCOPES": [],
-    "RESOURCE_DOCUMENTATION": None,
-    # Sender-constrained tokens (jwks_auth.sender): DPoP proofs (RFC 9449) and client certificates (RFC 8705).
-    "DPOP_ALGORITHMS": ["ES256", "PS256", "EdDSA", "Ed25519"],  # RS256 may be added
-    "DPOP_IAT_MAX_AGE": 60,  # seconds a proof stays acceptable (and its jti remembered)
-    "DPOP_IAT_MAX_AHEAD": 5,  # seconds a proof's iat may be ahead of this clock
-    "DPOP_JTI_MAX_LENGTH": 256,
-    "DPOP_MAX_PROOF_LENGTH": 8192,
-    "DPOP_NONCE_STEP": 60,  # a server nonce is good for one to two steps
-    "PUBLIC_ORIGINS": [],  # e.g. ["https://api.example.com"]: the URLs clients use, for htu
-    "TRUSTED_PROXIES": [],  # addresses or CIDRs whose forwarded and certificate headers are believed
-    "CLIENT_CERT_HEADER": None,  # e.g. "X-SSL-Client-Cert", "X-Forwarded-Client-Cert", "Client-Cert"
-    "CLIENT_CERT_FORMAT": "escaped-pem",  # escaped-pem (nginx, Kong), xfcc (Envoy), rfc9440, base64-der
-    # Operations (jwks_auth.ops).
-    "METRICS": True,  # record Prometheus metrics when prometheus-client is installed
-    "READINESS_TIMEOUT": 2.0,  # longest /readyz waits for keys to load (seconds)
-    # jwks_auth.middleware.TokenMiddleware.
-    "MIDDLEWARE_EXEMPT_PATHS": [],  # paths ("/metrics") or prefixes ("/hooks/") whose tokens it does not look at
-}
-
-DEFAULTS: dict[str, Any] = {
-    **{spec.metadata["setting"]: _setting_default(spec) for spec in _ISSUER_FIELDS},
-    **_TEMPLATE_DEFAULTS,
-    **_GLOBAL_DEFAULTS,
-}
+#: Every setting's default, from the table (a grouped setting's: a dict of all its keys).
+DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
 
 _reset_hooks: list[Callable[[], None]] = []
 
@@ -223,17 +166,31 @@ class JWKSAuthSettings:
 
     @property
     def user_settings(self) -> dict[str, Any]:
+        """``JWKS_AUTH`` as the user wrote it, old flat spellings folded into their groups."""
         if self._user is None:
-            self._user = dict(getattr(settings, "JWKS_AUTH", None) or {})
+            self._user = normalise(dict(getattr(settings, "JWKS_AUTH", None) or {}))
         return self._user
 
     def __getattr__(self, name: str) -> Any:
         if name not in self.defaults:
             raise AttributeError(f"Invalid JWKS_AUTH setting: {name!r}")
         value = self.user_settings.get(name, self.defaults[name])
+        setting = BY_NAME.get(name)
+        if setting is not None and setting.keys:
+            # A group: every key filled in; a value that is not a dict is reported by the checks and ignored here.
+            value = {**self.defaults[name], **(value if isinstance(value, dict) else {})}
         self._cached[name] = value
         setattr(self, name, value)
         return value
+
+    def legacy(self, name: str) -> Any:
+        """A pre-1.0 setting that is now a class attribute (``table.LEGACY``), if the user still sets it; else None.
+
+        The code that owns the attribute reads it as an override until 1.1; ``jwks_auth.W010`` names the new way.
+        """
+        if name not in LEGACY_BY_NAME:
+            raise AttributeError(f"Not a pre-1.0 JWKS_AUTH setting: {name!r}")
+        return (getattr(settings, "JWKS_AUTH", None) or {}).get(name)
 
     def reload(self) -> None:
         for name in self._cached:
@@ -327,7 +284,7 @@ def build_issuer(entry: Mapping[str, Any]) -> IssuerConfig:
     return replace(config, required_claims=tuple(required))
 
 
-_DEFAULT_PROFILE: str = DEFAULTS["PROFILE"]
+_DEFAULT_PROFILE: str = BY_NAME["PROFILE"].default
 
 
 def issuer_configs(user: Mapping[str, Any] | None = None) -> list[IssuerConfig]:

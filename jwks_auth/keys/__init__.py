@@ -9,8 +9,8 @@ def __getattr__(name: str) -> Any:
     import importlib
     import warnings
 
-    if name.startswith("__"):
-        raise AttributeError(name)
+    if name.startswith("__") or name in ("deadline", "http", "jwks", "material", "store"):
+        raise AttributeError(name)  # a submodule not imported yet: the import system loads it
     value = getattr(importlib.import_module("jwks_auth.keys.jwks"), name)
     warnings.warn(f"jwks_auth.keys.{name} moved to jwks_auth.keys.jwks.{name}.", DeprecationWarning, stacklevel=2)
     return value

@@ -3,7 +3,7 @@
 Every request has connect and read timeouts and a hard wall-clock deadline
 (their sum) for the whole exchange, status line and headers included, kept by
 a watchdog that shuts the connection (``jwks_auth.keys.deadline``); it follows no
-redirects, reads at most ``MAX_RESPONSE_BYTES`` and accepts only a JSON
+redirects, reads at most ``HTTP["MAX_RESPONSE_BYTES"]`` and accepts only a JSON
 object. Plain ``http`` is refused except for loopback hosts or when
 ``ALLOW_INSECURE_HTTP`` is set for development.
 """
@@ -71,12 +71,12 @@ def parse_max_age(cache_control: str | None) -> int | None:
 
 
 def http_timeouts(value: Any = None) -> tuple[float, float]:
-    """``HTTP_TIMEOUT`` as (connect, read) seconds; a bad value falls back to the default.
+    """``HTTP["TIMEOUT"]`` as (connect, read) seconds; a bad value falls back to the default.
 
     A fetch is never made without timeouts, whatever the settings say
     (``manage.py check`` reports the bad value as jwks_auth.E006).
     """
-    value = jwks_settings.HTTP_TIMEOUT if value is None else value
+    value = jwks_settings.HTTP["TIMEOUT"] if value is None else value
     try:
         pair = (value, value) if isinstance(value, (int, float)) else tuple(value)
         connect, read = (float(pair[0]), float(pair[1]))
@@ -88,7 +88,7 @@ def http_timeouts(value: Any = None) -> tuple[float, float]:
 
 
 #: What a bad HTTP_TIMEOUT falls back to: the setting's own default.
-DEFAULT_TIMEOUTS: tuple[float, float] = (float(DEFAULTS["HTTP_TIMEOUT"][0]), float(DEFAULTS["HTTP_TIMEOUT"][1]))
+DEFAULT_TIMEOUTS: tuple[float, float] = (float(DEFAULTS["HTTP"]["TIMEOUT"][0]), float(DEFAULTS["HTTP"]["TIMEOUT"][1]))
 
 
 def _exchange(
@@ -114,14 +114,14 @@ def _exchange(
             auth=auth,
             headers={
                 "Accept": "application/json, application/jwk-set+json",
-                "User-Agent": jwks_settings.USER_AGENT,
+                "User-Agent": jwks_settings.HTTP["USER_AGENT"],
                 "Connection": "close",
             },
             timeout=timeouts,
             allow_redirects=False,
             stream=True,
-            verify=jwks_settings.HTTP_VERIFY,
-            proxies=jwks_settings.HTTP_PROXIES,
+            verify=jwks_settings.HTTP["VERIFY"],
+            proxies=jwks_settings.HTTP["PROXIES"],
         )
     except (requests.RequestException, OSError, ValueError) as exc:
         session.close()
@@ -165,7 +165,7 @@ def fetch_json(url: str, *, data: Mapping[str, str] | None = None, auth: tuple[s
     check_url(url)
     method = "GET" if data is None else "POST"
     connect, read = http_timeouts()
-    limit = int(jwks_settings.MAX_RESPONSE_BYTES)
+    limit = int(jwks_settings.HTTP["MAX_RESPONSE_BYTES"])
     started = time.monotonic()
     # One deadline for the whole exchange, headers included, kept by a watchdog
     # that shuts the connection (see jwks_auth.keys.deadline for why not timeouts).

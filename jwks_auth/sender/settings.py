@@ -14,13 +14,20 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 @dataclass(frozen=True)
 class DPoPSettings:
-    """Proof rules and the proxy facts every issuer shares (per-issuer: ``IssuerConfig.dpop*``)."""
+    """Proof rules and the proxy facts every issuer shares (per-issuer: ``IssuerConfig.dpop*``).
+
+    The five spec constants below are not settings: RFC 9449's advice, fixed here (the pre-1.0 ``DPOP_*``
+    settings still override them until 1.1, with a ``jwks_auth.W010`` warning).
+    """
 
     algorithms: frozenset[str] = frozenset({"ES256", "PS256", "EdDSA", "Ed25519"})
+    #: Seconds a proof stays acceptable after its ``iat`` (and its ``jti`` is remembered).
     iat_max_age: float = 60.0
+    #: Seconds a proof's ``iat`` may be ahead of this clock.
     iat_max_ahead: float = 5.0
     jti_max_length: int = 256
     max_proof_length: int = 8192
+    #: A server nonce is good for one to two steps (seconds).
     nonce_step: int = 60
     public_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[Network, ...] = ()
@@ -36,14 +43,18 @@ class DPoPSettings:
         def value(name: str) -> Any:
             return user.get(name, DEFAULTS[name])
 
+        def constant(name: str, attribute: str) -> Any:
+            legacy = user.get(name)  # a pre-1.0 setting (jwks_auth.W010), read until 1.1
+            return getattr(cls, attribute) if legacy is None else legacy
+
         return cls(
             algorithms=frozenset(value("DPOP_ALGORITHMS")),
-            iat_max_age=float(value("DPOP_IAT_MAX_AGE")),
-            iat_max_ahead=float(value("DPOP_IAT_MAX_AHEAD")),
-            jti_max_length=int(value("DPOP_JTI_MAX_LENGTH")),
-            max_proof_length=int(value("DPOP_MAX_PROOF_LENGTH")),
+            iat_max_age=float(constant("DPOP_IAT_MAX_AGE", "iat_max_age")),
+            iat_max_ahead=float(constant("DPOP_IAT_MAX_AHEAD", "iat_max_ahead")),
+            jti_max_length=int(constant("DPOP_JTI_MAX_LENGTH", "jti_max_length")),
+            max_proof_length=int(constant("DPOP_MAX_PROOF_LENGTH", "max_proof_length")),
             # Zero is reported by the checks (E006); one second keeps the windows meaningful.
-            nonce_step=max(1, int(value("DPOP_NONCE_STEP"))),
+            nonce_step=max(1, int(constant("DPOP_NONCE_STEP", "nonce_step"))),
             public_origins=tuple(str(origin).rstrip("/") for origin in value("PUBLIC_ORIGINS")),
             trusted_proxies=tuple(ipaddress.ip_network(net, strict=False) for net in value("TRUSTED_PROXIES")),
             cert_header=value("CLIENT_CERT_HEADER") or None,

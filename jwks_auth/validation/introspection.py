@@ -19,7 +19,7 @@ itself) in ``CACHE_ALIAS``: an active token for at most ``CACHE_TTL`` and never
 beyond its ``exp`` (without ``exp`` it is not cached), an inactive one for
 ``CACHE_TTL``. ``active: false`` is 401 ``invalid_token``; an endpoint that
 cannot be reached or answers anything but a JSON object with a boolean
-``active`` is 503, and for ``JWKS_RETRY_INTERVAL`` after that the endpoint is
+``active`` is 503, and for ``KEY_STORE["RETRY_INTERVAL"]`` after that the endpoint is
 not asked again by this process.
 """
 
@@ -103,9 +103,9 @@ def introspector_for(configs: Iterable[IssuerConfig], rules: ClaimRules = DEFAUL
 
 
 def _retry_interval() -> int:
-    """``JWKS_RETRY_INTERVAL``: how long an endpoint that failed is not asked again."""
+    """``KEY_STORE["RETRY_INTERVAL"]``: how long an endpoint that failed is not asked again."""
     try:
-        return int(jwks_settings.JWKS_RETRY_INTERVAL)
+        return int(jwks_settings.KEY_STORE["RETRY_INTERVAL"])
     except (TypeError, ValueError) as exc:
         raise ConfigurationError("JWKS_RETRY_INTERVAL is not a number (see manage.py check)") from exc
 

@@ -305,6 +305,12 @@ def get_user_resolver() -> Callable[[AccessToken], Any]:
         resolver = import_setting("USER_RESOLVER")
         if resolver is None:
             raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a dotted path or a callable.")
+        if isinstance(resolver, type):
+            # A resolver class (a DjangoUserResolver subclass with its options as class attributes): one instance.
+            try:
+                resolver = resolver()
+            except Exception as exc:
+                raise ConfigurationError(f"JWKS_AUTH['USER_RESOLVER'] cannot be built: {type(exc).__name__}") from exc
         _resolver = resolver
     return _resolver
 

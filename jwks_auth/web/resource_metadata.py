@@ -48,13 +48,14 @@ def metadata_document() -> dict[str, Any]:
     servers = list(dict.fromkeys(config.issuer for config in issuer_configs()))
     if servers:
         document["authorization_servers"] = servers
-    scopes = list(jwks_settings.RESOURCE_SCOPES or [])
+    scopes = list(jwks_settings.RESOURCE_METADATA["SCOPES"] or [])
     if scopes:
         document["scopes_supported"] = list(dict.fromkeys(str(scope) for scope in scopes))
     document["bearer_methods_supported"] = ["header"]
     document.update(_sender_constraint_metadata())
-    if jwks_settings.RESOURCE_DOCUMENTATION:
-        document["resource_documentation"] = str(jwks_settings.RESOURCE_DOCUMENTATION)
+    documentation = jwks_settings.RESOURCE_METADATA["DOCUMENTATION"]
+    if documentation:
+        document["resource_documentation"] = str(documentation)
     return document
 
 

@@ -54,14 +54,15 @@ def test_unknown_setting_or_profile(settings):
 @pytest.mark.parametrize(
     "changes",
     [
-        {"UNKNOWN_KID_COOLDOWN": 0},
-        {"LOCAL_TTL": -1},
-        {"JWKS_STALE_TTL": "1d"},
-        {"HTTP_TIMEOUT": None},
-        {"HTTP_TIMEOUT": [1, 0]},
-        {"HTTP_TIMEOUT": [1, 2, 3]},
-        {"JWKS_MIN_TTL": 900, "JWKS_MAX_TTL": 60},
-        {"MAX_RESPONSE_BYTES": float("inf")},
+        {"KEY_STORE": {"UNKNOWN_KID_COOLDOWN": 0}},
+        {"KEY_STORE": {"LOCAL_TTL": -1}},
+        {"KEY_STORE": {"STALE_TTL": "1d"}},
+        {"HTTP": {"TIMEOUT": None}},
+        {"HTTP": {"TIMEOUT": [1, 0]}},
+        {"HTTP": {"TIMEOUT": [1, 2, 3]}},
+        {"KEY_STORE": {"MIN_TTL": 900, "MAX_TTL": 60}},
+        {"HTTP": {"MAX_RESPONSE_BYTES": float("inf")}},
+        {"READINESS_TIMEOUT": -2},
     ],
 )
 def test_bad_timing_or_size(settings, changes):
@@ -69,10 +70,40 @@ def test_bad_timing_or_size(settings, changes):
 
 
 @pytest.mark.parametrize(
-    "changes", [{"LOCAL_TTL": 0}, {"JWKS_REFRESH_AHEAD": 0}, {"HTTP_TIMEOUT": 3}, {"HTTP_TIMEOUT": [0.5, 1.5]}]
+    "changes",
+    [
+        {"KEY_STORE": {"LOCAL_TTL": 0}},
+        {"KEY_STORE": {"REFRESH_AHEAD": 0}},
+        {"HTTP": {"TIMEOUT": 3}},
+        {"HTTP": {"TIMEOUT": [0.5, 1.5]}},
+    ],
 )
 def test_good_timings(settings, changes):
     assert ids(settings, **OK, **changes) == {}
+
+
+@pytest.mark.parametrize(
+    ("old", "value", "new"),
+    [
+        ("LOCAL_TTL", 0, "JWKS_AUTH['KEY_STORE']['LOCAL_TTL']"),
+        ("JWKS_MIN_TTL", 90, "JWKS_AUTH['KEY_STORE']['MIN_TTL']"),
+        ("HTTP_TIMEOUT", [0.5, 1.5], "JWKS_AUTH['HTTP']['TIMEOUT']"),
+        ("USER_AGENT", "ua/1", "JWKS_AUTH['HTTP']['USER_AGENT']"),
+        ("RESOURCE_SCOPES", ["a"], "JWKS_AUTH['RESOURCE_METADATA']['SCOPES']"),
+        ("MAX_TOKEN_LENGTH", 9000, "TokenValidator.max_length"),
+        ("DPOP_IAT_MAX_AGE", 30, "DPoPSettings"),
+        ("USER_CREATE", True, "create_users"),
+    ],
+)
+def test_an_old_spelling_is_a_warning_naming_the_new_one(settings, old, value, new):
+    found = ids(settings, **OK, **{old: value})
+    assert set(found) == {"jwks_auth.W010"}
+    assert found["jwks_auth.W010"].level == 30 and new in found["jwks_auth.W010"].msg
+
+
+def test_an_old_spelling_with_a_bad_value_is_still_an_error(settings):
+    assert {"jwks_auth.W010", "jwks_auth.E006"} <= set(ids(settings, **OK, JWKS_STALE_TTL="1d"))
+    assert {"jwks_auth.W010", "jwks_auth.E009"} <= set(ids(settings, **OK, MAX_TOKEN_LENGTH="16k"))
 
 
 @pytest.mark.parametrize(

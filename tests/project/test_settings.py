@@ -37,7 +37,7 @@ def test_env_vars_configure_the_one_issuer_case():
         "[c] = issuer_configs();"
         "print(json.dumps({'issuer': c.issuer, 'aud': sorted(c.audiences), 'claim': c.audience_claim,"
         " 'values': dict(c.claim_values), 'leeway': c.leeway, 'types': sorted(map(str, c.token_types)),"
-        " 'scopes': settings.API_REQUIRED_SCOPES, 'advertised': jwks_settings.RESOURCE_SCOPES,"
+        " 'scopes': settings.API_REQUIRED_SCOPES, 'advertised': jwks_settings.RESOURCE_METADATA['SCOPES'],"
         " 'algs': sorted(c.algorithms)}))"
     )
     out = subprocess.run(

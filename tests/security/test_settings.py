@@ -37,9 +37,11 @@ BAD = {
     "required claims a string": ({"REQUIRED_CLAIMS": "sub"}, "jwks_auth.E009"),
     "scope claims a number": ({"SCOPE_CLAIMS": 1}, "jwks_auth.E009"),
     "claim values a list": ({"CLAIM_VALUES": ["typ"]}, "jwks_auth.E009"),
-    "token length a string": ({"MAX_TOKEN_LENGTH": "16k"}, "jwks_auth.E006"),
-    "timeout a string": ({"HTTP_TIMEOUT": "2s"}, "jwks_auth.E006"),
-    "verify a number": ({"HTTP_VERIFY": 1}, "jwks_auth.E009"),
+    "token cache a string": ({"TOKEN_CACHE_SIZE": "16k"}, "jwks_auth.E006"),
+    "timeout a string": ({"HTTP": {"TIMEOUT": "2s"}}, "jwks_auth.E006"),
+    "verify a number": ({"HTTP": {"VERIFY": 1}}, "jwks_auth.E009"),
+    "http not a dict": ({"HTTP": [1]}, "jwks_auth.E009"),
+    "http unknown key": ({"HTTP": {"TIMEOUTS": 1}}, "jwks_auth.E009"),
     "insecure http a string": ({"ALLOW_INSECURE_HTTP": "no"}, "jwks_auth.E009"),
     "resolver that cannot be imported": ({"USER_RESOLVER": "no.such.resolver"}, "jwks_auth.E009"),
     "revocation hook that cannot be imported": ({"IS_REVOKED": "no.such.hook"}, "jwks_auth.E009"),
@@ -79,16 +81,19 @@ def test_the_working_preset_passes_control(client, jwks_config, make_token):
     assert client.get("/me", HTTP_AUTHORIZATION=f"Bearer {make_token()}").status_code == 200
 
 
-def test_messages_name_the_type_never_the_value(settings):
+def test_messages_name_the_bad_value_but_never_a_secret_one(settings):
     secret = "s3cr3t-value-never-logged"
     settings.JWKS_AUTH = {
         "ISSUER": "https://a.example",
         "AUDIENCE": "x",
-        "HTTP_PROXIES": {"https": 5},
-        "USER_AGENT": [secret],
+        "PROFILE": "keycloack",
+        "HTTP": {"PROXIES": {"https": 5, "secret": secret}},
+        "INTROSPECTION": [secret],
     }
     messages = [f"{p.where} {p.message}" for p in settings_schema.problems(settings.JWKS_AUTH)]
-    assert len(messages) == 2 and not any(secret in m for m in messages)
+    assert len(messages) == 3 and not any(secret in m for m in messages)
+    assert any("PROFILE" in m and "'keycloack'" in m for m in messages)
+    assert any("['HTTP']['PROXIES']" in m and "not a dict" in m for m in messages)
 
 
 _values = st.recursive(
@@ -109,9 +114,17 @@ def test_no_setting_raises_anything_but_configuration_error(user):
 
 
 # -- one source for each default (issue 12) ---------------------------------------------------
-def test_every_setting_has_one_default_and_one_rule():
-    assert set(DEFAULTS) == set(settings_schema.RULES)
-    assert set(PER_ISSUER_KEYS) == set(settings_schema.PER_ISSUER_RULES)
+def test_every_setting_is_declared_once_with_its_default_rule_and_doc():
+    from jwks_auth.conf.table import LEGACY, PER_ISSUER, SETTINGS
+
+    names = [setting.name for setting in SETTINGS]
+    assert len(names) == len(set(names)) == len(DEFAULTS) <= 40
+    assert set(PER_ISSUER_KEYS) == set(PER_ISSUER)
+    assert not {legacy.name for legacy in LEGACY} & set(names)
+    for setting in SETTINGS:
+        assert setting.doc and setting.expects and setting.rule(setting.default) is None, setting.name
+        for key in setting.keys:
+            assert key.doc and key.rule(key.default) is None, (setting.name, key.name)
     assert settings_schema.problems(DEFAULTS) == []
 
 
@@ -133,7 +146,7 @@ def test_per_issuer_defaults_come_from_the_dataclass():
 
 
 def test_the_fetch_fallback_timeouts_are_the_settings_default():
-    assert DEFAULT_TIMEOUTS == tuple(DEFAULTS["HTTP_TIMEOUT"])
+    assert DEFAULT_TIMEOUTS == tuple(DEFAULTS["HTTP"]["TIMEOUT"])
 
 
 def test_an_unknown_setting_is_reported_but_not_fatal(settings):
@@ -141,3 +154,51 @@ def test_an_unknown_setting_is_reported_but_not_fatal(settings):
     (problem,) = settings_schema.problems(settings.JWKS_AUTH)
     assert problem.id == "jwks_auth.E005" and not problem.fatal
     assert issuer_configs()[0].audiences == {"x"}
+
+
+def test_old_spellings_still_take_effect_until_1_1(settings):
+    from jwks_auth.keys.store.settings import KeyStoreSettings
+    from jwks_auth.sender.settings import DPoPSettings
+    from jwks_auth.users import DjangoUserResolver
+    from jwks_auth.validation.validator import TokenValidator, get_validator
+
+    settings.JWKS_AUTH = {
+        "ISSUER": "https://a.example",
+        "AUDIENCE": "x",
+        "JWKS_MIN_TTL": 90,
+        "KEY_STORE": {"MAX_TTL": 900},
+        "HTTP_TIMEOUT": [0.5, 1.5],
+        "MAX_TOKEN_LENGTH": 9000,
+        "DPOP_IAT_MAX_AGE": 30,
+        "USER_CREATE": True,
+    }
+    store = KeyStoreSettings.from_settings()
+    assert (store.min_ttl, store.max_ttl, store.http_timeouts) == (90, 900, (0.5, 1.5))
+    assert get_validator().max_length == 9000 and TokenValidator.max_length == 16384
+    assert DPoPSettings.from_settings().iat_max_age == 30
+    assert DjangoUserResolver().option("USER_CREATE", "create_users") is True
+    # A new spelling beside an old one wins.
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, "KEY_STORE": {"MIN_TTL": 120}}
+    assert KeyStoreSettings.from_settings().min_ttl == 120
+
+
+def test_group_keys_not_set_keep_their_defaults(settings):
+    from jwks_auth.conf.settings import jwks_settings
+
+    settings.JWKS_AUTH = {"ISSUER": "https://a.example", "AUDIENCE": "x", "HTTP": {"TIMEOUT": 3}}
+    assert jwks_settings.HTTP == {**DEFAULTS["HTTP"], "TIMEOUT": 3}
+    settings.JWKS_AUTH = {"ISSUER": "https://a.example", "AUDIENCE": "x", "HTTP": "bad"}
+    assert jwks_settings.HTTP == DEFAULTS["HTTP"]  # reported by the checks (E009), never a 500
+
+
+def test_a_resolver_class_is_instantiated_once(settings):
+    from jwks_auth.users import DjangoUserResolver
+    from jwks_auth.web.request_verifier import get_user_resolver
+
+    settings.JWKS_AUTH = {
+        "ISSUER": "https://a.example",
+        "AUDIENCE": "x",
+        "USER_RESOLVER": "jwks_auth.users.DjangoUserResolver",
+    }
+    resolver = get_user_resolver()
+    assert isinstance(resolver, DjangoUserResolver) and get_user_resolver() is resolver

@@ -1,14 +1,14 @@
 """The key store of one issuer: two tiers, shared fetching, stale serving.
 
 Tier 1 is a per-process snapshot of the parsed keys, re-read from tier 2
-every ``LOCAL_TTL`` seconds, so a warm request costs a dict lookup: no cache
+every ``KEY_STORE["LOCAL_TTL"]`` seconds, so a warm request costs a dict lookup: no cache
 round-trip and no key parsing. Tier 2 is the JWKS document in Django's cache
 (``CACHE_ALIAS``), shared by every worker and host that share the cache.
 
 A set has a soft lifetime (the provider's ``Cache-Control: max-age`` within
-``JWKS_MIN_TTL``..``JWKS_MAX_TTL``); ``JWKS_REFRESH_AHEAD`` seconds before it
+``KEY_STORE["MIN_TTL"]``..``KEY_STORE["MAX_TTL"]``); ``KEY_STORE["REFRESH_AHEAD"]`` seconds before it
 ends one worker refreshes the set in a background thread while every request
-goes on with the current keys. A hard limit (``JWKS_STALE_TTL``) bounds how
+goes on with the current keys. A hard limit (``KEY_STORE["STALE_TTL"]``) bounds how
 long the last good set is served while the provider cannot be reached; stale
 serving is logged and signalled. A failed fetch never removes a good set.
 
@@ -16,8 +16,8 @@ Fetches are serialised across workers by a lock in the shared cache
 (``cache.add`` with an expiry, so a dead holder cannot block anyone for
 longer than a fetch may take); a cold worker that finds the lock taken waits
 for the holder's result instead of fetching too. After a failure, fetching
-pauses for ``JWKS_RETRY_INTERVAL`` (shared). An unknown ``kid`` causes at most
-one fetch per ``UNKNOWN_KID_COOLDOWN`` across all workers; kids still missing
+pauses for ``KEY_STORE["RETRY_INTERVAL"]`` (shared). An unknown ``kid`` causes at most
+one fetch per ``KEY_STORE["UNKNOWN_KID_COOLDOWN"]`` across all workers; kids still missing
 afterwards are remembered and rejected without any lookup.
 
 Cache keys are a fixed prefix plus a hash of the issuer: no token or kid

@@ -1,6 +1,6 @@
 """Where the issuer's keys are: ``JWKS_URI``, or its OpenID discovery document.
 
-A discovered ``jwks_uri`` is kept for ``DISCOVERY_TTL`` here and in the shared
+A discovered ``jwks_uri`` is kept for ``KEY_STORE["DISCOVERY_TTL"]`` here and in the shared
 cache; a cached value that is not a URL we may fetch is discovered again,
 and so is one whose fetch failed (the keys may have moved).
 """

@@ -1,7 +1,7 @@
 """The two tiers: this process's snapshot in front of the shared entry.
 
 A warm request costs a dict lookup: the snapshot is used as is until
-``LOCAL_TTL`` (or its refresh time) has passed, then the shared entry is
+``KEY_STORE["LOCAL_TTL"]`` (or its refresh time) has passed, then the shared entry is
 read again, and a newer set there replaces ours. A store never goes back to
 an older set.
 """

@@ -1,6 +1,6 @@
 """Refresh ahead: a background thread fetches the set before it goes stale.
 
-From ``refresh_at`` (``JWKS_REFRESH_AHEAD`` before the soft expiry) one
+From ``refresh_at`` (``KEY_STORE["REFRESH_AHEAD"]`` before the soft expiry) one
 worker refreshes while every request goes on with the current keys. The
 request that starts the refresh takes both fetch locks and hands them to the
 thread, so from that moment any other lookup in this process waits for the

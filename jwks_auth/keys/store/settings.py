@@ -17,7 +17,7 @@ from jwks_auth.keys.http import http_timeouts
 
 @dataclass(frozen=True)
 class KeyStoreSettings:
-    """Seconds unless said otherwise; the defaults are ``conf.DEFAULTS``."""
+    """Seconds unless said otherwise; from ``JWKS_AUTH["KEY_STORE"]`` (defaults: ``jwks_auth.conf.table``)."""
 
     cache_alias: str
     key_prefix: str
@@ -35,26 +35,27 @@ class KeyStoreSettings:
     @classmethod
     def from_settings(cls) -> KeyStoreSettings:
         s = jwks_settings
+        store = s.KEY_STORE
         try:
             return cls(
                 cache_alias=s.CACHE_ALIAS,
                 key_prefix=str(s.CACHE_KEY_PREFIX),
-                default_ttl=float(s.JWKS_DEFAULT_TTL),
-                min_ttl=float(s.JWKS_MIN_TTL),
-                max_ttl=float(s.JWKS_MAX_TTL),
-                stale_ttl=float(s.JWKS_STALE_TTL),
-                refresh_ahead=float(s.JWKS_REFRESH_AHEAD),
-                retry_interval=float(s.JWKS_RETRY_INTERVAL),
-                discovery_ttl=float(s.DISCOVERY_TTL),
-                local_ttl=float(s.LOCAL_TTL),
-                unknown_kid_cooldown=float(s.UNKNOWN_KID_COOLDOWN),
+                default_ttl=float(store["DEFAULT_TTL"]),
+                min_ttl=float(store["MIN_TTL"]),
+                max_ttl=float(store["MAX_TTL"]),
+                stale_ttl=float(store["STALE_TTL"]),
+                refresh_ahead=float(store["REFRESH_AHEAD"]),
+                retry_interval=float(store["RETRY_INTERVAL"]),
+                discovery_ttl=float(store["DISCOVERY_TTL"]),
+                local_ttl=float(store["LOCAL_TTL"]),
+                unknown_kid_cooldown=float(store["UNKNOWN_KID_COOLDOWN"]),
                 http_timeouts=http_timeouts(),
             )
         except (TypeError, ValueError) as exc:
             raise ConfigurationError("a JWKS_AUTH timing setting is not a number (see manage.py check)") from exc
 
     def soft_ttl(self, max_age: int | None) -> float:
-        """The provider's ``max-age`` within ``JWKS_MIN_TTL``..``JWKS_MAX_TTL``."""
+        """The provider's ``max-age`` within ``KEY_STORE["MIN_TTL"]``..``KEY_STORE["MAX_TTL"]``."""
         ttl = self.default_ttl if max_age is None else float(max_age)
         return min(max(ttl, self.min_ttl), self.max_ttl)
 
@@ -62,7 +63,7 @@ class KeyStoreSettings:
         return max(soft_ttl, self.stale_ttl)
 
     def refresh_at(self, fetched_at: float, soft_expiry: float) -> float:
-        """When a background refresh should start: ``JWKS_REFRESH_AHEAD``, at most a quarter of the lifetime, early."""
+        """When a background refresh should start: ``KEY_STORE["REFRESH_AHEAD"]``, at most a quarter of the lifetime, early."""
         return soft_expiry - min(self.refresh_ahead, (soft_expiry - fetched_at) / 4)
 
     @property

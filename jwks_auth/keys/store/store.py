@@ -192,7 +192,7 @@ class KeyStore:
 
         - the kid is in the set for another algorithm or key type: 401
           (``UnknownKey``), nothing fetched;
-        - the set is fresh: a kid found missing within ``UNKNOWN_KID_COOLDOWN``
+        - the set is fresh: a kid found missing within ``KEY_STORE["UNKNOWN_KID_COOLDOWN"]``
           is 401 without any lookup; otherwise a newer set is looked for (in
           the shared cache, at most one refetch per cooldown across workers,
           or a fetch already under way). The kid in it gives its key; if not,

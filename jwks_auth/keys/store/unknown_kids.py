@@ -1,7 +1,7 @@
 """How often an unknown ``kid`` may cause a refetch, and which kids are known missing.
 
 A token naming a key that is not in the set may be signed with a key
-published since, or forged. At most one refetch per ``UNKNOWN_KID_COOLDOWN``
+published since, or forged. At most one refetch per ``KEY_STORE["UNKNOWN_KID_COOLDOWN"]``
 is made for such kids: per process (a turn) and across workers (a shared
 cooldown entry). Kids still missing afterwards are remembered, as hashes,
 and refused without any lookup until the cooldown ends or a newer set
