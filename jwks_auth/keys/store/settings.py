@@ -63,7 +63,7 @@ class KeyStoreSettings:
         return max(soft_ttl, self.stale_ttl)
 
     def refresh_at(self, fetched_at: float, soft_expiry: float) -> float:
-        """When a background refresh should start: ``KEY_STORE["REFRESH_AHEAD"]``, at most a quarter of the lifetime, early."""
+        """When a background refresh starts: ``KEY_STORE["REFRESH_AHEAD"]`` early, at most a quarter of the lifetime."""
         return soft_expiry - min(self.refresh_ahead, (soft_expiry - fetched_at) / 4)
 
     @property
