@@ -130,6 +130,20 @@ def client_cert_format(value: Any) -> str | None:
     return None if ok else f"one of {', '.join(CLIENT_CERT_FORMATS)}"
 
 
+FORWARDED_HEADER_NAMES = ("Forwarded", "X-Forwarded-Proto", "X-Forwarded-Host")
+
+
+def forwarded_headers(value: Any) -> str | None:
+    """Names from ``FORWARDED_HEADER_NAMES``; ``Forwarded`` alone (it carries both the scheme and the host)."""
+    expected = '["Forwarded"], or a list of "X-Forwarded-Proto" and "X-Forwarded-Host"'
+    if strings(value) is not None:
+        return expected
+    names = {str(name).lower() for name in value}
+    known = {name.lower() for name in FORWARDED_HEADER_NAMES}
+    ok = names <= known and ("forwarded" not in names or names == {"forwarded"})
+    return None if ok else expected
+
+
 def proof_algorithms(value: Any) -> str | None:
     """A non-empty list of asymmetric JWS algorithms (a proof is never HMAC or none)."""
     from jwks_auth.utils.algorithms import ASYMMETRIC_ALGORITHMS
@@ -242,6 +256,7 @@ RULES: dict[str, Rule] = {
     "DPOP_NONCE_STEP": number,
     "PUBLIC_ORIGINS": origins,
     "TRUSTED_PROXIES": networks,
+    "FORWARDED_HEADERS": forwarded_headers,
     "CLIENT_CERT_HEADER": optional(string),
     "CLIENT_CERT_FORMAT": client_cert_format,
     "MIDDLEWARE_EXEMPT_PATHS": url_paths,

@@ -189,6 +189,8 @@ _GLOBAL_DEFAULTS: dict[str, Any] = {
     "DPOP_NONCE_STEP": 60,  # a server nonce is good for one to two steps
     "PUBLIC_ORIGINS": [],  # e.g. ["https://api.example.com"]: the URLs clients use, for htu
     "TRUSTED_PROXIES": [],  # addresses or CIDRs whose forwarded and certificate headers are believed
+    # The forwarded headers the trusted proxies set (and replace): only these are believed, for htu.
+    "FORWARDED_HEADERS": ["X-Forwarded-Proto", "X-Forwarded-Host"],  # or ["Forwarded"] (RFC 7239)
     "CLIENT_CERT_HEADER": None,  # e.g. "X-SSL-Client-Cert", "X-Forwarded-Client-Cert", "Client-Cert"
     "CLIENT_CERT_FORMAT": "escaped-pem",  # escaped-pem (nginx, Kong), xfcc (Envoy), rfc9440, base64-der
     # Operations (jwks_auth.ops).
