@@ -50,6 +50,28 @@ def _group_members(pgid: int) -> list[int]:
     return members
 
 
+def _raw_get(url: str, path: bytes, header: bytes) -> bytes:
+    """The status line and headers of a GET with ``header`` sent as raw bytes (requests would encode it)."""
+    host, port = url.rsplit("/", 1)[-1].rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            b"GET "
+            + path
+            + b" HTTP/1.1\r\nHost: "
+            + host.encode()
+            + b"\r\n"
+            + header
+            + b"\r\nConnection: close\r\n\r\n"
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer and len(answer) < 65536:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer
+
+
 def start_serve(tmp_path: Path, provider: JWKSProvider, workers: int = 2) -> Server:
     port = free_port()
     env = base_env(
@@ -96,6 +118,12 @@ def test_serve_answers_like_production_and_stops_on_sigterm(tmp_path: Path, prov
             assert (
                 session.get(server.url + "/me", headers={"Authorization": f"Bearer {forged}"}, timeout=5).status_code
                 == 401
+            )
+
+            # granian hands Django a header with a non-ASCII byte as an empty value: the token
+            # cannot be read, and is refused rather than taken for no token at all.
+            assert _raw_get(server.url, b"/", b"Authorization: Bearer " + forged.encode() + b"\xe9").startswith(
+                b"HTTP/1.1 401"
             )
 
             missing = session.get(server.url + "/no-such-page", timeout=5)
