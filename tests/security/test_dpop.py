@@ -341,7 +341,14 @@ def test_hs256_with_the_public_key_as_secret(door: Door, ec: SigningKey) -> None
     door.refused(token, f"{header}.{body}.{encode_segment(mac)}")
 
 
-@pytest.mark.parametrize("typ", [None, "JWT", "at+jwt", "application/dpop+jwt+x", 1])
+@pytest.mark.parametrize("typ", ["dpop+jwt", "DPOP+JWT", "DPoP+JWT", "application/dpop+jwt", "Application/DPOP+jwt"])
+def test_typ_is_compared_as_a_media_type(door: Door, ec: SigningKey, typ: str) -> None:
+    """RFC 7515 4.1.9: case-insensitive, application/ optional (SECURITY.md says so)."""
+    token = door.bound(ec)
+    door.ok(token, dpop.make_proof(ec, "GET", URL, token=token, typ=typ))
+
+
+@pytest.mark.parametrize("typ", [None, "JWT", "at+jwt", "application/dpop+jwt+x", 1, "dpop+jwt ", "text/dpop+jwt"])
 def test_typ_missing_or_wrong(door: Door, ec: SigningKey, typ: Any) -> None:
     token = door.bound(ec)
     header = {"alg": "ES256", "jwk": dpop.proof_jwk(ec)}
