@@ -87,6 +87,8 @@ class ServerSetup:
                 "--worker-class",
                 self.worker_class,
                 "--no-control-socket",  # gunicorn 27 would share one in $HOME between instances
+                "--forwarded-allow-ips",
+                "",  # as production behind a proxy should: see the README
             ]
             if self.worker_class == "gthread":
                 argv += ["--threads", str(self.threads)]
@@ -127,6 +129,7 @@ class ServerSetup:
                 "--http",
                 "httptools",
                 "--no-access-log",
+                "--no-proxy-headers",
                 "--log-level",
                 "warning",
                 "--lifespan",

@@ -48,7 +48,7 @@ class Reason(StrEnum):
     DPOP_REQUIRED = "dpop_required"  # a Bearer token for an issuer whose DPOP is "required"
     DPOP_OFF = "dpop_off"  # a DPoP token for an issuer whose DPOP is "off"
     DPOP_UNBOUND = "dpop_unbound"  # a DPoP proof with a token that has no cnf.jkt
-    CERTIFICATE = "mtls"  # no client certificate, or not the one of cnf x5t#S256
+    CERTIFICATE = "mtls"  # no client certificate, not the one of cnf x5t#S256, or more than one
     DPOP_REQUEST = "dpop_request"  # a malformed DPoP request (more than one DPoP header)
     # The DPoP proof (RFC 9449 4.3).
     DPOP_PROOF = "dpop_proof"  # a ProofError raised without a more precise reason

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only when missing.
-# Usage: scripts/install-system-deps.sh [redis] [chromium] [wrk] [valgrind] [node]
+# Usage: scripts/install-system-deps.sh [redis] [chromium] [wrk] [valgrind] [node] [nginx] [haproxy]
+# nginx and haproxy are the TLS-terminating proxies the tests put in front of the API
+# (tests/proxies); they are run from the tests' own configuration files, never as services.
 set -euo pipefail
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(redis chromium)
@@ -12,6 +14,8 @@ for w in "${want[@]}"; do
     wrk)      command -v wrk >/dev/null || pkgs+=(wrk) ;;
     valgrind) command -v valgrind >/dev/null || pkgs+=(valgrind) ;;
     node)     command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
+    nginx)    [ -x /usr/sbin/nginx ] || pkgs+=(nginx) ;;
+    haproxy)  [ -x /usr/sbin/haproxy ] || pkgs+=(haproxy) ;;
     *) echo "unknown dependency: $w" >&2; exit 2 ;;
   esac
 done

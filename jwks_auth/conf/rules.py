@@ -112,6 +112,20 @@ def client_cert_format(value: Any) -> str | None:
     return None if ok else f"one of {', '.join(CLIENT_CERT_FORMATS)}"
 
 
+FORWARDED_HEADER_NAMES = ("Forwarded", "X-Forwarded-Proto", "X-Forwarded-Host")
+
+
+def forwarded_headers(value: Any) -> str | None:
+    """Names from ``FORWARDED_HEADER_NAMES``; ``Forwarded`` alone (it carries both the scheme and the host)."""
+    expected = '["Forwarded"], or a list of "X-Forwarded-Proto" and "X-Forwarded-Host"'
+    if strings(value) is not None:
+        return expected
+    names = {str(name).lower() for name in value}
+    known = {name.lower() for name in FORWARDED_HEADER_NAMES}
+    ok = names <= known and ("forwarded" not in names or names == {"forwarded"})
+    return None if ok else expected
+
+
 def proof_algorithms(value: Any) -> str | None:
     """A non-empty list of asymmetric JWS algorithms (a proof is never HMAC or none)."""
     ok = strings(value) is None and bool(value) and all(v in ASYMMETRIC_ALGORITHMS for v in value)

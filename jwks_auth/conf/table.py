@@ -245,7 +245,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RESOURCE", None, rules.optional(rules.string), "this API's RFC 9728 resource identifier"),
     _group("RESOURCE_METADATA", "what the RFC 9728 metadata document says beyond the resource", RESOURCE_METADATA_KEYS),
     Setting("METRICS", True, rules.boolean, "record Prometheus metrics when prometheus-client is installed"),
-    Setting("READINESS_TIMEOUT", 2.0, rules.number, "longest /readyz waits for keys to load (seconds)", check_id=E006),
     Setting(
         "DPOP_ALGORITHMS",
         ["ES256", "PS256", "EdDSA", "Ed25519"],
@@ -258,6 +257,12 @@ SETTINGS: tuple[Setting, ...] = (
         [],
         rules.networks,
         "proxy addresses or CIDRs whose forwarded and client-certificate headers are believed",
+    ),
+    Setting(
+        "FORWARDED_HEADERS",
+        ["X-Forwarded-Proto", "X-Forwarded-Host"],
+        rules.forwarded_headers,
+        "the forwarded headers the trusted proxies set (and replace): only these are believed, for htu",
     ),
     Setting(
         "CLIENT_CERT_HEADER",
@@ -323,6 +328,7 @@ def _folded(old: str, group: str, key: str) -> Legacy:
 
 LEGACY: tuple[Legacy, ...] = (
     *(_folded(old, group, key) for old, (group, key) in _FLAT_NAMES.items()),
+    Legacy("READINESS_TIMEOUT", rules.number, "readyz_timeout in jwks_auth.ops.views (2 s, within a probe's budget)"),
     Legacy("MAX_TOKEN_LENGTH", rules.number, "TokenValidator.max_length (jwks_auth.validation.validator)"),
     Legacy("DPOP_IAT_MAX_AGE", rules.number, f"{_DPOP} (iat_max_age)"),
     Legacy("DPOP_IAT_MAX_AHEAD", rules.number, f"{_DPOP} (iat_max_ahead)"),

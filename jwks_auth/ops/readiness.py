@@ -1,7 +1,7 @@
 """Whether every configured issuer has a usable key set, within a deadline.
 
 A probe loads missing keys (one fetch per issuer, single-flight as for
-requests) in a helper thread and waits at most ``READINESS_TIMEOUT``
+requests) in a helper thread and waits at most ``readyz_timeout`` (jwks_auth.ops.views)
 seconds; a load still running then goes on, and the next probe waits for
 that same load instead of starting another. Reasons are fixed codes: no
 provider URL, error text or token reaches the answer.

@@ -29,13 +29,18 @@ def livez(request: HttpRequest) -> HttpResponse:
     return _no_store(JsonResponse({"status": "alive"}))
 
 
+#: Longest /readyz waits for keys to load (seconds): under a probe's usual budget.
+readyz_timeout = 2.0
+
+
 @require_safe
 def readyz(request: HttpRequest) -> HttpResponse:
     """200 when every configured issuer has usable keys, else 503 with a reason per issuer."""
+    legacy = jwks_settings.legacy("READINESS_TIMEOUT")  # the pre-1.0 setting, read until 1.1 (W010)
     try:
-        timeout = float(jwks_settings.READINESS_TIMEOUT)
+        timeout = readyz_timeout if legacy is None else float(legacy)
     except (TypeError, ValueError):
-        timeout = 2.0  # reported by the checks; the probe still answers
+        timeout = readyz_timeout  # reported by the checks; the probe still answers
     readiness = check_readiness(timeout)
     response = JsonResponse(readiness.as_dict(), status=200 if readiness.ready else 503)
     if not readiness.ready:

@@ -18,7 +18,7 @@ from jwks_auth.access_token import Binding
 from jwks_auth.reasons import Reason
 from jwks_auth.sender.certificates import certificate_thumbprint, client_certificate
 from jwks_auth.sender.errors import BindingError, DPoPRequestError, ProofError
-from jwks_auth.sender.proof import ProofVerifier
+from jwks_auth.sender.proof import ProofVerifier, VerifiedProof
 from jwks_auth.sender.request_details import RequestDetails
 from jwks_auth.sender.settings import DPoPSettings
 
@@ -58,7 +58,7 @@ def check_binding(
     """
     jkt, x5t = confirmation(claims)
     request: RequestDetails | None = None
-    proof_key = None
+    proof: VerifiedProof | None = None
     if dpop:
         if policy == "off":
             raise BindingError("DPoP not accepted for this issuer", code=Reason.DPOP_OFF)
@@ -70,10 +70,10 @@ def check_binding(
             raise DPoPRequestError("more than one DPoP proof", code=Reason.DPOP_REQUEST)
         if jkt is None:
             raise BindingError("token is not DPoP-bound", code=Reason.DPOP_UNBOUND)
-        proof = verifier.verify(proofs[0], request, access_token=token, nonce_required=nonce_required)
+        # Its jti is recorded only once the key and the certificate below match too.
+        proof = verifier.verify(proofs[0], request, access_token=token, nonce_required=nonce_required, remember=False)
         if not hmac.compare_digest(proof.thumbprint, jkt):
             raise ProofError("DPoP proof key does not match the token", code=Reason.DPOP_JKT)
-        proof_key = proof.thumbprint
     elif jkt is not None:
         # The downgrade DPoP exists to stop: a stolen bound token replayed as a bearer token.
         raise BindingError("DPoP-bound token used as a bearer token", code=Reason.DPOP_DOWNGRADE)
@@ -85,6 +85,8 @@ def check_binding(
         thumbprint = None if certificate is None else certificate_thumbprint(certificate)
         if thumbprint is None or not hmac.compare_digest(thumbprint, x5t):
             raise BindingError("client certificate does not match the token", code=Reason.CERTIFICATE)
-    if proof_key is None and thumbprint is None:
+    if proof is not None:
+        verifier.remember(proof)
+    elif thumbprint is None:
         return None
-    return Binding(scheme, proof_key, thumbprint)
+    return Binding(scheme, None if proof is None else proof.thumbprint, thumbprint)

@@ -1,10 +1,15 @@
 """The URL a client used for a request, for comparison with a proof's ``htu``.
 
 In order: the configured ``PUBLIC_ORIGINS`` (each may carry a path prefix a
-proxy strips); else ``Forwarded`` (RFC 7239) or ``X-Forwarded-Proto`` /
-``X-Forwarded-Host``, believed only when the request came from one of
-``TRUSTED_PROXIES``; else the scheme and host this server saw. Forwarded
-values are taken from the last hop, the one the trusted proxy added.
+proxy strips); else the forwarded headers named in ``FORWARDED_HEADERS``
+(``X-Forwarded-Proto`` and ``X-Forwarded-Host`` by default, or ``Forwarded``
+of RFC 7239 alone), believed only when the request came from one of
+``TRUSTED_PROXIES``; else the scheme and host this server saw. Values are
+taken from the last hop, the one the trusted proxy added.
+
+Only the named headers count: a proxy passes on the headers it does not set,
+so a client's own ``Forwarded: host=evil.example`` behind a proxy that sets
+``X-Forwarded-*`` would otherwise choose the URL its proof is checked against.
 """
 
 from __future__ import annotations
@@ -40,17 +45,23 @@ def _forwarded_last_hop(values: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
-def _forwarded_origin(facts: RequestDetails) -> str | None:
-    """The origin the trusted proxy reports; ``""`` when it reports nothing, ``None`` when it is malformed."""
+def _forwarded_origin(facts: RequestDetails, believed: frozenset[str]) -> str | None:
+    """The origin the trusted proxy reports; ``""`` when it reports nothing, ``None`` when it is malformed.
+
+    ``believed``: the lower-case names of the headers the proxy sets (``FORWARDED_HEADERS``).
+    """
     scheme, host = facts.scheme, facts.host
-    forwarded = facts.header("forwarded")
-    if forwarded:
+    if "forwarded" in believed:
+        forwarded = facts.header("forwarded")
+        if not forwarded:
+            return ""
         params = _forwarded_last_hop(forwarded)
         if not params:
             return None
         scheme, host = params.get("proto", scheme), params.get("host", host)
     else:
-        proto, fwd_host = _last(facts.header("x-forwarded-proto")), _last(facts.header("x-forwarded-host"))
+        proto = _last(facts.header("x-forwarded-proto")) if "x-forwarded-proto" in believed else None
+        fwd_host = _last(facts.header("x-forwarded-host")) if "x-forwarded-host" in believed else None
         if proto is None and fwd_host is None:
             return ""
         scheme, host = proto or scheme, fwd_host or host
@@ -65,7 +76,7 @@ def expected_urls(facts: RequestDetails, settings: DPoPSettings) -> tuple[str, .
         return tuple(url for url in urls if url is not None)
     base: str | None = ""
     if settings.is_trusted_proxy(facts.remote_addr):
-        base = _forwarded_origin(facts)
+        base = _forwarded_origin(facts, settings.forwarded_headers)
         if base is None:
             return ()
     if not base:

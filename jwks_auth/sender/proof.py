@@ -71,8 +71,12 @@ class ProofVerifier:
         access_token: str | None,
         nonce_required: bool = False,
         now: float | None = None,
+        remember: bool = True,
     ) -> VerifiedProof:
-        """The verified proof, or ``ProofError`` / ``NonceRequired`` / ``ReplayUnavailable``."""
+        """The verified proof, or ``ProofError`` / ``NonceRequired`` / ``ReplayUnavailable``.
+
+        ``remember=False`` leaves recording its ``jti`` to the caller (``remember``), after checks of its own.
+        """
         now = time.time() if now is None else now
         settings = self.settings
         try:
@@ -91,10 +95,7 @@ class ProofVerifier:
         nonce = claims.get("nonce")
         if nonce_required and (self.nonces is None or not self.nonces.valid(nonce, now)):
             raise NonceRequired()
-        if self.replay is not None:
-            # Last: a proof refused for any other reason does not take a place in the cache.
-            self.replay.remember(key.thumbprint, htu, jti, settings.replay_ttl)
-        return VerifiedProof(
+        verified = VerifiedProof(
             key.thumbprint,
             alg,
             jti,
@@ -103,6 +104,17 @@ class ProofVerifier:
             float(claims["iat"]),
             nonce if isinstance(nonce, str) else None,
         )
+        if remember:
+            self.remember(verified)
+        return verified
+
+    def remember(self, proof: VerifiedProof) -> None:
+        """Record the proof's ``jti``: ``ProofError`` if it was seen, ``ReplayUnavailable`` if the store is down.
+
+        Last of all checks: a proof refused for any other reason takes no place in the store.
+        """
+        if self.replay is not None:
+            self.replay.remember(proof.thumbprint, proof.htu, proof.jti, self.settings.replay_ttl)
 
     def _check_header(self, header: dict[str, Any]) -> str:
         if not header.keys() <= ALLOWED_HEADER:

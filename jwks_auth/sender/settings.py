@@ -31,6 +31,8 @@ class DPoPSettings:
     nonce_step: int = 60
     public_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[Network, ...] = ()
+    #: Lower-case names of the forwarded headers believed from a trusted proxy.
+    forwarded_headers: frozenset[str] = frozenset({"x-forwarded-proto", "x-forwarded-host"})
     cert_header: str | None = None
     cert_format: str = "escaped-pem"
 
@@ -57,6 +59,7 @@ class DPoPSettings:
             nonce_step=max(1, int(constant("DPOP_NONCE_STEP", "nonce_step"))),
             public_origins=tuple(str(origin).rstrip("/") for origin in value("PUBLIC_ORIGINS")),
             trusted_proxies=tuple(ipaddress.ip_network(net, strict=False) for net in value("TRUSTED_PROXIES")),
+            forwarded_headers=frozenset(str(name).lower() for name in value("FORWARDED_HEADERS")),
             cert_header=value("CLIENT_CERT_HEADER") or None,
             cert_format=str(value("CLIENT_CERT_FORMAT")),
         )

@@ -254,6 +254,10 @@ def read_credential(
     header: str | None = request.META.get("HTTP_AUTHORIZATION")
     if header is None:
         return None
+    if not header.strip():
+        # Sent but empty: never a credential, and what granian passes on for a value with a
+        # non-ASCII byte. A token that was presented is refused, not read as no token at all.
+        raise Unauthorized("unreadable authorization header")
     name, _, credentials = header.partition(" ")
     scheme = (index if index is not None else scheme_index(schemes)).get(name.lower())
     if scheme is None:

@@ -51,6 +51,9 @@ class Uvicorn(ProcessGroup):
             "warning",
             "--timeout-graceful-shutdown",
             "2",
+            # No client's X-Forwarded-For/-Proto rewrites REMOTE_ADDR or the scheme (uvicorn believes
+            # 127.0.0.1's by default, and every test client is on 127.0.0.1).
+            "--no-proxy-headers",
         ]
         env = {**self.env, "DJANGO_SETTINGS_MODULE": "tests.asgi_app.settings"}
         with open(self.log_path, "ab") as log:

@@ -62,7 +62,6 @@ def test_unknown_setting_or_profile(settings):
         {"HTTP": {"TIMEOUT": [1, 2, 3]}},
         {"KEY_STORE": {"MIN_TTL": 900, "MAX_TTL": 60}},
         {"HTTP": {"MAX_RESPONSE_BYTES": float("inf")}},
-        {"READINESS_TIMEOUT": -2},
     ],
 )
 def test_bad_timing_or_size(settings, changes):

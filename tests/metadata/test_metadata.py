@@ -37,9 +37,9 @@ def test_the_document_is_served_without_any_token_and_ignores_bad_ones(client, j
 
 
 def test_resource_scopes_are_the_scopes_supported(client, jwks_config):
-    jwks_config(RESOURCE_SCOPES=["api1", "orders.read", "orders.write"])
+    jwks_config(RESOURCE_METADATA={"SCOPES": ["api1", "orders.read", "orders.write"]})
     assert client.get(WELL_KNOWN).json()["scopes_supported"] == ["api1", "orders.read", "orders.write"]
-    jwks_config(RESOURCE_SCOPES=[])
+    jwks_config(RESOURCE_METADATA={"SCOPES": []})
     assert "scopes_supported" not in client.get(WELL_KNOWN).json()
 
 

@@ -64,7 +64,7 @@ def test_each_operation_lists_the_scopes_its_view_requires(jwks_config):
 
 def test_me_follows_required_scopes(jwks_config, settings):
     settings.ME_REQUIRED_SCOPES = ["api1", "profile"]
-    jwks_config(RESOURCE_SCOPES=["api1", "profile", "orders.read"])
+    jwks_config(RESOURCE_METADATA={"SCOPES": ["api1", "profile", "orders.read"]})
     document = schema(OAUTH2)
     assert security(document, "/me") == [{"oauth2": ["api1", "profile"]}, {"bearerAuth": []}]
     flows = document["components"]["securitySchemes"]["oauth2"]["flows"]

@@ -47,8 +47,8 @@ def test_readyz_keeps_serving_cached_keys_through_an_outage(client, provider):
     assert client.get("/readyz").status_code == 200
 
 
-def test_a_slow_provider_makes_readyz_answer_loading_within_its_deadline(client, provider, jwks_config):
-    jwks_config(READINESS_TIMEOUT=0.3)
+def test_a_slow_provider_makes_readyz_answer_loading_within_its_deadline(client, provider, jwks_config, monkeypatch):
+    monkeypatch.setattr("jwks_auth.ops.views.readyz_timeout", 0.3)
     provider.delay = 2.0
     started = time.monotonic()
     response = client.get("/readyz")
@@ -57,7 +57,7 @@ def test_a_slow_provider_makes_readyz_answer_loading_within_its_deadline(client,
     assert response.json()["issuers"][provider.issuer]["reason"] == "loading"
     # The load goes on in the background; a later probe waits for that same load.
     provider.delay = 0.0
-    jwks_config(READINESS_TIMEOUT=5)
+    monkeypatch.setattr("jwks_auth.ops.views.readyz_timeout", 5.0)
     deadline = time.monotonic() + 10
     while (response := client.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
         time.sleep(0.1)

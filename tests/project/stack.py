@@ -237,7 +237,29 @@ def start_api(
             f"{LOOPBACK}:{port}",
             "--workers",
             str(workers),
+            # Believe no client's X-Forwarded-Proto (gunicorn trusts 127.0.0.1's by default).
+            "--forwarded-allow-ips",
+            "",
         ]
     else:
         argv = runserver_argv("config.settings", port)
     return start_server(name, directory, argv, full_env, port)
+
+
+def start_serve(directory: Path, env: Mapping[str, str], *, workers: int = 1, name: str = "serve") -> Server:
+    """`make serve`'s command (scripts/serve.sh: granian, DEBUG off) on a free port, with `env` (OIDC_ISSUER, ...)."""
+    port = free_port()
+    full_env = base_env(
+        "config.settings",
+        directory / f"{name}-var",
+        {
+            "API_HOST": LOOPBACK,
+            "API_PORT": str(port),
+            "WEB_CONCURRENCY": str(workers),
+            "PY": PYTHON,
+            "DJANGO_SECRET_KEY": "serve-test-" + os.urandom(8).hex(),
+            "DJANGO_ALLOWED_HOSTS": LOOPBACK,
+            **env,
+        },
+    )
+    return start_server(name, directory, [str(REPO / "scripts" / "serve.sh")], full_env, port, timeout=60)

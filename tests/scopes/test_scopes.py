@@ -94,6 +94,14 @@ def test_roles_are_not_scopes_unless_configured(client, make_token):
     assert response.status_code == 403
 
 
+def test_the_default_profile_reads_scope_only_as_the_readme_says(client, make_token, jwks_config):
+    """rfc9068's SCOPE_CLAIMS is ["scope"]: a token with only scp has no scopes until scp is named."""
+    token = make_token(scope=None, scp="api1")
+    assert client.get("/me", **bearer(token)).status_code == 403
+    jwks_config(SCOPE_CLAIMS=["scope", "scp"])
+    assert client.get("/me", **bearer(token)).status_code == 200
+
+
 # -- /me ------------------------------------------------------------------------------------------
 def test_me_requires_api1_by_default(client, make_token):
     code = client.get("/me", **bearer(make_token(scope="api1"))).status_code

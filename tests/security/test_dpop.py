@@ -7,10 +7,13 @@ error code, and that neither token nor proof is echoed anywhere.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from rest_framework.test import APIClient
@@ -138,6 +141,32 @@ def test_the_same_jti_for_another_url_or_key_is_another_proof(door: Door, ec: Si
     door.refused(token, dpop.make_proof(ec, "GET", URL, token=token, jti="same"))
 
 
+def test_a_refused_binding_stores_no_jti(door: Door, ec: SigningKey, jwks_config: Any, certs: dict[str, Any]) -> None:
+    """The jti is recorded last: a proof of another key, or without the token's certificate, takes no place."""
+    guard = get_sender_constraints().verifier.replay
+    assert guard is not None
+    other = SigningKey.ec()
+    token = door.bound(ec)
+    proofs = [dpop.make_proof(other, "GET", URL, token=token) for _ in range(20)]
+    for proof in proofs:
+        params = door.refused(token, proof)
+        assert params["error_description"] == "DPoP proof key does not match the token"
+    jtis = [json.loads(base64.urlsafe_b64decode(proof.split(".")[1] + "==="))["jti"] for proof in proofs]
+    assert [guard.cache.get(guard.key(dpop.thumbprint(other), URL, jti)) for jti in jtis] == [None] * 20
+    # A proof refused for the missing certificate is still unused: with its certificate it is accepted once.
+    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="Client-Cert", CLIENT_CERT_FORMAT="rfc9440")
+    token = door.make_token(cnf={"jkt": dpop.thumbprint(ec), "x5t#S256": dpop.cert_thumbprint(certs["mine"])})
+    proof = dpop.make_proof(ec, "GET", URL, token=token)
+    door.refused(token, proof, error="invalid_token", REMOTE_ADDR=PROXY)
+    door.ok(token, proof, REMOTE_ADDR=PROXY, HTTP_CLIENT_CERT=dpop.rfc9440_header(certs["mine"]))
+    assert (
+        door.refused(token, proof, REMOTE_ADDR=PROXY, HTTP_CLIENT_CERT=dpop.rfc9440_header(certs["mine"]))[
+            "error_description"
+        ]
+        == "DPoP proof replayed"
+    )
+
+
 def test_replay_store_down_is_503(door: Door, ec: SigningKey, settings: Any, jwks_config: Any) -> None:
     # A Redis nobody listens on, as the shared cache: no proof can be recorded, so none is accepted.
     settings.CACHES = {
@@ -190,12 +219,33 @@ def test_behind_a_trusted_proxy_the_forwarded_url_counts(door: Door, ec: Signing
     door.ok(token, dpop.make_proof(ec, "GET", public, token=token), **forwarded)
     # The URL the proxy reached us on is not the one the client used.
     door.refused(token, dpop.make_proof(ec, "GET", URL, token=token), **forwarded)
-    door.ok(
-        token,
-        dpop.make_proof(ec, "GET", public, token=token),
-        REMOTE_ADDR=PROXY,
-        HTTP_FORWARDED='for=192.0.2.60;proto=https;host="api.example.com"',
-    )
+    # Forwarded (RFC 7239) only when it is the header FORWARDED_HEADERS names.
+    rfc7239 = {"REMOTE_ADDR": PROXY, "HTTP_FORWARDED": 'for=192.0.2.60;proto=https;host="api.example.com"'}
+    door.refused(token, dpop.make_proof(ec, "GET", public, token=token), **rfc7239)
+    jwks_config(TRUSTED_PROXIES=["10.0.0.0/24"], FORWARDED_HEADERS=["Forwarded"])
+    door.ok(token, dpop.make_proof(ec, "GET", public, token=token), **rfc7239)
+
+
+def test_a_forwarded_header_the_proxy_did_not_set_is_not_believed(door: Door, ec: SigningKey, jwks_config: Any) -> None:
+    """A proxy passes on what it does not set: a client's own Forwarded must not pick the htu origin."""
+    jwks_config(TRUSTED_PROXIES=[PROXY])  # FORWARDED_HEADERS: the X-Forwarded pair, by default
+    token = door.bound(ec)
+    sent = {
+        "REMOTE_ADDR": PROXY,
+        "HTTP_X_FORWARDED_PROTO": "http",
+        "HTTP_X_FORWARDED_HOST": "api.example",
+        "HTTP_FORWARDED": "host=evil.example",
+    }
+    door.refused(token, dpop.make_proof(ec, "GET", "http://evil.example/me", token=token), **sent)
+    door.ok(token, dpop.make_proof(ec, "GET", "http://api.example/me", token=token), **sent)
+    # A proxy that sets only X-Forwarded-Proto: the client's X-Forwarded-Host is not believed either.
+    jwks_config(TRUSTED_PROXIES=[PROXY], FORWARDED_HEADERS=["X-Forwarded-Proto"])
+    door.refused(token, dpop.make_proof(ec, "GET", "http://api.example/me", token=token), **sent)
+    door.ok(token, dpop.make_proof(ec, "GET", URL, token=token), **sent)
+    # With Forwarded named, the X-Forwarded pair is the client's.
+    jwks_config(TRUSTED_PROXIES=[PROXY], FORWARDED_HEADERS=["Forwarded"])
+    door.refused(token, dpop.make_proof(ec, "GET", "http://api.example/me", token=token), **sent)
+    door.ok(token, dpop.make_proof(ec, "GET", "http://evil.example/me", token=token), **sent)
 
 
 def test_forwarded_headers_from_an_untrusted_address_are_ignored(door: Door, ec: SigningKey, jwks_config: Any) -> None:
@@ -291,7 +341,14 @@ def test_hs256_with_the_public_key_as_secret(door: Door, ec: SigningKey) -> None
     door.refused(token, f"{header}.{body}.{encode_segment(mac)}")
 
 
-@pytest.mark.parametrize("typ", [None, "JWT", "at+jwt", "application/dpop+jwt+x", 1])
+@pytest.mark.parametrize("typ", ["dpop+jwt", "DPOP+JWT", "DPoP+JWT", "application/dpop+jwt", "Application/DPOP+jwt"])
+def test_typ_is_compared_as_a_media_type(door: Door, ec: SigningKey, typ: str) -> None:
+    """RFC 7515 4.1.9: case-insensitive, application/ optional (SECURITY.md says so)."""
+    token = door.bound(ec)
+    door.ok(token, dpop.make_proof(ec, "GET", URL, token=token, typ=typ))
+
+
+@pytest.mark.parametrize("typ", [None, "JWT", "at+jwt", "application/dpop+jwt+x", 1, "dpop+jwt ", "text/dpop+jwt"])
 def test_typ_missing_or_wrong(door: Door, ec: SigningKey, typ: Any) -> None:
     token = door.bound(ec)
     header = {"alg": "ES256", "jwk": dpop.proof_jwk(ec)}
@@ -456,6 +513,95 @@ def test_certificate_binding(
     door.refused(token, REMOTE_ADDR=PROXY, **refusal)
     door.refused(token, REMOTE_ADDR="192.0.2.1", **{meta: encode(certs["mine"])}, **refusal)
     door.refused(token, REMOTE_ADDR=PROXY, **{meta: "garbage"}, **refusal)
+
+
+def _two_pems(certs: dict[str, Any]) -> str:
+    return dpop.pem(certs["mine"]) + dpop.pem(certs["other"])
+
+
+# A proxy that appends its header to the client's: both lines reach Django joined by ", ".
+@pytest.mark.parametrize(
+    ("fmt", "header", "value"),
+    [
+        (
+            "escaped-pem",
+            "X-SSL-Client-Cert",
+            lambda c: dpop.nginx_header(c["mine"]) + ", " + dpop.nginx_header(c["other"]),
+        ),
+        (
+            "escaped-pem",
+            "X-SSL-Client-Cert",
+            lambda c: dpop.nginx_header(c["other"]) + "," + dpop.nginx_header(c["mine"]),
+        ),
+        ("escaped-pem", "X-SSL-Client-Cert", lambda c: quote(_two_pems(c), safe="")),
+        ("base64-der", "X-SSL-Client-Cert", lambda c: quote(_two_pems(c), safe="")),
+        ("base64-der", "X-SSL-Client-Cert", lambda c: dpop.der_b64(c["mine"]) + "," + dpop.der_b64(c["other"])),
+        ("rfc9440", "Client-Cert", lambda c: dpop.rfc9440_header(c["mine"]) + ", " + dpop.rfc9440_header(c["other"])),
+        (
+            "xfcc",
+            "X-Forwarded-Client-Cert",
+            lambda c: dpop.envoy_header(c["other"]) + "," + dpop.envoy_header(c["mine"]),
+        ),
+        (
+            "xfcc",
+            "X-Forwarded-Client-Cert",
+            lambda c: dpop.envoy_header(c["mine"]) + "," + dpop.envoy_header(c["other"]),
+        ),
+        ("xfcc", "X-Forwarded-Client-Cert", lambda c: f'Cert="{quote(_two_pems(c), safe="")}"'),
+    ],
+)
+def test_more_than_one_certificate_is_refused(
+    door: Door, jwks_config: Any, certs: dict[str, Any], fmt: str, header: str, value: Callable[[dict[str, Any]], str]
+) -> None:
+    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER=header, CLIENT_CERT_FORMAT=fmt)
+    meta = "HTTP_" + header.upper().replace("-", "_")
+    token = door.make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certs["mine"])})
+    params = door.refused(
+        token, scheme="Bearer", error="invalid_token", on="bearer", REMOTE_ADDR=PROXY, **{meta: value(certs)}
+    )
+    assert params["error_description"] == "more than one client certificate"
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        (lambda c: dpop.envoy_header(c["mine"]), True),
+        # Subject with an escaped quote, and two DNS SANs: Envoy's own output.
+        (lambda c: f'Hash=ab;Cert="{quote(dpop.pem(c["mine"]), safe="")}";Subject="CN=a\\"b,O=x";DNS=a;DNS=b', True),
+        (lambda c: f'Cert="{quote(dpop.pem(c["mine"]), safe="")}', False),  # the quote is never closed
+        (lambda c: f'Cert={quote(dpop.pem(c["mine"]), safe="")}"', False),  # a quote in an unquoted value
+        (
+            lambda c: f'Cert="{quote(dpop.pem(c["other"]), safe="")}";Cert="{quote(dpop.pem(c["mine"]), safe="")}"',
+            False,
+        ),  # two Cert keys in one element
+        (lambda c: f'Cert="{quote(dpop.pem(c["mine"]), safe="")}";Hash=a=b', False),  # '=' must be quoted
+        (lambda c: f'Cert="{quote(dpop.pem(c["mine"]), safe="")}";', False),  # an empty pair
+    ],
+)
+def test_xfcc_to_the_letter_of_envoys_grammar(
+    door: Door, jwks_config: Any, certs: dict[str, Any], value: Callable[[dict[str, Any]], str], accepted: bool
+) -> None:
+    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="X-Forwarded-Client-Cert", CLIENT_CERT_FORMAT="xfcc")
+    token = door.make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certs["mine"])})
+    header = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_CLIENT_CERT": value(certs)}
+    if accepted:
+        door.ok(token, scheme="Bearer", **header)
+    else:
+        door.refused(token, scheme="Bearer", error="invalid_token", on="bearer", **header)
+
+
+def test_a_pem_with_anything_around_it_is_unreadable(door: Door, jwks_config: Any, certs: dict[str, Any]) -> None:
+    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="X-SSL-Client-Cert")
+    token = door.make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certs["mine"])})
+    params = door.refused(
+        token,
+        scheme="Bearer",
+        error="invalid_token",
+        on="bearer",
+        REMOTE_ADDR=PROXY,
+        HTTP_X_SSL_CLIENT_CERT=quote("junk" + dpop.pem(certs["mine"]), safe=""),
+    )
+    assert params["error_description"] == "client certificate does not match the token"
 
 
 def test_certificate_bound_token_without_mtls_configured(door: Door, certs: dict[str, Any], client: APIClient) -> None:

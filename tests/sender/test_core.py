@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from jwks_auth.sender import ProofError, RequestDetails, jwk_thumbprint
-from jwks_auth.sender.certificates import CertificateUnreadable, certificate_thumbprint, parse_certificate_header
+from jwks_auth.sender.certificates import (
+    CertificateRepeated,
+    CertificateUnreadable,
+    certificate_thumbprint,
+    parse_certificate_header,
+)
 from jwks_auth.sender.errors import NonceRequired, ReplayUnavailable
 from jwks_auth.sender.htu import normalise_url
 from jwks_auth.sender.nonce import NonceSource
@@ -252,6 +258,7 @@ def test_nonce_rotates_without_state() -> None:
 
 class TestOrigins:
     proxy = DPoPSettings(trusted_proxies=(__import__("ipaddress").ip_network("10.0.0.0/8"),))
+    rfc7239_proxy = replace(proxy, forwarded_headers=frozenset({"forwarded"}))
 
     def test_direct(self) -> None:
         assert expected_urls(facts(), DPoPSettings()) == (URL,)
@@ -271,7 +278,9 @@ class TestOrigins:
             remote="10.1.2.3",
             forwarded='for=1.2.3.4;proto=http;host=evil, for=10.0.0.1;proto=https;host="api.example.com"',
         )
-        assert expected_urls(request, self.proxy) == (URL,)
+        assert expected_urls(request, self.rfc7239_proxy) == (URL,)
+        # Not named in FORWARDED_HEADERS: a header the proxy passed on from the client.
+        assert expected_urls(request, self.proxy) == ("http://api:8000/me",)
 
     def test_forwarded_headers_from_anyone_else_are_ignored(self) -> None:
         request = facts(
@@ -285,7 +294,7 @@ class TestOrigins:
 
     def test_malformed_forwarded_matches_nothing(self) -> None:
         request = facts(remote="10.1.2.3", forwarded='proto=https;host="unterminated')
-        assert expected_urls(request, self.proxy) == ()
+        assert expected_urls(request, self.rfc7239_proxy) == ()
 
     def test_public_origins_with_a_path_prefix(self) -> None:
         settings = DPoPSettings(public_origins=("https://api.example.com/v1", "https://alt.example.com"))
@@ -324,10 +333,15 @@ class TestCertificates:
         ):
             assert certificate_thumbprint(parse_certificate_header(value, fmt)) == expected, fmt
 
-    def test_xfcc_takes_the_last_element(self) -> None:
+    def test_xfcc_with_two_certificates_is_refused(self) -> None:
+        """Two elements with a Cert: a proxy appended to the client's header; neither is taken."""
         _, first = dpop.client_certificate("first")
         _, last = dpop.client_certificate("last")
         value = dpop.envoy_header(first) + "," + dpop.envoy_header(last)
+        with pytest.raises(CertificateRepeated):
+            parse_certificate_header(value, "xfcc")
+        # One element with a certificate and another hop's without one: the one certificate.
+        value = "By=spiffe://a;Hash=00," + dpop.envoy_header(last)
         assert certificate_thumbprint(parse_certificate_header(value, "xfcc")) == dpop.cert_thumbprint(last)
 
     @pytest.mark.parametrize(

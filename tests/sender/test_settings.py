@@ -30,6 +30,9 @@ pytestmark = pytest.mark.django_db(databases=[])
         ("PUBLIC_ORIGINS", ["https://api.example.com/?q"]),
         ("CLIENT_CERT_FORMAT", "pem"),
         ("CLIENT_CERT_HEADER", 5),
+        ("FORWARDED_HEADERS", "Forwarded"),
+        ("FORWARDED_HEADERS", ["X-Real-IP"]),
+        ("FORWARDED_HEADERS", ["Forwarded", "X-Forwarded-Host"]),  # Forwarded alone: it carries proto and host
     ],
 )
 def test_bad_values_are_problems_and_503(client: Any, jwks_config: Any, token: str, name: str, value: Any) -> None:
@@ -58,5 +61,7 @@ def test_good_values_have_no_problems() -> None:
         "PUBLIC_ORIGINS": ["https://gw.example.com/api"],
         "CLIENT_CERT_HEADER": "Client-Cert",
         "CLIENT_CERT_FORMAT": "rfc9440",
+        "FORWARDED_HEADERS": ["Forwarded"],
     }
     assert settings_schema.problems(good, DEFAULTS) == []
+    assert settings_schema.problems({"FORWARDED_HEADERS": ["x-forwarded-proto"]}, DEFAULTS) == []

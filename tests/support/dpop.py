@@ -101,5 +101,10 @@ def envoy_header(certificate: x509.Certificate) -> str:
     )
 
 
+def der_b64(certificate: x509.Certificate) -> str:
+    """The DER in base64: HAProxy's ``%[ssl_c_der,base64]``, IIS ARR's ``X-ARR-ClientCert``."""
+    return base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode("ascii")
+
+
 def rfc9440_header(certificate: x509.Certificate) -> str:
     return ":" + base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode("ascii") + ":"

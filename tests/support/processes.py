@@ -191,6 +191,10 @@ class Gunicorn(ProcessGroup):
             "--access-logformat",
             "%(p)s %(s)s %(U)s",
             "--no-control-socket",  # gunicorn 27 would share one in $HOME between instances
+            # Believe no client's X-Forwarded-Proto (gunicorn trusts 127.0.0.1's by default, and every
+            # test client is on 127.0.0.1): the scheme a DPoP proof's htu needs is the one it connected with.
+            "--forwarded-allow-ips",
+            "",
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

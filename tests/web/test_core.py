@@ -34,6 +34,15 @@ def test_no_authorization_header_or_another_scheme_is_no_credential(jwks_config)
     assert RequestVerifier().authenticate(_request("Basic dXNlcjpwYXNz")) is None
 
 
+@pytest.mark.parametrize("header", ["", " ", "\t"])
+def test_an_empty_authorization_header_is_401(jwks_config, header):
+    """granian passes a header with a non-ASCII byte on as an empty value: the token was sent, and is refused."""
+    with pytest.raises(Unauthorized) as caught:
+        RequestVerifier().authenticate(_request(header))
+    assert (caught.value.status, caught.value.error) == (401, "invalid_token")
+    assert caught.value.description == "unreadable authorization header"
+
+
 @pytest.mark.parametrize(
     "header, path",
     [
