@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only when missing.
-# Usage: scripts/install-system-deps.sh [redis] [chromium] [wrk] [valgrind] [node]
+# Usage: scripts/install-system-deps.sh [redis] [chromium] [wrk] [valgrind] [node] [docker]
+# docker: the engine, compose (the plugin where the docker client has one, else Debian's
+# docker-compose) and debootstrap, for tests/project/compose.
 set -euo pipefail
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(redis chromium)
@@ -12,6 +14,10 @@ for w in "${want[@]}"; do
     wrk)      command -v wrk >/dev/null || pkgs+=(wrk) ;;
     valgrind) command -v valgrind >/dev/null || pkgs+=(valgrind) ;;
     node)     command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
+    docker)
+      command -v dockerd >/dev/null || pkgs+=(docker.io)
+      { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; } || pkgs+=(docker-compose)
+      command -v debootstrap >/dev/null || pkgs+=(debootstrap) ;;
     *) echo "unknown dependency: $w" >&2; exit 2 ;;
   esac
 done
