@@ -141,7 +141,11 @@ def compose_stack(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> I
     # compose file's image is built here, from the same Dockerfile and context, and `up` does not build.
     started = time.monotonic()
     for tag in sorted({str(service["image"]) for service in services.values() if "build" in service}):
+        replaced = engine.image_id(tag)
         engine.docker("build", "--network", "host", "--tag", tag, str(REPO), timeout=BUILD_TIMEOUT)
+        if replaced is not None and replaced != engine.image_id(tag):
+            # The image this build replaced would pile up untagged, run after run (unless a container uses it).
+            engine.docker("image", "rm", replaced, check=False)
     _timed("project image build", started)
 
     env = {**engine.env, **_project_env(free_port(), free_port())}

@@ -82,8 +82,12 @@ class Engine:
     def docker(self, *args: str, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess[str]:
         return run(["docker", *args], timeout, env=self.env, check=check)
 
+    def image_id(self, tag: str) -> str | None:
+        result = self.docker("image", "inspect", "--format", "{{.Id}}", tag, check=False)
+        return result.stdout.strip() if result.returncode == 0 else None
+
     def has_image(self, tag: str) -> bool:
-        return self.docker("image", "inspect", "--format", "{{.Id}}", tag, check=False).returncode == 0
+        return self.image_id(tag) is not None
 
     def image_label(self, tag: str, label: str) -> str:
         result = self.docker("image", "inspect", "--format", f'{{{{index .Config.Labels "{label}"}}}}', tag)

@@ -9,13 +9,13 @@ compose, the browser client's login and Call API; then a stop in which no servic
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.project.browser.conftest import BOB, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, missing_dependency
+from tests.project.browser.conftest import BOB
+from tests.project.chromium import TIMEOUT_MS
 from tests.project.compose.conftest import ComposeStack
 
 # The first test's time includes bringing the stack up (a cold run builds the base images too).
@@ -76,30 +76,27 @@ def test_console_client_run_inside_compose_gets_matching_claims(compose_stack: C
 
 
 @pytest.mark.browser
-def test_browser_client_signs_in_and_calls_the_api(compose_stack: ComposeStack) -> None:
+def test_browser_client_signs_in_and_calls_the_api(compose_stack: ComposeStack, chromium: Browser) -> None:
     """Bob signs in and Call API shows his claims, the token DPoP-bound, all through the published ports."""
-    if not Path(CHROMIUM).exists():
-        missing_dependency(f"{CHROMIUM} is missing: run `scripts/install-system-deps.sh chromium` (or `make test`)")
     username, password, sub = BOB
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{compose_stack.api_url}/client/")
-            expect(page.locator("#status")).to_have_text("Not signed in")
-            page.click("#login")
-            page.wait_for_url(f"{compose_stack.idp_url}/account/login/**")
-            page.fill("#id_username", username)
-            page.fill("#id_password", password)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{compose_stack.api_url}/client/")
-            expect(page.locator("#status")).to_contain_text(f"(sub {sub})")
-            page.click("#call-api")
-            expect(page.locator("#result-title")).to_contain_text("→ 200 OK")
-            claims = json.loads(page.locator("#result").text_content() or "{}")
-        finally:
-            browser.close()
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{compose_stack.api_url}/client/")
+        expect(page.locator("#status")).to_have_text("Not signed in")
+        page.click("#login")
+        page.wait_for_url(f"{compose_stack.idp_url}/account/login/**")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{compose_stack.api_url}/client/")
+        expect(page.locator("#status")).to_contain_text(f"(sub {sub})")
+        page.click("#call-api")
+        expect(page.locator("#result-title")).to_contain_text("→ 200 OK")
+        claims = json.loads(page.locator("#result").text_content() or "{}")
+    finally:
+        context.close()
     assert claims["sub"] == sub
     assert claims["iss"] == compose_stack.idp_url
     assert claims["client_id"] == "spa"
