@@ -50,15 +50,17 @@ class BaseImage:
     origin: str  # "present", "pulled", "stand-in (present)" or "stand-in (built)"
 
 
-def base_image_tags(dockerfile: Path, compose_services: dict[str, dict[str, object]]) -> list[str]:
-    """The images the Dockerfile starts FROM and the compose services run without building them."""
-    stages: set[str] = set()
+def base_image_tags(dockerfiles: list[Path], compose_services: dict[str, dict[str, object]]) -> list[str]:
+    """The images the Dockerfiles start FROM (not their own stages) and the services that are not built."""
     tags: list[str] = []
-    for match in re.finditer(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", dockerfile.read_text(), re.MULTILINE | re.IGNORECASE):
-        if match.group(1) not in stages:
-            tags.append(match.group(1))
-        if match.group(2):
-            stages.add(match.group(2))
+    for dockerfile in dockerfiles:
+        stages: set[str] = set()
+        text = dockerfile.read_text()
+        for match in re.finditer(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", text, re.MULTILINE | re.IGNORECASE):
+            if match.group(1) not in stages:
+                tags.append(match.group(1))
+            if match.group(2):
+                stages.add(match.group(2))
     for service in compose_services.values():
         if "build" not in service and isinstance(service.get("image"), str):
             tags.append(str(service["image"]))

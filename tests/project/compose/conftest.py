@@ -11,23 +11,23 @@ took, is printed in the test session's summary.
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.project.browser.conftest import missing_dependency
+from tests.project.chromium import missing_dependency
 from tests.project.compose.base_images import BaseImage, base_image_tags, ensure_base_images
 from tests.project.compose.engine import CommandFailed, Engine, EngineUnavailable, ensure_engine, run
-from tests.project.stack import _SCRUBBED_PREFIXES, REPO, free_port
+from tests.project.stack import REPO
+from tests.support.loopback import free_port
 
 COMPOSE_FILE = REPO / "docker-compose.yml"
-DOCKERFILE = REPO / "Dockerfile"
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 BUILD_TIMEOUT = 900.0
@@ -105,11 +105,13 @@ class ComposeStack:
 
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    started = time.monotonic()
     try:
         engine = ensure_engine(tmp_path_factory.mktemp("docker"))
     except EngineUnavailable as exc:
         missing_dependency(f"Docker cannot run on this machine, so the compose stack is not tested: {exc}")
     _NOTES.extend(engine.notes)
+    _timed("Docker engine (installed if missing, started if stopped)", started)
     yield engine
     engine.close()
 
@@ -118,17 +120,19 @@ def _timed(what: str, started: float) -> None:
     _NOTES.append(f"{what}: {time.monotonic() - started:.0f} s")
 
 
-def _project_env(idp_port: int, api_port: int) -> dict[str, str]:
-    """The test's environment without a developer's project settings (or COMPOSE_*), plus the ports."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith((*_SCRUBBED_PREFIXES, "COMPOSE_"))}
+def _project_env(engine: Engine, idp_port: int, api_port: int) -> dict[str, str]:
+    """The engine's environment with the ports the compose file reads and no COMPOSE_* of a developer's."""
+    env = {name: value for name, value in engine.env.items() if not name.startswith("COMPOSE_")}
     return {**env, "IDP_PORT": str(idp_port), "API_PORT": str(api_port)}
 
 
 @pytest.fixture(scope="module")
 def compose_stack(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeStack]:
     services: dict[str, dict[str, Any]] = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    builds = built_images(services)
     started = time.monotonic()
-    base_images = ensure_base_images(engine, base_image_tags(DOCKERFILE, services), tmp_path_factory.mktemp("base"))
+    tags = base_image_tags([dockerfile for _, dockerfile in builds.values()], services)
+    base_images = ensure_base_images(engine, tags, tmp_path_factory.mktemp("base"))
     _NOTES.extend(f"{image.tag}: {image.origin}" for image in base_images)
     if any(image.origin.startswith("stand-in") for image in base_images):
         _NOTES.append(
@@ -140,15 +144,17 @@ def compose_stack(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> I
     # compose cannot give a build the host's network (where the package registries are reached), so the
     # compose file's image is built here, from the same Dockerfile and context, and `up` does not build.
     started = time.monotonic()
-    for tag in sorted({str(service["image"]) for service in services.values() if "build" in service}):
+    for tag, (context, dockerfile) in sorted(builds.items()):
         replaced = engine.image_id(tag)
-        engine.docker("build", "--network", "host", "--tag", tag, str(REPO), timeout=BUILD_TIMEOUT)
+        engine.docker(
+            "build", "--network", "host", "--file", str(dockerfile), "--tag", tag, str(context), timeout=BUILD_TIMEOUT
+        )  # fmt: skip
         if replaced is not None and replaced != engine.image_id(tag):
             # The image this build replaced would pile up untagged, run after run (unless a container uses it).
             engine.docker("image", "rm", replaced, check=False)
     _timed("project image build", started)
 
-    env = {**engine.env, **_project_env(free_port(), free_port())}
+    env = _project_env(engine, free_port(), free_port())
     stack = ComposeStack(
         engine, f"jwkstest{uuid.uuid4().hex[:10]}", int(env["IDP_PORT"]), int(env["API_PORT"]), env, base_images
     )
@@ -164,6 +170,17 @@ def compose_stack(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> I
         _timed("down", started)
         left = stack.leftovers()
         assert not left, f"compose down left {left}"
+
+
+def built_images(services: dict[str, dict[str, Any]]) -> dict[str, tuple[Path, Path]]:
+    """image tag -> (build context, Dockerfile) of the services the compose file builds."""
+    images = {}
+    for service in services.values():
+        if "build" in service:
+            build = service["build"] if isinstance(service["build"], dict) else {"context": service["build"]}
+            context = REPO / str(build.get("context", "."))
+            images[str(service["image"])] = (context, context / str(build.get("dockerfile", "Dockerfile")))
+    return images
 
 
 def wait_until_healthy(stack: ComposeStack) -> None:
