@@ -5,7 +5,7 @@ Dockerfile and docker-compose.yml build and run unchanged. They are built from a
 rootfs of the host's Debian release, from the apt archive this machine already uses, with the host's added CA
 certificates and its apt, pip and npm settings copied into the build context (a temporary directory: none of
 the host's files is committed). A stand-in is labelled STAND_IN_LABEL and kept by the daemon between runs:
-it is built again only when its tag is missing.
+it is built again only when its tag is missing, and gives way to the official image once one can be pulled.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ _PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTP
 @dataclass(frozen=True)
 class BaseImage:
     tag: str
-    origin: str  # "present", "pulled", "stand-in (present)" or "stand-in (built)"
+    origin: str  # "present", "pulled", "stand-in (built)" or "stand-in (kept from an earlier run)"
 
 
 def base_image_tags(dockerfiles: list[Path], compose_services: dict[str, dict[str, object]]) -> list[str]:
@@ -68,18 +68,34 @@ def base_image_tags(dockerfiles: list[Path], compose_services: dict[str, dict[st
 
 
 def ensure_base_images(engine: Engine, tags: list[str], workdir: Path) -> list[BaseImage]:
-    """Each tag present locally afterwards: as it was, pulled, or built as a stand-in."""
+    """Each tag present locally afterwards: as it was, pulled, or built as a stand-in.
+
+    A stand-in kept from an earlier run gives way to the official image once a pull succeeds; after one
+    failed pull the run tries no other (a registry that cannot be reached would only cost each its timeout).
+    """
     images = []
+    registry_unreachable = False
     for tag in tags:
-        if engine.has_image(tag):
-            origin = "stand-in (present)" if engine.image_label(tag, STAND_IN_LABEL) else "present"
-        elif engine.docker("pull", "--quiet", tag, timeout=PULL_TIMEOUT, check=False).returncode == 0:
+        present = engine.has_image(tag)
+        stand_in = present and bool(engine.image_label(tag, STAND_IN_LABEL))
+        if present and not stand_in:
+            origin = "present"
+        elif not registry_unreachable and _pull(engine, tag):
             origin = "pulled"
         else:
-            build_stand_in(engine, tag, workdir)
-            origin = "stand-in (built)"
+            registry_unreachable = True
+            if not stand_in:
+                build_stand_in(engine, tag, workdir)
+            origin = "stand-in (built)" if not stand_in else "stand-in (kept from an earlier run)"
         images.append(BaseImage(tag, origin))
     return images
+
+
+def _pull(engine: Engine, tag: str) -> bool:
+    try:
+        return engine.docker("pull", "--quiet", tag, timeout=PULL_TIMEOUT, check=False).returncode == 0
+    except CommandFailed:  # timed out
+        return False
 
 
 def build_stand_in(engine: Engine, tag: str, workdir: Path) -> None:
