@@ -9,6 +9,8 @@ compose, the browser client's login and Call API; then a stop in which no servic
 from __future__ import annotations
 
 import json
+import re
+import shlex
 
 import pytest
 import requests
@@ -17,6 +19,7 @@ from playwright.sync_api import Browser, expect
 from tests.project.browser.conftest import BOB
 from tests.project.chromium import TIMEOUT_MS
 from tests.project.compose.conftest import ComposeStack
+from tests.project.stack import REPO
 
 # The first test's time includes bringing the stack up (a cold run builds the base images too).
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -61,12 +64,11 @@ def test_hello_and_me_without_a_token(compose_stack: ComposeStack) -> None:
 
 
 def test_console_client_run_inside_compose_gets_matching_claims(compose_stack: ComposeStack) -> None:
-    # The README's console client line, as is.
-    result = compose_stack.compose(
-        "run", "--rm", "api", "python", "manage.py", "call_api", "--issuer", "http://idp:5000",
-        "--api-url", "http://api:5002",
-        timeout=180,
-    )  # fmt: skip
+    # The README's console client line, as a person would copy it.
+    line = re.search(r"^docker compose (run --rm api .*)$", (REPO / "README.md").read_text(), re.MULTILINE)
+    assert line, "the README's compose section lost its console client line"
+    assert line.group(1).endswith("call_api --issuer http://idp:5000 --api-url http://api:5002")
+    result = compose_stack.compose(*shlex.split(line.group(1)), timeout=180)
     output = result.stdout + result.stderr
     assert '"sub": "client"' in result.stdout
     assert f'"iss": "{compose_stack.idp_url}"' in result.stdout
