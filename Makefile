@@ -37,7 +37,7 @@ interop-deps:
 	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed
 
 system-deps:
-	scripts/install-system-deps.sh redis chromium wrk valgrind nginx haproxy
+	scripts/install-system-deps.sh redis chromium wrk valgrind nginx haproxy docker
 
 certs: $(STAMP)
 	$(PY) manage.py create_signing_cert --settings=idp.settings

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only when missing.
-# Usage: scripts/install-system-deps.sh [redis] [chromium] [wrk] [valgrind] [node] [nginx] [haproxy]
+# Usage: scripts/install-system-deps.sh [redis] [chromium] [wrk] [valgrind] [node] [nginx] [haproxy] [docker]
 # nginx and haproxy are the TLS-terminating proxies the tests put in front of the API
 # (tests/proxies); they are run from the tests' own configuration files, never as services.
+# docker: the engine, compose (the plugin where the docker client has one, else Debian's
+# docker-compose) and debootstrap, for tests/project/compose.
 set -euo pipefail
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(redis chromium)
@@ -16,6 +18,10 @@ for w in "${want[@]}"; do
     node)     command -v npm >/dev/null || pkgs+=(nodejs npm) ;;
     nginx)    [ -x /usr/sbin/nginx ] || pkgs+=(nginx) ;;
     haproxy)  [ -x /usr/sbin/haproxy ] || pkgs+=(haproxy) ;;
+    docker)
+      command -v dockerd >/dev/null || pkgs+=(docker.io)
+      { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; } || pkgs+=(docker-compose)
+      command -v debootstrap >/dev/null || pkgs+=(debootstrap) ;;
     *) echo "unknown dependency: $w" >&2; exit 2 ;;
   esac
 done

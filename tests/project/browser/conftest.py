@@ -8,7 +8,6 @@ its final page in test-artifacts/screenshots/<module>--<test>.png.
 from __future__ import annotations
 
 import http.server
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -17,25 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.project.chromium import TIMEOUT_MS, missing_dependency
 from tests.project.stack import LOOPBACK, REPO, Server, create_signing_cert, free_port, start_api, start_idp
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 OIDC_CLIENT_TS = (
     REPO / "client_static" / "node_modules" / "oidc-client-ts" / "dist" / "browser" / "oidc-client-ts.min.js"
 )
-TIMEOUT_MS = 15_000
-
 BOB = ("bob", "bob", "88421113")
 ALICE = ("alice", "alice", "818727")
 
@@ -100,25 +87,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory, browser_certs: Path, other_s
             yield Stack(idp, api, other_origin, f"http://localhost:{other_site}")
 
 
-def missing_dependency(what: str) -> None:
-    """Skip on a developer's machine; fail in CI, where `make test` installs everything."""
-    if os.environ.get("CI"):
-        pytest.fail(what, pytrace=False)
-    pytest.skip(what)
-
-
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        missing_dependency(f"{CHROMIUM} is missing: run `scripts/install-system-deps.sh chromium` (or `make test`)")
+def browser(chromium: object) -> object:
+    """The session's Chromium (tests/project/conftest.py), for pages that need the client's npm packages."""
     if not OIDC_CLIENT_TS.exists():
         missing_dependency("oidc-client-ts is not installed: run `make client-deps` (npm ci in client_static/)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    return chromium
 
 
 @pytest.fixture
