@@ -51,6 +51,7 @@ class Row:
 # The oldest row installs exactly the lower bounds declared in pyproject.toml.
 OLDEST = (
     "cryptography==42.0.0",
+    "urllib3==2.0.7",
     "requests==2.32.3",
     "redis==5.0.0",
     "drf-spectacular==0.28.0",
