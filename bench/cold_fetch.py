@@ -64,7 +64,8 @@ def main() -> None:
     mine, base = statistics.median(ours), statistics.median(theirs)
     print(f"jwks_auth fetch_json: {mine * 1e6:.0f} us per cold fetch (median of {args.rounds} rounds)")
     print(f"requests.get:         {base * 1e6:.0f} us per cold fetch")
-    print(f"ratio: {mine / base:.2f}x; per-round ratios: {', '.join(f'{a / b:.2f}' for a, b in zip(ours, theirs))}")
+    rounds = ", ".join(f"{a / b:.2f}" for a, b in zip(ours, theirs, strict=True))
+    print(f"ratio: {mine / base:.2f}x; per-round ratios: {rounds}")
 
 
 if __name__ == "__main__":
