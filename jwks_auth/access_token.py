@@ -13,6 +13,8 @@ from typing import Any
 
 from jwks_auth.conf.settings import IssuerConfig
 
+__all__ = ["AccessToken", "Binding"]
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -60,7 +62,13 @@ class AccessToken:
         """The Authorization scheme the token came with: ``"DPoP"`` or ``"Bearer"``."""
         return "Bearer" if self.binding is None else self.binding.scheme
 
-    def has_scopes(self, scopes: Iterable[str]) -> bool:
+    def has_scopes(self, *scopes: str | Iterable[str]) -> bool:
+        """Whether the token holds every one of ``scopes``: ``token.has_scopes("orders.read", "orders.write")``.
+
+        One list of scopes (``has_scopes(["a", "b"])``, the form before 1.0) is read as those scopes.
+        """
+        if len(scopes) == 1 and not isinstance(scopes[0], str):
+            scopes = tuple(scopes[0])
         return set(scopes) <= self.scopes
 
     def __repr__(self) -> str:

@@ -92,8 +92,6 @@ class JWKSAuthentication(BaseAuthentication):
     instance, so they should not keep per-request state.
     """
 
-    keyword = "bearer"
-
     def front_door(self) -> RequestVerifier:
         """The core, called once per class (``door``): a hook this class overrides is handed to it."""
         cls, base = type(self), JWKSAuthentication

@@ -10,6 +10,20 @@ from __future__ import annotations
 
 from jwks_auth.reasons import Reason
 
+__all__ = [
+    "ConfigurationError",
+    "ExpiredToken",
+    "FetchError",
+    "InvalidClaims",
+    "InvalidSignature",
+    "JWKSAuthError",
+    "KeysUnavailable",
+    "MalformedToken",
+    "RevokedToken",
+    "TokenError",
+    "UnknownKey",
+]
+
 
 class JWKSAuthError(Exception):
     """Base class of every jwks_auth error."""

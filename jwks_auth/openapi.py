@@ -28,6 +28,8 @@ from jwks_auth.conf.settings import issuer_configs, jwks_settings
 from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.permissions import required_scope_alternatives
 
+__all__ = ["JWKSAuthenticationScheme"]
+
 BEARER = "bearerAuth"
 OAUTH2 = "oauth2"
 OIDC = "oidc"

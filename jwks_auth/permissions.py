@@ -37,6 +37,8 @@ from rest_framework.request import Request
 from jwks_auth.access_token import AccessToken
 from jwks_auth.web.challenges import InsufficientScope
 
+__all__ = ["HasAnyScope", "HasMethodScopes", "HasScopes", "ScopePermission"]
+
 _MISSING = object()
 
 #: The result of a quiet check: allowed, and if not, the scopes that would allow it.

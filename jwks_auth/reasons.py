@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum, unique
 
+__all__ = ["Reason"]
+
 
 @unique
 class Reason(StrEnum):

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from rest_framework.renderers import BrowsableAPIRenderer
 
+__all__ = ["TokenSafeBrowsableAPIRenderer", "strip_token_parameters"]
+
 TOKEN_PARAMETERS = frozenset({"access_token"})
 
 

@@ -5,6 +5,8 @@ Receivers get keyword arguments only; none of them carries a token.
 
 from django.dispatch import Signal
 
+__all__ = ["cache_failed", "jwks_fetch_failed", "jwks_fetched", "stale_keys_served", "token_rejected", "unknown_kid"]
+
 #: A JWKS was fetched: ``issuer``, ``uri``, ``key_count``, ``duration``.
 jwks_fetched = Signal()
 #: A discovery or JWKS fetch failed: ``issuer``, ``uri``, ``error`` (str).

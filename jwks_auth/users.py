@@ -36,6 +36,8 @@ from jwks_auth.conf.settings import IssuerConfig, jwks_settings
 from jwks_auth.exceptions import TokenError
 from jwks_auth.reasons import Reason
 
+__all__ = ["DjangoUserResolver", "TokenUser", "UserRefused", "django_user", "token_user"]
+
 logger = logging.getLogger("jwks_auth.users")
 
 #: Fields a claim may never write: credentials, privileges, bookkeeping.
@@ -87,7 +89,8 @@ class TokenUser:
         return self.token.scopes
 
     def has_scopes(self, *scopes: str) -> bool:
-        return self.token.has_scopes(scopes)
+        """``AccessToken.has_scopes`` of the user's token (one signature for both)."""
+        return self.token.has_scopes(*scopes)
 
     def get_username(self) -> str:
         return self.username

@@ -1,0 +1,42 @@
+"""The public surface: the top-level modules declare ``__all__``, and what they declare exists."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import jwks_auth
+from jwks_auth.access_token import AccessToken
+
+#: Django plumbing a user never imports by name (Django loads them), besides the package face.
+_PLUMBING = {"apps", "checks", "urls", "management"}
+_PUBLIC = sorted(
+    info.name for info in pkgutil.iter_modules(jwks_auth.__path__) if not info.ispkg and info.name not in _PLUMBING
+)
+
+
+def test_the_top_level_is_small_and_holds_only_public_modules_and_plumbing():
+    top = {info.name for info in pkgutil.iter_modules(jwks_auth.__path__)}
+    subpackages = {info.name for info in pkgutil.iter_modules(jwks_auth.__path__) if info.ispkg}
+    assert subpackages == {"conf", "keys", "management", "ops", "sender", "utils", "validation", "web"}
+    assert len(top - subpackages) <= 17
+
+
+@pytest.mark.parametrize("name", _PUBLIC)
+def test_every_public_module_declares_what_it_offers(name):
+    module = importlib.import_module(f"jwks_auth.{name}")
+    declared = getattr(module, "__all__", None)
+    assert declared, f"jwks_auth.{name} has no __all__"
+    assert [item for item in declared if not hasattr(module, item)] == []
+
+
+def test_has_scopes_takes_scopes_as_arguments_on_the_token_and_the_user():
+    from jwks_auth.users import TokenUser
+
+    token = AccessToken({}, {"sub": "alice"}, "https://idp.example", frozenset({"a", "b"}))
+    assert token.has_scopes("a", "b") and not token.has_scopes("a", "c")
+    assert token.has_scopes(["a"]) and token.has_scopes()  # one list: the form before 1.0
+    user = TokenUser(token, "sub")
+    assert user.has_scopes("a", "b") and not user.has_scopes("c")
