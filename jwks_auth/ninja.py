@@ -30,16 +30,23 @@ operation that returns its own ``HttpResponse`` copies them itself::
     for name, value in getattr(request, "jwks_auth_headers", {}).items():
         response[name] = value
 
+Ninja gives an auth no hook to add the headers itself, so an API that uses
+``JWKSBearer`` without ``handle_refusals`` is reported by ``manage.py check``
+(``jwks_auth.W011``, naming the API and the fix).
+
 Needs the ``ninja`` extra (django-ninja).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterable
+import sys
+from collections.abc import Coroutine, Iterable, Iterator
 from typing import Any
 
+from django.core.checks import Tags, Warning, register
 from django.http import HttpRequest, HttpResponse
+from django.urls import get_resolver
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
@@ -53,6 +60,9 @@ __all__ = ["RESPONSE_HEADERS", "BearerRefused", "JWKSBearer", "handle_refusals"]
 
 #: The request attribute holding an accepted request's response headers (``DPoP-Nonce``).
 RESPONSE_HEADERS = "jwks_auth_headers"
+#: Set on an API by ``handle_refusals`` (what check W011 looks for).
+_HANDLED = "jwks_auth_refusals_handled"
+W011 = "jwks_auth.W011"
 
 
 class BearerRefused(HttpError):
@@ -162,4 +172,53 @@ def handle_refusals(api: NinjaAPI) -> NinjaAPI:
     api.create_temporal_response = with_headers  # type: ignore[method-assign]
     api.add_exception_handler(BearerRefused, refused)
     api.add_exception_handler(AuthenticationError, unauthenticated)
+    setattr(api, _HANDLED, True)
     return api
+
+
+def _uses_jwks_bearer(api: NinjaAPI) -> bool:
+    """Whether ``api`` or one of its operations authenticates with a ``JWKSBearer``."""
+    auth = api.auth if isinstance(api.auth, (list, tuple)) else []
+    if any(isinstance(item, JWKSBearer) for item in auth):
+        return True
+    for _, router in getattr(api, "_routers", ()):
+        for path_view in getattr(router, "path_operations", {}).values():
+            for operation in getattr(path_view, "operations", ()):
+                if any(isinstance(item, JWKSBearer) for item in getattr(operation, "auth_callbacks", ())):
+                    return True
+    return False
+
+
+def _module_apis() -> Iterator[tuple[str, NinjaAPI]]:
+    """The ``NinjaAPI`` instances held by a module global (where projects define them), with their names."""
+    for name, module in list(sys.modules.items()):
+        for attribute, value in list(getattr(module, "__dict__", {}).items()):
+            # type(), not isinstance(): isinstance asks a lazy object (django.contrib.admin.site) for its
+            # __class__, which would build it.
+            if issubclass(type(value), NinjaAPI):
+                yield f"{name}.{attribute}", value
+
+
+@register(Tags.security)
+def check_refusal_headers(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """W011: a NinjaAPI with ``JWKSBearer`` but without ``handle_refusals`` answers refusals without the headers."""
+    try:
+        get_resolver().url_patterns  # noqa: B018 - imports the URLconf, and with it the project's APIs
+    except Exception:  # a broken URLconf is Django's own check to report
+        return []
+    seen: set[int] = set()
+    found = []
+    for name, api in _module_apis():
+        if id(api) in seen or getattr(api, _HANDLED, False) or not _uses_jwks_bearer(api):
+            continue
+        seen.add(id(api))
+        found.append(
+            Warning(
+                f"{name} uses JWKSBearer without handle_refusals: a refused token gets Ninja's bare 401 "
+                "(no WWW-Authenticate), a 503 no Retry-After, and DPoP-Nonce is never sent.",
+                hint=f"Wrap the API: {name.rpartition('.')[2]} = handle_refusals(NinjaAPI(...)) "
+                "(from jwks_auth.ninja import handle_refusals).",
+                id=W011,
+            )
+        )
+    return found

@@ -52,3 +52,34 @@ def test_jwks_auth_imports_without_django_ninja() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ninja-missing ninja"
+
+
+def _checked_with(monkeypatch, **apis):
+    import types
+
+    from django.core.checks import run_checks
+
+    module = types.ModuleType("natural_ninja_api")
+    for name, api in apis.items():
+        setattr(module, name, api)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    return {m.id: m for m in run_checks() if m.id == "jwks_auth.W011" and "natural_ninja_api" in m.msg}
+
+
+def test_a_ninja_api_with_jwks_bearer_but_no_handle_refusals_is_named_by_a_check(monkeypatch):
+    from ninja import NinjaAPI, Router
+
+    from jwks_auth.ninja import JWKSBearer, handle_refusals
+
+    found = _checked_with(monkeypatch, api=NinjaAPI(auth=JWKSBearer(), urls_namespace="natural-1"))
+    assert "natural_ninja_api.api" in found["jwks_auth.W011"].msg
+    assert "handle_refusals" in found["jwks_auth.W011"].hint
+    # An operation's own auth counts too.
+    router = Router()
+    router.get("/x", auth=JWKSBearer())(lambda request: {})
+    by_operation = NinjaAPI(urls_namespace="natural-2")
+    by_operation.add_router("/r", router)
+    assert "jwks_auth.W011" in _checked_with(monkeypatch, by_operation=by_operation)
+    # Wrapped as the docs say, or without JWKSBearer at all: nothing to report.
+    wrapped = handle_refusals(NinjaAPI(auth=JWKSBearer(), urls_namespace="natural-3"))
+    assert _checked_with(monkeypatch, wrapped=wrapped, other=NinjaAPI(urls_namespace="natural-4")) == {}
