@@ -60,8 +60,8 @@ def _checked_with(monkeypatch, **apis):
     from django.core.checks import run_checks
 
     module = types.ModuleType("natural_ninja_api")
-    for name, api in apis.items():
-        setattr(module, name, api)
+    for name, ninja_api in apis.items():
+        setattr(module, name, ninja_api)
     monkeypatch.setitem(sys.modules, module.__name__, module)
     return {m.id: m for m in run_checks() if m.id == "jwks_auth.W011" and "natural_ninja_api" in m.msg}
 
