@@ -17,6 +17,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
+from jwks_auth.exceptions import DEFAULT_RETRY_AFTER
 from jwks_auth.reasons import Reason
 from jwks_auth.validation.validator import TokenValidator, get_validator
 from jwks_auth.web.admission import admitted
@@ -46,7 +47,7 @@ __all__ = ["JWKSAuthentication", "drf_error", "get_user_resolver"]
 def drf_error(refusal: Refusal) -> APIException:
     """The DRF error for a front-door refusal: same status, challenge and Retry-After."""
     if isinstance(refusal, Unavailable):
-        return KeysUnavailableError(refusal.retry_after or 5)
+        return KeysUnavailableError(refusal.retry_after or DEFAULT_RETRY_AFTER)
     challenge = refusal.challenge()
     if isinstance(refusal, BadRequest):
         return InvalidRequest(refusal.description, challenge=challenge)

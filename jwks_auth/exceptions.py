@@ -11,6 +11,9 @@ from __future__ import annotations
 from jwks_auth.reasons import Reason
 
 __all__ = [
+    "DEFAULT_RETRY_AFTER",
+    "CannotDecide",
+    "RevocationUnavailable",
     "ConfigurationError",
     "ExpiredToken",
     "FetchError",
@@ -73,15 +76,35 @@ class RevokedToken(TokenError):
     description = "token revoked"
 
 
-class KeysUnavailable(JWKSAuthError):
+#: Seconds a client is told to wait (``Retry-After``) when a token cannot be checked now: the one default.
+DEFAULT_RETRY_AFTER = 5
+
+
+class CannotDecide(JWKSAuthError):
+    """The token cannot be checked now (503): something a check needs is down, not the token's fault.
+
+    Subclasses say what: the signing keys, the DPoP replay store, introspection, the revocation hook.
+    """
+
+    reason: Reason = Reason.KEYS_UNAVAILABLE
+    message = "the token cannot be checked now"
+
+    def __init__(self, message: str | None = None, retry_after: int = DEFAULT_RETRY_AFTER) -> None:
+        super().__init__(message or self.message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class KeysUnavailable(CannotDecide):
     """No usable key set could be had: a provider problem, not a bad token."""
 
-    #: The 503's reason (another store a check needs, such as the DPoP replay cache, has its own).
-    reason: Reason = Reason.KEYS_UNAVAILABLE
+    reason = Reason.KEYS_UNAVAILABLE
+    message = "signing keys unavailable"
 
-    def __init__(self, message: str = "signing keys unavailable", retry_after: int = 5) -> None:
-        super().__init__(message)
-        self.retry_after = max(1, int(retry_after))
+
+class RevocationUnavailable(CannotDecide):
+    """``IS_REVOKED`` failed: whether the token is revoked cannot be known."""
+
+    message = "revocation check unavailable"
 
 
 class FetchError(JWKSAuthError):

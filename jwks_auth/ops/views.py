@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from jwks_auth.conf.settings import jwks_settings
+from jwks_auth.exceptions import DEFAULT_RETRY_AFTER
 from jwks_auth.ops import metrics
 from jwks_auth.ops.readiness import check_readiness, stores_or_none
 
@@ -44,7 +45,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
     readiness = check_readiness(timeout)
     response = JsonResponse(readiness.as_dict(), status=200 if readiness.ready else 503)
     if not readiness.ready:
-        response["Retry-After"] = "5"
+        response["Retry-After"] = str(DEFAULT_RETRY_AFTER)
     return _no_store(response)
 
 

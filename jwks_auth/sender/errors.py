@@ -12,7 +12,7 @@ not accepted, since its replay could not be told apart.
 
 from __future__ import annotations
 
-from jwks_auth.exceptions import KeysUnavailable, TokenError
+from jwks_auth.exceptions import CannotDecide, TokenError
 from jwks_auth.reasons import Reason
 
 
@@ -43,8 +43,8 @@ class DPoPRequestError(SenderError):
     description = "malformed DPoP request"
 
 
-class ReplayUnavailable(KeysUnavailable):
+class ReplayUnavailable(CannotDecide):
     reason = Reason.REPLAY_UNAVAILABLE
 
     def __init__(self) -> None:
-        super().__init__("DPoP replay store unavailable", retry_after=5)
+        super().__init__("DPoP replay store unavailable")

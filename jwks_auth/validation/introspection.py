@@ -38,10 +38,11 @@ from urllib.parse import quote
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf.settings import IssuerConfig, jwks_settings
 from jwks_auth.exceptions import (
+    DEFAULT_RETRY_AFTER,
+    CannotDecide,
     ConfigurationError,
     FetchError,
     InvalidClaims,
-    KeysUnavailable,
     MalformedToken,
 )
 from jwks_auth.keys.http import fetch_json
@@ -69,10 +70,12 @@ INTROSPECTION_DEFAULTS: dict[str, Any] = {
 }
 
 
-class IntrospectionUnavailable(KeysUnavailable):
+class IntrospectionUnavailable(CannotDecide):
     """The introspection endpoint could not give an answer: 503, not the token's fault."""
 
-    def __init__(self, message: str = "token introspection unavailable", retry_after: int = 5) -> None:
+    def __init__(
+        self, message: str = "token introspection unavailable", retry_after: int = DEFAULT_RETRY_AFTER
+    ) -> None:
         super().__init__(message, retry_after)
 
 

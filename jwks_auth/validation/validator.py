@@ -19,8 +19,8 @@ from jwks_auth.conf.settings import IssuerConfig, import_setting, issuer_configs
 from jwks_auth.exceptions import (
     InvalidClaims,
     InvalidSignature,
-    KeysUnavailable,
     MalformedToken,
+    RevocationUnavailable,
     RevokedToken,
     TokenError,
 )
@@ -218,7 +218,7 @@ class TokenValidator:
         try:
             revoked = self.is_revoked(token.claims)
         except Exception as exc:  # the revocation backend is down: fail closed, as 503
-            raise KeysUnavailable(f"revocation check failed: {type(exc).__name__}") from exc
+            raise RevocationUnavailable(f"revocation check failed: {type(exc).__name__}") from exc
         if revoked:
             raise RevokedToken()
 

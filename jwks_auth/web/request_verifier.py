@@ -16,7 +16,7 @@ send and what the client is told stay the same everywhere:
   client certificate; DPoP refusals are ``InvalidProof`` / ``UseNonce`` on the
   DPoP challenge, and response headers the answer must carry (``DPoP-Nonce``)
   are in ``Credential.headers`` and ``Refusal.headers``;
-* ``TokenError`` is a 401 ``invalid_token``, ``KeysUnavailable`` a 503 with
+* ``TokenError`` is a 401 ``invalid_token``, ``CannotDecide`` a 503 with
   ``Retry-After``, ``ConfigurationError`` a 503 (never a 500), and a bad
   request a 400 ``invalid_request``: each raised as a ``Refusal`` carrying
   the status, the RFC 6750 error code, a fixed description and the retry
@@ -45,7 +45,7 @@ from django.http import HttpRequest
 from jwks_auth import signals
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf.settings import import_setting, on_reset
-from jwks_auth.exceptions import ConfigurationError, KeysUnavailable, TokenError
+from jwks_auth.exceptions import CannotDecide, ConfigurationError, TokenError
 from jwks_auth.reasons import Reason
 from jwks_auth.sender.constraint import constrain, needs_binding
 from jwks_auth.sender.errors import DPoPRequestError, NonceRequired, ProofError
@@ -373,7 +373,7 @@ class RequestVerifier:
             # Every request, the cached token's too: the proof or certificate of this one.
             access_token = scheme.bind(access_token, credential, request)
             user = (self._user or get_user_resolver())(access_token)
-        except (TokenError, KeysUnavailable, ConfigurationError) as exc:
+        except (TokenError, CannotDecide, ConfigurationError) as exc:
             raise self._refusal(exc, issuer, started, credential) from None
         get_recorder().token(issuer, "accepted", "", perf_counter() - started)
         return user, access_token
@@ -383,7 +383,7 @@ class RequestVerifier:
         started = perf_counter()
         try:
             return (self._user or get_user_resolver())(access_token)
-        except (TokenError, KeysUnavailable, ConfigurationError) as exc:
+        except (TokenError, CannotDecide, ConfigurationError) as exc:
             raise self._refusal(exc, access_token.issuer, started, credential) from None
 
     async def aauthenticate(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
@@ -403,7 +403,7 @@ class RequestVerifier:
             issuer = access_token.issuer
             access_token = await scheme.abind(access_token, credential, request)
             user = await self._aget_user(access_token)
-        except (TokenError, KeysUnavailable, ConfigurationError) as exc:
+        except (TokenError, CannotDecide, ConfigurationError) as exc:
             raise self._refusal(exc, issuer, started, credential) from None
         get_recorder().token(issuer, "accepted", "", perf_counter() - started)
         return user, access_token
@@ -421,7 +421,7 @@ class RequestVerifier:
         """The ``Refusal`` for an error of validation, binding or the user, counted and signalled."""
         if isinstance(exc, TokenError):
             return self._refused(exc, issuer, started, credential)
-        if isinstance(exc, KeysUnavailable):  # the keys, introspection, IS_REVOKED or the DPoP replay store
+        if isinstance(exc, CannotDecide):  # the keys, introspection, IS_REVOKED or the DPoP replay store
             logger.warning("Token verification unavailable: %s", exc)
             get_recorder().token(issuer, "unavailable", exc.reason, perf_counter() - started)
             return Unavailable(reason=exc.reason, retry_after=exc.retry_after, headers=credential.headers)
