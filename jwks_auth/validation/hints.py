@@ -113,11 +113,11 @@ def _close(value: str, audience: str) -> str | None:
     if value == audience:
         return None
     if value.rstrip("/") == audience.rstrip("/"):
-        return "differs from it only by a trailing slash"
+        return "only by a trailing slash"
     if value.casefold() == audience.casefold():
-        return "differs from it only in letter case"
+        return "only in letter case"
     if value.removeprefix("api://") == audience.removeprefix("api://"):
-        return "differs from it only by the api:// prefix"
+        return "only by the api:// prefix"
     return None
 
 
@@ -128,7 +128,10 @@ def audience_hint(claims: Mapping[str, Any], config: IssuerConfig) -> str | None
         for audience in sorted(config.audiences):
             how = _close(value, audience)
             if how is not None:
-                return f"the token's {config.audience_claim} {how} AUDIENCE {audience!r}: check JWKS_AUTH['AUDIENCE']"
+                return (
+                    f"the token's {config.audience_claim} differs {how} from AUDIENCE {audience!r}: "
+                    "check JWKS_AUTH['AUDIENCE']"
+                )
     clients = {claims.get(name) for name in ("azp", "client_id", "appid", "cid")} - {None}
     if any(value in clients for value in values):
         return (
