@@ -93,3 +93,24 @@ def test_the_same_port_twice_or_not_a_port_is_refused():
 def test_free_ports_pass_the_check():
     status, output, _ = run(["scripts/run-dev.sh", "--check-ports"], IDP_PORT=free_port(), API_PORT=free_port())
     assert status == 0, output
+
+
+def _dry_run(target: str, venv: str) -> str:
+    """What `make <target>` would run for a fresh clone (no virtualenv yet), without running it."""
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", target, f"VENV={venv}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_make_run_installs_the_runtime_only_and_test_adds_the_tools(tmp_path):
+    venv = str(tmp_path / "venv")
+    run_plan = _dry_run("run", venv)
+    assert "pip install -q -r requirements.txt" in run_plan and "requirements-dev.txt" not in run_plan
+    for target in ("lint", "test-fast"):
+        assert "pip install -q -r requirements-dev.txt" in _dry_run(target, venv)
