@@ -52,11 +52,21 @@ def claim_label(name: str | tuple[str, ...]) -> str:
     return name if isinstance(name, str) else ".".join(name)
 
 
+#: Each profile's config for an issuer, built once: a flood of refused tokens costs no rebuilding.
+_profile_configs: dict[tuple[str, str, tuple[str, ...]], IssuerConfig | None] = {}
+
+
 def _profile_config(name: str, config: IssuerConfig) -> IssuerConfig | None:
-    try:
-        return build_issuer({"ISSUER": config.issuer, "AUDIENCE": sorted(config.audiences), "PROFILE": name})
-    except ConfigurationError:
-        return None
+    key = (name, config.issuer, tuple(sorted(config.audiences)))
+    if key not in _profile_configs:
+        if len(_profile_configs) >= _MAX_REMEMBERED:
+            _profile_configs.clear()
+        try:
+            built: IssuerConfig | None = build_issuer({"ISSUER": key[1], "AUDIENCE": list(key[2]), "PROFILE": name})
+        except ConfigurationError:
+            built = None
+        _profile_configs[key] = built
+    return _profile_configs[key]
 
 
 def _layout_score(header: Mapping[str, Any], claims: Mapping[str, Any], config: IssuerConfig) -> int | None:
@@ -207,6 +217,7 @@ def _forget_logged() -> None:
     """New settings, new sentences: each is worth logging once again."""
     with _lock:
         _logged.clear()
+    _profile_configs.clear()
 
 
 def log_hint(reason: str, hint: str | None) -> None:

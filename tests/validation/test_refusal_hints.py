@@ -52,8 +52,9 @@ def test_a_forgotten_profile_is_named(client, deploy, caplog, name, label):
     token = mint(shape.key, claims, header=header)
     with caplog.at_level("WARNING", logger="jwks_auth"):
         response = client.get("/me", **bearer(token))
-    if response.status_code == 200:
-        pytest.skip("this token is accepted by the default profile too")
+    if response.status_code == 200:  # IdentityServer4 4.x tokens have the RFC 9068 shape: nothing to hint at
+        assert hints(caplog) == []
+        return
     assert response.status_code == 401
     lines = hints(caplog)
     assert len(lines) == 1 and "JWKS_AUTH['PROFILE']" in lines[0], caplog.text
