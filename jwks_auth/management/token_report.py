@@ -125,7 +125,12 @@ class TokenExplainer:
             header_b64, payload_b64, signature_b64 = split_jws(token, limit)
         except TokenError as exc:
             if exc.code is Reason.TOO_LARGE:
-                report.add("format", False, f"{len(token)} characters, longer than {limit}", "MAX_TOKEN_LENGTH")
+                report.add(
+                    "format",
+                    False,
+                    f"{len(token)} characters, longer than {limit}",
+                    "TokenValidator.max_length (fixed)",
+                )
             elif self.validator.introspector is not None:
                 detail = "not a JWS: an opaque token, asked about at the issuer's introspection endpoint (not here)"
                 report.add("format", False, detail, "INTROSPECTION")
@@ -143,7 +148,7 @@ class TokenExplainer:
         except TokenError:
             signature = None
         detail = f"a compact JWS of {len(token)} characters (at most {limit})"
-        report.add("format", True, detail, "MAX_TOKEN_LENGTH")
+        report.add("format", True, detail, "TokenValidator.max_length (fixed)")
         return header, claims, signing_input(token, header_b64, payload_b64), signature
 
     # -- the issuer -------------------------------------------------------------------------
