@@ -177,3 +177,18 @@ def test_exit_status_of_the_command_line(make_provider, tmp_path):
         result = subprocess.run(command, cwd=REPO, env=env, input=token, capture_output=True, text=True, timeout=60)
         assert result.returncode == expected, result.stdout + result.stderr
     assert "typ" in result.stdout and "FAIL" in result.stdout
+
+
+def test_settings_that_cannot_work_are_said_not_a_traceback(settings):
+    settings.JWKS_AUTH = {"ISSUER": "https://idp.example", "AUDIENCE": ["api1"], "PROFILE": "keycloack"}
+    status, output = explain("a.b.c")
+    assert status == 1 and "JWKS_AUTH cannot be read" in output and "'keycloack'" in output
+
+
+def test_an_untrusted_issuer_with_several_issuers_stops_there(settings, make_provider):
+    shape = SHAPES["dev"]()
+    first, second = make_provider(None, shape.key), make_provider(None, shape.key)
+    settings.JWKS_AUTH = {"ISSUERS": [first.issuer, second.issuer], "AUDIENCE": ["api1"]}
+    header, claims = shape.accepted["client credentials"]("https://elsewhere.example")
+    status, output = explain(mint(shape.key, claims, header=header))
+    assert status == 1 and steps(output)["issuer"] == "FAIL" and "no issuer's settings apply" in output
