@@ -5,8 +5,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.project.stack import PYTHON, REPO, base_env
 from tests.support.loopback import free_port
+
+#: Each test starts a manage.py process.
+pytestmark = pytest.mark.slow
 
 
 def call_api(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.project.stack import PYTHON, REPO, base_env
+
+#: Each test starts a manage.py process.
+pytestmark = pytest.mark.slow
 
 
 def check(tmp_path: Path, **env: str) -> str:

@@ -17,6 +17,9 @@ import pytest
 from tests.project.stack import REPO
 from tests.support.loopback import free_port
 
+#: Each test starts the script (or make) as a process.
+pytestmark = pytest.mark.slow
+
 #: Well under runserver's start and the 60 s wait of the old script: the check answers at once.
 FAST = 5.0
 
