@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import bearer
-from tests.issuers.shapes import SHAPES, Shape, keycloak
+from tests.issuers.shapes import SHAPES, Shape, entra, keycloak
 from tests.support.tokens import mint
 
 pytestmark = pytest.mark.django_db(databases=[])
@@ -120,3 +120,15 @@ def test_scopes_in_a_claim_the_profile_does_not_read_name_scope_claims(client, d
     # Read from that claim, the same token is let in.
     settings.JWKS_AUTH = {**settings.JWKS_AUTH, "SCOPE_CLAIMS": ["scope", ["realm_access", "roles"]]}
     assert client.get("/me", **bearer(mint(shape.key, claims, header=header))).status_code == 200
+
+
+def test_an_entra_v2_token_for_an_api_uri_audience_names_the_client_id(client, deploy, caplog):
+    """Entra v2 tokens carry the API's client id as aud; an AUDIENCE of only the api:// URI refuses them all."""
+    shape = entra()
+    issuer = deploy(shape, AUDIENCE=["api://contoso-orders"])
+    header, claims = shape.accepted["v2 delegated (scp)"](issuer)
+    with caplog.at_level("WARNING", logger="jwks_auth"):
+        assert client.get("/me", **bearer(mint(shape.key, claims, header=header))).status_code == 401
+    lines = hints(caplog)
+    assert len(lines) == 1 and "GUID" in lines[0] and "JWKS_AUTH['AUDIENCE']" in lines[0]
+    assert claims["aud"] not in lines[0]
