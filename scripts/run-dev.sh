@@ -110,10 +110,25 @@ start idp "$PY" manage.py runserver "$IDP_PORT" --settings=idp.settings
 start api "$PY" manage.py runserver "$API_PORT"
 
 # Print the URLs once both answer (any HTTP status counts), so they are not buried in logs.
-"$PY" - "$IDP_PORT" "$API_PORT" <<'EOF' || { echo "The servers did not start; see the log lines above." >&2; exit 1; }
-import sys, time, urllib.error, urllib.request
+# A server that exits while starting ends the wait at once, not after 60 s.
+"$PY" - "$IDP_PORT" "$API_PORT" "${groups[@]}" <<'EOF' || { echo "The servers did not start; see the log lines above." >&2; exit 1; }
+import os, sys, time, urllib.error, urllib.request
+ports, groups = sys.argv[1:3], [int(group) for group in sys.argv[3:]]
+
+
+def stopped() -> bool:
+    for group in groups:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass
+    return False
+
+
 deadline = time.monotonic() + 60
-for port in sys.argv[1:]:
+for port in ports:
     while True:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
@@ -121,7 +136,7 @@ for port in sys.argv[1:]:
         except urllib.error.HTTPError:
             break
         except OSError:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or stopped():
                 sys.exit(1)
             time.sleep(0.2)
 EOF

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -46,9 +47,9 @@ def silent_listener() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-def run(argv: list[str], **ports: int) -> tuple[int, str, float]:
+def run(argv: list[str], extra: dict[str, str] | None = None, **ports: int) -> tuple[int, str, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "IDP_", "API_", "MAKEFLAGS", "MFLAGS"))}
-    env.update({name: str(port) for name, port in ports.items()})
+    env.update({name: str(port) for name, port in ports.items()}, **(extra or {}))
     started = time.monotonic()
     process = subprocess.Popen(
         argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
@@ -117,3 +118,21 @@ def test_make_run_installs_the_runtime_only_and_test_adds_the_tools(tmp_path):
     assert "pip install -q -r requirements.txt" in run_plan and "requirements-dev.txt" not in run_plan
     for target in ("lint", "test-fast"):
         assert "pip install -q -r requirements-dev.txt" in _dry_run(target, venv)
+
+
+def test_a_server_that_exits_while_starting_ends_the_wait_at_once(tmp_path):
+    """Whatever makes runserver exit (here: a Python that refuses to run it), the script says so in seconds."""
+    fake = tmp_path / "python"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'case "$1 $2" in\n'
+        '  "manage.py runserver") echo "Error: this server cannot start" >&2; exit 1 ;;\n'
+        '  "manage.py seed_idp") exit 0 ;;\n'
+        "esac\n"
+        f'exec {sys.executable} "$@"\n'
+    )
+    fake.chmod(0o755)
+    status, output, elapsed = run(["scripts/run-dev.sh"], {"PY": str(fake)}, IDP_PORT=free_port(), API_PORT=free_port())
+    assert status == 1 and elapsed < FAST, (elapsed, output)
+    assert "this server cannot start" in output and "did not start" in output
+    assert "Press Ctrl-C" not in output
