@@ -58,15 +58,16 @@ _profile_configs: dict[tuple[str, str, tuple[str, ...]], IssuerConfig | None] = 
 
 def _profile_config(name: str, config: IssuerConfig) -> IssuerConfig | None:
     key = (name, config.issuer, tuple(sorted(config.audiences)))
-    if key not in _profile_configs:
-        if len(_profile_configs) >= _MAX_REMEMBERED:
-            _profile_configs.clear()
-        try:
-            built: IssuerConfig | None = build_issuer({"ISSUER": key[1], "AUDIENCE": list(key[2]), "PROFILE": name})
-        except ConfigurationError:
-            built = None
-        _profile_configs[key] = built
-    return _profile_configs[key]
+    if key in _profile_configs:
+        return _profile_configs.get(key)
+    try:
+        built: IssuerConfig | None = build_issuer({"ISSUER": key[1], "AUDIENCE": list(key[2]), "PROFILE": name})
+    except ConfigurationError:
+        built = None
+    if len(_profile_configs) >= _MAX_REMEMBERED:
+        _profile_configs.clear()
+    _profile_configs[key] = built  # threads may build the same one twice: the same value, no lock needed
+    return built
 
 
 def _layout_score(header: Mapping[str, Any], claims: Mapping[str, Any], config: IssuerConfig) -> int | None:
