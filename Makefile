@@ -3,17 +3,25 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+# Two stamps: the runtime (requirements.txt), all `make run` needs, and the
+# development tools on top (requirements-dev.txt: pytest, Playwright, mypy,
+# ruff, nox, twine...), which test, lint and bench add.
+RUNTIME := $(VENV)/.installed-runtime
 STAMP  := $(VENV)/.installed
 API_PORT ?= 5002
 IDP_PORT ?= 5000
 # scripts/run-dev.sh reads them: `make run API_PORT=5003` also sets API_RESOURCE.
 export API_PORT IDP_PORT
 
-.PHONY: install system-deps client-deps interop-deps certs migrate run serve test test-fast lint bench bench-smoke check clean
+.PHONY: install install-runtime system-deps client-deps interop-deps certs migrate run call-api serve test test-fast lint bench bench-smoke check clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(RUNTIME): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(STAMP): $(RUNTIME) requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
@@ -27,6 +35,9 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-l
 	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The runtime and the browser client's packages: what `make run` and `make serve` need.
+install-runtime: $(RUNTIME) client-deps
+
 install: $(STAMP) client-deps
 
 client-deps:
@@ -39,22 +50,30 @@ interop-deps:
 system-deps:
 	scripts/install-system-deps.sh redis chromium wrk valgrind nginx haproxy docker
 
-certs: $(STAMP)
+certs: $(RUNTIME)
 	$(PY) manage.py create_signing_cert --settings=idp.settings
 
-migrate: $(STAMP)
+# The system checks run once, when the servers start (runserver), not here as well.
+migrate: $(RUNTIME)
 	mkdir -p var
-	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py migrate --noinput -v0 --settings=idp.settings
-	$(PY) manage.py seed_idp --settings=idp.settings
+	$(PY) manage.py migrate --noinput -v0 --skip-checks
+	$(PY) manage.py migrate --noinput -v0 --skip-checks --settings=idp.settings
+	$(PY) manage.py seed_idp --skip-checks --settings=idp.settings
 
-run: install certs migrate
+# The ports are checked first: a port another program holds fails in a second, before any install.
+run:
+	@scripts/run-dev.sh --check-ports
+	$(MAKE) --no-print-directory install-runtime certs migrate
 	scripts/run-dev.sh
+
+# The console client against the ports `make run` was given.
+call-api: $(RUNTIME)
+	$(PY) manage.py call_api --issuer http://localhost:$(IDP_PORT) --api-url http://localhost:$(API_PORT)
 
 # The API as in production (scripts/serve.sh: granian, WEB_CONCURRENCY workers,
 # default one per core, DEBUG off) on API_PORT. Configure it with the
 # environment: OIDC_ISSUER, OIDC_AUDIENCE, DJANGO_SECRET_KEY, REDIS_URL, ...
-serve: install
+serve: install-runtime
 	mkdir -p var
 	$(PY) manage.py migrate --noinput -v0
 	API_PORT=$(API_PORT) PY=$(PY) scripts/serve.sh

@@ -93,7 +93,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-OIDC_ISSUER = env_str("OIDC_ISSUER", "http://localhost:5000")
+# The dev identity server's port (IDP_PORT, as `make run IDP_PORT=5600` sets it) gives the default issuer.
+IDP_PORT = env_str("IDP_PORT", "5000")
+API_PORT = env_str("API_PORT", "5002")
+OIDC_ISSUER = env_str("OIDC_ISSUER", f"http://localhost:{IDP_PORT}")
 # The scopes /me needs (api/views.py): a setting of this API, not of jwks_auth.
 API_REQUIRED_SCOPES = env_list("API_REQUIRED_SCOPES", "api1")
 
@@ -105,11 +108,13 @@ JWKS_AUTH = {
     "PROFILE": env_str("OIDC_PROFILE", "rfc9068"),
     "LEEWAY": env_float("OIDC_LEEWAY", 60),
     # DPoP (RFC 9449): "off", "allowed" (Bearer or DPoP; a DPoP-bound token only with its proof) or "required".
-    "DPOP": env_str("OIDC_DPOP", "allowed"),
+    # Left unset, jwks_auth's default ("allowed") applies; set, `manage.py check` warns of a per-process
+    # cache (jwks_auth.W004), which a multi-process deployment should replace with Redis (REDIS_URL).
+    "DPOP": env_str("OIDC_DPOP") or None,
     "ALLOW_INSECURE_HTTP": env_bool("OIDC_ALLOW_HTTP", False),
     # Advertised in the RFC 9728 metadata and the OpenAPI oauth2 scheme.
     "RESOURCE_METADATA": {"SCOPES": API_REQUIRED_SCOPES},
-    "RESOURCE": env_str("API_RESOURCE", "http://localhost:5002"),
+    "RESOURCE": env_str("API_RESOURCE", f"http://localhost:{API_PORT}"),
 }
 # Any other JWKS_AUTH setting (e.g. short timings in multi-process tests), as a
 # JSON object: JWKS_AUTH_OVERRIDES='{"KEY_STORE": {"LOCAL_TTL": 1, "UNKNOWN_KID_COOLDOWN": 2}}'.

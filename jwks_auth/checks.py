@@ -29,6 +29,7 @@ W002 = "jwks_auth.W002"  # (deploy) plain-http issuer or key URL
 W003 = "jwks_auth.W003"  # DRF's BrowsableAPIRenderer, which reflects a query-string token, renders HTML
 W004 = "jwks_auth.W004"  # DPoP with a per-process (LocMem) or no (Dummy) cache: replays caught in one process, or none
 W005 = "jwks_auth.W005"  # DPOP_NONCE with DPOP off: no proof can carry a nonce, so it is ignored
+W006 = "jwks_auth.W006"  # an ISSUER or JWKS_URI keys cannot be fetched from: no scheme, or http:// off loopback
 
 _IMPORTED = ("USER_RESOLVER", "IS_REVOKED", "CLAIM_RULES")
 
@@ -193,6 +194,48 @@ def check_dpop_nonce(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         for config in configs
         if config.dpop_nonce and not config.asks_dpop_nonce
     ]
+
+
+@register(Tags.security)
+def check_key_urls(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """An ``ISSUER`` or ``JWKS_URI`` the key store will refuse to fetch from: every token would get 503."""
+    user = _user_settings()
+    try:
+        configs = issuer_configs(user)
+    except ConfigurationError:
+        return []  # reported by check_settings
+    allow_http = user.get("ALLOW_INSECURE_HTTP", DEFAULTS["ALLOW_INSECURE_HTTP"]) is True
+    warnings = []
+    for config in configs:
+        named = [("ISSUER", config.issuer)] + ([("JWKS_URI", config.jwks_uri)] if config.jwks_uri else [])
+        for name, url in named:
+            problem = _key_url_problem(url, allow_http, fetched=name == "JWKS_URI" or not config.jwks_uri)
+            if problem is not None:
+                message, hint = problem
+                warnings.append(Warning(f"JWKS_AUTH {name} {url!r} {message}", hint=hint, id=W006))
+    return warnings
+
+
+def _key_url_problem(url: str, allow_http: bool, *, fetched: bool) -> tuple[str, str] | None:
+    """Why keys cannot come from ``url`` (``fetched``: the URL discovery or the keys are read from), and the fix."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        return (
+            "is not an https:// URL: tokens carry their issuer as a URL, and keys are fetched from "
+            "<ISSUER>/.well-known/openid-configuration, so every token would be refused or answered 503.",
+            "Write the exact iss of your tokens, scheme included, e.g. 'https://idp.example.com'.",
+        )
+    if fetched and parts.scheme == "http" and not is_loopback(host) and not allow_http:
+        return (
+            "is http:// off loopback: keys are never fetched from it (https is required), so every token gets 503.",
+            "Use https, or set JWKS_AUTH['ALLOW_INSECURE_HTTP'] = True for development (e.g. Keycloak in a compose "
+            "file).",
+        )
+    return None
 
 
 @register(Tags.security, deploy=True)

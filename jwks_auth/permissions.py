@@ -35,6 +35,7 @@ from rest_framework.permissions import (
 from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
+from jwks_auth.validation.hints import explain_insufficient_scope
 from jwks_auth.web.challenges import InsufficientScope
 
 __all__ = ["HasAnyScope", "HasMethodScopes", "HasScopes", "ScopePermission"]
@@ -210,6 +211,9 @@ class ScopePermission(BasePermission, metaclass=ScopePermissionMetaclass):
         if not isinstance(required, frozenset):
             required = frozenset(required)
         allowed = required <= granted if self.require_all else not required.isdisjoint(granted)
+        token = request.auth
+        if not allowed and isinstance(token, AccessToken):
+            explain_insufficient_scope(token.claims, token.config, required - granted)
         return allowed, None if allowed else required
 
     def has_permission(self, request: Request, view: Any) -> bool:

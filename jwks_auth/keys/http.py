@@ -57,7 +57,14 @@ def check_url(url: str, allow_insecure: bool | None = None) -> None:
         return
     if parts.scheme == "http" and parts.hostname and (allow_insecure or is_loopback(parts.hostname)):
         return
-    raise FetchError(f"refusing to fetch keys from {url!r}: https is required")
+    if parts.scheme == "http" and parts.hostname:
+        raise FetchError(
+            f"refusing to fetch keys from {url!r}: https is required off loopback; "
+            "set JWKS_AUTH['ALLOW_INSECURE_HTTP'] = True to allow http:// (development only)"
+        )
+    raise FetchError(
+        f"refusing to fetch keys from {url!r}: https is required (an https:// URL: check ISSUER and JWKS_URI)"
+    )
 
 
 def parse_max_age(cache_control: str | None) -> int | None:

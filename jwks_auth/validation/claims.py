@@ -26,7 +26,7 @@ rules of one's own (it does nothing by default).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,20 +61,29 @@ class ClaimRules:
 
     string_claims: tuple[str, ...] = STRING_CLAIMS
     id_token_claims: tuple[str, ...] = ID_TOKEN_CLAIMS
+    #: The rules ``check`` applies, in order: ``validate_<name>`` each (``jwks_explain`` reports each one).
+    rule_names: tuple[str, ...] = (
+        "required",
+        "types",
+        "iss",
+        "exp",
+        "nbf",
+        "iat",
+        "aud",
+        "claim_values",
+        "not_id_token",
+        "extra",
+    )
 
     def check(self, claims: Mapping[str, Any], config: IssuerConfig, now: float, *, introspected: bool = False) -> None:
         """Every rule, in a fixed order; ``TokenError`` for the first one broken."""
         context = ClaimContext(config, now, introspected)
-        self.validate_required(claims, context)
-        self.validate_types(claims, context)
-        self.validate_iss(claims, context)
-        self.validate_exp(claims, context)
-        self.validate_nbf(claims, context)
-        self.validate_iat(claims, context)
-        self.validate_aud(claims, context)
-        self.validate_claim_values(claims, context)
-        self.validate_not_id_token(claims, context)
-        self.validate_extra(claims, context)
+        for _, rule in self.rules():
+            rule(claims, context)
+
+    def rules(self) -> list[tuple[str, Callable[[Mapping[str, Any], ClaimContext], None]]]:
+        """``(name, validate_<name>)`` for each rule of ``rule_names``, in order."""
+        return [(name, getattr(self, f"validate_{name}")) for name in self.rule_names]
 
     # -- presence and types -------------------------------------------------------------------
     def validate_required(self, claims: Mapping[str, Any], context: ClaimContext) -> None:

@@ -29,6 +29,7 @@ from jwks_auth.keys.store import KeyStore
 from jwks_auth.reasons import Reason
 from jwks_auth.utils import blocking as offloop
 from jwks_auth.validation.claims import DEFAULT_RULES, ClaimRules, rules_from_settings
+from jwks_auth.validation.hints import explain_refusal
 from jwks_auth.validation.introspection import Introspector, introspector_for
 from jwks_auth.validation.jws import (
     check_header,
@@ -178,11 +179,19 @@ class TokenValidator:
             if found is None:
                 raise InvalidClaims("untrusted issuer", code=Reason.UNTRUSTED_ISSUER)
             config, store = found
-            alg, kid = check_header(header, config)
+            try:
+                alg, kid = check_header(header, config)
+            except MalformedToken as exc:
+                explain_refusal(exc, header, claims, config)  # e.g. another provider's typ: name PROFILE
+                raise
             key, keyset = store.get_key(kid, alg, blocking=blocking)
             if not key.verify(alg, signing_input(token, header_b64, payload_b64), signature):
                 raise InvalidSignature()
-        self.rules.check(claims, config, now)
+        try:
+            self.rules.check(claims, config, now)
+        except TokenError as exc:
+            explain_refusal(exc, header, claims, config)  # a close audience, another profile's claims
+            raise
         access_token = AccessToken(
             MappingProxyType(header),
             MappingProxyType(claims),

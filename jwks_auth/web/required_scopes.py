@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 
 from jwks_auth.access_token import AccessToken
+from jwks_auth.validation.hints import explain_insufficient_scope
 from jwks_auth.web.request_verifier import Refusal
 from jwks_auth.web.www_authenticate import bearer_challenge
 
@@ -56,8 +57,10 @@ class ScopeRequirement:
     def check(self, token: AccessToken) -> None:
         """``InsufficientScope`` unless ``token`` holds the scopes needed."""
         if not self.all_of <= token.scopes:
+            explain_insufficient_scope(token.claims, token.config, self.all_of - token.scopes)
             raise InsufficientScope(self.all_of)
         if self.any_of and self.any_of.isdisjoint(token.scopes):
+            explain_insufficient_scope(token.claims, token.config, self.any_of)
             raise InsufficientScope(self.any_of)
 
     def __bool__(self) -> bool:

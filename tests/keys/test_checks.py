@@ -234,3 +234,40 @@ def test_dpop_off_without_dpop_nonce_is_not_reported(settings, nonce):
     assert "jwks_auth.W005" not in ids(
         settings, AUDIENCE="api1", ISSUERS=[{"ISSUER": "https://a.example", "DPOP": "off", **nonce}]
     )
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"ISSUER": "http://keycloak:8080/realms/demo"},
+        {"ISSUER": "http://localhost:8080/realms/demo", "JWKS_URI": "http://keycloak:8080/realms/demo/certs"},
+    ],
+)
+def test_an_http_key_url_off_loopback_names_allow_insecure_http(settings, config):
+    """W006: every token would get 503 (keys are never fetched over http off loopback); the check says why first."""
+    found = ids(settings, AUDIENCE="api1", **config)
+    assert "jwks_auth.W006" in found, found
+    assert "http://keycloak:8080/realms/demo" in found["jwks_auth.W006"].msg
+    assert "ALLOW_INSECURE_HTTP" in found["jwks_auth.W006"].hint
+    assert "jwks_auth.W006" not in ids(settings, AUDIENCE="api1", ALLOW_INSECURE_HTTP=True, **config)
+
+
+@pytest.mark.parametrize("issuer", ["idp.example.com", "idp.example.com/realms/demo", "ftp://idp.example.com"])
+def test_an_issuer_without_https_scheme_is_named(settings, issuer):
+    found = ids(settings, ISSUER=issuer, AUDIENCE="api1")
+    assert "jwks_auth.W006" in found and repr(issuer) in found["jwks_auth.W006"].msg
+    assert "https://" in found["jwks_auth.W006"].hint
+
+
+def test_loopback_http_and_https_issuers_are_not_reported(settings):
+    assert "jwks_auth.W006" not in ids(settings, ISSUER="http://localhost:5000", AUDIENCE="api1")
+    assert "jwks_auth.W006" not in ids(settings, ISSUER="http://127.0.0.1:5600", AUDIENCE="api1")
+    assert "jwks_auth.W006" not in ids(settings, **OK)
+
+
+def test_a_bad_profile_is_named_with_the_choices(settings):
+    found = ids(settings, **OK, PROFILE="keycloack")
+    assert "'keycloack'" in found["jwks_auth.E005"].msg and "keycloak" in found["jwks_auth.E005"].msg
+    assert "not str" not in found["jwks_auth.E005"].msg
+    found = ids(settings, **OK, DPOP="on")
+    assert "'on'" in found["jwks_auth.E009"].msg and "allowed" in found["jwks_auth.E009"].msg

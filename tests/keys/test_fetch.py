@@ -263,3 +263,16 @@ def test_no_thread_to_spare_is_a_failed_fetch_not_a_500(provider, jwks_config, m
     for _ in range(deadline.MAX_PENDING_LOOKUPS):
         deadline._pending_lookups.release()  # no slot was lost to the thread that never ran
     assert fetch_json(url).document["keys"][0]["kid"] == "rsa-key-1"
+
+
+def test_an_http_issuer_off_loopback_names_the_setting_that_allows_it(client, make_token, jwks_config, caplog):
+    """The 503's log line says which setting to change, not only what is wrong."""
+    jwks_config(ISSUER="http://keycloak:8080/realms/demo")
+    with caplog.at_level("WARNING", logger="jwks_auth"):
+        response = client.get("/me", **bearer(make_token(iss="http://keycloak:8080/realms/demo")))
+    assert response.status_code == 503
+    failed = [record.getMessage() for record in caplog.records if "failed" in record.getMessage()]
+    assert failed and "ALLOW_INSECURE_HTTP" in failed[0] and "https is required" in failed[0]
+    with pytest.raises(FetchError) as refused:
+        check_url("idp.example/jwks")
+    assert "ALLOW_INSECURE_HTTP" not in str(refused.value) and "ISSUER" in str(refused.value)

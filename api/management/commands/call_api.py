@@ -3,6 +3,12 @@
     python manage.py call_api [--issuer URL] [--client-id client] [--client-secret secret]
                               [--scope api1] [--api-url http://localhost:5002] [--dpop]
 
+The defaults follow the ports ``make run`` was given: ``--issuer`` is
+``OIDC_ISSUER``, else ``http://localhost:$IDP_PORT`` (5000); ``--api-url`` is
+``API_URL``, else ``http://localhost:$API_PORT`` (5002). ``make call-api
+IDP_PORT=5600 API_PORT=5603`` passes them. When a server cannot be reached,
+the error names the URL tried and where it came from.
+
 Prints the token's decoded header and payload (never the token itself), the
 API's status and the claims it returned. Any failure exits non-zero. With
 ``--dpop`` it makes a fresh EC P-256 key, sends a DPoP proof (RFC 9449) with
@@ -23,7 +29,6 @@ from typing import Any
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
@@ -72,31 +77,68 @@ def _json(response: requests.Response, what: str) -> Any:
         ) from None
 
 
+def _default_issuer() -> tuple[str, str]:
+    """The issuer to ask for a token, and where that came from."""
+    if os.environ.get("OIDC_ISSUER"):
+        return os.environ["OIDC_ISSUER"], "OIDC_ISSUER"
+    port = os.environ.get("IDP_PORT") or "5000"
+    return f"http://localhost:{port}", f"IDP_PORT={port}" if os.environ.get("IDP_PORT") else "IDP_PORT unset: 5000"
+
+
+def _default_api_url() -> tuple[str, str]:
+    """The API to call, and where that came from."""
+    if os.environ.get("API_URL"):
+        return os.environ["API_URL"], "API_URL"
+    port = os.environ.get("API_PORT") or "5002"
+    return f"http://localhost:{port}", f"API_PORT={port}" if os.environ.get("API_PORT") else "API_PORT unset: 5002"
+
+
+def _unreachable(what: str, url: str, source: str, port_variable: str, exc: requests.RequestException) -> CommandError:
+    """What was tried, why it failed in a few words, and how to point the client elsewhere."""
+    if isinstance(exc, requests.ConnectionError):
+        why = "nothing answers there (connection refused or no route)"
+    elif isinstance(exc, requests.Timeout):
+        why = "it did not answer in time"
+    else:
+        why = type(exc).__name__
+    return CommandError(
+        f"Could not reach {what} at {url} (from {source}): {why}. Is `make run` running? With other ports, "
+        f"`make call-api IDP_PORT=... API_PORT=...`, or set {port_variable} (or pass --issuer / --api-url)."
+    )
+
+
 class Command(BaseCommand):
     help = "Get an access token with client credentials and call the API's /me with it."
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--issuer", default=getattr(settings, "OIDC_ISSUER", "http://localhost:5000"))
+        parser.add_argument("--issuer", default=None, help=f"default: {_default_issuer()[0]} ({_default_issuer()[1]})")
         parser.add_argument("--client-id", default="client")
         parser.add_argument("--client-secret", default="secret")
         parser.add_argument("--scope", default="api1")
-        parser.add_argument("--api-url", default=os.environ.get("API_URL", "http://localhost:5002"))
+        parser.add_argument(
+            "--api-url", default=None, help=f"default: {_default_api_url()[0]} ({_default_api_url()[1]})"
+        )
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP request")
         parser.add_argument("--dpop", action="store_true", help="sender-constrained: DPoP proofs from a fresh EC key")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        issuer, api_url = options["issuer"].rstrip("/"), options["api_url"].rstrip("/")
+        issuer, issuer_from = (options["issuer"], "--issuer") if options["issuer"] else _default_issuer()
+        api_url, api_from = (options["api_url"], "--api-url") if options["api_url"] else _default_api_url()
+        issuer, api_url = issuer.rstrip("/"), api_url.rstrip("/")
         timeout = options["timeout"]
         self.proof_key = ProofKey() if options["dpop"] else None
         if self.proof_key is not None:
             self.stdout.write(f"DPoP key thumbprint (RFC 7638): {self.proof_key.thumbprint}")
-        try:
-            with requests.Session() as http:
+        with requests.Session() as http:
+            try:
                 token, payload = self.get_token(http, issuer, options, timeout)
+            except requests.RequestException as exc:
+                raise _unreachable("the identity server", issuer, issuer_from, "IDP_PORT", exc) from None
+            try:
                 self.call_me(http, api_url, token, payload, timeout)
-        except requests.RequestException as exc:
-            raise CommandError(f"HTTP request failed: {exc}") from None
+            except requests.RequestException as exc:
+                raise _unreachable("the API", api_url, api_from, "API_PORT", exc) from None
 
     def get_token(
         self, http: requests.Session, issuer: str, options: dict[str, Any], timeout: float

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 
 import jwt
 import pytest
 import requests
 from playwright.sync_api import Page, Request, expect
 
-from tests.project.browser.conftest import BOB, Stack
+from tests.project.browser.conftest import ALICE, BOB, REPO, SCREENSHOTS, Stack
 from tests.project.browser.test_spa import call_api, sign_in, stored_user_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -74,3 +75,24 @@ def test_the_same_token_replayed_without_the_key_is_refused(page: Page, stack: S
     # The page, holding the key, still gets in.
     call_api(page)
     expect(page.locator("#result-title")).to_contain_text("→ 200 OK")
+
+
+def test_the_readme_screenshot_alice_calls_the_api(page: Page, stack: Stack) -> None:
+    """The README's picture of the SPA, taken here so that it shows what the SPA does now (DPoP-bound tokens).
+
+    It lands in test-artifacts/screenshots/; with UPDATE_DOCS_SCREENSHOTS=1 it replaces
+    docs/screenshots/spa-call-api.png.
+    """
+    page.set_viewport_size({"width": 1100, "height": 760})
+    page.goto(f"{stack.api_url}/client/")
+    sign_in(page, stack, ALICE)
+    call_api(page)
+    expect(page.locator("#result-title")).to_contain_text("→ 200 OK")
+    result = json.loads(page.locator("#result").text_content())
+    assert result["sub"] == ALICE[2] and result["cnf"]["jkt"]
+    target = SCREENSHOTS / "spa-call-api.png"
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+        target = REPO / "docs" / "screenshots" / "spa-call-api.png"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 10_000

@@ -95,9 +95,27 @@ def test_console_client_fails_with_a_wrong_secret(stack: tuple[Server, Server]) 
 
 def test_console_client_fails_when_the_api_is_unreachable(stack: tuple[Server, Server]) -> None:
     idp, api = stack
-    result = _call_api(idp, api, "--api-url", f"http://127.0.0.1:{free_port()}", "--timeout", "2")
+    down = f"http://127.0.0.1:{free_port()}"
+    result = _call_api(idp, api, "--api-url", down, "--timeout", "2")
     assert result.returncode != 0
-    assert "HTTP request failed" in result.stderr
+    assert f"Could not reach the API at {down} (from --api-url)" in result.stderr
+    assert "Traceback" not in result.stderr and "HTTPConnectionPool" not in result.stderr
+
+
+def test_console_client_follows_idp_port_and_api_port(stack: tuple[Server, Server]) -> None:
+    """`make run IDP_PORT=... API_PORT=...` then the README's literal `call_api`: the same ports, no flags."""
+    idp, api = stack
+    ports = {"IDP_PORT": idp.url.rsplit(":", 1)[1], "API_PORT": api.url.rsplit(":", 1)[1]}
+    result = subprocess.run(
+        [PYTHON, "manage.py", "call_api"],
+        cwd=REPO,
+        env=base_env("config.settings", Path(api.env["VAR_DIR"]), ports),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"GET http://localhost:{ports['API_PORT']}/me -> HTTP 200" in result.stdout
 
 
 def test_the_sample_is_ready_and_counts_tokens(stack: tuple[Server, Server], token: str) -> None:
