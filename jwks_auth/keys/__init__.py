@@ -1,16 +1,9 @@
 """Keys: a JWKS parsed and checked key by key (``jwks``, ``material``), fetched over HTTP within a deadline
 (``http``, ``deadline``), and held for every worker by the key store (``store``)."""
 
-from typing import Any
+from jwks_auth.utils.moved_modules import names_moved_to
 
-
-def __getattr__(name: str) -> Any:
-    # Before 1.0 this package was the module jwks_auth/keys.py: its names still read, with a warning.
-    import importlib
-    import warnings
-
-    if name.startswith("__") or name in ("deadline", "http", "jwks", "material", "store"):
-        raise AttributeError(name)  # a submodule not imported yet: the import system loads it
-    value = getattr(importlib.import_module("jwks_auth.keys.jwks"), name)
-    warnings.warn(f"jwks_auth.keys.{name} moved to jwks_auth.keys.jwks.{name}.", DeprecationWarning, stacklevel=2)
-    return value
+# Before 1.0 this package was the module jwks_auth/keys.py: its names still read, with a warning.
+__getattr__ = names_moved_to(
+    "jwks_auth.keys", "jwks_auth.keys.jwks", frozenset({"deadline", "http", "jwks", "material", "store"})
+)

@@ -120,3 +120,21 @@ def install() -> None:
     """
     if not any(isinstance(finder, MovedModuleFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, MovedModuleFinder())
+
+
+def names_moved_to(package: str, target: str, submodules: frozenset[str]) -> Any:
+    """A package ``__getattr__`` for a package that was a module before 1.0 (``jwks_auth.conf``, ``jwks_auth.keys``).
+
+    ``package.<name>`` reads ``target.<name>`` with a ``DeprecationWarning``; the package's own
+    ``submodules`` are left to the import system (asked before they are imported, they must not be looked up
+    in ``target``, which may itself import them).
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__") or name in submodules:
+            raise AttributeError(name)
+        value = getattr(importlib.import_module(target), name)
+        warnings.warn(f"{package}.{name} moved to {target}.{name}.", DeprecationWarning, stacklevel=2)
+        return value
+
+    return __getattr__
