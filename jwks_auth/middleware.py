@@ -32,32 +32,28 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from jwks_auth.conf import rules
-from jwks_auth.conf.settings import jwks_settings, on_reset
+from jwks_auth.conf.settings import FromSettings, jwks_settings
 from jwks_auth.web.admission import Admitted, admit, admitted
 from jwks_auth.web.request_verifier import Refusal, RequestVerifier
 from jwks_auth.web.responses import json_response, with_headers
 
 __all__ = ["Admitted", "TokenMiddleware", "admitted", "exempt_paths"]
 
+
 #: (exact paths, prefixes) from MIDDLEWARE_EXEMPT_PATHS, parsed once per settings.
-_exemptions: tuple[frozenset[str], tuple[str, ...]] | None = None
+def _read_exemptions() -> tuple[frozenset[str], tuple[str, ...]]:
+    value = jwks_settings.MIDDLEWARE_EXEMPT_PATHS
+    if rules.url_paths(value) is not None:
+        value = []  # reported by the checks (E009); a bad value exempts nothing rather than everything
+    return frozenset(p for p in value if not p.endswith("/")), tuple(p for p in value if p.endswith("/"))
+
+
+_exemptions = FromSettings(_read_exemptions)
 
 
 def exempt_paths() -> tuple[frozenset[str], tuple[str, ...]]:
     """``MIDDLEWARE_EXEMPT_PATHS`` as (exact paths, prefixes): an entry ending in ``/`` is a prefix."""
-    global _exemptions
-    if _exemptions is None:
-        value = jwks_settings.MIDDLEWARE_EXEMPT_PATHS
-        if rules.url_paths(value) is not None:
-            value = []  # reported by the checks (E009); a bad value exempts nothing rather than everything
-        _exemptions = (frozenset(p for p in value if not p.endswith("/")), tuple(p for p in value if p.endswith("/")))
-    return _exemptions
-
-
-@on_reset
-def _forget_exemptions() -> None:
-    global _exemptions
-    _exemptions = None
+    return _exemptions.get()
 
 
 class TokenMiddleware:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -28,6 +28,8 @@ from jwks_auth.conf import schema as settings_schema
 from jwks_auth.conf.profiles import PROFILES
 from jwks_auth.conf.table import BY_NAME, LEGACY_BY_NAME, SETTINGS, normalise
 from jwks_auth.exceptions import ConfigurationError
+
+T = TypeVar("T")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -202,6 +204,31 @@ class JWKSAuthSettings:
 
 
 jwks_settings = JWKSAuthSettings()
+
+
+class FromSettings(Generic[T]):
+    """An object built from the settings on first use, kept, and dropped whenever they change.
+
+    The one mechanism for what the settings build once per process (the validator, the user resolver, the
+    DPoP components, ...): ``get()`` calls ``build`` the first time and returns its result until the next
+    settings change. A ``build`` that raises keeps nothing, so the next ``get()`` tries again.
+    """
+
+    __slots__ = ("_build", "_value")
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
+        on_reset(self.reset)
+
+    def get(self) -> T:
+        value = self._value
+        if value is None:
+            value = self._value = self._build()
+        return value
+
+    def reset(self) -> None:
+        self._value = None
 
 
 def _reload(*, setting: str, **kwargs: Any) -> None:

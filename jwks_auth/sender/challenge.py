@@ -11,31 +11,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-from jwks_auth.conf.settings import issuer_configs, on_reset
+from jwks_auth.conf.settings import FromSettings, issuer_configs
 from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.sender.components import get_sender_constraints
 
 logger = logging.getLogger("jwks_auth.sender")
 
-_offered: tuple[bool, bool] | None = None
+
+def _schemes_offered() -> tuple[bool, bool]:
+    policies = [config.dpop for config in issuer_configs()] or ["allowed"]
+    return any(p != "required" for p in policies), any(p != "off" for p in policies)
 
 
-@on_reset
-def _reset() -> None:
-    global _offered
-    _offered = None
+_offered = FromSettings(_schemes_offered)
 
 
 def offered_schemes() -> tuple[bool, bool]:
     """``(bearer, dpop)``: whether each scheme is accepted for some issuer."""
-    global _offered
-    if _offered is None:
-        try:
-            policies = [config.dpop for config in issuer_configs()] or ["allowed"]
-        except ConfigurationError:
-            return True, False  # reported elsewhere (a 503); the plain Bearer challenge meanwhile
-        _offered = (any(p != "required" for p in policies), any(p != "off" for p in policies))
-    return _offered
+    try:
+        return _offered.get()
+    except ConfigurationError:
+        return True, False  # reported elsewhere (a 503); the plain Bearer challenge meanwhile
 
 
 def dpop_algorithms() -> list[str]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings as django_settings
 
-from jwks_auth.conf.settings import jwks_settings, on_reset
+from jwks_auth.conf.settings import FromSettings, jwks_settings
 from jwks_auth.sender.nonce import NonceSource
 from jwks_auth.sender.proof import ProofVerifier
 from jwks_auth.sender.replay import ReplayGuard
@@ -30,18 +30,8 @@ class SenderConstraints:
         return cls(settings, ProofVerifier(settings, replay, nonces), nonces)
 
 
-_current: SenderConstraints | None = None
+_current = FromSettings(lambda: SenderConstraints.from_settings())
 
 
 def get_sender_constraints() -> SenderConstraints:
-    global _current
-    current = _current
-    if current is None:
-        current = _current = SenderConstraints.from_settings()
-    return current
-
-
-@on_reset
-def _reset() -> None:
-    global _current
-    _current = None
+    return _current.get()

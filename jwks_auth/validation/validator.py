@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.conf.settings import IssuerConfig, import_setting, issuer_configs, jwks_settings, on_reset
+from jwks_auth.conf.settings import FromSettings, IssuerConfig, import_setting, issuer_configs, jwks_settings
 from jwks_auth.exceptions import (
     InvalidClaims,
     InvalidSignature,
@@ -232,22 +232,12 @@ class TokenValidator:
             raise RevokedToken()
 
 
-_validator: TokenValidator | None = None
+_validator = FromSettings(lambda: TokenValidator.from_settings())
 
 
 def get_validator() -> TokenValidator:
     """The process-wide validator, built from the settings on first use."""
-    global _validator
-    validator = _validator
-    if validator is None:
-        validator = _validator = TokenValidator.from_settings()
-    return validator
-
-
-@on_reset
-def _reset_validator() -> None:
-    global _validator
-    _validator = None
+    return _validator.get()
 
 
 __all__ = [

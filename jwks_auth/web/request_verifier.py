@@ -44,7 +44,7 @@ from django.http import HttpRequest
 
 from jwks_auth import signals
 from jwks_auth.access_token import AccessToken
-from jwks_auth.conf.settings import import_setting, on_reset
+from jwks_auth.conf.settings import FromSettings, import_setting
 from jwks_auth.exceptions import CannotDecide, ConfigurationError, TokenError
 from jwks_auth.reasons import Reason
 from jwks_auth.sender.constraint import constrain, needs_binding
@@ -293,30 +293,25 @@ def token_elsewhere(request: HttpRequest) -> bool:
 
 
 # -- the user --------------------------------------------------------------------------------
-_resolver: Callable[[AccessToken], Any] | None = None
+def _import_resolver() -> Callable[[AccessToken], Any]:
+    resolver = import_setting("USER_RESOLVER")
+    if resolver is None:
+        raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a dotted path or a callable.")
+    if isinstance(resolver, type):
+        # A resolver class (a DjangoUserResolver subclass with its options as class attributes): one instance.
+        try:
+            resolver = resolver()
+        except Exception as exc:
+            raise ConfigurationError(f"JWKS_AUTH['USER_RESOLVER'] cannot be built: {type(exc).__name__}") from exc
+    return resolver  # type: ignore[no-any-return]
 
 
-@on_reset
-def _reset_resolver() -> None:
-    global _resolver
-    _resolver = None
+_resolver = FromSettings(_import_resolver)
 
 
 def get_user_resolver() -> Callable[[AccessToken], Any]:
-    """``USER_RESOLVER``, imported once; ``ConfigurationError`` if it cannot be."""
-    global _resolver
-    if _resolver is None:
-        resolver = import_setting("USER_RESOLVER")
-        if resolver is None:
-            raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a dotted path or a callable.")
-        if isinstance(resolver, type):
-            # A resolver class (a DjangoUserResolver subclass with its options as class attributes): one instance.
-            try:
-                resolver = resolver()
-            except Exception as exc:
-                raise ConfigurationError(f"JWKS_AUTH['USER_RESOLVER'] cannot be built: {type(exc).__name__}") from exc
-        _resolver = resolver
-    return _resolver
+    """``USER_RESOLVER``, imported once per settings; ``ConfigurationError`` if it cannot be."""
+    return _resolver.get()
 
 
 def send_rejected(sender: Any, reason: Reason, issuer: str | None) -> None:
