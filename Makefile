@@ -13,7 +13,7 @@ IDP_PORT ?= 5000
 # scripts/run-dev.sh reads them: `make run API_PORT=5003` also sets API_RESOURCE.
 export API_PORT IDP_PORT
 
-.PHONY: install install-runtime system-deps client-deps interop-deps certs migrate run call-api serve test test-fast lint bench bench-smoke check clean
+.PHONY: install install-runtime system-deps client-deps interop-deps certs migrate run call-api serve test test-fast lint release-check dist bench bench-smoke check clean
 
 $(RUNTIME): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -90,11 +90,22 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser and not slow"
 	$(PY) -m pytest tests/project -m "not browser and not slow"
 
+# Every static check, as listed in .pre-commit-config.yaml (the commit hook runs
+# the same list): hygiene, ruff check and format, mypy, the structure check,
+# the release check and its tests, the workflows' schema and zizmor.
 lint: $(STAMP)
-	$(VENV)/bin/mypy
-	$(VENV)/bin/ruff check
-	$(VENV)/bin/ruff format --check
-	$(PY) scripts/check_structure.py
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
+
+# Refuses a release whose jwks_auth.__version__, CHANGELOG.md heading and tag
+# disagree: `make release-check TAG=v1.2.0` (default: the v* tags on HEAD).
+# The standard library only, so it needs no install.
+release-check:
+	$(PYTHON) scripts/release_check.py $(if $(TAG),--tag "$(TAG)")
+
+# The sdist, the wheel built from it and `twine check`, in .nox/_dist (the nox
+# session that make test also runs).
+dist: $(STAMP)
+	$(VENV)/bin/nox -s build
 
 check: $(STAMP)
 	$(PY) manage.py check --deploy --fail-level ERROR
