@@ -21,6 +21,15 @@ from tests.support.tokens import access_claims, mint
 AUDIENCE = "api1"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The kit's plugin (jwks_issuer): installed from the wheel by its pytest11 entry point, from the
+    source tree registered here."""
+    if config.pluginmanager.get_plugin("jwks_auth") is None:
+        from jwks_auth.testing import pytest_plugin
+
+        config.pluginmanager.register(pytest_plugin, "jwks_auth")
+
+
 @pytest.fixture(scope="session")
 def signing_key() -> SigningKey:
     return SigningKey.rsa(kid="rsa-key-1", x5c=True, fresh=True)

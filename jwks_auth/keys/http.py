@@ -6,6 +6,10 @@ a watchdog that shuts the connection (``jwks_auth.keys.deadline``); it follows n
 redirects, reads at most ``HTTP["MAX_RESPONSE_BYTES"]`` and accepts only a JSON
 object. Plain ``http`` is refused except for loopback hosts or when
 ``ALLOW_INSECURE_HTTP`` is set for development.
+
+``mount_transport`` puts a ``requests`` transport adapter in front of the
+network for the URLs under a prefix: ``jwks_auth.testing``'s fake issuer
+answers in process through it, and every fetch still takes this module's path.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import BaseAdapter
 
 from jwks_auth.conf.settings import DEFAULTS, jwks_settings
 from jwks_auth.exceptions import FetchError
@@ -28,6 +33,21 @@ from jwks_auth.utils.tracing import traced_fetch
 
 _MAX_AGE = re.compile(r"(?:^|[,\s])(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 _NO_CACHE = re.compile(r"(?:^|[,\s])(?:no-store|no-cache)(?:$|[,\s=])", re.IGNORECASE)
+
+
+#: URL prefix -> adapter mounted on every fetch's session (``mount_transport``); empty outside tests.
+_transports: dict[str, BaseAdapter] = {}
+
+
+def mount_transport(prefix: str, adapter: BaseAdapter) -> None:
+    """Answer the fetches of URLs under ``prefix`` with ``adapter`` instead of the network (tests)."""
+    _transports[prefix] = adapter
+
+
+def unmount_transport(prefix: str, adapter: BaseAdapter | None = None) -> None:
+    """Undo ``mount_transport`` (of ``adapter`` only, when given)."""
+    if adapter is None or _transports.get(prefix) is adapter:
+        _transports.pop(prefix, None)
 
 
 @dataclass(frozen=True)
@@ -113,6 +133,8 @@ def _exchange(
     # gone, by the next one. It also keeps forked workers from sharing sockets.
     session = watched_session(watchdog)
     session.trust_env = True  # honour HTTPS_PROXY / REQUESTS_CA_BUNDLE as requests does
+    for prefix, adapter in list(_transports.items()):
+        session.mount(prefix, adapter)
     try:
         response = session.request(
             method,
