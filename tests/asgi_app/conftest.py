@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import pytest
 
-from tests.support.keys import SigningKey
+from jwks_auth.testing import FakeIssuer
+from jwks_auth.testing.jose import compact_jws, generate_private_key
 
 T = TypeVar("T")
 
@@ -24,18 +24,35 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
 
 
+#: The test project's issuer for the kit's fake one (jwks_auth.testing): an https issuer that exists nowhere.
+KIT_ISSUER = "https://idp.example.test"
+
+
 @pytest.fixture
-def tokens(make_token: Callable[..., str], other_key: SigningKey, signing_key: SigningKey) -> dict[str, str | None]:
+def kit_settings(settings: Any) -> None:
+    """This project's JWKS_AUTH, for an issuer the kit's ``jwks_issuer`` impersonates in process."""
+    settings.JWKS_AUTH = {
+        "ISSUER": KIT_ISSUER,
+        "AUDIENCE": ["api1"],
+        "RESOURCE_SCOPES": ["api1"],
+        "RESOURCE": "http://testserver",
+    }
+
+
+@pytest.fixture
+def tokens(kit_settings: None, jwks_issuer: FakeIssuer) -> dict[str, str | None]:
     """One token of each kind the doors must answer alike; the value is the Authorization header."""
-    now = int(time.time())
-    forged = make_token(key=other_key, header={"alg": "RS256", "kid": signing_key.kid, "typ": "at+jwt"})
+    [published] = jwks_issuer.jwks()["keys"]
+    # Signed with another key under the issuer's kid.
+    header = {"alg": "RS256", "kid": published["kid"], "typ": "at+jwt"}
+    forged = compact_jws(header, jwks_issuer.claims(["api1"]), generate_private_key("RS256"))
     return {
-        "valid": f"Bearer {make_token()}",
-        "expired": f"Bearer {make_token(iat=now - 900, nbf=now - 900, exp=now - 600)}",
+        "valid": f"Bearer {jwks_issuer.token(['api1'])}",
+        "expired": f"Bearer {jwks_issuer.token(['api1'], expires_in=-600)}",
         "wrong_signature": f"Bearer {forged}",
-        "missing_scope": f"Bearer {make_token(scope='other')}",
+        "missing_scope": f"Bearer {jwks_issuer.token(['other'])}",
         "none": None,
-        "malformed_header": f"Bearer {make_token()} extra",
+        "malformed_header": f"Bearer {jwks_issuer.token(['api1'])} extra",
         "other_scheme": "Basic dXNlcjpwYXNz",
     }
 

@@ -1,13 +1,12 @@
 """Every front door gives DRF's answer for the same token: status, challenge error and scope.
 
 In process, through Django's test clients: the WSGI one and the ASGI one
-(``AsyncClient``, which runs async views on the loop). The same matrix runs
-over HTTP against uvicorn in test_uvicorn.py.
+(``AsyncClient``, which runs async views on the loop), with tokens of the
+testing kit's fake issuer (no socket: the point here is the doors). The same
+matrix runs over HTTP against uvicorn in test_uvicorn.py.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 from django.test import AsyncClient, Client
@@ -23,7 +22,7 @@ def _headers(authorization: str | None) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_door_answers_as_drf_over_wsgi(kind: str, jwks_config: Any, tokens: dict[str, str | None]) -> None:
+def test_every_door_answers_as_drf_over_wsgi(kind: str, tokens: dict[str, str | None]) -> None:
     client = Client()
     seen = {
         path: Seen.of(r.status_code, r.headers)
@@ -34,7 +33,7 @@ def test_every_door_answers_as_drf_over_wsgi(kind: str, jwks_config: Any, tokens
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_door_answers_as_drf_over_asgi(kind: str, jwks_config: Any, tokens: dict[str, str | None]) -> None:
+def test_every_door_answers_as_drf_over_asgi(kind: str, tokens: dict[str, str | None]) -> None:
     async def ask() -> dict[str, Seen]:
         client = AsyncClient()
         answers = {}
