@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings as django_settings
+from django.core.signals import setting_changed
 from django.test import override_settings
 
 from jwks_auth.conf.settings import DEFAULTS, jwks_settings
@@ -36,9 +37,12 @@ class Isolation:
     def __init__(self, settings: Any = None) -> None:
         self._settings = settings
         self._override: override_settings | None = None
+        self.prefix: str | None = None
 
     def __enter__(self) -> Isolation:
         isolated = own_namespace(dict(getattr(django_settings, "JWKS_AUTH", None) or {}))
+        self.prefix = isolated["CACHE_KEY_PREFIX"]
+        setting_changed.connect(self._keep_namespace)
         if self._settings is not None:
             self._settings.JWKS_AUTH = isolated  # pytest-django undoes it after the test
         else:
@@ -47,7 +51,16 @@ class Isolation:
         jwks_settings.reload()
         return self
 
+    def _keep_namespace(self, *, setting: str, value: Any, **kwargs: Any) -> None:
+        """A test that sets a whole new ``JWKS_AUTH`` keeps the test's cache namespace.
+
+        Runs after jwks_auth's own receiver has reloaded the settings, before anything reads them.
+        """
+        if setting == "JWKS_AUTH" and isinstance(value, dict) and value.get("CACHE_KEY_PREFIX") != self.prefix:
+            jwks_settings._user = {**value, "CACHE_KEY_PREFIX": self.prefix}
+
     def __exit__(self, *exc_info: object) -> None:
+        setting_changed.disconnect(self._keep_namespace)
         if self._override is not None:
             self._override.disable()
             self._override = None

@@ -26,6 +26,8 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 #: The test project's issuer for the kit's fake one (jwks_auth.testing): an https issuer that exists nowhere.
 KIT_ISSUER = "https://idp.example.test"
+#: The seed sample's bob.
+SUB = "88421113"
 
 
 @pytest.fixture
@@ -45,14 +47,14 @@ def tokens(kit_settings: None, jwks_issuer: FakeIssuer) -> dict[str, str | None]
     [published] = jwks_issuer.jwks()["keys"]
     # Signed with another key under the issuer's kid.
     header = {"alg": "RS256", "kid": published["kid"], "typ": "at+jwt"}
-    forged = compact_jws(header, jwks_issuer.claims(["api1"]), generate_private_key("RS256"))
+    forged = compact_jws(header, jwks_issuer.claims(["api1"], sub=SUB), generate_private_key("RS256"))
     return {
-        "valid": f"Bearer {jwks_issuer.token(['api1'])}",
-        "expired": f"Bearer {jwks_issuer.token(['api1'], expires_in=-600)}",
+        "valid": f"Bearer {jwks_issuer.token(['api1'], sub=SUB)}",
+        "expired": f"Bearer {jwks_issuer.token(['api1'], sub=SUB, expires_in=-600)}",
         "wrong_signature": f"Bearer {forged}",
-        "missing_scope": f"Bearer {jwks_issuer.token(['other'])}",
+        "missing_scope": f"Bearer {jwks_issuer.token(['other'], sub=SUB)}",
         "none": None,
-        "malformed_header": f"Bearer {jwks_issuer.token(['api1'])} extra",
+        "malformed_header": f"Bearer {jwks_issuer.token(['api1'], sub=SUB)} extra",
         "other_scheme": "Basic dXNlcjpwYXNz",
     }
 

@@ -46,9 +46,7 @@ def _challenges(response: Any) -> dict[str, dict[str, str]]:
 
 @pytest.mark.parametrize("via", ["wsgi", "asgi"])
 @pytest.mark.parametrize("path", OWN)
-def test_a_valid_token_gets_the_operations_own_response(
-    via: str, path: str, jwks_config: Any, tokens: dict[str, str | None]
-) -> None:
+def test_a_valid_token_gets_the_operations_own_response(via: str, path: str, tokens: dict[str, str | None]) -> None:
     response = _ask(via, path, tokens["valid"])
     assert response.status_code == 200
     assert response.content.decode() == f"{BODY} for 88421113" and response["Content-Type"] == "text/plain"
@@ -59,7 +57,7 @@ def test_a_valid_token_gets_the_operations_own_response(
 @pytest.mark.parametrize("path", OWN)
 @pytest.mark.parametrize("kind", ["expired", "wrong_signature"])
 def test_a_bad_token_is_refused_with_the_challenge(
-    via: str, path: str, kind: str, jwks_config: Any, tokens: dict[str, str | None]
+    via: str, path: str, kind: str, tokens: dict[str, str | None]
 ) -> None:
     """The operation never runs: handle_refusals answers 401 with the Bearer challenge, as for a dict."""
     response = _ask(via, path, tokens[kind])

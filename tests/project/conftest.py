@@ -1,4 +1,4 @@
-"""Fixtures shared by the sample project's test packages."""
+"""Fixtures shared by the sample project's test packages, and the testing kit's (jwks_issuer) on its settings."""
 
 from __future__ import annotations
 
@@ -8,6 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.project.chromium import CHROMIUM, CHROMIUM_ARGS, missing_dependency
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The kit's plugin: installed from the wheel by its pytest11 entry point, from the source tree registered here."""
+    if config.pluginmanager.get_plugin("jwks_auth") is None:
+        from jwks_auth.testing import pytest_plugin
+
+        config.pluginmanager.register(pytest_plugin, "jwks_auth")
 
 
 @pytest.fixture(scope="session")

@@ -80,3 +80,13 @@ def test_the_project_cache_is_left_alone(client: Client) -> None:
         assert client.get("/me", **bearer(issuer.token(["api1"]))).status_code == 200
     assert jwks_settings.CACHE_KEY_PREFIX == prefix
     assert cache.get("project:entry") == "kept"
+
+
+def test_a_new_jwks_auth_set_during_the_test_keeps_its_namespace(settings: Any, jwks_issuer: FakeIssuer) -> None:
+    isolated = jwks_settings.CACHE_KEY_PREFIX
+    assert ":test-" in isolated
+    settings.JWKS_AUTH = {"ISSUER": jwks_issuer.issuer, "AUDIENCE": ["orders-api"], "LEEWAY": 0}
+    assert jwks_settings.LEEWAY == 0
+    assert jwks_settings.CACHE_KEY_PREFIX == isolated
+    token = jwks_issuer.token(["api1"])
+    assert Client().get("/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
