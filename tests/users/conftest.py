@@ -1,3 +1,10 @@
-"""The shared fixtures: the scope views' URLs (autouse) and ``make_provider``."""
+"""The shared fixtures: the scope views' URLs (autouse) and ``make_provider``.
 
-from tests.support.fixtures import make_provider, scope_urls  # noqa: F401
+Here ``jwks_config`` and ``make_token`` are the testing kit's (``kit_config``, ``kit_token``): the
+issuer is impersonated in process by ``jwks_issuer``, since what is tested is what the views do with a
+valid token, not how the keys travel.
+"""
+
+from tests.support.fixtures import kit_config, make_provider, scope_urls  # noqa: F401
+from tests.support.fixtures import kit_config as jwks_config  # noqa: F401
+from tests.support.fixtures import kit_token as make_token  # noqa: F401

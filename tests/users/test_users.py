@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from jwks_auth.users import DjangoUserResolver, TokenUser
 from jwks_auth.validation.validator import get_validator
 from tests.conftest import bearer
-from tests.support.tokens import access_claims, mint
 
 User = get_user_model()
 DJANGO_USERS = {
@@ -153,17 +152,19 @@ def test_a_chosen_claim_and_lookup_field(client, make_token, django_users):
 
 
 @pytest.mark.django_db
-def test_user_prefix_keeps_two_issuers_users_apart(client, settings, make_provider, signing_key):
-    a = make_provider(None, signing_key)
-    b = make_provider(None, signing_key)
+def test_user_prefix_keeps_two_issuers_users_apart(client, settings, jwks_issuer_for):
     settings.JWKS_AUTH = {
         **DJANGO_USERS,
         "USER_CREATE": True,
         "AUDIENCE": ["api1"],
-        "ISSUERS": [{"ISSUER": a.issuer, "USER_PREFIX": "a:"}, {"ISSUER": b.issuer, "USER_PREFIX": "b:"}],
+        "ISSUERS": [
+            {"ISSUER": "https://a.example.test", "USER_PREFIX": "a:"},
+            {"ISSUER": "https://b.example.test", "USER_PREFIX": "b:"},
+        ],
     }
-    assert get(client, mint(signing_key, access_claims(a.issuer, sub="alice"))).json()["user"] == "a:alice"
-    assert get(client, mint(signing_key, access_claims(b.issuer, sub="alice"))).json()["user"] == "b:alice"
+    a, b = jwks_issuer_for("https://a.example.test"), jwks_issuer_for("https://b.example.test")
+    assert get(client, a.token("api1", sub="alice")).json()["user"] == "a:alice"
+    assert get(client, b.token("api1", sub="alice")).json()["user"] == "b:alice"
     assert sorted(User.objects.values_list("username", flat=True)) == ["a:alice", "b:alice"]
 
 
