@@ -62,5 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{MARKER}(issuer): the issuer of JWKS_AUTH the jwks_issuer fixture impersonates (jwks_auth.testing)"
     )
-    if config.pluginmanager.hasplugin("django"):
-        config.pluginmanager.register(Fixtures(), "jwks_auth.testing.fixtures")
+    manager = config.pluginmanager
+    # "django" when loaded by its entry point, the module's name when by ``-p pytest_django.plugin``.
+    if manager.hasplugin("django") or manager.hasplugin("pytest_django.plugin"):
+        manager.register(Fixtures(), "jwks_auth.testing.fixtures")

@@ -50,7 +50,10 @@ class IssuerTransport(BaseAdapter):
             self.hits[path] += 1
             down, delay = self.down, self.delay
         if delay:
-            time.sleep(delay)  # the fetch's own deadline judges it afterwards: too slow is a failed fetch
+            budget = _budget(timeout)
+            time.sleep(min(delay, budget))
+            if delay > budget:  # as a socket would: the wait ends at the fetch's timeouts
+                raise requests.ReadTimeout(f"jwks_auth.testing: {request.url} answered too slowly")
         if down:
             raise requests.ConnectionError(f"jwks_auth.testing: {request.url} is down")
         route = self.routes.get(path)
@@ -59,6 +62,15 @@ class IssuerTransport(BaseAdapter):
 
     def close(self) -> None:
         """Kept: the session that mounted it closes it after each fetch."""
+
+
+def _budget(timeout: float | tuple[float, float] | tuple[float, None] | None) -> float:
+    """The longest the fetch waits: its connect and read timeouts together (the library always sets both)."""
+    if timeout is None:
+        return float("inf")
+    if isinstance(timeout, tuple):
+        return sum(part for part in timeout if part is not None)
+    return float(timeout)
 
 
 def _response(
