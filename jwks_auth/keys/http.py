@@ -39,9 +39,14 @@ _NO_CACHE = re.compile(r"(?:^|[,\s])(?:no-store|no-cache)(?:$|[,\s=])", re.IGNOR
 _transports: dict[str, BaseAdapter] = {}
 
 
-def mount_transport(prefix: str, adapter: BaseAdapter) -> None:
-    """Answer the fetches of URLs under ``prefix`` with ``adapter`` instead of the network (tests)."""
+def mount_transport(prefix: str, adapter: BaseAdapter) -> BaseAdapter | None:
+    """Answer the fetches of URLs under ``prefix`` with ``adapter`` instead of the network (tests).
+
+    Returns the adapter it replaced, if any (the longest prefix wins, as in ``requests``).
+    """
+    previous = _transports.get(prefix)
     _transports[prefix] = adapter
+    return previous
 
 
 def unmount_transport(prefix: str, adapter: BaseAdapter | None = None) -> None:

@@ -40,11 +40,6 @@ def configured_issuer(issuer: str | None = None) -> IssuerConfig:
     raise LookupError(f"JWKS_AUTH has no issuer {issuer!r} to impersonate (configured: {known})")
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/"
-
-
 def _scope_list(scopes: Iterable[str] | str | None) -> list[str] | None:
     if scopes is None:
         return None
@@ -72,17 +67,25 @@ class FakeIssuer:
     def start(self) -> FakeIssuer:
         if self._isolation is not None:
             self._isolation.__enter__()
-        config = self.config
-        discovery = urlsplit(config.issuer).path.rstrip("/") + DISCOVERY_PATH
-        self.transport.routes = {discovery: self._discovery, urlsplit(self.jwks_uri).path: self._jwks}
-        for origin in dict.fromkeys((_origin(config.issuer), _origin(self.jwks_uri))):
-            mount_transport(origin, self.transport)
-            self._mounted.append(origin)
+        discovery = self.issuer.rstrip("/") + DISCOVERY_PATH
+        jwks_uri = self.jwks_uri
+        self.transport.routes = {urlsplit(discovery).path: self._discovery, urlsplit(jwks_uri).path: self._jwks}
+        # Exactly these two URLs: issuers on one host (tenants) each answer their own.
+        for url in dict.fromkeys((discovery, jwks_uri)):
+            previous = mount_transport(url, self.transport)
+            if previous is not None and previous is not self.transport:
+                mount_transport(url, previous)
+                self.stop()
+                raise ValueError(
+                    f"{url} is served by another fake issuer already: issuers that share a JWKS URI "
+                    "cannot be impersonated apart"
+                )
+            self._mounted.append(url)
         return self
 
     def stop(self) -> None:
-        for origin in self._mounted:
-            unmount_transport(origin, self.transport)
+        for url in self._mounted:
+            unmount_transport(url, self.transport)
         self._mounted.clear()
         if self._isolation is not None:
             self._isolation.__exit__(None, None, None)

@@ -101,3 +101,23 @@ def project_settings(project_settings: None, settings: Any) -> None:
         "AUDIENCE": ["orders-api"],
         "ISSUERS": [{"ISSUER": "https://a.example.test"}, {"ISSUER": "https://b.example.test"}],
     }
+
+
+def test_two_tenants_on_one_host(settings: Any, client: Client) -> None:
+    tenants = ["https://login.example.test/tenant-a/v2.0", "https://login.example.test/tenant-b/v2.0"]
+    settings.JWKS_AUTH = {"AUDIENCE": ["orders-api"], "PROFILE": "entra", "ISSUERS": tenants}
+    with FakeIssuer(tenants[0]) as a, FakeIssuer(tenants[1], isolate=False) as b:
+        for issuer in (a, b):
+            assert client.get("/me", **bearer(issuer.token(["api1"]))).status_code == 200
+        assert (a.jwks_fetches, b.jwks_fetches) == (1, 1)
+
+
+def test_two_issuers_cannot_share_one_fake_jwks(settings: Any) -> None:
+    shared = {"JWKS_URI": "https://login.example.test/common/keys"}
+    settings.JWKS_AUTH = {
+        "AUDIENCE": ["orders-api"],
+        "ISSUERS": [{"ISSUER": "https://a.example.test", **shared}, {"ISSUER": "https://b.example.test", **shared}],
+    }
+    with FakeIssuer("https://a.example.test"):
+        with pytest.raises(ValueError, match="another fake issuer"):
+            FakeIssuer("https://b.example.test", isolate=False).start()
