@@ -107,3 +107,36 @@ def client(jwks_config: Any) -> APIClient:
 
 def bearer(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+#: The issuer the testing kit impersonates in the folders that use it: an https issuer no socket serves.
+KIT_ISSUER = "https://idp.example.test"
+
+
+@pytest.fixture
+def kit_config(settings: Any) -> Callable[..., dict[str, Any]]:
+    """``jwks_config``'s preset for the kit's fake issuer (jwks_auth.testing); keyword arguments override it."""
+
+    def apply(**overrides: Any) -> dict[str, Any]:
+        config = {
+            "ISSUER": KIT_ISSUER,
+            "AUDIENCE": ["api1"],
+            "RESOURCE_SCOPES": ["api1"],
+            "RESOURCE": "http://testserver",
+            **overrides,
+        }
+        settings.JWKS_AUTH = config
+        return config
+
+    apply()
+    return apply
+
+
+@pytest.fixture
+def kit_token(kit_config: Any, jwks_issuer: Any) -> Callable[..., str]:
+    """``make_token`` from the kit's fake issuer: scope ``api1`` and bob's ``sub`` unless the claims say otherwise."""
+
+    def make(**claims: Any) -> str:
+        return str(jwks_issuer.token(**{"scope": "api1", "sub": "88421113", **claims}))
+
+    return make
