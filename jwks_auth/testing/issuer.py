@@ -9,6 +9,7 @@ them: the issuer, audiences, profile, scope claims, algorithms, DPoP policy.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -58,6 +59,8 @@ class FakeIssuer:
         self.issuer = configured_issuer(issuer).issuer
         self._isolation = Isolation(settings) if isolate else None
         self._generation = 1
+        # The JWKS is served from the library's fetch threads while the test mints: one key per alg and generation.
+        self._lock = threading.Lock()
         self._keys: dict[str, IssuerKey] = {}  # by alg, the current generation's
         self._retired: list[IssuerKey] = []  # older generations still published
         self.transport = IssuerTransport({})
@@ -108,9 +111,10 @@ class FakeIssuer:
 
     def jwks(self) -> dict[str, Any]:
         """The key set it publishes: the current keys, then the retired ones still published."""
-        if not self._keys:
-            self._signing_key(default_alg(self.config))
-        return {"keys": [key.jwk() for key in (*self._keys.values(), *self._retired)]}
+        self._signing_key(default_alg(self.config))
+        with self._lock:
+            published = (*self._keys.values(), *self._retired)
+        return {"keys": [key.jwk() for key in published]}
 
     @property
     def jwks_fetches(self) -> int:
@@ -127,20 +131,22 @@ class FakeIssuer:
 
     # -- keys -------------------------------------------------------------------------------------
     def _signing_key(self, alg: str) -> IssuerKey:
-        key = self._keys.get(alg)
-        if key is None:
-            main = alg == default_alg(self.config)
-            kid = f"{KID}-{self._generation}" if main else f"{KID}-{self._generation}-{alg}"
-            key = self._keys[alg] = IssuerKey.generate(kid, alg)
-        return key
+        main = alg == default_alg(self.config)
+        with self._lock:
+            key = self._keys.get(alg)
+            if key is None:
+                kid = f"{KID}-{self._generation}" if main else f"{KID}-{self._generation}-{alg}"
+                key = self._keys[alg] = IssuerKey.generate(kid, alg)
+            return key
 
     def rotate(self, *, retire: bool = False) -> None:
         """Sign with new keys (new kids) from now on. The old ones stay published, as providers keep
         a retired key for a while, unless ``retire``: then tokens signed with them stop validating
         once the library fetches the new set (as it does for the first token with a new kid)."""
-        self._retired = [] if retire else [*self._keys.values(), *self._retired]
-        self._keys = {}
-        self._generation += 1
+        with self._lock:
+            self._retired = [] if retire else [*self._keys.values(), *self._retired]
+            self._keys = {}
+            self._generation += 1
 
     # -- provider behaviour --------------------------------------------------------------------------
     @contextmanager
