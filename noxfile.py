@@ -158,6 +158,8 @@ def _suite(session: nox.Session) -> Path:
     # tests/validation/test_reasons.py checks that every reason code is documented there.
     (target / "docs").mkdir()
     shutil.copy2(ROOT / "docs" / "operations.md", target / "docs" / "operations.md")
+    # tests/testing/test_docs_example.py runs the testing kit's page's example project.
+    shutil.copy2(ROOT / "docs" / "testing.md", target / "docs" / "testing.md")
     return target
 
 
