@@ -148,9 +148,11 @@ def test_cached_keys_serve_while_the_provider_is_down(client: Client, jwks_issue
 
 
 def test_a_provider_slower_than_the_deadline_is_a_503(settings: Any, client: Client) -> None:
-    settings.JWKS_AUTH = {**settings.JWKS_AUTH, "HTTP_TIMEOUT": [0.05, 0.05]}
-    with FakeIssuer() as issuer, issuer.slow(0.02):  # within the deadline
+    project = settings.JWKS_AUTH
+    settings.JWKS_AUTH = {**project, "HTTP_TIMEOUT": [2, 2]}
+    with FakeIssuer() as issuer, issuer.slow(0.01):  # well within the deadline
         assert client.get("/me", **bearer(issuer.token(["api1"]))).status_code == 200
+    settings.JWKS_AUTH = {**project, "HTTP_TIMEOUT": [0.05, 0.05]}
     with FakeIssuer() as issuer, issuer.slow(30):  # the fetch gives up after its 0.1 s, not after 30
         assert client.get("/me", **bearer(issuer.token(["api1"]))).status_code == 503
 
