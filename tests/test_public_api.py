@@ -8,6 +8,7 @@ import pkgutil
 import pytest
 
 import jwks_auth
+import jwks_auth.testing
 from jwks_auth.access_token import AccessToken
 
 #: Django plumbing a user never imports by name (Django loads them), besides the package face.
@@ -20,7 +21,8 @@ _PUBLIC = sorted(
 def test_the_top_level_is_small_and_holds_only_public_modules_and_plumbing():
     top = {info.name for info in pkgutil.iter_modules(jwks_auth.__path__)}
     subpackages = {info.name for info in pkgutil.iter_modules(jwks_auth.__path__) if info.ispkg}
-    assert subpackages == {"conf", "keys", "management", "ops", "sender", "utils", "validation", "web"}
+    # The layers, Django's management commands, and the testing kit (jwks_auth.testing, public).
+    assert subpackages == {"conf", "keys", "management", "ops", "sender", "testing", "utils", "validation", "web"}
     assert len(top - subpackages) <= 17
 
 
@@ -30,6 +32,14 @@ def test_every_public_module_declares_what_it_offers(name):
     declared = getattr(module, "__all__", None)
     assert declared, f"jwks_auth.{name} has no __all__"
     assert [item for item in declared if not hasattr(module, item)] == []
+
+
+@pytest.mark.parametrize("name", sorted(info.name for info in pkgutil.iter_modules(jwks_auth.testing.__path__)))
+def test_the_testing_kit_declares_what_it_offers(name):
+    for module in (importlib.import_module("jwks_auth.testing"), importlib.import_module(f"jwks_auth.testing.{name}")):
+        declared = getattr(module, "__all__", None)
+        assert declared, f"{module.__name__} has no __all__"
+        assert [item for item in declared if not hasattr(module, item)] == []
 
 
 def test_has_scopes_takes_scopes_as_arguments_on_the_token_and_the_user():

@@ -103,3 +103,6 @@ def access_claims(
         claims.update(scope_claims(config, scopes))
     claims.update(overrides)
     return {name: value for name, value in claims.items() if value is not None}
+
+
+__all__ = ["access_claims", "audience", "default_alg", "default_typ", "issuer_settings", "scope_claims"]

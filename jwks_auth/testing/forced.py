@@ -97,3 +97,6 @@ def _wrap(name: str, original: Callable[..., Any], access_token: AccessToken, us
         return original(request)
 
     return get_response
+
+
+__all__ = ["PLACEHOLDER", "admit_forced", "force_token"]

@@ -65,3 +65,6 @@ class Isolation:
             self._override.disable()
             self._override = None
         jwks_settings.reload()
+
+
+__all__ = ["Isolation", "own_namespace"]

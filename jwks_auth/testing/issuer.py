@@ -245,3 +245,6 @@ def set_authorization(client: Any, value: str | None) -> None:
             client.headers["AUTHORIZATION"] = value
     else:
         raise TypeError(f"cannot set the Authorization header of a {type(client).__name__}")
+
+
+__all__ = ["FakeIssuer", "configured_issuer", "set_authorization"]

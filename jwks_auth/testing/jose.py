@@ -111,3 +111,6 @@ class IssuerKey:
         if alg in _CURVES:
             return isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == _CURVES[alg][1]().name
         return isinstance(key, rsa.RSAPrivateKey)
+
+
+__all__ = ["IssuerKey", "b64url", "compact_jws", "generate_private_key", "public_jwk", "sign", "thumbprint"]

@@ -66,3 +66,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # "django" when loaded by its entry point, the module's name when by ``-p pytest_django.plugin``.
     if manager.hasplugin("django") or manager.hasplugin("pytest_django.plugin"):
         manager.register(Fixtures(), "jwks_auth.testing.fixtures")
+
+
+__all__ = ["Fixtures", "pytest_configure"]

@@ -118,3 +118,6 @@ class ClientCertificate:
         if not name:
             raise ValueError("JWKS_AUTH['CLIENT_CERT_HEADER'] is not set: name the header the proxy sends")
         return {"Authorization": f"Bearer {token}", str(name): self.header_value()}
+
+
+__all__ = ["ClientCertificate", "DPoPKey", "TokenSource"]

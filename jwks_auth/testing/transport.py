@@ -87,3 +87,6 @@ def _response(
     response.url = request.url or ""
     response.request = request
     return response
+
+
+__all__ = ["Answer", "IssuerTransport"]
