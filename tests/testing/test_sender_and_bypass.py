@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -93,3 +94,14 @@ class UnittestStyle(JWKSIssuerTestMixin, SimpleTestCase):
         with self.jwks_issuer.down():
             response = self.client.get("/me", headers={"Authorization": f"Bearer {self.jwks_issuer.token(['api1'])}"})
         self.assertEqual(response.status_code, 503)
+
+
+def test_force_token_on_a_request_factory_request(jwks_issuer: FakeIssuer) -> None:
+    from django.test import RequestFactory
+
+    from tests.asgi_app.views import plain_sync
+
+    request = RequestFactory().get("/plain/sync")
+    force_token(request, jwks_issuer.access_token(["api1"], sub="hank"))
+    response = plain_sync(request)
+    assert (response.status_code, json.loads(response.content)["sub"]) == (200, "hank")
