@@ -34,6 +34,7 @@ from jwks_auth.web.endpoint_check import EndpointCheck
 from jwks_auth.web.request_verifier import Credential, Refusal
 from jwks_auth.web.required_scopes import ScopeRequirement
 from jwks_auth.web.responses import json_response, with_headers
+from jwks_auth.web.step_up import AuthenticationRequirement
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
@@ -87,23 +88,40 @@ def _guarded(view: ViewFunc, guard: EndpointCheck) -> ViewFunc:
 def token_required(view: ViewFunc, /) -> ViewFunc: ...
 @overload
 def token_required(
-    *, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None
+    *,
+    scopes: Iterable[str] | None = None,
+    any_scopes: Iterable[str] | None = None,
+    acr: Iterable[str] | None = None,
+    max_age: int | None = None,
 ) -> Callable[[ViewFunc], ViewFunc]: ...
 def token_required(
-    view: ViewFunc | None = None, /, *, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None
+    view: ViewFunc | None = None,
+    /,
+    *,
+    scopes: Iterable[str] | None = None,
+    any_scopes: Iterable[str] | None = None,
+    acr: Iterable[str] | None = None,
+    max_age: int | None = None,
 ) -> ViewFunc | Callable[[ViewFunc], ViewFunc]:
-    """A view that needs a valid token holding every scope of ``scopes`` (and one of ``any_scopes``)."""
-    guard = EndpointCheck(scopes, any_scopes, sender=token_required)
+    """A view that needs a valid token holding every scope of ``scopes`` (and one of ``any_scopes``).
+
+    ``acr`` (any one of the values) and ``max_age`` (seconds since ``auth_time``) ask for RFC 9470 step-up:
+    a token that falls short gets 401 ``insufficient_user_authentication``.
+    """
+    guard = EndpointCheck(scopes, any_scopes, sender=token_required, acr=acr, max_age=max_age)
     if view is not None:
         return _guarded(view, guard)
     return lambda func: _guarded(func, guard)
 
 
 class TokenRequiredMixin:
-    """A class-based view that needs a valid token; ``required_scopes`` / ``any_scopes`` name the scopes."""
+    """A class-based view that needs a valid token; ``required_scopes`` / ``any_scopes`` name the scopes,
+    ``required_acr`` (any one) / ``max_auth_age`` (seconds) the authentication it needs (RFC 9470)."""
 
     required_scopes: Sequence[str] | None = None
     any_scopes: Sequence[str] | None = None
+    required_acr: Sequence[str] | None = None
+    max_auth_age: int | None = None
     view_is_async: bool
 
     @classmethod
@@ -113,7 +131,7 @@ class TokenRequiredMixin:
 
     def get_guard(self) -> EndpointCheck:
         """The guard for this view's scopes: one per set of scopes, kept (a guard holds no settings)."""
-        return _mixin_guard(self.required_scopes, self.any_scopes)
+        return _mixin_guard(self.required_scopes, self.any_scopes, self.required_acr, self.max_auth_age)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if self.view_is_async:
@@ -132,13 +150,21 @@ class TokenRequiredMixin:
         return with_headers(await super().dispatch(request, *args, **kwargs), credential.headers)  # type: ignore[misc]
 
 
-_mixin_guards: dict[ScopeRequirement, EndpointCheck] = {}
+_mixin_guards: dict[tuple[ScopeRequirement, AuthenticationRequirement], EndpointCheck] = {}
 
 
-def _mixin_guard(scopes: Iterable[str] | None, any_scopes: Iterable[str] | None) -> EndpointCheck:
-    """``TokenRequiredMixin``'s guard for these scopes, built once per set (scopes come from code: few sets)."""
-    requirement = ScopeRequirement.of(scopes, any_scopes)  # ImproperlyConfigured for bad names, every time
-    guard = _mixin_guards.get(requirement)
+def _mixin_guard(
+    scopes: Iterable[str] | None,
+    any_scopes: Iterable[str] | None,
+    acr: Iterable[str] | None = None,
+    max_age: int | None = None,
+) -> EndpointCheck:
+    """``TokenRequiredMixin``'s guard for these requirements, built once per set (they come from code: few sets)."""
+    # ImproperlyConfigured for bad names or values, every time.
+    key = (ScopeRequirement.of(scopes, any_scopes), AuthenticationRequirement.of(acr, max_age))
+    guard = _mixin_guards.get(key)
     if guard is None:
-        guard = _mixin_guards[requirement] = EndpointCheck(scopes, any_scopes, sender=TokenRequiredMixin)
+        guard = _mixin_guards[key] = EndpointCheck(
+            scopes, any_scopes, sender=TokenRequiredMixin, acr=acr, max_age=max_age
+        )
     return guard

@@ -77,6 +77,9 @@ class BearerRefused(HttpError):
 class JWKSBearer(HttpBearer):
     """Ninja auth: a valid access token, holding ``scopes`` (all) and one of ``any_scopes`` when given.
 
+    ``acr`` (any one of the values) and ``max_age`` (seconds since ``auth_time``) ask for RFC 9470 step-up:
+    a token that falls short is refused with 401 ``insufficient_user_authentication``.
+
     Returns ``None`` for a request without a token, so that another auth of
     the operation may accept it (Ninja answers 401 when none does).
     """
@@ -84,11 +87,23 @@ class JWKSBearer(HttpBearer):
     openapi_bearerFormat = "JWT"
     openapi_description = "An OAuth 2.0 access token (RFC 9068 JWT), verified with the issuer's JWKS."
 
-    def __init__(self, scopes: Iterable[str] | None = None, any_scopes: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        scopes: Iterable[str] | None = None,
+        any_scopes: Iterable[str] | None = None,
+        *,
+        acr: Iterable[str] | None = None,
+        max_age: int | None = None,
+    ) -> None:
         super().__init__()
         # Behind TokenMiddleware the token it accepted is used as it is, unless a subclass brings its own core.
         self.guard = EndpointCheck(
-            scopes, any_scopes, door=self.front_door(), reuses_admitted=type(self).front_door is JWKSBearer.front_door
+            scopes,
+            any_scopes,
+            door=self.front_door(),
+            reuses_admitted=type(self).front_door is JWKSBearer.front_door,
+            acr=acr,
+            max_age=max_age,
         )
         # Ninja awaits what an async auth returns in async operations, and
         # takes a non-coroutine result as is in sync ones: __call__ returns

@@ -36,7 +36,10 @@ from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
 from jwks_auth.validation.hints import explain_insufficient_scope
-from jwks_auth.web.challenges import InsufficientScope
+from jwks_auth.web.challenges import InsufficientScope, InsufficientUserAuthentication, InvalidToken
+from jwks_auth.web.request_verifier import Refusal
+from jwks_auth.web.step_up import AuthenticationRequirement
+from jwks_auth.web.step_up import InsufficientUserAuthentication as StepUpShortfall
 
 __all__ = ["HasAnyScope", "HasMethodScopes", "HasScopes", "ScopePermission"]
 
@@ -272,3 +275,72 @@ def required_scope_alternatives(view: Any, request: Request | None = None) -> li
         return [frozenset()]
     combined = [frozenset().union(*combo) for combo in product(*parts)]
     return list(dict.fromkeys(combined))
+
+
+# -- RFC 9470 step-up ---------------------------------------------------------------------------
+class HasAuthenticationContext(BasePermission):
+    """The token's authentication must be strong and recent enough (RFC 9470).
+
+    Reads the view's ``required_acr`` (a list of ``acr`` values, any one of
+    which suffices) and ``max_auth_age`` (seconds since the token's
+    ``auth_time``; a token without ``auth_time`` falls short), or what
+    ``HasAuthenticationContext.require(acr=[...], max_age=...)`` binds; a view
+    may compute them per request by overriding ``get_authentication_requirement``.
+    A shortfall is a 401 ``insufficient_user_authentication`` whose challenge
+    (on the scheme the request used) names ``acr_values`` and ``max_age``; a
+    malformed ``acr`` or ``auth_time`` is a 401 ``invalid_token``.
+    """
+
+    #: Set by ``require()``; ``None`` reads the view's attributes.
+    requirement: AuthenticationRequirement | None = None
+
+    @classmethod
+    def require(cls, *, acr: Iterable[str] | None = None, max_age: int | None = None) -> type[HasAuthenticationContext]:
+        """A subclass bound to ``acr`` / ``max_age``, for ``permission_classes``."""
+        requirement = AuthenticationRequirement.of(acr, max_age)
+        if not requirement:
+            raise ImproperlyConfigured(f"{cls.__name__}.require() needs acr values or a max_age")
+        name = f"{cls.__name__}({' '.join(requirement.acr_values)};{max_age})"
+        return type(name, (cls,), {"requirement": requirement})
+
+    def get_authentication_requirement(self, request: Request, view: Any) -> AuthenticationRequirement:
+        """What this request needs: the bound requirement, or the view's ``required_acr`` / ``max_auth_age``."""
+        if self.requirement is not None:
+            return self.requirement
+        acr = getattr(view, "required_acr", None)
+        max_age = getattr(view, "max_auth_age", None)
+        if acr is None and max_age is None:
+            raise ImproperlyConfigured(
+                f"{type(view).__name__} uses {type(self).__name__} without required_acr or max_auth_age"
+            )
+        # A list becomes a (hashable) tuple; anything else goes as it is, for of() to refuse ("urn:mfa" included).
+        return _authentication_requirement(tuple(acr) if isinstance(acr, list) else acr, max_age)
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        token = getattr(request, "auth", None)
+        if not isinstance(token, AccessToken):
+            return False  # not authenticated by a token: DRF answers 401
+        try:
+            self.get_authentication_requirement(request, view).check(token)
+        except StepUpShortfall as refusal:
+            raise InsufficientUserAuthentication(refusal.description, challenge=refusal.challenge()) from None
+        except Refusal as refusal:  # a malformed acr or auth_time
+            raise InvalidToken(refusal.description, challenge=refusal.challenge()) from None
+        return True
+
+
+#: Requirements by (acr values, max age): they come from code, so there are few.
+_requirements: dict[tuple[Any, Any], AuthenticationRequirement] = {}
+
+
+def _authentication_requirement(acr: Any, max_age: Any) -> AuthenticationRequirement:
+    key = (acr, max_age)
+    try:
+        requirement = _requirements.get(key)
+    except TypeError:  # an unhashable value: of() says what is wrong with it
+        requirement = None
+    if requirement is None:
+        requirement = AuthenticationRequirement.of(acr, max_age)  # ImproperlyConfigured for bad values
+        if len(_requirements) < 256:  # a view computing them per request must not grow this without bound
+            _requirements[key] = requirement
+    return requirement

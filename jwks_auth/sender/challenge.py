@@ -46,8 +46,12 @@ def dpop_challenge(
     error: str | None = None,
     description: str | None = None,
     scopes: Iterable[str] | None = None,
+    extra: Iterable[tuple[str, str]] = (),
 ) -> str:
-    """``DPoP algs="...", error=...``; ``quote`` is the Bearer challenge's quoting function."""
+    """``DPoP algs="...", error=...``; ``quote`` is the Bearer challenge's quoting function.
+
+    ``extra``: further auth-params after the scope (RFC 9470's ``acr_values``, ``max_age``).
+    """
     q = quote  # the one RFC 6750 quoting, from jwks_auth.web.www_authenticate
     params = []
     if error:
@@ -56,5 +60,6 @@ def dpop_challenge(
         params.append(f"error_description={q(description)}")
     if scopes:
         params.append(f"scope={q(' '.join(sorted(scopes)))}")
+    params.extend(f"{name}={q(value)}" for name, value in extra)
     params.append(f"algs={q(' '.join(dpop_algorithms()))}")
     return "DPoP " + ", ".join(params)

@@ -67,6 +67,15 @@ class InsufficientScope(BearerError):
     error = "insufficient_scope"
 
 
+class InsufficientUserAuthentication(BearerError):
+    """RFC 9470 3: the token's authentication is too weak or too old; build with ``challenge=``
+    (``jwks_auth.web.step_up``), which carries ``acr_values`` / ``max_age``."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "A different authentication level is required"
+    error = "insufficient_user_authentication"
+
+
 class KeysUnavailableError(APIException):
     """503: the issuer's keys cannot be had; says when to retry."""
 
@@ -82,6 +91,7 @@ class KeysUnavailableError(APIException):
 __all__ = [
     "BearerError",
     "InsufficientScope",
+    "InsufficientUserAuthentication",
     "InvalidDPoPProof",
     "InvalidRequest",
     "InvalidToken",

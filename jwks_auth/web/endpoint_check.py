@@ -4,7 +4,8 @@ Shared by the Ninja auth (``jwks_auth.ninja``) and the plain Django
 decorators (``jwks_auth.decorators``); DRF has its own permission classes.
 ``check`` is for sync code, ``acheck`` for an event loop (no blocking I/O on
 it). Both raise the front door's ``Refusal``s, ``NoCredential`` for a request
-without a token, and ``InsufficientScope``.
+without a token, ``InsufficientUserAuthentication`` (RFC 9470 step-up: ``acr``,
+``max_age``) and ``InsufficientScope``, in that order.
 
 An adapter that must also send the response headers of an accepted request
 (``DPoP-Nonce``) reads the credential itself, as DRF's does:
@@ -21,9 +22,10 @@ from django.http import HttpRequest
 
 from jwks_auth.access_token import AccessToken
 from jwks_auth.web.admission import admitted
-from jwks_auth.web.request_verifier import Credential, RequestVerifier
-from jwks_auth.web.required_scopes import InsufficientScope, ScopeRequirement
+from jwks_auth.web.request_verifier import Credential, Refusal, RequestVerifier
+from jwks_auth.web.required_scopes import ScopeRequirement
 from jwks_auth.web.responses import NoCredential
+from jwks_auth.web.step_up import AuthenticationRequirement
 
 
 class EndpointCheck:
@@ -37,8 +39,12 @@ class EndpointCheck:
         door: RequestVerifier | None = None,
         sender: Any = None,
         reuses_admitted: bool | None = None,
+        acr: Iterable[str] | None = None,
+        max_age: int | None = None,
     ) -> None:
         self.requirement = ScopeRequirement.of(scopes, any_scopes)
+        # None when the endpoint asks for no authentication context: nothing read, nothing paid.
+        self.authentication = AuthenticationRequirement.of(acr, max_age) or None
         self.door = door if door is not None else RequestVerifier(sender=sender)
         # A token TokenMiddleware accepted stands for this guard's check when its core is the default one.
         self.reuses_admitted = door is None if reuses_admitted is None else reuses_admitted
@@ -75,10 +81,12 @@ class EndpointCheck:
         return self._scoped(await self.door.averify(credential, request), credential)
 
     def _scoped(self, found: tuple[Any, AccessToken], credential: Credential) -> tuple[Any, AccessToken]:
-        """``found`` if its token holds the scopes; else ``InsufficientScope``."""
+        """``found`` if its token meets the authentication needed and holds the scopes; else the refusal."""
         try:
+            if self.authentication is not None:
+                self.authentication.check(found[1])
             self.requirement.check(found[1])
-        except InsufficientScope as refusal:
+        except Refusal as refusal:
             # The proof was good: the 403 carries the next nonce too, as DRF's does (view headers).
             refusal.headers.update(credential.headers)
             raise

@@ -30,31 +30,47 @@ def bearer_challenge(
     scopes: Iterable[str] | None = None,
     *,
     scheme: str = "Bearer",
+    params: tuple[tuple[str, str], ...] = (),
 ) -> str:
     """The value of a ``WWW-Authenticate`` header: Bearer, and DPoP where it is accepted.
+
+    ``params`` are further auth-params of the error's challenge, in order
+    (RFC 9470's ``acr_values`` and ``max_age``); their values come from the
+    server's configuration, never from a token.
 
     The error goes on the challenge of ``scheme``, the one the request used
     (on DPoP's when Bearer is not offered at all). Built once per arguments
     until the settings change: errors and descriptions are fixed texts, so
     there are few of them, and every refused token needs one.
     """
-    return _challenge(error, description, None if scopes is None else tuple(sorted(set(scopes))), scheme)
+    return _challenge(error, description, None if scopes is None else tuple(sorted(set(scopes))), scheme, params)
 
 
 @functools.lru_cache(maxsize=512)
-def _challenge(error: str | None, description: str | None, scopes: tuple[str, ...] | None, scheme: str) -> str:
+def _challenge(
+    error: str | None,
+    description: str | None,
+    scopes: tuple[str, ...] | None,
+    scheme: str,
+    extra: tuple[tuple[str, str], ...] = (),
+) -> str:
     bearer, dpop = offered_schemes()
     if not dpop:
-        return _bearer_only(error, description, scopes)
+        return _bearer_only(error, description, scopes, extra)
     on_dpop = scheme.lower() == "dpop" or not bearer
     challenges = []
     if bearer:
-        challenges.append(_bearer_only() if on_dpop else _bearer_only(error, description, scopes))
-    challenges.append(dpop_challenge(_quote, error, description, scopes) if on_dpop else dpop_challenge(_quote))
+        challenges.append(_bearer_only() if on_dpop else _bearer_only(error, description, scopes, extra))
+    challenges.append(dpop_challenge(_quote, error, description, scopes, extra) if on_dpop else dpop_challenge(_quote))
     return ", ".join(challenges)
 
 
-def _bearer_only(error: str | None = None, description: str | None = None, scopes: Iterable[str] | None = None) -> str:
+def _bearer_only(
+    error: str | None = None,
+    description: str | None = None,
+    scopes: Iterable[str] | None = None,
+    extra: tuple[tuple[str, str], ...] = (),
+) -> str:
     params = [f"realm={_quote(jwks_settings.REALM)}"]
     if error:
         params.append(f"error={_quote(error)}")
@@ -62,6 +78,7 @@ def _bearer_only(error: str | None = None, description: str | None = None, scope
         params.append(f"error_description={_quote(description)}")
     if scopes:
         params.append(f"scope={_quote(' '.join(sorted(scopes)))}")
+    params.extend(f"{name}={_quote(value)}" for name, value in extra)
     metadata = resource_metadata_url()
     if metadata:
         params.append(f"resource_metadata={_quote(metadata)}")
