@@ -13,6 +13,7 @@ from bench.http_load import HttpResults, ServerRun, paired_ratios
 from bench.instructions import beyond
 from bench.machine import Machine
 from bench.metrics_cost import MAX_METRICS_US, MetricsMeasured
+from bench.standards_cost import StandardsMeasured
 from bench.validation import Measured, WsgiMeasured
 
 REPEATED_MAX_US = 10.0
@@ -47,6 +48,7 @@ class Report:
     http: HttpResults | None = None
     metrics: list[MetricsMeasured] = field(default_factory=list)
     dpop: DPoPMeasured | None = None
+    standards: StandardsMeasured | None = None
     max_token_length: tuple[int, str] | None = None
     elapsed_s: float = 0.0
     load_start: str = ""
@@ -119,6 +121,8 @@ class Report:
             self.ref(m.command, "M")
         if self.dpop is not None:
             self.ref(self.dpop.command, "D")
+        if self.standards is not None:
+            self.ref(self.standards.command, "S")
         if self.http is not None:
             for run in self.http.all_runs():
                 for path in ("/", "/me"):
@@ -192,6 +196,7 @@ class Report:
                 ]
         rows += self._metrics_rows()
         rows += self._dpop_rows()
+        rows += self._standards_rows()
         if self.http is not None:
             rows += self._http_rows(self.http)
         if self.peers is not None:
@@ -334,6 +339,24 @@ class Report:
                 )
             )
         return rows
+
+    def _standards_rows(self) -> list[Row]:
+        m = self.standards
+        if m is None:
+            return []
+        sec = f"Standards at the endpoint (µs/request, EndpointCheck.check, cached token, best of {m.repeats})"
+        ref = self.ref(m.command, "S")
+        return [
+            Row(sec, "scope api1 only (no step-up asked)", f"{m.scopes_us:.1f}", "", "", ref),
+            Row(
+                sec,
+                "RFC 9470 step-up: acr (one of 2) and max_age",
+                f"{m.step_up_us:.1f}",
+                f"+{m.step_up_cost_us:.1f} µs",
+                "",
+                ref,
+            ),
+        ]
 
     def _dpop_rows(self) -> list[Row]:
         d = self.dpop
@@ -757,6 +780,15 @@ def _method(report: Report) -> list[str]:
             "signed before timing (the client's cost is not counted). The proof's parsing, key checks, verification, "
             "claim and `htu` checks and its `jti`'s `cache.add` (LocMem with room for every `jti`; Redis would add one "
             "round trip) are what DPoP adds; the bare ES256 verification (cryptography, preloaded key) is its floor.",
+            "",
+        ]
+    if report.standards is not None:
+        m = report.standards
+        lines += [
+            "Standards at the endpoint (`python -m bench.standards_worker`, a fresh interpreter): "
+            f"`EndpointCheck.check(request)` on {m.number} requests per repeat built beforehand, the token already in "
+            "the verified-token cache; the baseline asks for a scope only (an endpoint that uses no step-up reads no "
+            "`acr` or `auth_time`), the step-up case for an `acr` and a `max_age` the token meets.",
             "",
         ]
     if report.max_token_length is not None:

@@ -32,19 +32,18 @@ from bench import (  # noqa: E402
     machine,
     metrics_cost,
     report,
+    standards_cost,
     validation,
     wrk,
 )
 
-SECTIONS = ("validation", "metrics", "dpop", "http", "peers")
+SECTIONS = ("validation", "metrics", "dpop", "standards", "http", "peers")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny iteration counts and 1 s wrk runs")
-    parser.add_argument(
-        "--only", default=",".join(SECTIONS), help="comma-separated sections: validation, metrics, dpop, http, peers"
-    )
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: " + ", ".join(SECTIONS))
     parser.add_argument("--no-peer", action="store_true", help="skip the Node peer")
     parser.add_argument(
         "--wait-quiet",
@@ -198,6 +197,12 @@ def main(argv: list[str]) -> int:
         with machine.OtherWork() as other:
             result.dpop = dpop_cost.run_all(args.smoke, rounds=1 if args.smoke else 3, log=log)
         result.other_work.append(("DPoP cost", other.share))
+    if "standards" in args.sections:
+        log("RFC 9470 step-up at the endpoint, in process:")
+        result.background.append("standards part: " + settle(args))
+        with machine.OtherWork() as other:
+            result.standards = standards_cost.run_all(args.smoke, rounds=1 if args.smoke else 3, log=log)
+        result.other_work.append(("standards cost", other.share))
     if "http" in args.sections:
         log("HTTP under wrk:")
         result.http = run_http(args, log_dir)

@@ -84,7 +84,7 @@ PEER_ROWS = [
 def test_bench_smoke_validation_writes_the_table(tmp_path: Path) -> None:
     out = tmp_path / "BENCHMARKS.smoke.md"
     proc = subprocess.run(
-        [sys.executable, "bench/run.py", "--smoke", "--only", "validation,metrics,dpop", "--out", str(out)],
+        [sys.executable, "bench/run.py", "--smoke", "--only", "validation,metrics,dpop,standards", "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -99,6 +99,8 @@ def test_bench_smoke_validation_writes_the_table(tmp_path: Path) -> None:
     assert "python -m bench.validation_worker" in report
     assert "PROMETHEUS_MULTIPROC_DIR=$(mktemp -d) .venv/bin/python -m bench.metrics_worker" in report
     assert ".venv/bin/python -m bench.dpop_worker" in report
+    assert ".venv/bin/python -m bench.standards_worker" in report
+    assert "RFC 9470 step-up: acr (one of 2) and max_age" in report
     # Every target row says met or MISSED (which one is not the test's business).
     target_lines = [line for line in report.splitlines() if line.startswith("| targets")]
     assert len(target_lines) == 6

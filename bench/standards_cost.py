@@ -1,0 +1,50 @@
+"""The per-request cost of the newer standards (RFC 9470 step-up) at the endpoint: bench/standards_worker.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class StandardsMeasured:
+    scopes_us: float
+    step_up_us: float
+    number: int
+    repeats: int
+    command: str
+
+    @property
+    def step_up_cost_us(self) -> float:
+        return self.step_up_us - self.scopes_us
+
+
+def run_once(smoke: bool, timeout: float = 300) -> StandardsMeasured:
+    spec = {"number": 300, "repeats": 2} if smoke else {"number": 5000, "repeats": 10}
+    argv = [sys.executable, "-m", "bench.standards_worker", json.dumps(spec, separators=(",", ":"))]
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
+    out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"standards case failed ({out.returncode}):\n{out.stderr[-4000:]}")
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    command = shlex.join([".venv/bin/python", *argv[1:]])
+    return StandardsMeasured(data["scopes_us"], data["step_up_us"], spec["number"], spec["repeats"], command)
+
+
+def run_all(smoke: bool, rounds: int, log=print) -> StandardsMeasured:
+    """`rounds` runs, keeping the least disturbed one (lowest step-up figure)."""
+    best: StandardsMeasured | None = None
+    for round_no in range(rounds):
+        log(f"  step-up against scopes alone (round {round_no + 1}/{rounds}) ...")
+        measured = run_once(smoke)
+        if best is None or measured.step_up_us < best.step_up_us:
+            best = measured
+    assert best is not None
+    return best
