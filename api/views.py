@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jwks_auth.permissions import HasScopes
+from jwks_auth.permissions import HasAuthenticationContext, HasScopes
 
 
 class HelloView(APIView):
@@ -52,4 +52,39 @@ class MeView(APIView):
     )
     def get(self, request: Request) -> Response:
         # The token's read-only claims: FastJSONRenderer renders the claims of a cached token once.
+        return Response(request.auth.claims)
+
+
+class StepUpMeView(MeView):
+    """``/me`` for a recent, strong sign-in (RFC 9470 step-up).
+
+    Needs, besides ``/me``'s scopes, an ``acr`` of ``settings.API_STEP_UP_ACR``
+    (the dev identity server's second factor) and an ``auth_time`` at most
+    ``settings.API_STEP_UP_MAX_AGE`` seconds old. A token that falls short gets
+    401 ``insufficient_user_authentication`` with ``acr_values`` and ``max_age``:
+    the client signs in again with them.
+    """
+
+    permission_classes = [HasScopes & HasAuthenticationContext]
+
+    @property
+    def required_acr(self) -> list[str]:
+        return settings.API_STEP_UP_ACR  # type: ignore[no-any-return]
+
+    @property
+    def max_auth_age(self) -> int:
+        return settings.API_STEP_UP_MAX_AGE  # type: ignore[no-any-return]
+
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The validated claims of the access token"),
+            401: OpenApiResponse(
+                description="No token, an invalid one, or insufficient_user_authentication with acr_values and "
+                "max_age (RFC 9470)"
+            ),
+            403: OpenApiResponse(description="The token lacks a required scope"),
+            503: OpenApiResponse(description="The issuer's signing keys cannot be had (see Retry-After)"),
+        }
+    )
+    def get(self, request: Request) -> Response:
         return Response(request.auth.claims)

@@ -34,6 +34,7 @@ def client_config(request: HttpRequest, kind: str = "spa") -> dict[str, Any]:
         "kind": kind,
         "store_prefix": STORE_PREFIXES[kind],
         "api_url": absolute(reverse("me")),
+        "step_up_url": absolute(reverse("me-step-up")),
         "oidc": {
             "authority": settings.OIDC_ISSUER,
             "client_id": settings.SPA_CLIENT_ID,

@@ -99,6 +99,10 @@ API_PORT = env_str("API_PORT", "5002")
 OIDC_ISSUER = env_str("OIDC_ISSUER", f"http://localhost:{IDP_PORT}")
 # The scopes /me needs (api/views.py): a setting of this API, not of jwks_auth.
 API_REQUIRED_SCOPES = env_list("API_REQUIRED_SCOPES", "api1")
+# What /me/step-up needs (RFC 9470): one of these acr values (the dev idp's second factor), and an
+# authentication at most this many seconds old.
+API_STEP_UP_ACR = env_list("API_STEP_UP_ACR", "urn:jwks-auth:mfa")
+API_STEP_UP_MAX_AGE = int(env_str("API_STEP_UP_MAX_AGE", "600"))
 
 JWKS_AUTH = {
     "ISSUER": OIDC_ISSUER,

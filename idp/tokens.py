@@ -79,9 +79,13 @@ def access_token_claims(request: Request) -> dict[str, Any]:
     if jkt is not None:
         # RFC 9449 6.1: bound to the key of the token request's DPoP proof.
         claims["cnf"] = {"jkt": jkt}
-    last_login = getattr(user, "last_login", None)
-    if last_login is not None:
-        claims["auth_time"] = int(last_login.timestamp())
+    if user is not None:
+        # RFC 9068 2.2.1: how and when the user authenticated (idp.step_up: password, or with the second factor).
+        from idp.step_up import authentication_of
+
+        claims["acr"], auth_time = authentication_of(user)
+        if auth_time is not None:
+            claims["auth_time"] = auth_time
     return claims
 
 

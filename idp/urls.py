@@ -10,13 +10,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from oauth2_provider import views as dot
 
-from idp import dpop, views
+from idp import dpop, step_up, views
 
 oauth_patterns = [
     path(".well-known/openid-configuration", views.DiscoveryView.as_view(), name="oidc-connect-discovery-info"),
     path(".well-known/openid-configuration/jwks", views.JwksView.as_view(), name="jwks-info"),
     path(".well-known/oauth-authorization-server", dot.OAuthServerMetadataView.as_view(), name="oauth-server-metadata"),
-    path("connect/authorize", dot.AuthorizationView.as_view(), name="authorize"),
+    # DOT's view, honouring max_age and acr_values (RFC 9470 step-up): idp.step_up.
+    path("connect/authorize", step_up.StepUpAuthorizationView.as_view(), name="authorize"),
     path("connect/token", dpop.DPoPTokenView.as_view(), name="token"),
     path("connect/userinfo", dot.UserInfoView.as_view(), name="user-info"),
     path("connect/endsession", dot.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
@@ -29,4 +30,5 @@ urlpatterns = [
     path("", include((oauth_patterns, "oauth2_provider"))),
     path("account/login/", auth_views.LoginView.as_view(template_name="idp/login.html"), name="login"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/second-factor/", step_up.SecondFactorView.as_view(), name="second-factor"),
 ]

@@ -24,6 +24,7 @@ TEST_USERS: list[dict[str, Any]] = [
         "id": 818727,
         "username": "alice",
         "password": "alice",
+        "second_factor": "111111",
         "claims": {
             "name": "Alice Smith",
             "given_name": "Alice",
@@ -38,6 +39,7 @@ TEST_USERS: list[dict[str, Any]] = [
         "id": 88421113,
         "username": "bob",
         "password": "bob",
+        "second_factor": "222222",
         "claims": {
             "name": "Bob Smith",
             "given_name": "Bob",
@@ -63,6 +65,14 @@ CLAIM_SCOPES: dict[str, str] = {
     "email": "email",
     "email_verified": "email",
 }
+
+_SECOND_FACTORS = {user["username"]: user["second_factor"] for user in TEST_USERS}
+
+
+def second_factor_code(user: AbstractBaseUser) -> str | None:
+    """The one-time code of a test user (a dev server's stand-in for TOTP); ``None`` for anyone else."""
+    return _SECOND_FACTORS.get(user.get_username())
+
 
 _CLAIMS_BY_USERNAME = {user["username"]: user["claims"] for user in TEST_USERS}
 

@@ -32,40 +32,69 @@ async function refreshStatus() {
 
 // A DPoP-bound token goes with a fresh proof for this one request (method, URL, token hash);
 // a nonce the API asks for (401 use_dpop_nonce, DPoP-Nonce header) is put in a second proof.
-async function authHeaders(user, nonce) {
+async function authHeaders(url, user, nonce) {
   if (!user) return {};
   if ((user.token_type || "").toLowerCase() !== "dpop") return { Authorization: `Bearer ${user.access_token}` };
-  const proof = await mgr.dpopProof(clientConfig.api_url, user, "GET", nonce);
+  const proof = await mgr.dpopProof(url, user, "GET", nonce);
   return { Authorization: `DPoP ${user.access_token}`, DPoP: proof };
 }
 
-async function callApi() {
+// The auth-params of the challenge that carries an error (RFC 9110 11.6.1: quoted values may hold commas).
+function challengeError(header) {
+  const params = {};
+  for (const [, name, value] of (header || "").matchAll(/([A-Za-z_]+)="((?:[^"\\]|\\.)*)"/g)) {
+    if (name === "error" && params.error) break; // only the first challenge with an error
+    params[name] = value;
+  }
+  return params;
+}
+
+// RFC 9470: the API wants a stronger or more recent sign-in. Sign in again with what it asked for
+// (acr_values, max_age: the idp asks for the second factor or the password), then call it again.
+async function stepUp(url, challenge) {
+  const args = {};
+  if (challenge.acr_values) args.acr_values = challenge.acr_values;
+  if (/^\d+$/.test(challenge.max_age || "")) args.max_age = Number(challenge.max_age);
+  log(`The API asks for a stronger sign-in (${JSON.stringify(args)}); signing in again`);
+  sessionStorage.setItem(STEP_UP_PENDING, url);
+  await mgr.signinRedirect({ ...args, state: { returnTo: "/client/" } });
+}
+
+const STEP_UP_PENDING = "client.step-up-pending";
+
+async function callApi(url = clientConfig.api_url) {
   const user = await mgr.getUser();
   let response;
   try {
-    response = await fetch(clientConfig.api_url, { headers: await authHeaders(user) });
+    response = await fetch(url, { headers: await authHeaders(url, user) });
     const nonce = response.headers.get("DPoP-Nonce");
     if (response.status === 401 && nonce && /use_dpop_nonce/.test(response.headers.get("WWW-Authenticate") || "")) {
-      response = await fetch(clientConfig.api_url, { headers: await authHeaders(user, nonce) });
+      response = await fetch(url, { headers: await authHeaders(url, user, nonce) });
     }
   } catch (error) {
     show("Call API: network or CORS error", String(error), "error");
     return;
   }
-  const title = `GET ${clientConfig.api_url} → ${response.status} ${response.statusText}`;
+  const title = `GET ${url} → ${response.status} ${response.statusText}`;
   const body = await response.text();
   if (response.ok) {
     show(title, JSON.stringify(JSON.parse(body), null, 2), "ok");
-  } else {
-    // WWW-Authenticate is readable here because the API lists it in CORS_EXPOSE_HEADERS.
-    const challenge = response.headers.get("WWW-Authenticate");
-    show(title, `${response.status} ${response.statusText}\nWWW-Authenticate: ${challenge}\n\n${body}`, "error");
+    return;
+  }
+  // WWW-Authenticate is readable here because the API lists it in CORS_EXPOSE_HEADERS.
+  const header = response.headers.get("WWW-Authenticate");
+  show(title, `${response.status} ${response.statusText}\nWWW-Authenticate: ${header}\n\n${body}`, "error");
+  const challenge = challengeError(header);
+  // Follow a step-up challenge once: a pending one that failed again is shown, not looped on.
+  if (user && challenge.error === "insufficient_user_authentication" && !sessionStorage.getItem(STEP_UP_PENDING)) {
+    await stepUp(url, challenge);
   }
 }
 
 $("login").addEventListener("click", () => mgr.signinRedirect());
 $("logout").addEventListener("click", () => mgr.signoutRedirect());
-$("call-api").addEventListener("click", callApi);
+$("call-api").addEventListener("click", () => callApi());
+$("call-step-up").addEventListener("click", () => callApi(clientConfig.step_up_url));
 $("profile").addEventListener("click", async () => {
   const user = await mgr.getUser();
   show("Profile (ID token and userinfo claims)", JSON.stringify(user ? user.profile : null, null, 2), "ok");
@@ -83,4 +112,14 @@ mgr.events.addUserLoaded((user) => {
 mgr.events.addAccessTokenExpired(() => { log("Access token expired"); refreshStatus(); });
 mgr.events.addSilentRenewError((error) => log(`Silent renewal failed: ${error.message}`));
 
-refreshStatus().then((user) => { if (user) log(`Signed in; access token valid until ${clock(user.expires_at)}`); });
+refreshStatus().then(async (user) => {
+  if (user) log(`Signed in; access token valid until ${clock(user.expires_at)}`);
+  // Back from a step-up sign-in: call the endpoint that asked for it again.
+  const pending = sessionStorage.getItem(STEP_UP_PENDING);
+  if (user && pending) {
+    await callApi(pending);
+    sessionStorage.removeItem(STEP_UP_PENDING);
+  } else if (pending) {
+    sessionStorage.removeItem(STEP_UP_PENDING);
+  }
+});

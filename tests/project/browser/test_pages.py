@@ -83,6 +83,7 @@ def test_spa_pages_render_their_config_from_settings(web: Client, settings: Any,
         "kind": "spa",
         "store_prefix": "spa.",
         "api_url": "http://localhost:5002/me",
+        "step_up_url": "http://localhost:5002/me/step-up",
         "oidc": {
             "authority": "http://idp.example:5000",
             "client_id": "my-spa",
@@ -193,7 +194,8 @@ def test_schema_has_the_oauth2_scheme_for_me(web: Client, settings: Any) -> None
     response = web.get("/api/schema/?format=json")
     assert response.status_code == 200
     schema = json.loads(response.content)
-    assert set(schema["paths"]) == {"/", "/me"}
+    assert set(schema["paths"]) == {"/", "/me", "/me/step-up"}
     flows = schema["components"]["securitySchemes"]["oauth2"]["flows"]
     assert flows["authorizationCode"]["authorizationUrl"].endswith("/connect/authorize")
     assert {"oauth2": ["api1"]} in schema["paths"]["/me"]["get"]["security"]
+    assert {"oauth2": ["api1"]} in schema["paths"]["/me/step-up"]["get"]["security"]
