@@ -1,4 +1,4 @@
-"""The per-request cost of the newer standards (RFC 9470 step-up) at the endpoint: bench/standards_worker.py."""
+"""The per-request cost of the newer standards (RFC 9470, RFC 9396) at the endpoint: bench/standards_worker.py."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class StandardsMeasured:
     scopes_us: float
     step_up_us: float
+    details_us: float
     number: int
     repeats: int
     command: str
@@ -24,6 +25,10 @@ class StandardsMeasured:
     @property
     def step_up_cost_us(self) -> float:
         return self.step_up_us - self.scopes_us
+
+    @property
+    def details_cost_us(self) -> float:
+        return self.details_us - self.scopes_us
 
 
 def run_once(smoke: bool, timeout: float = 300) -> StandardsMeasured:
@@ -35,7 +40,9 @@ def run_once(smoke: bool, timeout: float = 300) -> StandardsMeasured:
         raise RuntimeError(f"standards case failed ({out.returncode}):\n{out.stderr[-4000:]}")
     data = json.loads(out.stdout.strip().splitlines()[-1])
     command = shlex.join([".venv/bin/python", *argv[1:]])
-    return StandardsMeasured(data["scopes_us"], data["step_up_us"], spec["number"], spec["repeats"], command)
+    return StandardsMeasured(
+        data["scopes_us"], data["step_up_us"], data["details_us"], spec["number"], spec["repeats"], command
+    )
 
 
 def run_all(smoke: bool, rounds: int, log=print) -> StandardsMeasured:

@@ -1,6 +1,6 @@
 """``AccessToken``: a validated token, with the configuration of its issuer.
 
-A leaf module (it imports only ``conf``), so that every part that hands out
+A leaf module (it imports only ``conf`` and the claim parser of RFC 9396), so that every part that hands out
 or reads tokens (JWT validation, introspection, users, permissions) can use
 it without importing the others.
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jwks_auth.conf.settings import IssuerConfig
+from jwks_auth.validation.authorization_details import AuthorizationDetail, read_authorization_details
 
 __all__ = ["AccessToken", "Binding"]
 
@@ -61,6 +62,16 @@ class AccessToken:
     def scheme(self) -> str:
         """The Authorization scheme the token came with: ``"DPoP"`` or ``"Bearer"``."""
         return "Bearer" if self.binding is None else self.binding.scheme
+
+    @property
+    def authorization_details(self) -> tuple[AuthorizationDetail, ...]:
+        """RFC 9396 ``authorization_details`` (``()`` without the claim), read when asked for.
+
+        Raises ``InvalidClaims`` when the claim is malformed; an endpoint that
+        requires details (``HasAuthorizationDetails``) has refused such a token
+        with 401 ``invalid_token`` before the view runs.
+        """
+        return read_authorization_details(self.claims)
 
     def has_scopes(self, *scopes: str | Iterable[str]) -> bool:
         """Whether the token holds every one of ``scopes``: ``token.has_scopes("orders.read", "orders.write")``.

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
+from jwks_auth.web.authorization_details import DetailsArgument, check_details, details_requirement
 from jwks_auth.web.endpoint_check import EndpointCheck
 from jwks_auth.web.request_verifier import Credential, Refusal
 from jwks_auth.web.required_scopes import ScopeRequirement
@@ -93,6 +94,7 @@ def token_required(
     any_scopes: Iterable[str] | None = None,
     acr: Iterable[str] | None = None,
     max_age: int | None = None,
+    authorization_details: DetailsArgument = None,
 ) -> Callable[[ViewFunc], ViewFunc]: ...
 def token_required(
     view: ViewFunc | None = None,
@@ -102,13 +104,23 @@ def token_required(
     any_scopes: Iterable[str] | None = None,
     acr: Iterable[str] | None = None,
     max_age: int | None = None,
+    authorization_details: DetailsArgument = None,
 ) -> ViewFunc | Callable[[ViewFunc], ViewFunc]:
     """A view that needs a valid token holding every scope of ``scopes`` (and one of ``any_scopes``).
 
     ``acr`` (any one of the values) and ``max_age`` (seconds since ``auth_time``) ask for RFC 9470 step-up:
-    a token that falls short gets 401 ``insufficient_user_authentication``.
+    a token that falls short gets 401 ``insufficient_user_authentication``. ``authorization_details`` (RFC 9396:
+    a list of objects, or a function of the request giving one) must each be covered by a detail of the token:
+    403 otherwise.
     """
-    guard = EndpointCheck(scopes, any_scopes, sender=token_required, acr=acr, max_age=max_age)
+    guard = EndpointCheck(
+        scopes,
+        any_scopes,
+        sender=token_required,
+        acr=acr,
+        max_age=max_age,
+        authorization_details=authorization_details,
+    )
     if view is not None:
         return _guarded(view, guard)
     return lambda func: _guarded(func, guard)
@@ -116,12 +128,15 @@ def token_required(
 
 class TokenRequiredMixin:
     """A class-based view that needs a valid token; ``required_scopes`` / ``any_scopes`` name the scopes,
-    ``required_acr`` (any one) / ``max_auth_age`` (seconds) the authentication it needs (RFC 9470)."""
+    ``required_acr`` (any one) / ``max_auth_age`` (seconds) the authentication it needs (RFC 9470),
+    ``required_authorization_details`` (or ``get_required_authorization_details(request)``) the RFC 9396
+    details its token must cover."""
 
     required_scopes: Sequence[str] | None = None
     any_scopes: Sequence[str] | None = None
     required_acr: Sequence[str] | None = None
     max_auth_age: int | None = None
+    required_authorization_details: Sequence[Mapping[str, Any]] | None = None
     view_is_async: bool
 
     @classmethod
@@ -133,11 +148,26 @@ class TokenRequiredMixin:
         """The guard for this view's scopes: one per set of scopes, kept (a guard holds no settings)."""
         return _mixin_guard(self.required_scopes, self.any_scopes, self.required_acr, self.max_auth_age)
 
+    def get_required_authorization_details(self, request: HttpRequest) -> Iterable[Mapping[str, Any]] | None:
+        """The RFC 9396 details this request needs; override to compute them (the account in the URL)."""
+        return self.required_authorization_details
+
+    def _check_details(self, request: HttpRequest, credential: Credential) -> None:
+        required = self.get_required_authorization_details(request)
+        if required is None:
+            return
+        try:
+            check_details(request.access_token, details_requirement(required))  # type: ignore[attr-defined]
+        except Refusal as refusal:
+            refusal.headers.update(credential.headers)  # the proof was good: the next nonce too
+            raise
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if self.view_is_async:
             return self._adispatch(request, *args, **kwargs)
         try:
             credential = _admitted(request, self.get_guard())
+            self._check_details(request, credential)
         except Refusal as refusal:
             return json_response(refusal)
         return with_headers(super().dispatch(request, *args, **kwargs), credential.headers)  # type: ignore[misc]
@@ -145,6 +175,7 @@ class TokenRequiredMixin:
     async def _adispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         try:
             credential = await _aadmitted(request, self.get_guard())
+            self._check_details(request, credential)
         except Refusal as refusal:
             return json_response(refusal)
         return with_headers(await super().dispatch(request, *args, **kwargs), credential.headers)  # type: ignore[misc]

@@ -52,6 +52,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 
 from jwks_auth.access_token import AccessToken
+from jwks_auth.web.authorization_details import DetailsArgument
 from jwks_auth.web.endpoint_check import EndpointCheck
 from jwks_auth.web.request_verifier import Refusal, RequestVerifier
 from jwks_auth.web.responses import NoCredential, answer
@@ -79,6 +80,8 @@ class JWKSBearer(HttpBearer):
 
     ``acr`` (any one of the values) and ``max_age`` (seconds since ``auth_time``) ask for RFC 9470 step-up:
     a token that falls short is refused with 401 ``insufficient_user_authentication``.
+    ``authorization_details`` (RFC 9396: a list of objects, or a function of the request giving one) must each be
+    covered by a detail of the token (403 otherwise).
 
     Returns ``None`` for a request without a token, so that another auth of
     the operation may accept it (Ninja answers 401 when none does).
@@ -94,6 +97,7 @@ class JWKSBearer(HttpBearer):
         *,
         acr: Iterable[str] | None = None,
         max_age: int | None = None,
+        authorization_details: DetailsArgument = None,
     ) -> None:
         super().__init__()
         # Behind TokenMiddleware the token it accepted is used as it is, unless a subclass brings its own core.
@@ -104,6 +108,7 @@ class JWKSBearer(HttpBearer):
             reuses_admitted=type(self).front_door is JWKSBearer.front_door,
             acr=acr,
             max_age=max_age,
+            authorization_details=authorization_details,
         )
         # Ninja awaits what an async auth returns in async operations, and
         # takes a non-coroutine result as is in sync ones: __call__ returns

@@ -36,12 +36,25 @@ from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
 from jwks_auth.validation.hints import explain_insufficient_scope
-from jwks_auth.web.challenges import InsufficientScope, InsufficientUserAuthentication, InvalidToken
+from jwks_auth.web.authorization_details import InsufficientAuthorization, check_details, details_requirement
+from jwks_auth.web.challenges import (
+    InsufficientAuthorizationDetails,
+    InsufficientScope,
+    InsufficientUserAuthentication,
+    InvalidToken,
+)
 from jwks_auth.web.request_verifier import Refusal
 from jwks_auth.web.step_up import AuthenticationRequirement
 from jwks_auth.web.step_up import InsufficientUserAuthentication as StepUpShortfall
 
-__all__ = ["HasAnyScope", "HasMethodScopes", "HasScopes", "ScopePermission"]
+__all__ = [
+    "HasAnyScope",
+    "HasAuthenticationContext",
+    "HasAuthorizationDetails",
+    "HasMethodScopes",
+    "HasScopes",
+    "ScopePermission",
+]
 
 _MISSING = object()
 
@@ -344,3 +357,44 @@ def _authentication_requirement(acr: Any, max_age: Any) -> AuthenticationRequire
         if len(_requirements) < 256:  # a view computing them per request must not grow this without bound
             _requirements[key] = requirement
     return requirement
+
+
+# -- RFC 9396 rich authorization requests ----------------------------------------------------------
+class HasAuthorizationDetails(BasePermission):
+    """The token's ``authorization_details`` must cover the request (RFC 9396).
+
+    Reads the view's ``required_authorization_details``: a list of objects,
+    each with a ``type`` and any of ``actions``, ``locations``, ``datatypes``,
+    ``privileges`` (lists the token's detail must include) and ``identifier``
+    (equal); each must be covered by a detail of the token, whose own
+    ``locations``, if any, must name this API (``RESOURCE`` or the issuer's
+    ``AUDIENCE``). A view computes them from the request by defining
+    ``get_required_authorization_details(request)`` (the account in the URL).
+    A shortfall is a 403 ``insufficient_scope`` with a fixed description; a
+    malformed ``authorization_details`` a 401 ``invalid_token``.
+    """
+
+    def get_required_authorization_details(self, request: Request, view: Any) -> Any:
+        compute = getattr(view, "get_required_authorization_details", None)
+        if compute is not None:
+            return compute(request)
+        required = getattr(view, "required_authorization_details", _MISSING)
+        if required is _MISSING:
+            raise ImproperlyConfigured(
+                f"{type(view).__name__} uses {type(self).__name__} without required_authorization_details "
+                "or get_required_authorization_details(request)"
+            )
+        return required
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        token = getattr(request, "auth", None)
+        if not isinstance(token, AccessToken):
+            return False  # not authenticated by a token: DRF answers 401
+        required = details_requirement(self.get_required_authorization_details(request, view))
+        try:
+            check_details(token, required)
+        except InsufficientAuthorization as refusal:
+            raise InsufficientAuthorizationDetails(refusal.description, challenge=refusal.challenge()) from None
+        except Refusal as refusal:  # malformed authorization_details
+            raise InvalidToken(refusal.description, challenge=refusal.challenge()) from None
+        return True

@@ -151,6 +151,12 @@ KEY_STORE_KEYS = (
 RESOURCE_METADATA_KEYS = (
     Setting("SCOPES", [], rules.strings, "scopes advertised in the metadata and the OpenAPI oauth2 scheme"),
     Setting("DOCUMENTATION", None, rules.optional(rules.string), "the resource_documentation URL"),
+    Setting(
+        "AUTHORIZATION_DETAILS_TYPES",
+        [],
+        rules.strings,
+        "RFC 9396 authorization details types this API understands (authorization_details_types_supported)",
+    ),
 )
 
 SETTINGS: tuple[Setting, ...] = (

@@ -67,6 +67,18 @@ class InsufficientScope(BearerError):
     error = "insufficient_scope"
 
 
+class InsufficientAuthorizationDetails(BearerError):
+    """RFC 9396: no ``authorization_details`` of the token covers the request; 403 ``insufficient_scope``.
+
+    Not an ``InsufficientScope``: the scope operators of ``jwks_auth.permissions``
+    fold those into a list of missing scopes, and this one names none.
+    """
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "The access token's authorization details do not cover this request."
+    error = "insufficient_scope"
+
+
 class InsufficientUserAuthentication(BearerError):
     """RFC 9470 3: the token's authentication is too weak or too old; build with ``challenge=``
     (``jwks_auth.web.step_up``), which carries ``acr_values`` / ``max_age``."""
@@ -90,6 +102,7 @@ class KeysUnavailableError(APIException):
 
 __all__ = [
     "BearerError",
+    "InsufficientAuthorizationDetails",
     "InsufficientScope",
     "InsufficientUserAuthentication",
     "InvalidDPoPProof",

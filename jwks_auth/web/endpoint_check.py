@@ -5,7 +5,8 @@ decorators (``jwks_auth.decorators``); DRF has its own permission classes.
 ``check`` is for sync code, ``acheck`` for an event loop (no blocking I/O on
 it). Both raise the front door's ``Refusal``s, ``NoCredential`` for a request
 without a token, ``InsufficientUserAuthentication`` (RFC 9470 step-up: ``acr``,
-``max_age``) and ``InsufficientScope``, in that order.
+``max_age``), ``InsufficientScope`` and ``InsufficientAuthorization`` (RFC 9396
+``authorization_details``), in that order.
 
 An adapter that must also send the response headers of an accepted request
 (``DPoP-Nonce``) reads the credential itself, as DRF's does:
@@ -22,6 +23,7 @@ from django.http import HttpRequest
 
 from jwks_auth.access_token import AccessToken
 from jwks_auth.web.admission import admitted
+from jwks_auth.web.authorization_details import DetailsArgument, DetailsCheck
 from jwks_auth.web.request_verifier import Credential, Refusal, RequestVerifier
 from jwks_auth.web.required_scopes import ScopeRequirement
 from jwks_auth.web.responses import NoCredential
@@ -41,10 +43,13 @@ class EndpointCheck:
         reuses_admitted: bool | None = None,
         acr: Iterable[str] | None = None,
         max_age: int | None = None,
+        authorization_details: DetailsArgument = None,
     ) -> None:
         self.requirement = ScopeRequirement.of(scopes, any_scopes)
         # None when the endpoint asks for no authentication context: nothing read, nothing paid.
         self.authentication = AuthenticationRequirement.of(acr, max_age) or None
+        # RFC 9396: a list of objects, or a function of the request giving one; None when none is needed.
+        self.details = DetailsCheck(authorization_details) or None
         self.door = door if door is not None else RequestVerifier(sender=sender)
         # A token TokenMiddleware accepted stands for this guard's check when its core is the default one.
         self.reuses_admitted = door is None if reuses_admitted is None else reuses_admitted
@@ -70,22 +75,26 @@ class EndpointCheck:
         """``(user, token)`` for ``credential``; its ``headers`` are then the answer's (``DPoP-Nonce``)."""
         found = admitted(request) if self.reuses_admitted else None
         if found is not None:
-            return self._scoped((found.user, found.token), found.credential)
-        return self._scoped(self.door.verify(credential, request), credential)
+            return self._scoped((found.user, found.token), found.credential, request)
+        return self._scoped(self.door.verify(credential, request), credential, request)
 
     async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
         """``verify`` on an event loop."""
         found = admitted(request) if self.reuses_admitted else None
         if found is not None:
-            return self._scoped((found.user, found.token), found.credential)
-        return self._scoped(await self.door.averify(credential, request), credential)
+            return self._scoped((found.user, found.token), found.credential, request)
+        return self._scoped(await self.door.averify(credential, request), credential, request)
 
-    def _scoped(self, found: tuple[Any, AccessToken], credential: Credential) -> tuple[Any, AccessToken]:
+    def _scoped(
+        self, found: tuple[Any, AccessToken], credential: Credential, request: HttpRequest
+    ) -> tuple[Any, AccessToken]:
         """``found`` if its token meets the authentication needed and holds the scopes; else the refusal."""
         try:
             if self.authentication is not None:
                 self.authentication.check(found[1])
             self.requirement.check(found[1])
+            if self.details is not None:
+                self.details.check(found[1], request)
         except Refusal as refusal:
             # The proof was good: the 403 carries the next nonce too, as DRF's does (view headers).
             refusal.headers.update(credential.headers)

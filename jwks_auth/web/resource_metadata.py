@@ -52,6 +52,10 @@ def metadata_document() -> dict[str, Any]:
     if scopes:
         document["scopes_supported"] = list(dict.fromkeys(str(scope) for scope in scopes))
     document["bearer_methods_supported"] = ["header"]
+    # RFC 9728 2 / RFC 9396 10: the authorization details types this resource understands.
+    types = list(jwks_settings.RESOURCE_METADATA["AUTHORIZATION_DETAILS_TYPES"] or [])
+    if types:
+        document["authorization_details_types_supported"] = list(dict.fromkeys(str(kind) for kind in types))
     document.update(_sender_constraint_metadata())
     documentation = jwks_settings.RESOURCE_METADATA["DOCUMENTATION"]
     if documentation:
