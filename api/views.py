@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jwks_auth.permissions import HasAuthenticationContext, HasScopes
+from jwks_auth.permissions import HasAuthenticationContext, HasAuthorizationDetails, HasScopes
 
 
 class HelloView(APIView):
@@ -88,3 +88,34 @@ class StepUpMeView(MeView):
     )
     def get(self, request: Request) -> Response:
         return Response(request.auth.claims)
+
+
+class AccountView(APIView):
+    """One account, for a token whose RFC 9396 ``authorization_details`` grant reading it.
+
+    Needs ``/me``'s scopes and an ``account_information`` detail with the action
+    ``read`` and the ``identifier`` of the account in the URL; another account's
+    detail, or none, is a 403.
+    """
+
+    permission_classes = [HasScopes & HasAuthorizationDetails]
+    parser_classes: list[Any] = []
+
+    @property
+    def required_scopes(self) -> list[str]:
+        return settings.API_REQUIRED_SCOPES  # type: ignore[no-any-return]
+
+    def get_required_authorization_details(self, request: Request) -> list[dict[str, Any]]:
+        return [{"type": "account_information", "actions": ["read"], "identifier": self.kwargs["account"]}]
+
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The account and the details that granted it"),
+            401: OpenApiResponse(description="No token, an invalid one, or malformed authorization_details"),
+            403: OpenApiResponse(description="No authorization detail of the token covers this account"),
+            503: OpenApiResponse(description="The issuer's signing keys cannot be had (see Retry-After)"),
+        }
+    )
+    def get(self, request: Request, account: str) -> Response:
+        granted = [dict(detail.fields) for detail in request.auth.authorization_details]
+        return Response({"account": account, "authorization_details": granted})

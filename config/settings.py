@@ -117,7 +117,11 @@ JWKS_AUTH = {
     "DPOP": env_str("OIDC_DPOP") or None,
     "ALLOW_INSECURE_HTTP": env_bool("OIDC_ALLOW_HTTP", False),
     # Advertised in the RFC 9728 metadata and the OpenAPI oauth2 scheme.
-    "RESOURCE_METADATA": {"SCOPES": API_REQUIRED_SCOPES},
+    "RESOURCE_METADATA": {
+        "SCOPES": API_REQUIRED_SCOPES,
+        # RFC 9396: /accounts/<id> reads account_information details.
+        "AUTHORIZATION_DETAILS_TYPES": ["account_information"],
+    },
     "RESOURCE": env_str("API_RESOURCE", f"http://localhost:{API_PORT}"),
 }
 # Any other JWKS_AUTH setting (e.g. short timings in multi-process tests), as a

@@ -17,6 +17,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from oauth2_provider.views import TokenView
 
+from idp import authorization_details
 from jwks_auth.sender import ProofError, ProofVerifier
 from jwks_auth.sender.django_request import request_facts
 from jwks_auth.sender.replay import ReplayGuard
@@ -46,9 +47,21 @@ def _refuse(description: str) -> JsonResponse:
 
 
 class DPoPTokenView(TokenView):
-    """DOT's token endpoint, issuing DPoP-bound tokens to requests with a valid proof."""
+    """DOT's token endpoint, issuing DPoP-bound tokens to requests with a valid proof, and RFC 9396
+    ``authorization_details`` to requests that ask for them (``idp.authorization_details``)."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        details, refusal = authorization_details.requested(request)
+        if refusal is not None:
+            return refusal
+        reset = authorization_details.granted.set(details)
+        try:
+            response = self._post(request, *args, **kwargs)
+        finally:
+            authorization_details.granted.reset(reset)
+        return _with_details(response, details)
+
+    def _post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         header = request.META.get("HTTP_DPOP")
         if header is None:
             return super().post(request, *args, **kwargs)
@@ -66,6 +79,17 @@ class DPoPTokenView(TokenView):
         finally:
             bound_key.reset(reset)
         return _as_dpop(response)
+
+
+def _with_details(response: HttpResponse, details: list[dict[str, Any]] | None) -> HttpResponse:
+    """RFC 9396 7: the granted ``authorization_details`` in a successful answer too."""
+    if details is None or response.status_code != 200:
+        return response
+    body = json.loads(response.content)
+    body["authorization_details"] = details
+    response.content = json.dumps(body).encode("utf-8")
+    response["Content-Length"] = str(len(response.content))
+    return response
 
 
 def _as_dpop(response: HttpResponse) -> HttpResponse:

@@ -73,8 +73,12 @@ def access_token_claims(request: Request) -> dict[str, Any]:
         "exp": now + int(request.expires_in),
         "jti": uuid.uuid4().hex,
     }
+    from idp.authorization_details import granted
     from idp.dpop import bound_key
 
+    details = granted.get()
+    if details is not None:
+        claims["authorization_details"] = details  # RFC 9396 9.1
     jkt = bound_key.get()
     if jkt is not None:
         # RFC 9449 6.1: bound to the key of the token request's DPoP proof.

@@ -2,6 +2,7 @@
 
     python manage.py call_api [--issuer URL] [--client-id client] [--client-secret secret]
                               [--scope api1] [--api-url http://localhost:5002] [--dpop]
+                              [--account DE-1] [--authorization-details JSON]
 
 The defaults follow the ports ``make run`` was given: ``--issuer`` is
 ``OIDC_ISSUER``, else ``http://localhost:$IDP_PORT`` (5000); ``--api-url`` is
@@ -14,6 +15,9 @@ API's status and the claims it returned. Any failure exits non-zero. With
 ``--dpop`` it makes a fresh EC P-256 key, sends a DPoP proof (RFC 9449) with
 the token request and with ``GET /me`` (``Authorization: DPoP``), and prints
 the key's RFC 7638 thumbprint, which the token's ``cnf.jkt`` must equal.
+With ``--account`` it asks the token endpoint for an RFC 9396
+``account_information`` detail to read that account (or the details of
+``--authorization-details``) and calls ``GET <api>/accounts/<account>``.
 """
 
 from __future__ import annotations
@@ -107,6 +111,19 @@ def _unreachable(what: str, url: str, source: str, port_variable: str, exc: requ
     )
 
 
+def _details(options: dict[str, Any]) -> str | None:
+    """The ``authorization_details`` form field: ``--authorization-details``, or reading ``--account``."""
+    if options["authorization_details"] is not None:
+        try:
+            json.loads(options["authorization_details"])
+        except ValueError:
+            raise CommandError("--authorization-details must be JSON (an array of objects)") from None
+        return str(options["authorization_details"])
+    if options["account"] is not None:
+        return json.dumps([{"type": "account_information", "actions": ["read"], "identifier": options["account"]}])
+    return None
+
+
 class Command(BaseCommand):
     help = "Get an access token with client credentials and call the API's /me with it."
     requires_system_checks: list[str] = []
@@ -121,6 +138,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP request")
         parser.add_argument("--dpop", action="store_true", help="sender-constrained: DPoP proofs from a fresh EC key")
+        parser.add_argument(
+            "--account",
+            help="call GET <api>/accounts/<ACCOUNT> instead of /me, asking for an RFC 9396 account_information "
+            "detail to read it (unless --authorization-details says otherwise)",
+        )
+        parser.add_argument(
+            "--authorization-details", help="RFC 9396 authorization_details (a JSON array) for the token request"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         issuer, issuer_from = (options["issuer"], "--issuer") if options["issuer"] else _default_issuer()
@@ -135,8 +160,9 @@ class Command(BaseCommand):
                 token, payload = self.get_token(http, issuer, options, timeout)
             except requests.RequestException as exc:
                 raise _unreachable("the identity server", issuer, issuer_from, "IDP_PORT", exc) from None
+            path = "/me" if options["account"] is None else f"/accounts/{options['account']}"
             try:
-                self.call_me(http, api_url, token, payload, timeout)
+                self.call_me(http, api_url, token, payload, timeout, path)
             except requests.RequestException as exc:
                 raise _unreachable("the API", api_url, api_from, "API_PORT", exc) from None
 
@@ -153,9 +179,13 @@ class Command(BaseCommand):
             raise CommandError(f"Discovery {discovery_url} has no token_endpoint")
 
         headers = {} if self.proof_key is None else {"DPoP": self.proof_key.proof("POST", token_endpoint)}
+        data = {"grant_type": "client_credentials", "scope": options["scope"]}
+        details = _details(options)
+        if details is not None:
+            data["authorization_details"] = details
         response = http.post(
             token_endpoint,
-            data={"grant_type": "client_credentials", "scope": options["scope"]},
+            data=data,
             auth=(options["client_id"], options["client_secret"]),  # HTTP Basic (client_secret_basic)
             headers=headers,
             timeout=timeout,
@@ -186,10 +216,16 @@ class Command(BaseCommand):
         return token, payload
 
     def call_me(
-        self, http: requests.Session, api_url: str, token: str, payload: dict[str, Any], timeout: float
+        self,
+        http: requests.Session,
+        api_url: str,
+        token: str,
+        payload: dict[str, Any],
+        timeout: float,
+        path: str = "/me",
     ) -> None:
-        """GET <api>/me with the token (and a proof, with --dpop) and print the claims the API saw."""
-        url = f"{api_url}/me"
+        """GET <api><path> with the token (and a proof, with --dpop) and print what the API answered."""
+        url = f"{api_url}{path}"
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if self.proof_key is not None:
             headers.update(Authorization=f"DPoP {token}", DPoP=self.proof_key.proof("GET", url, token))
@@ -202,6 +238,9 @@ class Command(BaseCommand):
                 + (f", WWW-Authenticate: {challenge}" if challenge else "")
             )
         claims = _json(response, f"GET {url}")
+        if path != "/me":
+            self.stdout.write("The API answered:\n" + json.dumps(claims, indent=2))
+            return
         self.stdout.write("Claims returned by the API:\n" + json.dumps(claims, indent=2))
         if claims == payload:
             self.stdout.write(self.style.SUCCESS("The API's claims match the token payload."))

@@ -194,7 +194,7 @@ def test_schema_has_the_oauth2_scheme_for_me(web: Client, settings: Any) -> None
     response = web.get("/api/schema/?format=json")
     assert response.status_code == 200
     schema = json.loads(response.content)
-    assert set(schema["paths"]) == {"/", "/me", "/me/step-up"}
+    assert set(schema["paths"]) == {"/", "/me", "/me/step-up", "/accounts/{account}"}
     flows = schema["components"]["securitySchemes"]["oauth2"]["flows"]
     assert flows["authorizationCode"]["authorizationUrl"].endswith("/connect/authorize")
     assert {"oauth2": ["api1"]} in schema["paths"]["/me"]["get"]["security"]
