@@ -27,7 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf.settings import jwks_settings
 from jwks_auth.exceptions import InvalidClaims
-from jwks_auth.validation.authorization_details import AuthorizationDetail, read_authorization_details
+from jwks_auth.validation.authorization_details import AuthorizationDetail, checked_authorization_details
 from jwks_auth.web.request_verifier import Refusal, Unauthorized
 from jwks_auth.web.www_authenticate import bearer_challenge
 
@@ -88,22 +88,21 @@ class DetailRequirement:
         sets = {name: _set(value[name], name) for name in _SETS if name in value}
         return cls(kind, identifier=identifier, **sets)
 
-    def covered_by(self, detail: AuthorizationDetail, resources: frozenset[str]) -> bool:
-        if detail.type != self.type:
+    def covered_by(self, detail: AuthorizationDetail | Mapping[str, Any], resources: frozenset[str]) -> bool:
+        """Whether ``detail`` (parsed, or a well-formed object of the claim) covers this requirement."""
+        entry: Mapping[str, Any] = detail.fields if isinstance(detail, AuthorizationDetail) else detail
+        if entry["type"] != self.type:
             return False
-        if detail.locations is not None and resources.isdisjoint(detail.locations):
+        locations = entry.get("locations")
+        if locations is not None and resources.isdisjoint(locations):
             return False  # a detail for other resources
-        if self.identifier is not None and detail.identifier != self.identifier:
+        if self.identifier is not None and entry.get("identifier") != self.identifier:
             return False
-        return all(
-            not needed or (granted is not None and needed <= granted)
-            for needed, granted in (
-                (self.actions, detail.actions),
-                (self.locations, detail.locations),
-                (self.datatypes, detail.datatypes),
-                (self.privileges, detail.privileges),
-            )
-        )
+        for name in ("actions", "locations", "datatypes", "privileges"):
+            needed: frozenset[str] = getattr(self, name)
+            if needed and not needed.issubset(entry.get(name) or ()):
+                return False
+        return True
 
 
 def details_requirement(value: Any) -> tuple[DetailRequirement, ...]:
@@ -127,7 +126,7 @@ def check_details(token: AccessToken, required: Iterable[DetailRequirement]) -> 
     if not required:
         return
     try:
-        details = read_authorization_details(token.claims)
+        details = checked_authorization_details(token.claims)
     except InvalidClaims as exc:
         raise Unauthorized(exc.description, reason=exc.code, scheme=token.scheme) from None
     resources = _resources(token)
