@@ -53,6 +53,12 @@ def unmount_transport(prefix: str, adapter: BaseAdapter | None = None) -> None:
     """Undo ``mount_transport`` (of ``adapter`` only, when given)."""
     if adapter is None or _transports.get(prefix) is adapter:
         _transports.pop(prefix, None)
+class HTTPStatusError(FetchError):
+    """The server answered, with another status than 200 (``status``): not an outage when it is a 404."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,7 @@ def _exchange(
         raise FetchError(f"{method} {url} failed: {_failure(exc)}") from exc
     with session, response:
         if response.status_code != 200:
-            raise FetchError(f"{method} {url} answered HTTP {response.status_code}")
+            raise HTTPStatusError(f"{method} {url} answered HTTP {response.status_code}", response.status_code)
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise FetchError(f"{method} {url}: response larger than {limit} bytes")

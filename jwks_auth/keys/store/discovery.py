@@ -1,4 +1,12 @@
-"""Where the issuer's keys are: ``JWKS_URI``, or its OpenID discovery document.
+"""Where the issuer's keys are: ``JWKS_URI``, or its discovery document.
+
+The document is OpenID Connect Discovery's, ``<issuer>/.well-known/openid-configuration``;
+when that location answers 404 or 410, RFC 8414's, with
+``/.well-known/oauth-authorization-server`` inserted between the host and the
+issuer's path (RFC 8414 3.1), as plain OAuth authorization servers publish it.
+Either way the document's ``issuer`` must equal the configured one exactly
+(OIDC Discovery 4.3, RFC 8414 3.3). An outage of the first location (a
+timeout, a 5xx) is not a reason to look elsewhere: it stays an outage.
 
 A discovered ``jwks_uri`` is kept for ``KEY_STORE["DISCOVERY_TTL"]`` here and in the shared
 cache; a cached value that is not a URL we may fetch is discovered again,
@@ -8,11 +16,31 @@ and so is one whose fetch failed (the keys may have moved).
 from __future__ import annotations
 
 import math
+from urllib.parse import urlsplit, urlunsplit
 
 from jwks_auth.conf.settings import IssuerConfig
 from jwks_auth.exceptions import FetchError
-from jwks_auth.keys.http import check_url, fetch_json
+from jwks_auth.keys.http import HTTPStatusError, check_url, fetch_json
 from jwks_auth.keys.store.namespace import Namespace, Slot
+
+OPENID_WELL_KNOWN = "/.well-known/openid-configuration"
+OAUTH_WELL_KNOWN = "/.well-known/oauth-authorization-server"
+#: Answers of the OpenID location that mean "not published here" (RFC 9110 15.5.5, 15.5.11).
+_NOT_HERE = frozenset({404, 410})
+
+
+def openid_configuration_url(issuer: str) -> str:
+    """OpenID Connect Discovery 4: the well-known path appended to the issuer."""
+    return issuer.rstrip("/") + OPENID_WELL_KNOWN
+
+
+def oauth_metadata_url(issuer: str) -> str:
+    """RFC 8414 3.1: the well-known path inserted between the host and the issuer's path.
+
+    ``https://as.example/tenant1`` -> ``https://as.example/.well-known/oauth-authorization-server/tenant1``.
+    """
+    parts = urlsplit(issuer)
+    return urlunsplit((parts.scheme, parts.netloc, OAUTH_WELL_KNOWN + parts.path.rstrip("/"), "", ""))
 
 
 class Discovery:
@@ -61,7 +89,16 @@ class Discovery:
         return uri
 
     def _discover(self) -> str:
-        url = self._config.issuer.rstrip("/") + "/.well-known/openid-configuration"
+        issuer = self._config.issuer
+        try:
+            return self._read(openid_configuration_url(issuer))
+        except HTTPStatusError as exc:
+            if exc.status not in _NOT_HERE:
+                raise
+        return self._read(oauth_metadata_url(issuer))
+
+    def _read(self, url: str) -> str:
+        """The ``jwks_uri`` of the metadata document at ``url``, whose issuer must be ours."""
         document = fetch_json(url).document
         if document.get("issuer") != self._config.issuer:
             raise FetchError(f"{url}: discovery document names another issuer")

@@ -1,0 +1,1 @@
+"""The discovery tests use the library test URLs (``/me``)."""
