@@ -53,6 +53,8 @@ def unmount_transport(prefix: str, adapter: BaseAdapter | None = None) -> None:
     """Undo ``mount_transport`` (of ``adapter`` only, when given)."""
     if adapter is None or _transports.get(prefix) is adapter:
         _transports.pop(prefix, None)
+
+
 class HTTPStatusError(FetchError):
     """The server answered, with another status than 200 (``status``): not an outage when it is a 404."""
 
