@@ -13,7 +13,7 @@ IDP_PORT ?= 5000
 # scripts/run-dev.sh reads them: `make run API_PORT=5003` also sets API_RESOURCE.
 export API_PORT IDP_PORT
 
-.PHONY: install install-runtime system-deps client-deps interop-deps certs migrate run call-api serve test test-fast lint release-check dist bench bench-smoke check clean
+.PHONY: install install-runtime system-deps client-deps interop-deps certs migrate run call-api serve test test-fast lint docs release-check dist bench bench-smoke check clean
 
 $(RUNTIME): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -82,7 +82,7 @@ serve: install-runtime
 # Python 3.11-3.13 x Django 5.2-6.1, plus the sample as a fresh clone on
 # Django 6.1); the sample project's suite (tests/project, config.settings)
 # runs here on the pinned versions of requirements.txt.
-test: install interop-deps system-deps certs
+test: install interop-deps system-deps certs docs
 	$(VENV)/bin/nox
 	$(PY) -m pytest tests/project
 
@@ -107,6 +107,15 @@ release-check:
 dist: $(STAMP)
 	$(VENV)/bin/nox -s build
 
+# The documentation site (docs/, Sphinx + MyST + furo; Read the Docs builds the
+# same from .readthedocs.yaml). Every warning fails it, and nitpicky mode fails
+# on a link to a page, heading, setting or Python name that does not exist. No
+# network: no intersphinx, no linkcheck. tests/docs runs the pages' code.
+docs: $(STAMP)
+	rm -rf docs/_build
+	$(VENV)/bin/sphinx-build -W --keep-going -n -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
 check: $(STAMP)
 	$(PY) manage.py check --deploy --fail-level ERROR
 
@@ -119,4 +128,4 @@ bench-smoke: install
 	$(PY) bench/run.py --smoke
 
 clean:
-	rm -rf $(VENV) var client_static/node_modules $(INTEROP)/node_modules .pytest_cache test-artifacts .nox build dist
+	rm -rf $(VENV) var client_static/node_modules $(INTEROP)/node_modules .pytest_cache test-artifacts .nox build dist docs/_build

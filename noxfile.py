@@ -155,11 +155,12 @@ def _suite(session: nox.Session) -> Path:
     # The README snippet test reads both READMEs.
     shutil.copy2(ROOT / "README.md", target / "README.md")
     shutil.copy2(ROOT / "jwks_auth" / "README.md", target / "package-README.md")
-    # tests/validation/test_reasons.py checks that every reason code is documented there.
-    (target / "docs").mkdir()
-    shutil.copy2(ROOT / "docs" / "operations.md", target / "docs" / "operations.md")
+    # The documentation's pages: tests/docs runs their code against the wheel,
+    # tests/validation/test_reasons.py checks that every reason code is documented, and
     # tests/testing/test_docs_example.py runs the testing kit's page's example project.
-    shutil.copy2(ROOT / "docs" / "testing.md", target / "docs" / "testing.md")
+    shutil.copytree(
+        ROOT / "docs", target / "docs", ignore=shutil.ignore_patterns("_build", "screenshots", "__pycache__")
+    )
     return target
 
 

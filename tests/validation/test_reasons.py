@@ -30,10 +30,10 @@ def test_the_two_former_collisions_are_told_apart():
 def test_every_reason_is_raised_somewhere_and_documented():
     source = "\n".join(path.read_text() for path in PACKAGE.rglob("*.py") if path.name != "reasons.py")
     assert "class RequestVerifier" in source  # the package's source was found
-    operations = (ROOT / "docs" / "operations.md").read_text()
+    troubleshooting = (ROOT / "docs" / "troubleshooting.md").read_text()
     for reason in Reason:
         assert f"Reason.{reason.name}" in source, reason
-        assert f"`{reason.value}`" in operations, reason
+        assert f"| `{reason.value}` |" in troubleshooting, reason
 
 
 def test_a_token_error_refuses_a_code_that_is_not_a_reason():
