@@ -152,8 +152,7 @@ def _suite(session: nox.Session) -> Path:
     ignore = shutil.ignore_patterns("project", "__pycache__", "*.pyc", ".hypothesis")
     shutil.copytree(ROOT / "tests", target / "tests", ignore=ignore)
     shutil.copy2(ROOT / "pytest.ini", target / "pytest.ini")
-    # The README snippet test reads both READMEs.
-    shutil.copy2(ROOT / "README.md", target / "README.md")
+    # The README snippet test runs the package README's snippet.
     shutil.copy2(ROOT / "jwks_auth" / "README.md", target / "package-README.md")
     # The documentation's pages: tests/docs runs their code against the wheel,
     # tests/validation/test_reasons.py checks that every reason code is documented, and
@@ -199,7 +198,6 @@ def lib(session: nox.Session, django: str, drf: str, pins: tuple[str, ...], mark
         env={
             "JWKS_AUTH_TESTS_INSTALLED": "1",
             "JWKS_AUTH_WHEEL": str(wheel),
-            "JWKS_AUTH_README": str(suite / "README.md"),
             "JWKS_AUTH_PACKAGE_README": str(suite / "package-README.md"),
             "DJANGO_SETTINGS_MODULE": "tests.settings",
             "PYTHONDONTWRITEBYTECODE": "1",

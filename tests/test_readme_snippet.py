@@ -1,9 +1,10 @@
-"""The README's "In your own project", run as a new user would: wheel, fresh venv, startproject, real tokens.
+"""The package README's snippet (the PyPI page, and the site's quick start, which includes it), run as a new user would.
 
-The snippet is read from README.md, so the documentation cannot drift from
-what works. Under nox the wheel is the one the matrix built (JWKS_AUTH_WHEEL),
-and the suite runs from a copy of tests/ (JWKS_AUTH_README: that copy's
-README.md); from the repository the test builds the wheel itself.
+Wheel, fresh venv, startproject, real tokens. The snippet is read from
+jwks_auth/README.md, so the documentation cannot drift from what works. Under
+nox the wheel is the one the matrix built (JWKS_AUTH_WHEEL), and the suite
+runs from a copy of tests/ (JWKS_AUTH_PACKAGE_README: that copy's package
+README); from the repository the test builds the wheel itself.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from tests.support.tokens import access_claims, mint
 pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent
-README = Path(os.environ.get("JWKS_AUTH_README") or HERE.parent / "README.md")
 PACKAGE_README = Path(os.environ.get("JWKS_AUTH_PACKAGE_README") or HERE.parent / "jwks_auth" / "README.md")
 SNIPPET_ISSUER = "https://idp.example.com"
 # Tools the fresh venv must not inherit from the developer's environment.
@@ -38,7 +38,7 @@ _SCRUBBED = ("DJANGO_", "OIDC_", "API_", "JWKS_AUTH", "PYTHONPATH", "VIRTUAL_ENV
 def snippet_files(readme: str) -> dict[str, str]:
     """The python blocks between the snippet markers, by the file their first line names."""
     match = re.search(r"<!-- snippet: in-your-own-project .*?-->\n(.*?)<!-- /snippet -->", readme, re.S)
-    assert match, "the README lost its snippet markers"
+    assert match, "the package README lost its snippet markers"
     section = match.group(1)
     files = {}
     for block in re.findall(r"```python\n(.*?)```", section, re.S):
@@ -49,8 +49,11 @@ def snippet_files(readme: str) -> dict[str, str]:
     return files
 
 
-def test_the_package_readme_shows_the_same_snippet():
-    assert snippet_files(README.read_text()) == snippet_files(PACKAGE_README.read_text())
+def test_the_quick_start_includes_the_snippet():
+    """docs/quickstart.md shows the snippet by including it from the package README, not by a copy."""
+    quickstart = (HERE.parent / "docs" / "quickstart.md").read_text()
+    marker = re.search(r"<!-- snippet: in-your-own-project .*?-->", PACKAGE_README.read_text())
+    assert marker and f'start-after: "{marker.group(0)}"' in quickstart
 
 
 def _wheel(tmp: Path) -> Path:
@@ -111,7 +114,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, JWKSPr
     provider = JWKSProvider()
     provider.set_keys(key)
     package = tmp / "site" / "mysite"
-    files = snippet_files(README.read_text())
+    files = snippet_files(PACKAGE_README.read_text())
     with open(package / "settings.py", "a") as settings:
         # The snippet exactly, but for the issuer: the test's loopback provider.
         settings.write("\n" + files.pop("settings.py").replace(SNIPPET_ISSUER, provider.issuer))

@@ -1,0 +1,1 @@
+from tests.support.fixtures import make_provider  # noqa: F401
