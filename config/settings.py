@@ -153,7 +153,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The oauth2 security scheme of the schema (jwks_auth.openapi): IdentityServer's
     # (and the dev idp's) endpoint paths; set OIDC_AUTHORIZATION_URL/OIDC_TOKEN_URL
-    # for other providers (docs/providers.md).
+    # for other providers (docs/providers/).
     "OAUTH2_AUTHORIZATION_URL": env_str("OIDC_AUTHORIZATION_URL", f"{OIDC_ISSUER}/connect/authorize"),
     "OAUTH2_TOKEN_URL": env_str("OIDC_TOKEN_URL", f"{OIDC_ISSUER}/connect/token"),
     "SERVE_INCLUDE_SCHEMA": False,  # /api/schema/ itself is not part of the API

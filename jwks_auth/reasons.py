@@ -3,7 +3,7 @@
 The values are short snake_case strings because they leave the process:
 ``TokenError.code``, the ``reason`` of the ``token_rejected`` signal, the
 ``reason`` label of ``jwks_auth_tokens_total`` and the debug log. They are
-fixed, never derived from a token. ``docs/operations.md`` lists them.
+fixed, never derived from a token. ``docs/troubleshooting.md`` lists them, with their causes.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Ninja operations that return their own ``HttpResponse``: Ninja sends it as is, so ``handle_refusals``
 cannot add the accepted request's headers; the operations that copy ``request.jwks_auth_headers`` do as
-jwks_auth/ninja.py's docstring and the README show."""
+jwks_auth/ninja.py's docstring and docs/front-doors.md show."""
 
 from __future__ import annotations
 

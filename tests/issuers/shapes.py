@@ -1,7 +1,7 @@
 """Tokens in the real shapes of each identity provider (see shared/reference/token-shapes.md).
 
 Each ``Shape`` holds the provider's issuer, the JWKS_AUTH settings that
-``docs/providers.md`` documents for it, a signing key published the way the
+``docs/providers/`` documents for it, a signing key published the way the
 provider publishes it, and access tokens it issues (accepted) next to tokens
 the API must refuse (ID tokens, tokens for another API, ...).
 """

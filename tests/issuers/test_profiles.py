@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(databases=[])
 
 @pytest.fixture
 def deploy(settings, make_provider):
-    """Serve a shape's key the provider's way and configure the API as docs/providers.md says."""
+    """Serve a shape's key the provider's way and configure the API as the provider pages (docs/providers/) say."""
 
     def apply(shape: Shape, **overrides) -> tuple[JWKSProvider, str]:
         provider = make_provider(shape.issuer, shape.key, **shape.jwk_options)

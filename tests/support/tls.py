@@ -2,7 +2,7 @@
 
 The CA is what an operator's private CA must be for Python 3.13's strict
 verification (``VERIFY_X509_STRICT``): key usage and a subject key identifier
-on the CA, the authority key identifier on each leaf (jwks_auth/README.md).
+on the CA, the authority key identifier on each leaf (docs/providers/index.md, "Keys over a private CA").
 """
 
 from __future__ import annotations
