@@ -31,3 +31,11 @@ def test_the_installed_wheel_is_what_the_suite_imports():
     files = {str(f) for f in metadata.files(DISTRIBUTION) or []}
     assert "jwks_auth/py.typed" in files
     assert {name.split("/")[0] for name in files if not name.startswith("django_jwks_auth-")} == {"jwks_auth"}
+
+
+@pytest.mark.skipif(not os.environ.get("JWKS_AUTH_TESTS_INSTALLED"), reason="runs under nox, against the wheel")
+def test_the_wheel_points_to_the_documentation_and_the_source():
+    """The PyPI page's sidebar: Project-URL entries of the wheel's metadata ([project.urls])."""
+    urls = dict(entry.split(", ", 1) for entry in metadata.metadata(DISTRIBUTION).get_all("Project-URL") or [])
+    assert set(urls) >= {"Documentation", "Source", "Changelog", "Issues"}
+    assert all(url.startswith("https://") for url in urls.values())

@@ -9,13 +9,15 @@ server would at its first request. A block the site only shows says why
 
 from __future__ import annotations
 
+import re
+from importlib import metadata
 from typing import Any
 
 import pytest
 
 from jwks_auth.conf.schema import problems
 from jwks_auth.conf.settings import issuer_configs
-from tests.docs.pages import Block, blocks
+from tests.docs.pages import ROOT, Block, blocks, pages
 
 ALL = blocks()
 
@@ -64,3 +66,19 @@ def test_the_snippet_imports_and_validates(block):
     namespace = run(block)
     if "JWKS_AUTH" in namespace:
         check_settings(namespace["JWKS_AUTH"])
+
+
+def test_every_extra_the_pages_install_exists():
+    """`pip install "django-jwks-auth[x]"` in a page names an extra that the distribution declares."""
+    declared = _declared_extras()
+    named = {extra for text in pages().values() for extra in re.findall(r"django-jwks-auth\[(\w+)\]", text)}
+    assert named and named <= declared, named - declared
+
+
+def _declared_extras() -> set[str]:
+    try:
+        return set(metadata.metadata("django-jwks-auth").get_all("Provides-Extra") or [])
+    except metadata.PackageNotFoundError:  # the source tree, not installed: read pyproject.toml
+        import tomllib
+
+        return set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
