@@ -29,7 +29,8 @@ def _entry(setting: Any, prefix: str = "") -> list[str]:
     facts = [f"default {_code(setting.default)}", f"expects {setting.expects}"]
     if getattr(setting, "check_id", None):
         facts.append(f"a bad value is `{setting.check_id}`")
-    lines = [f"```{{setting}} {name}", "```", "", setting.doc, "", " · ".join(facts).capitalize(), ""]
+    summary = " · ".join(facts)
+    lines = [f"```{{setting}} {name}", "```", "", setting.doc, "", summary[0].upper() + summary[1:], ""]
     for key in getattr(setting, "keys", None) or ():
         lines += _entry(key, prefix=f"{name}.")
     return lines
