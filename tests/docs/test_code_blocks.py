@@ -9,6 +9,7 @@ server would at its first request. A block the site only shows says why
 
 from __future__ import annotations
 
+import json
 import re
 from importlib import metadata
 from typing import Any
@@ -82,3 +83,25 @@ def _declared_extras() -> set[str]:
         import tomllib
 
         return set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+
+
+def _fenced(language: str) -> list[tuple[str, str]]:
+    fence = re.compile(rf"^```{language}\n(.*?)^```", re.S | re.M)
+    return [(page, body) for page, text in pages().items() for body in fence.findall(text)]
+
+
+def test_json_examples_parse():
+    examples = _fenced("json")
+    assert examples
+    for page, body in examples:
+        assert isinstance(json.loads(body), dict), page
+
+
+def test_every_management_command_shown_exists():
+    """`python manage.py NAME` in a page's shell block: a command of jwks_auth's or of Django's."""
+    from django.core.management import get_commands
+
+    known = get_commands()
+    shown = {(page, name) for page, body in _fenced("sh") for name in re.findall(r"python manage\.py (\w+)", body)}
+    assert shown
+    assert [(page, name) for page, name in shown if name not in known] == []
