@@ -6,9 +6,12 @@ HTML comment shows on neither GitHub, PyPI nor the site):
 - ``<!-- provider: NAME [LABEL] -->``: a provider's ``JWKS_AUTH``, proved by
   tests/docs/test_providers.py with tokens in the shape of ``NAME``
   (tests/issuers/shapes.py);
-- every block between ``<!-- snippet: ... -->`` and ``<!-- /snippet -->``:
-  the quick start's snippet, which tests/test_readme_snippet.py runs in a new
-  project;
+- every block between ``<!-- snippet: ... -->`` and ``<!-- /snippet -->`` (or
+  ``<!-- example: ... -->`` and ``<!-- /example -->``): a whole project that
+  another test runs in a new ``startproject`` (the comment names it), here
+  kind "elsewhere";
+- ``<!-- fragment: WHY -->``: a piece of a larger file (a test's body, a
+  method): compiled, and its imports resolved;
 - ``<!-- not run: WHY -->``: shown only, for the reason given;
 - none: run by tests/docs/test_code_blocks.py (a block that sets ``JWKS_AUTH``
   has it validated as well).
@@ -27,7 +30,8 @@ DOCS = ROOT / "docs"
 PACKAGE_README = Path(os.environ.get("JWKS_AUTH_PACKAGE_README") or ROOT / "jwks_auth" / "README.md")
 
 _FENCE = re.compile(r"^```python[ \t]*$")
-_MARKER = re.compile(r"^<!--\s*(provider|snippet|not run):\s*(.*?)\s*-->$")
+_MARKER = re.compile(r"^<!--\s*(provider|fragment|not run):\s*(.*?)\s*-->$")
+_REGION = re.compile(r"^<!--\s*(snippet|example):\s*(.*?)\s*-->$")
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,8 @@ class Block:
     page: str  # relative to docs/, or "PyPI page"
     line: int  # of the opening fence, 1-based
     code: str
-    kind: str  # "run", "provider", "snippet" or "not run"
-    detail: str = ""  # the provider and label, or why a block is not run
+    kind: str  # "run", "provider", "elsewhere", "fragment" or "not run"
+    detail: str = ""  # the provider and label, the test that runs it, or why it is not run
 
     @property
     def id(self) -> str:
@@ -47,12 +51,13 @@ def _blocks(text: str, page: str) -> list[Block]:
     lines = text.splitlines()
     found = []
     index = 0
-    in_snippet = False
+    region = None
     while index < len(lines):
-        if lines[index].startswith("<!-- snippet:"):
-            in_snippet = True
-        elif lines[index].startswith("<!-- /snippet"):
-            in_snippet = False
+        opened = _REGION.match(lines[index])
+        if opened:
+            region = opened.group(2)
+        elif re.match(r"^<!--\s*/(snippet|example)\s*-->$", lines[index]):
+            region = None
         if not _FENCE.match(lines[index]):
             index += 1
             continue
@@ -60,8 +65,8 @@ def _blocks(text: str, page: str) -> list[Block]:
         before = lines[index - 1].strip() if index else ""
         marker = _MARKER.match(before)
         kind, detail = (marker.group(1), marker.group(2)) if marker else ("run", "")
-        if in_snippet:
-            kind = "snippet"
+        if region is not None:
+            kind, detail = "elsewhere", region
         code = "\n".join(lines[index + 1 : end]) + "\n"
         found.append(Block(page, index + 1, code, kind, detail))
         index = end + 1
