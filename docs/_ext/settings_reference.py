@@ -2,10 +2,12 @@
 
 ``{jwks-auth-settings} issuer`` and ``{jwks-auth-settings} global`` write one
 entry per setting of that scope (a grouped dict setting such as ``KEY_STORE``
-lists its keys under it); ``{jwks-auth-renamed}`` writes the table of old
-spellings. Each entry is a ``setting`` object, so a page links to one with
-``{setting}`SCOPE_CLAIMS``` and a link to a setting that no longer exists
-fails the build (nitpicky mode).
+lists its keys under it, as ``KEY_STORE.LOCAL_TTL``); ``{jwks-auth-legacy}``
+writes the table of the spellings from before 1.0 (``LEGACY``).
+
+Each entry is a ``setting`` object, so a page links to one with
+``{setting}`SCOPE_CLAIMS``` (``{setting}`KEY_STORE.LOCAL_TTL```) and a link
+to a setting that no longer exists fails the build (nitpicky mode).
 """
 
 from __future__ import annotations
@@ -24,14 +26,22 @@ def _code(value: Any) -> str:
     return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def _entry(setting: Any, prefix: str = "") -> list[str]:
     name = f"{prefix}{setting.name}"
-    facts = [f"default {_code(setting.default)}", f"expects {setting.expects}"]
-    if getattr(setting, "check_id", None):
-        facts.append(f"a bad value is `{setting.check_id}`")
-    summary = " · ".join(facts)
-    lines = [f"```{{setting}} {name}", "```", "", setting.doc, "", summary[0].upper() + summary[1:], ""]
-    for key in getattr(setting, "keys", None) or ():
+    if setting.keys:
+        default = f'each key\'s own (set only the keys to change: `{{"{setting.keys[0].name}": ...}}`)'
+    else:
+        default = _code(setting.default)
+    facts = [f"Default: {default}", f"expects {setting.expects}", f"a bad value is `{setting.check_id}`"]
+    if setting.secret:
+        facts.append("never repeated in a message (it may hold a secret)")
+    lines = [f"```{{setting}} {name}", "```", "", _sentence(setting.doc), "", " · ".join(facts), ""]
+    for key in setting.keys:
         lines += _entry(key, prefix=f"{name}.")
     return lines
 
@@ -60,19 +70,21 @@ class SettingsDirective(SphinxDirective):
         return _render(self, lines)
 
 
-class RenamedDirective(SphinxDirective):
-    """Old spellings that are still read, and the name to write instead."""
+class LegacyDirective(SphinxDirective):
+    """Spellings from before 1.0 that still work until 1.1 (``jwks_auth.W010``), and what to write instead."""
 
     def run(self) -> list[nodes.Node]:
-        from jwks_auth.conf.table import RENAMED
+        from jwks_auth.conf.table import LEGACY
 
-        lines = ["| old spelling | write instead |", "| --- | --- |"]
-        lines += [f"| `{old}` | {{setting}}`{new}` |" for old, new in sorted(RENAMED.items())]
+        lines = ["| before 1.0 | write instead |", "| --- | --- |"]
+        for legacy in LEGACY:
+            instead = f"{{setting}}`{'.'.join(legacy.group)}`" if legacy.group else legacy.instead
+            lines.append(f"| `{legacy.name}` | {instead} |")
         return _render(self, lines)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_object_type("setting", "setting", indextemplate="pair: %s; setting")
     app.add_directive("jwks-auth-settings", SettingsDirective)
-    app.add_directive("jwks-auth-renamed", RenamedDirective)
+    app.add_directive("jwks-auth-legacy", LegacyDirective)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

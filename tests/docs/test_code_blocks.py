@@ -19,6 +19,7 @@ import pytest
 
 from jwks_auth.conf.schema import problems
 from jwks_auth.conf.settings import issuer_configs
+from jwks_auth.conf.table import LEGACY_BY_NAME
 from tests.docs.pages import ROOT, Block, blocks, pages
 
 ALL = blocks()
@@ -37,6 +38,8 @@ def run(block: Block) -> dict[str, Any]:
 
 def check_settings(config: Any) -> None:
     assert isinstance(config, dict), "JWKS_AUTH is a dict"
+    entries = [config, *(entry for entry in config.get("ISSUERS", []) if isinstance(entry, dict))]
+    assert [name for entry in entries for name in entry if name in LEGACY_BY_NAME] == [], "a spelling from before 1.0"
     assert [f"{p.id} {p.where} {p.message}" for p in problems(config)] == []
     assert issuer_configs(config), "the settings name at least one issuer"
 

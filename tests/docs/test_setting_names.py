@@ -1,14 +1,15 @@
-"""Every setting name the pages and the PyPI page write in code is a setting that exists, spelled as it is today.
+"""Every setting name the pages and the PyPI page write in code is a setting of the table, spelled as it is today.
 
 A renamed or removed setting left in the prose would send a reader to a key
-that ``manage.py check`` reports as unknown.
+that ``manage.py check`` reports as unknown, or as a spelling from before 1.0
+(``jwks_auth.W010``). A grouped setting's key is written ``KEY_STORE.LOCAL_TTL``.
 """
 
 from __future__ import annotations
 
 import re
 
-from jwks_auth.conf.schema import RULES
+from jwks_auth.conf.table import LEGACY_BY_NAME, SETTINGS
 from tests.docs.pages import pages
 
 # Upper-case names in the pages that are not JWKS_AUTH keys: Django's and other libraries' settings,
@@ -34,17 +35,30 @@ NOT_SETTINGS = {
     "JWT",
     "RS256",
 }
-# Keys of a dict setting, named on their own in its section.
-SUB_KEYS = {"INTROSPECTION": {"ENDPOINT", "CLIENT_ID", "CLIENT_SECRET", "AUTH_METHOD", "CACHE", "CACHE_TTL"}}
+# The keys of INTROSPECTION (a dict checked by jwks_auth.validation.introspection), named in its section.
+INTROSPECTION_KEYS = {"ENDPOINT", "CLIENT_ID", "CLIENT_SECRET", "AUTH_METHOD", "CACHE", "CACHE_TTL"}
+
+
+def _settings() -> set[str]:
+    names = {setting.name for setting in SETTINGS}
+    return names | {f"{setting.name}.{key.name}" for setting in SETTINGS for key in setting.keys}
+
+
+def _named() -> set[tuple[str, str]]:
+    return {
+        (page, name)
+        for page, text in pages().items()
+        for name in re.findall(r"`([A-Z][A-Z0-9_]{2,}(?:\.[A-Z][A-Z0-9_]*)?)`", text)
+        if not re.fullmatch(r"[EW]\d{3}", name)
+    }
 
 
 def test_every_setting_named_exists():
-    known = set(RULES) | set().union(*SUB_KEYS.values()) | NOT_SETTINGS
-    named = {
-        (page, name)
-        for page, text in pages().items()
-        for name in re.findall(r"`([A-Z][A-Z0-9_]{2,})`", text)
-        if not re.fullmatch(r"[EW]\d{3}", name)
-    }
+    known = _settings() | INTROSPECTION_KEYS | NOT_SETTINGS
+    named = _named()
     assert named
     assert sorted((page, name) for page, name in named if name not in known) == []
+
+
+def test_no_page_teaches_a_spelling_from_before_1_0():
+    assert sorted((page, name) for page, name in _named() if name in LEGACY_BY_NAME) == []

@@ -94,7 +94,7 @@ def _start(group: ProcessGroup, argv: list[str], ports: list[int], timeout: floa
 
 @dataclass
 class Nginx(ProcessGroup):
-    """nginx terminating TLS for each route, as the README's production section configures it."""
+    """nginx terminating TLS for each route, as docs/production.md ("Behind a proxy") configures it."""
 
     directory: Path
     tls: TLSFiles

@@ -5,7 +5,7 @@ from a test CA for both servers: oidc-provider's token endpoint
 (``features.mTLS.tlsClientAuth`` and ``certificateBoundAccessTokens``: the
 client authenticates with its certificate, and its tokens carry
 ``cnf.x5t#S256``) and the API served by `make serve` (scripts/serve.sh,
-granian), configured as the README's production section says for nginx.
+granian), configured as docs/production.md ("Behind a proxy") says for nginx.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 nginx passes ``$ssl_client_escaped_cert`` and ``X-Forwarded-Proto`` /
 ``X-Forwarded-Host``; HAProxy passes its base64 DER and RFC 7239 ``Forwarded``.
 Each connects to the API from 127.0.0.2, the one address in
-``TRUSTED_PROXIES``, and the API is configured as the README's production
-section says for that proxy. Tokens are RS256 from a loopback JWKS provider,
+``TRUSTED_PROXIES``, and the API is configured as docs/production.md
+("Behind a proxy") says for that proxy. Tokens are RS256 from a loopback JWKS provider,
 client certificates are issued by a test CA the proxies verify against.
 
 Envoy is not in Debian's or PyPI's registries reachable here: its
@@ -34,7 +34,7 @@ from tests.support.tokens import access_claims, mint
 pytestmark = pytest.mark.slow
 
 TIMEOUT = 10
-#: The API's settings behind each proxy, as the README's production section gives them.
+#: The API's settings behind each proxy, as docs/production.md ("Behind a proxy") gives them.
 API_SETTINGS: dict[str, dict[str, Any]] = {
     "nginx": {"CLIENT_CERT_HEADER": "X-SSL-Client-Cert", "CLIENT_CERT_FORMAT": "escaped-pem"},
     "haproxy": {
