@@ -71,7 +71,7 @@ CURRENT = (
 ROWS = [
     Row("3.11", "Django==5.2", "djangorestframework==3.15.2", OLDEST, "not slow", "django5.2-drf3.15"),
     Row("3.12", "Django==6.0.10", "djangorestframework==3.17.2", CURRENT, "not slow", "django6.0-drf3.17"),
-    # The newest row runs the whole library suite: worker processes, Redis and the README's snippet.
+    # The newest row runs the whole library suite: worker processes, Redis and the PyPI page's snippet.
     Row("3.13", "Django==6.1.3", "djangorestframework==3.18.3", CURRENT, "", "django6.1-drf3.18"),
 ]
 # The test tools, at the versions requirements-dev.txt / requirements.txt pin.

@@ -62,7 +62,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     try:
         configs = issuer_configs(user)
     except ConfigurationError as exc:
-        return errors + [Error(f"JWKS_AUTH cannot be read: {exc}", hint="See the README's settings table.", id=E005)]
+        return errors + [Error(f"JWKS_AUTH cannot be read: {exc}", hint="See the settings reference.", id=E005)]
     if not configs:
         errors.append(
             Error(

@@ -11,7 +11,7 @@
 #   API_GRACEFUL_TIMEOUT  seconds a worker may take to finish on SIGTERM (default 30)
 #
 # Configure the API itself with the usual variables (OIDC_ISSUER, OIDC_AUDIENCE,
-# DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, REDIS_URL, ...): see the README.
+# DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, REDIS_URL, ...): see the README's environment table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
