@@ -34,6 +34,8 @@ NOT_SETTINGS = {
     "SELECT",
     "JWT",
     "RS256",
+    "ES256",
+    "META",
 }
 # The keys of INTROSPECTION (a dict checked by jwks_auth.validation.introspection), named in its section.
 INTROSPECTION_KEYS = {"ENDPOINT", "CLIENT_ID", "CLIENT_SECRET", "AUTH_METHOD", "CACHE", "CACHE_TTL"}
