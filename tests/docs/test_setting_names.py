@@ -36,6 +36,9 @@ NOT_SETTINGS = {
     "RS256",
     "ES256",
     "META",
+    # The sample project's environment variables, named where a page shows the sample.
+    "API_STEP_UP_ACR",
+    "API_STEP_UP_MAX_AGE",
 }
 # The keys of INTROSPECTION (a dict checked by jwks_auth.validation.introspection), named in its section.
 INTROSPECTION_KEYS = {"ENDPOINT", "CLIENT_ID", "CLIENT_SECRET", "AUTH_METHOD", "CACHE", "CACHE_TTL"}
