@@ -48,4 +48,5 @@ def test_a_failed_fetch_is_an_error_span_with_the_error_type(client, provider, m
     assert client.get("/claims", **bearer(make_token())).status_code == 503
     (span,) = spans.get_finished_spans()
     assert span.status.status_code is trace.StatusCode.ERROR
-    assert span.attributes["error.type"] == "FetchError"
+    # The FetchError subclass that says what failed: the provider answered with an error status.
+    assert span.attributes["error.type"] == "HTTPStatusError"
