@@ -127,7 +127,7 @@ def http_timeouts(value: Any = None) -> tuple[float, float]:
     return DEFAULT_TIMEOUTS
 
 
-#: What a bad HTTP_TIMEOUT falls back to: the setting's own default.
+#: What a bad HTTP["TIMEOUT"] falls back to: the setting's own default.
 DEFAULT_TIMEOUTS: tuple[float, float] = (float(DEFAULTS["HTTP"]["TIMEOUT"][0]), float(DEFAULTS["HTTP"]["TIMEOUT"][1]))
 
 

@@ -201,7 +201,7 @@ class TokenExplainer:
     # -- the key and the signature ----------------------------------------------------------------
     def _key(self, store: KeyStore, alg_kid: tuple[str, str], report: Report) -> VerificationKey | None:
         alg, kid = alg_kid
-        governed = "ISSUER (discovery) or JWKS_URI, ALLOW_INSECURE_HTTP, HTTP_TIMEOUT"
+        governed = "ISSUER (discovery) or JWKS_URI, ALLOW_INSECURE_HTTP, HTTP['TIMEOUT']"
         try:
             key, keyset = store.get_key(kid, alg)
         except KeysUnavailable:

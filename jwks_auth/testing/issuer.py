@@ -160,7 +160,7 @@ class FakeIssuer:
 
     @contextmanager
     def slow(self, seconds: float) -> Iterator[None]:
-        """Each answer takes ``seconds``; longer than the fetch deadline (``HTTP_TIMEOUT``) is a failed fetch."""
+        """Each answer takes ``seconds``; longer than the fetch deadline (``HTTP["TIMEOUT"]``) is a failed fetch."""
         before, self.transport.delay = self.transport.delay, float(seconds)
         try:
             yield

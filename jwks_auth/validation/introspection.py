@@ -110,7 +110,7 @@ def _retry_interval() -> int:
     try:
         return int(jwks_settings.KEY_STORE["RETRY_INTERVAL"])
     except (TypeError, ValueError) as exc:
-        raise ConfigurationError("JWKS_RETRY_INTERVAL is not a number (see manage.py check)") from exc
+        raise ConfigurationError("KEY_STORE['RETRY_INTERVAL'] is not a number (see manage.py check)") from exc
 
 
 def _form_encode(value: str) -> str:

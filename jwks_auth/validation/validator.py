@@ -138,7 +138,7 @@ class TokenValidator:
             except offloop.WouldBlock as pending:
                 await offloop.once(pending.key, pending.work)
         else:
-            # Still not decidable in memory (e.g. LOCAL_TTL 0): all of it off the loop.
+            # Still not decidable in memory (e.g. KEY_STORE["LOCAL_TTL"] 0): all of it off the loop.
             return await offloop.run(self.validate, token, use_cache=use_cache)
         if self.is_revoked is not None:
             await offloop.run(self._check_revoked, access_token)
