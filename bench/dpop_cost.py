@@ -21,6 +21,8 @@ class DPoPMeasured:
     number: int
     repeats: int
     command: str
+    eddsa_us: float | None = None  # the same request with an Ed25519 client key (EdDSA proof)
+    eddsa_verify_us: float | None = None
 
     @property
     def cost_us(self) -> float:
@@ -42,6 +44,8 @@ def run_once(smoke: bool, timeout: float = 300) -> DPoPMeasured:
         spec["number"],
         spec["repeats"],
         shlex.join([".venv/bin/python", *argv[1:]]),
+        data.get("eddsa_us"),
+        data.get("eddsa_verify_us"),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,12 +19,18 @@ from bench.validation import Measured, WsgiMeasured
 
 REPEATED_MAX_US = 10.0
 REPEATED_MAX_RSA_FRACTION = 1 / 3
-ME_MIN_FRACTION_OF_ROOT = 0.95
-ME_MIN_PEER_MULTIPLE = 2.0
+#: A first-seen token costs at most this many bare RSA-2048 verifications.
+FIRST_SEEN_MAX_RSA_MULTIPLE = 2.0
+#: A DPoP request (cached bound token, fresh proof) costs at most this many bare verifications of its proof.
+DPOP_MAX_VERIFY_MULTIPLE = 1.5
+ME_MIN_PEER_MULTIPLE = 2.0  # over HTTP, the median of the per-round ratios
 ME_MIN_CLUSTER_MULTIPLE = 1.0
 FLOOD_MIN_FRACTION = 0.5
-PEER_MIN_MULTIPLE = 2.0  # jwks_auth's in-process /me throughput over each Django peer's
-PEER_MAX_OVERHEAD_US = 10.0  # jwks_auth's /me minus / in the shared minimal stack
+PEER_MIN_MULTIPLE = 2.0  # jwks_auth's in-process /me throughput over each Django peer's (shown, no verdict)
+#: Instructions: each Django peer's /me over jwks_auth's, at least.
+PEER_MIN_INSTRUCTION_MULTIPLE = 2.5
+#: Instructions: jwks_auth's /me - / beyond the floor's, OpenSSL (the token's digest) not counted, at most.
+OWN_MAX_INSTRUCTIONS = 30_000
 #: Other work above this share of the CPUs during a measurement makes the run not comparable.
 MAX_OTHER_BUSY = 0.10
 
@@ -244,35 +251,6 @@ class Report:
                     self._http_ref(run, "/me"),
                 )
             )
-        if mine is not None:
-            tsec = "targets (Django peers)"
-            for m in peers.in_process:
-                if m is mine or m.peer in PEER_FLOORS:
-                    continue
-                ratio = m.me_us / mine.me_us
-                rows.append(
-                    Row(
-                        tsec,
-                        f"jwks_auth /me >= {PEER_MIN_MULTIPLE:g} x {m.peer} /me (in process)",
-                        _ratio(ratio, PEER_MIN_MULTIPLE),
-                        f">= {PEER_MIN_MULTIPLE:g}",
-                        _status(ratio >= PEER_MIN_MULTIPLE),
-                        self.ref(m.command, "P"),
-                    )
-                )
-            overhead = mine.me_us - mine.root_us
-            floors = [m for m in peers.in_process if m.peer in PEER_FLOORS]
-            bound = "; ".join(f"{m.peer} /me - / = {m.me_us - m.root_us:.1f} µs" for m in floors)
-            rows.append(
-                Row(
-                    tsec,
-                    f"jwks_auth /me - / <= {PEER_MAX_OVERHEAD_US:g} µs (in process)",
-                    f"{overhead:.1f} µs",
-                    f"<= {PEER_MAX_OVERHEAD_US:g}" + (f" ({bound})" if bound else ""),
-                    _status(overhead <= PEER_MAX_OVERHEAD_US),
-                    self.ref(mine.command, "P"),
-                )
-            )
         return rows
 
     def _counted_rows(self, peers: PeersResults) -> list[Row]:
@@ -311,6 +289,32 @@ class Report:
                     self.ref(mine.command, "I"),
                 )
             )
+            rows.append(
+                Row(
+                    "targets (instructions)",
+                    f"jwks_auth /me - / beyond the floor's, the token's digest (OpenSSL) not counted, "
+                    f"<= {OWN_MAX_INSTRUCTIONS / 1000:g} k",
+                    f"{(own - ssl) / 1000:.1f} k",
+                    f"<= {OWN_MAX_INSTRUCTIONS / 1000:g} k",
+                    _status(own - ssl <= OWN_MAX_INSTRUCTIONS),
+                    self.ref(mine.command, "I"),
+                )
+            )
+        if mine is not None:
+            for c in peers.counted:
+                if c is mine or c.peer in PEER_FLOORS:
+                    continue
+                multiple = c.me / mine.me
+                rows.append(
+                    Row(
+                        "targets (instructions)",
+                        f"jwks_auth /me >= {PEER_MIN_INSTRUCTION_MULTIPLE:g} x fewer instructions than {c.peer} /me",
+                        f"{_ratio(multiple, PEER_MIN_INSTRUCTION_MULTIPLE)} x fewer",
+                        f">= {PEER_MIN_INSTRUCTION_MULTIPLE:g}",
+                        _status(multiple >= PEER_MIN_INSTRUCTION_MULTIPLE),
+                        self.ref(c.command, "I"),
+                    )
+                )
         return rows
 
     def _metrics_rows(self) -> list[Row]:
@@ -397,6 +401,45 @@ class Report:
                 "",
                 ref,
             ),
+            *self._eddsa_rows(sec, ref),
+            *(
+                Row(
+                    "targets (DPoP)",
+                    f"DPoP request ({alg}) <= {DPOP_MAX_VERIFY_MULTIPLE:g} x the bare verification of its proof",
+                    _ratio(request / bare, DPOP_MAX_VERIFY_MULTIPLE) + " x",
+                    f"<= {DPOP_MAX_VERIFY_MULTIPLE:g} ({request:.1f} / {bare:.1f} µs)",
+                    _status(request <= DPOP_MAX_VERIFY_MULTIPLE * bare),
+                    ref,
+                )
+                for alg, request, bare in (
+                    ("ES256", d.dpop_us, d.es256_verify_us),
+                    ("EdDSA", d.eddsa_us, d.eddsa_verify_us),
+                )
+                if request is not None and bare is not None
+            ),
+        ]
+
+    def _eddsa_rows(self, sec: str, ref: str) -> list[Row]:
+        d = self.dpop
+        if d is None or d.eddsa_us is None or d.eddsa_verify_us is None:
+            return []
+        return [
+            Row(
+                sec,
+                "DPoP, bound token, a fresh EdDSA (Ed25519) proof each request",
+                f"{d.eddsa_us:.1f}",
+                f"+{d.eddsa_us - d.bearer_us:.1f} µs, {d.eddsa_us / d.bearer_us:.1f} x Bearer",
+                "",
+                ref,
+            ),
+            Row(
+                sec,
+                "of which a bare Ed25519 verify",
+                f"{d.eddsa_verify_us:.1f}",
+                f"{d.eddsa_verify_us / (d.eddsa_us - d.bearer_us):.0%} of what DPoP adds",
+                "",
+                ref,
+            ),
         ]
 
     def _core(self) -> Measured | None:
@@ -462,6 +505,14 @@ class Report:
                     f"{r.repeated_us / r.rsa_verify_us:.3f} x (b)",
                     "< 0.333",
                     _status(r.repeated_us < r.rsa_verify_us * REPEATED_MAX_RSA_FRACTION),
+                    ref,
+                ),
+                Row(
+                    tsec,
+                    f"first-seen token <= {FIRST_SEEN_MAX_RSA_MULTIPLE:g} x bare RSA-2048 verify",
+                    f"{r.first_seen_us / r.rsa_verify_us:.2f} x (b)",
+                    f"<= {FIRST_SEEN_MAX_RSA_MULTIPLE:g} ({r.first_seen_us:.1f} / {r.rsa_verify_us:.1f} µs)",
+                    _status(r.first_seen_us <= FIRST_SEEN_MAX_RSA_MULTIPLE * r.rsa_verify_us),
                     ref,
                 ),
                 Row(
@@ -601,36 +652,17 @@ class Report:
                     )
                 )
         tsec = "targets (HTTP)"
-        ratio = best.rps("/me") / best.rps("/")
-        rows.append(
-            Row(
-                tsec,
-                f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (make serve, LocMem)",
-                f"{_ratio(ratio, ME_MIN_FRACTION_OF_ROOT)}{_per_round(paired_ratios(best, '/me', best, '/'))}",
-                f">= {ME_MIN_FRACTION_OF_ROOT}",
-                _status(ratio >= ME_MIN_FRACTION_OF_ROOT),
-            )
-        )
-        if http.redis is not None:
-            redis = http.redis
-            ratio = redis.rps("/me") / redis.rps("/")
-            rows.append(
-                Row(
-                    tsec,
-                    f"/me >= {ME_MIN_FRACTION_OF_ROOT} x / (make serve, Redis)",
-                    f"{_ratio(ratio, ME_MIN_FRACTION_OF_ROOT)}{_per_round(paired_ratios(redis, '/me', redis, '/'))}",
-                    f">= {ME_MIN_FRACTION_OF_ROOT}",
-                    _status(ratio >= ME_MIN_FRACTION_OF_ROOT),
-                )
-            )
         for node, multiple, name in (
             (http.peer, ME_MIN_PEER_MULTIPLE, "one process"),
             (http.peer_cluster, ME_MIN_CLUSTER_MULTIPLE, "cluster mode"),
         ):
             label = f"/me >= {multiple:g} x Node peer /me ({name})"
             if node is not None:
-                ratio = best.rps("/me") / node.rps("/me")
-                shown = _ratio(ratio, multiple) + _per_round(paired_ratios(best, "/me", node, "/me"))
+                # Judged on the median of the per-round ratios (both sides measured in the same round), not on
+                # a best-of ratio that may pair two different rounds.
+                per_round = paired_ratios(best, "/me", node, "/me")
+                ratio = statistics.median(per_round) if per_round else best.rps("/me") / node.rps("/me")
+                shown = _ratio(ratio, multiple) + (" median" if per_round else "") + _per_round(per_round)
                 rows.append(Row(tsec, label, shown, f">= {multiple:g}", _status(ratio >= multiple)))
             else:
                 rows.append(Row(tsec, label, "n/a", f"peer skipped: {http.peer_skipped}", "not run"))
@@ -901,9 +933,8 @@ def _reading(report: Report) -> list[str]:
             own, bare = mine.me_us - mine.root_us, floor_peer.me_us - floor_peer.root_us
             lines.append(
                 f"- In the shared minimal stack jwks_auth's `/me` costs {own:.0f} µs more than `/`; the floor, whose "
-                f"token check is a dict lookup, {bare:.0f} µs. The {PEER_MAX_OVERHEAD_US:g} µs target is "
-                + ("below" if bare >= PEER_MAX_OVERHEAD_US else "close to")
-                + " what DRF and the rendering cost on their own; jwks_auth's own share is the difference, "
+                f"token check is a dict lookup, {bare:.0f} µs, which is what DRF and the rendering cost on their own; "
+                "jwks_auth's own share is the difference, "
                 f"{own - bare:.0f} µs, for the header parse, the SHA-256 of the token, the verified-token cache, "
                 "the binding and user, and the metrics (about 5 µs when timed alone in a hot loop: in a whole "
                 "request the same code meets colder CPU caches)."
@@ -924,8 +955,8 @@ def _reading(report: Report) -> list[str]:
             lines.append(
                 f"- Over HTTP the floor's `/me` serves {share:.2f} x its `/`: with no token check at all, DRF's "
                 'authentication and permission steps and rendering the claims instead of `"Hello"` cost '
-                f"{1 - share:.0%} of a request's throughput, so the {ME_MIN_FRACTION_OF_ROOT} x `/` target leaves a "
-                f"token check {share - ME_MIN_FRACTION_OF_ROOT:+.2f} of it in this stack."
+                f"{1 - share:.0%} of a request's throughput: `/me` against `/` measures DRF as much as the token "
+                "check, which is why the targets compare jwks_auth with the floor, its peers and the crypto instead."
             )
     return (["## Reading the numbers", ""] + lines + [""]) if lines else []
 
