@@ -5,7 +5,10 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from bench.async_load import ASYNC_MIN_FRACTION_OF_OPEN, AsyncResults
+from bench.async_load import FLOORS as ASYNC_FLOORS
 from bench.django_peers import FLOORS as PEER_FLOORS
 from bench.django_peers import LABELS as PEER_LABELS
 from bench.django_peers import PeersResults
@@ -66,6 +69,8 @@ class Report:
     other_work: list[tuple[str, float]] = field(default_factory=list)  # (part, share of CPUs busy with other work)
     peers: PeersResults | None = None
     peers_background: list[str] = field(default_factory=list)
+    async_http: AsyncResults | None = None
+    async_background: list[str] = field(default_factory=list)
     commands: dict[str, str] = field(default_factory=dict)
 
     # -- honesty ---------------------------------------------------------------
@@ -206,8 +211,52 @@ class Report:
         rows += self._standards_rows()
         if self.http is not None:
             rows += self._http_rows(self.http)
+        if self.async_http is not None:
+            rows += self._async_rows(self.async_http)
         if self.peers is not None:
             rows += self._peer_rows(self.peers)
+        return rows
+
+    def _async_rows(self, results: AsyncResults) -> list[Row]:
+        sec = f"async views over HTTP (req/s, best of {results.rounds} round(s); ratios: median of the rounds)"
+        rows: list[Row] = []
+        for run in results.runs:
+            for path in results.paths.get(run.label, {}):
+                if path not in run.results:
+                    continue
+                compare = f"p99 {run.results[path].p99_ms:.1f} ms"
+                if path in ASYNC_FLOORS:
+                    median = results.median_ratio(run, path)
+                    if median is not None:
+                        compare += f"; {median:.2f} x {ASYNC_FLOORS[path]}" + _per_round(results.ratios(run, path))
+                if not run.results[path].clean:
+                    compare += "; NOT COMPARABLE: errors"
+                rows.append(
+                    Row(
+                        sec,
+                        f"{run.label}: GET {path}",
+                        f"{run.rps(path):,.0f} req/s",
+                        compare,
+                        "",
+                        self._http_ref(run, path),
+                    )
+                )
+        best = results.best_asgi()
+        label = f"async Ninja /me >= {ASYNC_MIN_FRACTION_OF_OPEN} x the same server's unauthenticated async endpoint"
+        if best is None:
+            return rows + [Row("targets (async)", label, "n/a", "no ASGI server measured", "not run")]
+        median = results.median_ratio(best, "/ninja/ame")
+        if median is None:
+            return rows + [Row("targets (async)", label, "n/a", "no round measured both", "not run")]
+        rows.append(
+            Row(
+                "targets (async)",
+                label + f" ({best.label}, the best ASGI server here)",
+                _ratio(median, ASYNC_MIN_FRACTION_OF_OPEN) + " median" + _per_round(results.ratios(best, "/ninja/ame")),
+                f">= {ASYNC_MIN_FRACTION_OF_OPEN}",
+                _status(median >= ASYNC_MIN_FRACTION_OF_OPEN),
+            )
+        )
         return rows
 
     def _peer_rows(self, peers: PeersResults) -> list[Row]:
@@ -1003,9 +1052,28 @@ def _http_details(report: Report) -> list[str]:
         )
 
     ranked = sorted(http.sweep, key=lambda r: (not r.clean, -r.rps("/me")))
+    if not ranked:
+        why = (
+            f"No sweep in this run (`make bench`): phase 2 compares `make serve`'s own server, {http.winner}; "
+            "`make bench-full` also compares the production servers."
+        )
+    else:
+        why = _sweep_choice(http.winner, ranked)
+    notes = [n for r in (http.redis, http.peer, http.peer_cluster) if r is not None for n in r.notes]
+    if http.peer_skipped and http.peer is None:
+        notes.append(f"Node peer skipped: {http.peer_skipped}")
+    notes.append(
+        "Other work on the machine before each round: "
+        + "; ".join(b.split(" of the CPUs")[0] for b in http.background)
+        + " of the CPUs busy."
+    )
+    return _http_sections(http, table, why, notes)
+
+
+def _sweep_choice(winner: str, ranked: list[ServerRun]) -> str:
     best = ranked[0]
     why = (
-        f"Chosen: **{http.winner}**: the highest clean `/me` throughput of the production servers in phase 1 "
+        f"Chosen: **{winner}**: the highest clean `/me` throughput of the production servers in phase 1 "
         f"({best.rps('/me'):,.0f} req/s, p99 {best.results['/me'].p99_ms:.2f} ms, server CPU "
         f"{best.results['/me'].server_cpu_us or 0:.0f} µs/req)"
     )
@@ -1019,14 +1087,10 @@ def _http_details(report: Report) -> list[str]:
         "requests also pays for a new TCP connection; with the GIL only worker processes run Django in parallel, "
         "so threads add concurrency, not CPU."
     )
-    notes = [n for r in (http.redis, http.peer, http.peer_cluster) if r is not None for n in r.notes]
-    if http.peer_skipped and http.peer is None:
-        notes.append(f"Node peer skipped: {http.peer_skipped}")
-    notes.append(
-        "Other work on the machine before each round: "
-        + "; ".join(b.split(" of the CPUs")[0] for b in http.background)
-        + " of the CPUs busy."
-    )
+    return why
+
+
+def _http_sections(http: HttpResults, table: Any, why: str, notes: list[str]) -> list[str]:
     return (
         [
             "## HTTP runs",
