@@ -868,7 +868,9 @@ def _method(report: Report) -> list[str]:
             "DPoP` with a `cnf.jkt`-bound token and a `DPoP` proof (EC P-256, ES256) with a new `jti` per request, "
             "signed before timing (the client's cost is not counted). The proof's parsing, key checks, verification, "
             "claim and `htu` checks and its `jti`'s `cache.add` (LocMem with room for every `jti`; Redis would add one "
-            "round trip) are what DPoP adds; the bare ES256 verification (cryptography, preloaded key) is its floor.",
+            "round trip) are what DPoP adds; the bare ES256 verification (cryptography, preloaded key) is its floor. "
+            "The same with an Ed25519 client key (EdDSA proofs, their own bound token), against a bare Ed25519 "
+            "verification. The target compares each DPoP request with the bare verification of its proof.",
             "",
         ]
     if report.standards is not None:
@@ -910,6 +912,19 @@ def _method(report: Report) -> list[str]:
             "issuer, key id and audience, random signature; bench/forgery.py) from a Lua script. Its control, run "
             "in turn with it each round, is the same two processes with the valid token in that script: the runs "
             "differ only in the tokens, and *unflooded* is the control's valid throughput on both halves.",
+            "",
+        ]
+    if report.async_http is not None:
+        lines += [
+            "Async views (bench/async_load.py): granian `--interface asgi` and uvicorn (uvloop, httptools), a worker "
+            "per core each, serve the ASGI test project `tests.asgi_app.asgi:application` "
+            "(`DJANGO_SETTINGS_MODULE=tests.asgi_app.settings`, LocMem, the issuer in `TEST_JWKS_AUTH`): "
+            "`/ninja/ame` (async Ninja, `JWKSBearer`), `/plain/async` (async view, `token_required`) and the same "
+            "frameworks' async endpoints without authentication, `/ninja/open` and `/plain/open`. granian WSGI "
+            "serving `config.wsgi:application` (the sync DRF `/me`, as `make serve`) runs beside them. Same wrk "
+            "load and rounds as above; each authenticated endpoint's ratio to its unauthenticated one is taken "
+            "round by round, and the target is judged on the median of the rounds on the ASGI server with the "
+            "highest unauthenticated throughput.",
             "",
         ]
     return lines
