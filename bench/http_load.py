@@ -286,7 +286,7 @@ def run(
 
     serve = ServerSetup("make serve", nproc)
     log(
-        f"  phase 2: make serve with LocMem and Redis, {best_setup.label} serving a bare app"
+        f"  phase 2: make serve with LocMem{' and Redis' if with_redis else ''}, {best_setup.label} serving a bare app"
         + ("" if skipped else "; Node peer, one process and cluster")
     )
     with ExitStack() as stack:

@@ -1110,13 +1110,16 @@ def _http_sections(http: HttpResults, table: Any, why: str, notes: list[str]) ->
         [
             "## HTTP runs",
             "",
-            f"### Phase 1: production servers (LocMem), {http.sweep_rounds} round(s)",
-            "",
-            table(http.sweep),
-            "",
+        ]
+        + (
+            [f"### Phase 1: production servers (LocMem), {http.sweep_rounds} round(s)", "", table(http.sweep), ""]
+            if http.sweep
+            else []
+        )
+        + [
             why,
             "",
-            "### Phase 2: `make serve` with LocMem and Redis, the floor, "
+            f"### Phase 2: `make serve` with LocMem{' and Redis' if http.redis else ''}, the floor, "
             f"and the Node peers, {http.compare_rounds} round(s)",
             "",
             f"*floor*: {http.floor.label if http.floor else 'the chosen server'} serving `bench/floor_app.py`, a bare "
