@@ -100,7 +100,9 @@ def in_process(smoke: bool, rounds: int, log: Callable[[str], None] = print) -> 
     return [best[peer] for peer, _ in PEERS]
 
 
-def counted(smoke: bool, log: Callable[[str], None] = print) -> tuple[list[Counted], str | None]:
+def counted(
+    smoke: bool, log: Callable[[str], None] = print, requests: int | None = None
+) -> tuple[list[Counted], str | None]:
     """Instructions per request of every peer (all of them, or with --smoke jwks_auth and the floor); the
     counts, or why they were not taken."""
     missing = instructions.unavailable()
@@ -108,7 +110,7 @@ def counted(smoke: bool, log: Callable[[str], None] = print) -> tuple[list[Count
         return [], missing
     peers = ["jwks_auth", "floor"] if smoke else [peer for peer, _ in PEERS]
     try:
-        return instructions.run_all(peers, str(python()), SHOWN_PYTHON, SETTINGS, smoke, log), None
+        return instructions.run_all(peers, str(python()), SHOWN_PYTHON, SETTINGS, smoke, log, requests), None
     except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
         # A failed count costs its rows, not the timings the run already took.
         return [], f"callgrind run failed: {str(exc).splitlines()[0][:200]}"

@@ -7,10 +7,11 @@ verified-token cache): ``RequestVerifier().authenticate(request)`` on requests
 built beforehand, ``Authorization: Bearer`` with an unbound token, and
 ``Authorization: DPoP`` with a DPoP-bound token (``cnf.jkt``) and a fresh
 proof per request (a new ``jti``, signed before timing: the client's cost is
-not counted). What DPoP adds is the proof's strict JWS parsing, its ES256
+not counted), once with an EC P-256 client key (ES256) and once with an
+Ed25519 one (EdDSA), each with its own bound token. What DPoP adds is the proof's strict JWS parsing, its ES256
 verification, its claim and ``htu`` checks and one ``cache.add`` of its
 ``jti`` (LocMem here, with room for every ``jti``; Redis adds one round trip).
-Also timed alone: one bare ES256 verification, the floor of that cost.
+Also timed alone: one bare verification of each algorithm, the floor of that cost.
 Prints one JSON object of microseconds per request.
 """
 
@@ -39,50 +40,67 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
         from jwks_auth.web.request_verifier import RequestVerifier
 
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # RequestFactory's host, for htu
-        client_key = SigningKey.ec(kid="bench-client")
+        clients = {"es256": SigningKey.ec(kid="bench-client"), "eddsa": SigningKey.ed25519(kid="bench-client-ed")}
         bearer = mint(key, access_claims(provider.issuer, audience=AUDIENCE, lifetime=3600))
-        bound = mint(
-            key,
-            access_claims(provider.issuer, audience=AUDIENCE, lifetime=3600, cnf={"jkt": dpop.thumbprint(client_key)}),
-        )
+        bound = {
+            name: mint(
+                key,
+                access_claims(provider.issuer, audience=AUDIENCE, lifetime=3600, cnf={"jkt": dpop.thumbprint(client)}),
+            )
+            for name, client in clients.items()
+        }
         factory = RequestFactory()
         door = RequestVerifier()
 
         def bearer_requests() -> list[Any]:
             return [factory.get("/me", HTTP_AUTHORIZATION=f"Bearer {bearer}") for _ in range(number)]
 
-        def dpop_requests() -> list[Any]:
+        def dpop_requests(name: str) -> list[Any]:
             return [
                 factory.get(
                     "/me",
-                    HTTP_AUTHORIZATION=f"DPoP {bound}",
-                    HTTP_DPOP=dpop.make_proof(client_key, "GET", URL, token=bound),
+                    HTTP_AUTHORIZATION=f"DPoP {bound[name]}",
+                    HTTP_DPOP=dpop.make_proof(clients[name], "GET", URL, token=bound[name]),
                 )
                 for _ in range(number)
             ]
 
-        # Warm: the key fetch, both tokens into the verified-token cache, one proof accepted.
-        for request in (bearer_requests()[0], dpop_requests()[0]):
-            user, token = door.authenticate(request)
-        assert token.binding is not None and token.binding.jkt == dpop.thumbprint(client_key)
-        bearer_batches = [bearer_requests() for _ in range(repeats)]
-        dpop_batches = [dpop_requests() for _ in range(repeats)]
-        proof = dpop.make_proof(client_key, "GET", URL, token=bound)
-        verify = _bare_es256(client_key, proof)
-        best = best_us_interleaved(
-            {
-                "bearer": each_once(door.authenticate, bearer_batches),
-                "dpop": each_once(door.authenticate, dpop_batches),
-                "es256": repeat_call(verify, number),
-            },
-            repeats,
-        )
+        # Warm: the key fetch, every token into the verified-token cache, one proof of each key accepted.
+        user, token = door.authenticate(bearer_requests()[0])
+        for name, client in clients.items():
+            user, token = door.authenticate(dpop_requests(name)[0])
+            assert token.binding is not None and token.binding.jkt == dpop.thumbprint(client)
+        loops = {"bearer": each_once(door.authenticate, [bearer_requests() for _ in range(repeats)])}
+        for name, client in clients.items():
+            loops[name] = each_once(door.authenticate, [dpop_requests(name) for _ in range(repeats)])
+            proof = dpop.make_proof(client, "GET", URL, token=bound[name])
+            loops[f"{name}_bare"] = repeat_call(_bare_verify(client, proof), number)
+        best = best_us_interleaved(loops, repeats)
         return {
             "bearer_us": best["bearer"],
-            "dpop_us": best["dpop"],
-            "es256_verify_us": best["es256"],
+            "dpop_us": best["es256"],
+            "es256_verify_us": best["es256_bare"],
+            "eddsa_us": best["eddsa"],
+            "eddsa_verify_us": best["eddsa_bare"],
             "jwks_fetches": provider.jwks_hits,
         }
+
+
+def _bare_verify(client_key: Any, proof: str) -> Any:
+    """One verification of the proof's signature with a preloaded key (cryptography): ES256 or EdDSA."""
+    if client_key.alg == "ES256":
+        return _bare_es256(client_key, proof)
+    from jwks_auth.keys.material import b64url_decode
+
+    signing_input, _, signature = proof.rpartition(".")
+    raw = b64url_decode(signature)
+    public = client_key.private_key.public_key()
+    data = signing_input.encode("ascii")
+
+    def verify() -> None:
+        public.verify(raw, data)
+
+    return verify
 
 
 def _bare_es256(client_key: Any, proof: str) -> Any:

@@ -246,6 +246,7 @@ def run(
     compare_rounds: int,
     settle: Callable[[], str] = lambda: "",
     log: Callable[[str], None] = print,
+    with_redis: bool = True,
 ) -> HttpResults:
     """Compare production servers, then `make serve` (LocMem, Redis, flooded) with the floor and the Node peers.
 
@@ -258,19 +259,24 @@ def run(
     nproc = os.cpu_count() or 1
     candidates = setups(nproc)
 
-    log("  phase 1: production servers, LocMem")
     sweep: list[ServerRun] = []
+    # Without a sweep (make bench), the server make serve runs is the one compared: the sweep is make bench-full's.
     with ExitStack() as stack:
+        if sweep_rounds:
+            log("  phase 1: production servers, LocMem")
         running = []
-        for setup in candidates:
+        for setup in candidates if sweep_rounds else []:
             env = servers.api_env(issuer, jwks_uri, var_dir, None)
             server = stack.enter_context(servers.product(setup, env, log_dir))
             sweep_run = ServerRun("product", setup.label, "LocMem", server.command_line(servers.API_ENV_KEYS))
             running.append((sweep_run, server))
             sweep.append(sweep_run)
-        load_in_turn(running, token, load, warmup, sweep_rounds, settle, background, log)
-    winner = _best(sweep)
-    best_setup = next(s for s in candidates if s.label == winner.label)
+        if running:
+            load_in_turn(running, token, load, warmup, sweep_rounds, settle, background, log)
+    # make serve's own server (scripts/serve.sh: granian WSGI, a worker per core, one blocking thread).
+    serve_setup = next(s for s in candidates if s.server == "granian" and s.threads == 1)
+    best_setup = serve_setup if not sweep else next(s for s in candidates if s.label == _best(sweep).label)
+    winner_label = best_setup.label
 
     skipped: str | None = "not requested" if not with_peer else None
     if with_peer:
@@ -280,7 +286,7 @@ def run(
 
     serve = ServerSetup("make serve", nproc)
     log(
-        f"  phase 2: make serve with LocMem and Redis, {best_setup.label} serving a bare app"
+        f"  phase 2: make serve with LocMem{' and Redis' if with_redis else ''}, {best_setup.label} serving a bare app"
         + ("" if skipped else "; Node peer, one process and cluster")
     )
     with ExitStack() as stack:
@@ -289,11 +295,14 @@ def run(
         locmem = ServerRun("product", serve.label, "LocMem", serve_server.command_line(servers.API_ENV_KEYS))
         running = [(locmem, serve_server)]
 
-        redis_url = stack.enter_context(servers.redis(log_dir))
-        env = servers.api_env(issuer, jwks_uri, var_dir, redis_url)
-        server = stack.enter_context(servers.product(serve, env, log_dir))
-        redis_run = ServerRun("product", serve.label, "Redis", server.command_line(servers.API_ENV_KEYS))
-        running.append((redis_run, server))
+        redis_run: ServerRun | None = None
+        redis_url = ""
+        if with_redis:
+            redis_url = stack.enter_context(servers.redis(log_dir))
+            env = servers.api_env(issuer, jwks_uri, var_dir, redis_url)
+            server = stack.enter_context(servers.product(serve, env, log_dir))
+            redis_run = ServerRun("product", serve.label, "Redis", server.command_line(servers.API_ENV_KEYS))
+            running.append((redis_run, server))
 
         server = stack.enter_context(servers.product(best_setup, dict(os.environ), log_dir, floor=True))
         floor = ServerRun("floor", best_setup.label, "-", server.command_line(()))
@@ -313,14 +322,15 @@ def run(
             )
             running.append((cluster_run, server))
         load_in_turn(running, token, load, warmup, compare_rounds, settle, background, log)
-        redis_run.notes.append(f"Redis keys after the run: {_redis_keys(redis_url)}")
+        if redis_run is not None:
+            redis_run.notes.append(f"Redis keys after the run: {_redis_keys(redis_url)}")
         flood = forged_flood(serve_server, token, forged, load, log_dir, compare_rounds, settle, background, log)
     return HttpResults(
         load,
         sweep_rounds,
         compare_rounds,
         sweep,
-        winner.label,
+        winner_label,
         locmem,
         redis_run,
         peer_run,

@@ -1,7 +1,8 @@
 #!/usr/bin/env python
-"""Benchmark the JWKS-protected API: `make bench` (full) or `make bench-smoke`.
+"""Benchmark the JWKS-protected API: `make bench` (every target, under 10 minutes), `make bench-full`
+(also the production-server sweep, the growth cases, Redis and the Django peers over HTTP) or `make bench-smoke`.
 
-    .venv/bin/python bench/run.py [--smoke] [--only validation,http] [--no-peer] [--out FILE]
+    .venv/bin/python bench/run.py [--full | --smoke] [--only validation,http] [--no-peer] [--out FILE]
 
 Prints one summary table and writes BENCHMARKS.md (with --smoke:
 bench/out/BENCHMARKS.smoke.md). Every server it starts is stopped on exit.
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
 from bench import (  # noqa: E402
+    async_load,
     django_peers,
     dpop_cost,
     forgery,
@@ -37,13 +39,23 @@ from bench import (  # noqa: E402
     wrk,
 )
 
-SECTIONS = ("validation", "metrics", "dpop", "standards", "http", "peers")
+SECTIONS = ("validation", "metrics", "dpop", "standards", "http", "async", "peers")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny iteration counts and 1 s wrk runs")
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections: " + ", ".join(SECTIONS))
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="also the long phases: the production-server sweep, token growth cases, Redis, the Django peers "
+        "timed in process and over HTTP (make bench-full)",
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help="comma-separated sections: " + ", ".join(SECTIONS),
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip the Node peer")
     parser.add_argument(
         "--wait-quiet",
@@ -72,6 +84,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     if args.wait_quiet is None:
         args.wait_quiet = 0.0 if args.smoke else 60.0
+    if args.full and args.smoke:
+        parser.error("--full and --smoke exclude each other")
     if args.out is None:
         args.out = ROOT / ("bench/out/BENCHMARKS.smoke.md" if args.smoke else "BENCHMARKS.md")
     return args
@@ -92,7 +106,9 @@ def settle(args: argparse.Namespace) -> str:
 
 def wrk_loads(args: argparse.Namespace) -> tuple[wrk.WrkLoad, wrk.WrkLoad]:
     """The measured load and the warm-up load of every HTTP run."""
-    load = wrk.WrkLoad(threads=2, connections=32, seconds=args.seconds or (1 if args.smoke else 10))
+    # make bench: 5 s runs, so that every target fits in 10 minutes; make bench-full: 10 s.
+    seconds = args.seconds or (1 if args.smoke else (10 if args.full else 5))
+    load = wrk.WrkLoad(threads=2, connections=32, seconds=seconds)
     return load, wrk.WrkLoad(threads=2, connections=32, seconds=1 if args.smoke else 2)
 
 
@@ -127,10 +143,28 @@ def run_http(args: argparse.Namespace, log_dir: Path) -> http_load.HttpResults:
             log_dir,
             with_peer=not args.no_peer,
             peer_install_timeout=90 if args.smoke else 300,
-            sweep_rounds=args.rounds or (1 if args.smoke else 2),
+            sweep_rounds=(args.rounds or 2) if args.full else 0,
+            with_redis=args.full or args.smoke,
             compare_rounds=args.rounds or (1 if args.smoke else 3),
             settle=lambda: settle(args),
             log=log,
+        )
+
+
+def run_async(args: argparse.Namespace, log_dir: Path, result: report.Report) -> async_load.AsyncResults:
+    load, warmup = wrk_loads(args)
+    with bench_issuer("bench-async") as (provider, _key, token):
+        return async_load.run(
+            provider.issuer,
+            provider.jwks_uri,
+            token,
+            load,
+            warmup,
+            log_dir,
+            args.rounds or (1 if args.smoke else 3),
+            lambda: settle(args),
+            result.async_background,
+            log,
         )
 
 
@@ -140,14 +174,18 @@ def run_peers(args: argparse.Namespace, log_dir: Path, result: report.Report) ->
     if skipped is not None:
         log(f"  Django peers skipped: {skipped}")
         return django_peers.PeersResults([], [], skipped)
-    result.background.append("peers, in process: " + settle(args))
-    with machine.OtherWork() as other:
-        measured = django_peers.in_process(args.smoke, rounds=1 if args.smoke else 2, log=log)
-    result.other_work.append(("Django peers in process", other.share))
+    measured = []
+    if args.full or args.smoke:
+        result.background.append("peers, in process: " + settle(args))
+        with machine.OtherWork() as other:
+            measured = django_peers.in_process(args.smoke, rounds=1 if args.smoke else 2, log=log)
+        result.other_work.append(("Django peers in process", other.share))
     # Counted, not timed: other load does not move these, so no quiet machine is waited for.
-    counts, counts_skipped = django_peers.counted(args.smoke, log)
+    counts, counts_skipped = django_peers.counted(args.smoke, log, requests=None if args.full else 100)
     if counts_skipped:
         log(f"  instruction counts skipped: {counts_skipped}")
+    if not (args.full or args.smoke):
+        return django_peers.PeersResults(measured, [], counted=counts, counted_skipped=counts_skipped)
     load, warmup = wrk_loads(args)
     with bench_issuer("bench-peers") as (provider, _key, token):
         runs = django_peers.over_http(
@@ -179,7 +217,9 @@ def main(argv: list[str]) -> int:
         result.background.append("in-process part: " + settle(args))
         result.max_token_length = validation.max_token_length()
         with machine.OtherWork() as other:
-            result.validation = validation.run_all(args.smoke, rounds=1 if args.smoke else 2, log=log)
+            result.validation = validation.run_all(
+                args.smoke, rounds=1 if args.smoke else 2, log=log, growth=args.full or args.smoke
+            )
         result.other_work.append(("in-process validation", other.share))
         log("  WSGI handler in-process ...")
         with machine.OtherWork() as other:
@@ -189,7 +229,7 @@ def main(argv: list[str]) -> int:
         log("metrics cost per request:")
         result.background.append("metrics part: " + settle(args))
         with machine.OtherWork() as other:
-            result.metrics = metrics_cost.run_all(args.smoke, rounds=1 if args.smoke else 3, log=log)
+            result.metrics = metrics_cost.run_all(args.smoke, rounds=3 if args.full else 1, log=log)
         result.other_work.append(("metrics cost", other.share))
     if "dpop" in args.sections:
         log("DPoP request against Bearer, in process:")
@@ -206,6 +246,9 @@ def main(argv: list[str]) -> int:
     if "http" in args.sections:
         log("HTTP under wrk:")
         result.http = run_http(args, log_dir)
+    if "async" in args.sections:
+        log("async views over HTTP, against their own floor:")
+        result.async_http = run_async(args, log_dir, result)
     if "peers" in args.sections:
         log("Django peers in one minimal stack:")
         result.peers = run_peers(args, log_dir, result)

@@ -130,11 +130,13 @@ def run_wsgi(
     )
 
 
-def run_all(smoke: bool, rounds: int, log=print) -> list[Measured]:
-    """Every case, `rounds` times in turn (a fresh process each), best timing per case."""
+def run_all(smoke: bool, rounds: int, log=print, growth: bool = True) -> list[Measured]:
+    """Every case (without `growth`, the core case alone), `rounds` times in turn (a fresh process each), best
+    timing per case."""
     measured: dict[str, Measured] = {}
+    chosen = [case for case in cases(smoke) if growth or case.name == "core"]
     for round_no in range(rounds):
-        for case in cases(smoke):
+        for case in chosen:
             log(f"  validation case {case.name} (round {round_no + 1}/{rounds}) ...")
             run_ = run(case)
             if case.name in measured:

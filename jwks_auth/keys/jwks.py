@@ -46,6 +46,9 @@ _CURVES: dict[str, tuple[type[ec.EllipticCurve], int, str]] = {
     "P-521": (ec.SECP521R1, 66, "ES512"),
 }
 _SHA = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
+# Built once: both hold only the algorithm, and every verification would otherwise build its own.
+_ECDSA = {bits: ec.ECDSA(digest) for bits, digest in _SHA.items()}
+_PKCS1V15 = padding.PKCS1v15()
 
 
 def _family(alg: str) -> str:
@@ -102,7 +105,7 @@ def _verify_rsa(key: VerificationKey, alg: str, data: bytes, sig: bytes) -> None
     if len(sig) != (key.size + 7) // 8:
         raise ValueError("RSA signature length")
     digest = _SHA[alg[2:]]
-    pad = padding.PKCS1v15() if alg[0] == "R" else padding.PSS(padding.MGF1(digest), digest.digest_size)
+    pad = _PKCS1V15 if alg[0] == "R" else padding.PSS(padding.MGF1(digest), digest.digest_size)
     key.key.verify(sig, data, pad, digest)
 
 
@@ -116,7 +119,7 @@ def _verify_ec(key: VerificationKey, alg: str, data: bytes, sig: bytes) -> None:
     order = _ORDERS[key.crv or ""]
     if not (0 < r < order and 0 < s < order):
         raise ValueError("ECDSA signature out of range")
-    key.key.verify(encode_dss_signature(r, s), data, ec.ECDSA(_SHA[alg[2:]]))
+    key.key.verify(encode_dss_signature(r, s), data, _ECDSA[alg[2:]])
 
 
 def _verify_eddsa(key: VerificationKey, alg: str, data: bytes, sig: bytes) -> None:

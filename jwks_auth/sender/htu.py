@@ -4,16 +4,22 @@ Scheme and host are lower-cased, a default port (80, 443) dropped, an empty
 path made ``/``, percent-escapes decoded (as Django decodes ``PATH_INFO`` for
 routing, so one resource has one form) and dot-segments removed. A trailing
 slash is kept: ``/me`` and ``/me/`` are different resources.
+
+Every function here is pure, and a client names the same few URLs in all its
+proofs: the results are memoised per process (``functools.lru_cache``,
+``MEMO_SIZE`` entries each).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote, urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST = re.compile(r"(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)", re.ASCII)
 MAX_URL_LENGTH = 4096
+MEMO_SIZE = 512
 
 
 def remove_dot_segments(path: str) -> str:
@@ -37,6 +43,7 @@ def remove_dot_segments(path: str) -> str:
     return result if result.startswith("/") else "/" + result
 
 
+@functools.lru_cache(maxsize=MEMO_SIZE)
 def origin(scheme: str, host: str) -> str | None:
     """``scheme://host[:port]`` normalised, or ``None`` if it is not an http(s) origin."""
     scheme = scheme.lower()
@@ -62,7 +69,14 @@ def split_host(host: str) -> tuple[str | None, int | None]:
 
 def normalise_url(url: object) -> str | None:
     """The normalised form of an absolute http(s) URL without query and fragment; ``None`` if unusable."""
-    if not isinstance(url, str) or len(url) > MAX_URL_LENGTH or any(c in url for c in " \t\r\n\\"):
+    if not isinstance(url, str) or len(url) > MAX_URL_LENGTH:
+        return None
+    return _normalised_url(url)
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _normalised_url(url: str) -> str | None:
+    if any(c in url for c in " \t\r\n\\"):
         return None
     try:
         parts = urlsplit(url)
@@ -76,6 +90,7 @@ def normalise_url(url: object) -> str | None:
     return base + normalise_path(parts.path)
 
 
+@functools.lru_cache(maxsize=MEMO_SIZE)
 def normalise_path(path: str) -> str:
     """A request path (decoded or not) in the one form compared."""
     try:

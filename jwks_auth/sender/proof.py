@@ -5,6 +5,13 @@ A proof is a compact JWS (parsed as strictly as access tokens,
 ``DPOP_ALGORITHMS`` and the public ``jwk`` that signed it; its claims name
 the request (``htm``, ``htu``), its time (``iat``), itself (``jti``), the
 access token (``ath``) and, when asked for, a server ``nonce``.
+
+A client sends the same header with every proof: once a header segment has
+passed the header checks and its ``jwk`` the key checks, the verifier keeps
+the algorithm and key it named, by the exact segment text (``HEADER_MEMO_SIZE``
+per verifier, least recently used first out). Another segment, however
+slight the difference, is decoded and checked in full. The signature, the
+claims and the replay store are checked on every proof.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 
 from jwks_auth.conf.settings import normalise_typ
 from jwks_auth.exceptions import TokenError
-from jwks_auth.keys.jwks import algorithm_allowed
+from jwks_auth.keys.jwks import VerificationKey, algorithm_allowed
 from jwks_auth.keys.material import b64url_encode
 from jwks_auth.reasons import Reason
 from jwks_auth.sender.errors import NonceRequired, ProofError
@@ -29,12 +36,15 @@ from jwks_auth.sender.replay import ReplayGuard
 from jwks_auth.sender.request_details import RequestDetails
 from jwks_auth.sender.settings import DPoPSettings
 from jwks_auth.utils.json_numbers import is_finite_number
-from jwks_auth.validation.jws import parse_jws
+from jwks_auth.utils.lru import BoundedLRU
+from jwks_auth.validation.jws import decode_object, decode_segment, signing_input, split_jws
 
 #: Header members a proof may carry; a key-selecting member other than ``jwk`` (jku, x5u, x5c, kid is
 #: tolerated and ignored) or ``crit`` is refused.
 ALLOWED_HEADER = frozenset({"typ", "alg", "jwk", "kid"})
 PROOF_TYPE = "dpop+jwt"
+#: Checked proof headers a verifier keeps (one per client key, typically).
+HEADER_MEMO_SIZE = 1024
 
 
 def access_token_hash(token: str) -> str:
@@ -62,6 +72,8 @@ class ProofVerifier:
         self.settings = settings
         self.replay = replay
         self.nonces = nonces
+        # Header segment -> (alg, key), only for headers that passed every check under these settings.
+        self.checked_headers: BoundedLRU[str, tuple[str, VerificationKey]] = BoundedLRU(HEADER_MEMO_SIZE)
 
     def verify(
         self,
@@ -78,14 +90,8 @@ class ProofVerifier:
         ``remember=False`` leaves recording its ``jti`` to the caller (``remember``), after checks of its own.
         """
         now = time.time() if now is None else now
-        settings = self.settings
-        try:
-            header, claims, signing_input, signature = parse_jws(proof, settings.max_proof_length)
-        except TokenError as exc:
-            raise ProofError("malformed DPoP proof", code=Reason.DPOP_MALFORMED) from exc
-        alg = self._check_header(header)
-        key = proof_key(header.get("jwk"), alg)
-        if not key.verify(alg, signing_input, signature):
+        alg, key, claims, data, signature = self._parse(proof)
+        if not key.verify(alg, data, signature):
             raise ProofError("invalid DPoP proof signature", code=Reason.DPOP_SIGNATURE)
         jti, htu = self._check_claims(claims, facts, now)
         if access_token is not None:
@@ -115,6 +121,23 @@ class ProofVerifier:
         """
         if self.replay is not None:
             self.replay.remember(proof.thumbprint, proof.htu, proof.jti, self.settings.replay_ttl)
+
+    def _parse(self, proof: str) -> tuple[str, VerificationKey, dict[str, Any], bytes, bytes]:
+        """``(alg, key, claims, signing input, signature)``: each segment decoded once, a known header not at all."""
+        try:
+            header_b64, payload_b64, signature_b64 = split_jws(proof, self.settings.max_proof_length)
+            checked = self.checked_headers.get(header_b64)
+            header = decode_object(header_b64) if checked is None else None
+            claims = decode_object(payload_b64)
+            signature = decode_segment(signature_b64)
+        except TokenError as exc:
+            raise ProofError("malformed DPoP proof", code=Reason.DPOP_MALFORMED) from exc
+        if checked is None:
+            assert header is not None
+            alg = self._check_header(header)
+            checked = (alg, proof_key(header.get("jwk"), alg))
+            self.checked_headers.put(header_b64, checked)
+        return checked[0], checked[1], claims, signing_input(proof, header_b64, payload_b64), signature
 
     def _check_header(self, header: dict[str, Any]) -> str:
         if not header.keys() <= ALLOWED_HEADER:

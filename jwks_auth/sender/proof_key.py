@@ -10,13 +10,12 @@ one is checked again each time it comes.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from jwks_auth.keys.jwks import PRIVATE_MEMBERS, VerificationKey, parse_jwk
 from jwks_auth.reasons import Reason
 from jwks_auth.sender.errors import ProofError
+from jwks_auth.utils.lru import BoundedLRU
 
 #: A proof's key needs no kid; ``parse_jwk`` does, so one is lent for the checks.
 _LENT_KID = "dpop-proof-key"
@@ -24,30 +23,11 @@ _LENT_KID = "dpop-proof-key"
 KEY_MEMO_SIZE = 1024
 
 
-class CheckedKeys:
+class CheckedKeys(BoundedLRU[str, VerificationKey]):
     """The newest ``size`` proof keys that passed ``parse_jwk``, by the JWK's canonical JSON."""
 
     def __init__(self, size: int = KEY_MEMO_SIZE) -> None:
-        self.size = size
-        self._keys: OrderedDict[str, VerificationKey] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, name: str) -> VerificationKey | None:
-        with self._lock:
-            key = self._keys.get(name)
-            if key is not None:
-                self._keys.move_to_end(name)
-            return key
-
-    def put(self, name: str, key: VerificationKey) -> None:
-        with self._lock:
-            self._keys[name] = key
-            while len(self._keys) > self.size:
-                self._keys.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._keys.clear()
+        super().__init__(size)
 
 
 checked_keys = CheckedKeys()

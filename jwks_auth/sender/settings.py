@@ -66,6 +66,8 @@ class DPoPSettings:
 
     def is_trusted_proxy(self, address: str) -> bool:
         """``address`` (REMOTE_ADDR) is one of ``TRUSTED_PROXIES``."""
+        if not self.trusted_proxies:
+            return False  # the common case, without parsing the address
         try:
             ip = ipaddress.ip_address(address.strip())
         except ValueError:

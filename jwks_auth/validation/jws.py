@@ -8,7 +8,6 @@ algorithm from the issuer's allowlist. Nothing here can be switched off.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
@@ -19,15 +18,19 @@ from jwks_auth.conf.settings import IssuerConfig, normalise_typ
 from jwks_auth.exceptions import MalformedToken
 from jwks_auth.keys.jwks import algorithm_allowed
 from jwks_auth.reasons import Reason
+from jwks_auth.utils.lru import BoundedLRU
 
 #: Header members a token may carry. Anything else, including the members
 #: that would let a token choose its own key, is refused.
 ALLOWED_HEADER_MEMBERS = frozenset({"alg", "kid", "typ", "x5t", "x5t#S256"})
 MAX_KID_LENGTH = 512
+#: Decoded header segments kept per process: the tokens of one issuer and key share one header.
+HEADER_MEMO_SIZE = 256
 
 JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)", re.ASCII)
 # For canonical base64url the unused low bits of the last character are zero.
 _CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
+_URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
 def is_jws(token: str) -> bool:
@@ -41,8 +44,10 @@ def decode_segment(segment: str) -> bytes:
     if remainder == 1 or (remainder and segment[-1] not in _CANONICAL_LAST[remainder]):
         raise MalformedToken()
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-remainder % 4))
-    except (binascii.Error, ValueError) as exc:
+        # base64.urlsafe_b64decode without its layers of Python: the same translation and decoder.
+        data = segment.encode("ascii").translate(_URLSAFE_TO_STANDARD)
+        return binascii.a2b_base64(data + b"=" * (-remainder % 4))
+    except (binascii.Error, ValueError) as exc:  # UnicodeEncodeError included: a non-ASCII character
         raise MalformedToken() from exc
 
 
@@ -91,6 +96,22 @@ def decode_object(segment: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise MalformedToken()
     return value
+
+
+_headers: BoundedLRU[str, dict[str, Any]] = BoundedLRU(HEADER_MEMO_SIZE)
+
+
+def decode_header(segment: str) -> dict[str, Any]:
+    """``decode_object`` for a header segment, remembered by its exact text; the dict is shared: read it only.
+
+    Decoding is a pure function of the text, and only a segment that decoded is kept, so the answer is
+    ``decode_object``'s; the checks of the header (``check_header``) are not skipped.
+    """
+    header = _headers.get(segment)
+    if header is None:
+        header = decode_object(segment)
+        _headers.put(segment, header)
+    return header
 
 
 def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:

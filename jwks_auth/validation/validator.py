@@ -33,6 +33,7 @@ from jwks_auth.validation.hints import explain_refusal
 from jwks_auth.validation.introspection import Introspector, introspector_for
 from jwks_auth.validation.jws import (
     check_header,
+    decode_header,
     decode_object,
     decode_segment,
     is_jws,
@@ -161,7 +162,7 @@ class TokenValidator:
                     return entry.token
                 self.cache.discard(digest)
         header_b64, payload_b64, signature_b64 = split_jws(token, self.max_length)
-        header = decode_object(header_b64)
+        header = decode_header(header_b64)
         warm = self._warm_key(header, now)
         if warm is not None:
             # One issuer, its key in memory: the signature is checked before the payload is read, so a forged

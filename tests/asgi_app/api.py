@@ -27,6 +27,12 @@ async def me_async(request: HttpRequest) -> dict[str, Any]:
     return _me(request)
 
 
+@api.get("/open")
+async def open_async(request: HttpRequest) -> dict[str, Any]:
+    """No authentication at all: what Ninja's own async path costs, for comparison."""
+    return {"pid": os.getpid()}
+
+
 @api.get("/any", auth=JWKSBearer(any_scopes=["admin", "api1"]))
 async def any_scope(request: HttpRequest) -> dict[str, Any]:
     return _me(request)

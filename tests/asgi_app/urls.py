@@ -15,6 +15,7 @@ urlpatterns = [
     path("ninja-own/", own_response_api.urls),  # operations returning their own HttpResponse
     path("plain/sync", views.plain_sync, name="plain-sync"),
     path("plain/async", views.plain_async, name="plain-async"),
+    path("plain/open", views.plain_open, name="plain-open"),
     path("plain/any-token", views.plain_any_token, name="plain-any-token"),
     path("plain/class-sync", views.ClassSync.as_view(), name="class-sync"),
     path("plain/class-async", views.ClassAsync.as_view(), name="class-async"),

@@ -35,6 +35,11 @@ async def plain_async(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_me(request))
 
 
+async def plain_open(request: HttpRequest) -> JsonResponse:
+    """No authentication at all: what Django's own async path costs, for comparison."""
+    return JsonResponse({"pid": os.getpid()})
+
+
 @token_required
 async def plain_any_token(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_me(request))
