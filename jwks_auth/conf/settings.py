@@ -194,6 +194,16 @@ class JWKSAuthSettings:
             raise AttributeError(f"Not a pre-1.0 JWKS_AUTH setting: {name!r}")
         return (getattr(settings, "JWKS_AUTH", None) or {}).get(name)
 
+    def read_instead(self, user: Mapping[str, Any]) -> None:
+        """Read ``user`` instead of ``settings.JWKS_AUTH`` until the next reload.
+
+        For the testing kit, which keeps a test's own cache namespace when the test replaces ``JWKS_AUTH``.
+        """
+        for name in self._cached:
+            delattr(self, name)
+        self._cached.clear()
+        self._user = normalise(dict(user))
+
     def reload(self) -> None:
         for name in self._cached:
             delattr(self, name)

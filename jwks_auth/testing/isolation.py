@@ -57,7 +57,7 @@ class Isolation:
         Runs after jwks_auth's own receiver has reloaded the settings, before anything reads them.
         """
         if setting == "JWKS_AUTH" and isinstance(value, dict) and value.get("CACHE_KEY_PREFIX") != self.prefix:
-            jwks_settings._user = {**value, "CACHE_KEY_PREFIX": self.prefix}
+            jwks_settings.read_instead({**value, "CACHE_KEY_PREFIX": self.prefix})
 
     def __exit__(self, *exc_info: object) -> None:
         setting_changed.disconnect(self._keep_namespace)

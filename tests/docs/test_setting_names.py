@@ -17,6 +17,7 @@ from tests.docs.pages import pages
 NOT_SETTINGS = {
     "JWKS_AUTH",
     "INSTALLED_APPS",
+    "MIDDLEWARE",
     "LOGGING",
     "SECRET_KEY",
     "SECURE_PROXY_SSL_HEADER",

@@ -26,11 +26,15 @@ from jwks_auth.web.request_verifier import (
     UseNonce,
 )
 from tests.conftest import KIT_ISSUER
-from tests.support import dpop
+from tests.support import dpop, kit_fixtures
 from tests.support.challenges import parse_challenges
 from tests.support.keys import SigningKey
 
 pytestmark = pytest.mark.django_db(databases=[])
+
+# In this module the issuer is the testing kit's (impersonated in process).
+jwks_config = kit_fixtures.jwks_config
+make_token = kit_fixtures.make_token
 URL = "http://testserver/orders"
 PROXY = "10.0.0.7"
 
@@ -63,18 +67,6 @@ def _refusal(door: RequestVerifier, request: Any) -> Any:
     with pytest.raises((Unauthorized, BadRequest, Unavailable)) as caught:
         door.verify(credential, request)
     return caught.value
-
-
-@pytest.fixture
-def jwks_config(kit_config: Any) -> Any:
-    """In this module the kit's preset (tests/conftest.py: kit_config): the issuer is impersonated in process."""
-    return kit_config
-
-
-@pytest.fixture
-def make_token(kit_token: Any) -> Any:
-    """In this module the kit's tokens (tests/conftest.py: kit_token)."""
-    return kit_token
 
 
 def test_a_dpop_request_gives_the_token_with_its_binding(
