@@ -8,6 +8,7 @@ start cold.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ from tests.asgi_app.conftest import EXPECTED
 from tests.asgi_app.doors import ASYNC_DOORS, DOORS, Seen
 from tests.asgi_app.uvicorn_server import Uvicorn
 from tests.support.jwks_server import JWKSProvider
+from tests.support.keys import SigningKey
 from tests.support.processes import RedisServer, api_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(180)]
@@ -65,11 +67,30 @@ def _at_once(calls: list[Callable[[], requests.Response]]) -> list[requests.Resp
         return list(pool.map(one, calls))
 
 
+@pytest.fixture
+def loopback_tokens(make_token: Callable[..., str], other_key: SigningKey, signing_key: SigningKey) -> dict[str, Any]:
+    """The kinds of conftest's ``tokens``, for the loopback provider the uvicorn workers fetch from.
+
+    conftest's ``tokens`` come from the kit's in-process issuer, which a server process cannot reach.
+    """
+    now = int(time.time())
+    forged = make_token(key=other_key, header={"alg": "RS256", "kid": signing_key.kid, "typ": "at+jwt"})
+    return {
+        "valid": f"Bearer {make_token()}",
+        "expired": f"Bearer {make_token(iat=now - 900, nbf=now - 900, exp=now - 600)}",
+        "wrong_signature": f"Bearer {forged}",
+        "missing_scope": f"Bearer {make_token(scope='other')}",
+        "none": None,
+        "malformed_header": f"Bearer {make_token()} extra",
+        "other_scheme": "Basic dXNlcjpwYXNz",
+    }
+
+
 def test_cold_start_one_fetch_then_every_door_answers_as_drf(
     serve: Callable[..., Uvicorn],
     provider: JWKSProvider,
     make_token: Callable[..., str],
-    tokens: dict[str, str | None],
+    loopback_tokens: dict[str, str | None],
 ) -> None:
     server = serve()
     provider.delay = 0.5  # every request arrives while the one fetch is under way
@@ -87,7 +108,7 @@ def test_cold_start_one_fetch_then_every_door_answers_as_drf(
     assert pids == server.pids  # both workers were cold and served during the one fetch
 
     provider.delay = 0.0
-    for kind, authorization in tokens.items():
+    for kind, authorization in loopback_tokens.items():
         seen = {
             path: Seen.of(r.status_code, r.headers) for path in DOORS for r in [_get(server.url + path, authorization)]
         }
