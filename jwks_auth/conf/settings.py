@@ -192,7 +192,8 @@ class JWKSAuthSettings:
         """
         if name not in LEGACY_BY_NAME:
             raise AttributeError(f"Not a pre-1.0 JWKS_AUTH setting: {name!r}")
-        return (getattr(settings, "JWKS_AUTH", None) or {}).get(name)
+        # user_settings keeps these names (only grouped ones are folded away), cached until the next reload.
+        return self.user_settings.get(name)
 
     def read_instead(self, user: Mapping[str, Any]) -> None:
         """Read ``user`` instead of ``settings.JWKS_AUTH`` until the next reload.
