@@ -159,6 +159,39 @@ RESOURCE_METADATA_KEYS = (
     ),
 )
 
+PROXY_KEYS = (
+    Setting(
+        "ADDRESSES",
+        [],
+        rules.networks,
+        "proxy addresses or CIDRs whose forwarded and client-certificate headers are believed",
+    ),
+    Setting(
+        "FORWARDED_HEADERS",
+        ["X-Forwarded-Proto", "X-Forwarded-Host"],
+        rules.forwarded_headers,
+        "the forwarded headers the trusted proxies set (and replace): only these are believed, for htu",
+    ),
+    Setting(
+        "PUBLIC_ORIGINS",
+        [],
+        rules.origins,
+        "the origins (optional path prefix) clients use, for a proof's htu; when set, no header is read for it",
+    ),
+    Setting(
+        "CLIENT_CERT_HEADER",
+        None,
+        rules.optional(rules.string),
+        "the header a TLS-terminating proxy puts the client certificate in",
+    ),
+    Setting(
+        "CLIENT_CERT_FORMAT",
+        "escaped-pem",
+        rules.client_cert_format,
+        "escaped-pem (nginx), xfcc (Envoy), rfc9440, base64-der",
+    ),
+)
+
 SETTINGS: tuple[Setting, ...] = (
     # -- per issuer ----------------------------------------------------------------------------------------------
     _issuer("ISSUER", None, rules.optional(rules.string), "the exact iss of the tokens; discovery is read below it"),
@@ -257,31 +290,7 @@ SETTINGS: tuple[Setting, ...] = (
         rules.proof_algorithms,
         "algorithms a DPoP proof may use",
     ),
-    Setting("PUBLIC_ORIGINS", [], rules.origins, "the origins (optional path prefix) clients use, for a proof's htu"),
-    Setting(
-        "TRUSTED_PROXIES",
-        [],
-        rules.networks,
-        "proxy addresses or CIDRs whose forwarded and client-certificate headers are believed",
-    ),
-    Setting(
-        "FORWARDED_HEADERS",
-        ["X-Forwarded-Proto", "X-Forwarded-Host"],
-        rules.forwarded_headers,
-        "the forwarded headers the trusted proxies set (and replace): only these are believed, for htu",
-    ),
-    Setting(
-        "CLIENT_CERT_HEADER",
-        None,
-        rules.optional(rules.string),
-        "the header a TLS-terminating proxy puts the client certificate in",
-    ),
-    Setting(
-        "CLIENT_CERT_FORMAT",
-        "escaped-pem",
-        rules.client_cert_format,
-        "escaped-pem (nginx), xfcc (Envoy), rfc9440, base64-der",
-    ),
+    _group("PROXY", "the TLS-terminating proxy in front of the API: what is believed from it", PROXY_KEYS),
     Setting(
         "MIDDLEWARE_EXEMPT_PATHS",
         [],
@@ -324,6 +333,11 @@ _FLAT_NAMES = {
     "UNKNOWN_KID_COOLDOWN": ("KEY_STORE", "UNKNOWN_KID_COOLDOWN"),
     "RESOURCE_SCOPES": ("RESOURCE_METADATA", "SCOPES"),
     "RESOURCE_DOCUMENTATION": ("RESOURCE_METADATA", "DOCUMENTATION"),
+    "TRUSTED_PROXIES": ("PROXY", "ADDRESSES"),
+    "FORWARDED_HEADERS": ("PROXY", "FORWARDED_HEADERS"),
+    "PUBLIC_ORIGINS": ("PROXY", "PUBLIC_ORIGINS"),
+    "CLIENT_CERT_HEADER": ("PROXY", "CLIENT_CERT_HEADER"),
+    "CLIENT_CERT_FORMAT": ("PROXY", "CLIENT_CERT_FORMAT"),
 }
 
 

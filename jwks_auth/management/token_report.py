@@ -301,7 +301,7 @@ class TokenExplainer:
 
     @staticmethod
     def _binding(claims: Mapping[str, Any], config: IssuerConfig, report: Report) -> None:
-        governed = f"DPOP ({config.dpop!r}), CLIENT_CERT_HEADER"
+        governed = f"DPOP ({config.dpop!r}), PROXY['CLIENT_CERT_HEADER']"
         try:
             jkt, x5t = confirmation(claims)
         except TokenError as exc:
@@ -318,10 +318,13 @@ class TokenExplainer:
         else:
             report.add("binding", True, "a bearer token: 'Authorization: Bearer'", governed)
         if x5t is not None:
-            header = jwks_settings.CLIENT_CERT_HEADER
+            header = jwks_settings.PROXY["CLIENT_CERT_HEADER"]
             detail = f"certificate-bound (cnf.x5t#S256): the client certificate comes from header {header!r}"
             report.add(
-                "binding", bool(header), detail if header else "certificate-bound, no CLIENT_CERT_HEADER", governed
+                "binding",
+                bool(header),
+                detail if header else "certificate-bound, no PROXY['CLIENT_CERT_HEADER']",
+                governed,
             )
 
 

@@ -1,8 +1,8 @@
 """The client certificate a TLS-terminating proxy forwards, and its RFC 8705 thumbprint.
 
-Only from ``CLIENT_CERT_HEADER`` and only when the request came from one of
-``TRUSTED_PROXIES`` (the proxy must also strip any copy a client sent).
-Formats (``CLIENT_CERT_FORMAT``):
+Only from ``PROXY["CLIENT_CERT_HEADER"]`` and only when the request came from one of
+``PROXY["ADDRESSES"]`` (the proxy must also strip any copy a client sent).
+Formats (``PROXY["CLIENT_CERT_FORMAT"]``):
 
 * ``escaped-pem``: nginx ``$ssl_client_escaped_cert``, Kong: URL-encoded PEM;
 * ``xfcc``: Envoy ``x-forwarded-client-cert``, ``Cert="<URL-encoded PEM>"`` of the one element that has a ``Cert``;

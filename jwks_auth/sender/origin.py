@@ -1,10 +1,10 @@
 """The URL a client used for a request, for comparison with a proof's ``htu``.
 
-In order: the configured ``PUBLIC_ORIGINS`` (each may carry a path prefix a
-proxy strips); else the forwarded headers named in ``FORWARDED_HEADERS``
+In order: the configured ``PROXY["PUBLIC_ORIGINS"]`` (each may carry a path prefix a
+proxy strips); else the forwarded headers named in ``PROXY["FORWARDED_HEADERS"]``
 (``X-Forwarded-Proto`` and ``X-Forwarded-Host`` by default, or ``Forwarded``
 of RFC 7239 alone), believed only when the request came from one of
-``TRUSTED_PROXIES``; else the scheme and host this server saw. Values are
+``PROXY["ADDRESSES"]``; else the scheme and host this server saw. Values are
 taken from the last hop, the one the trusted proxy added.
 
 Only the named headers count: a proxy passes on the headers it does not set,
@@ -48,7 +48,7 @@ def _forwarded_last_hop(values: tuple[str, ...]) -> dict[str, str]:
 def _forwarded_origin(facts: RequestDetails, believed: frozenset[str]) -> str | None:
     """The origin the trusted proxy reports; ``""`` when it reports nothing, ``None`` when it is malformed.
 
-    ``believed``: the lower-case names of the headers the proxy sets (``FORWARDED_HEADERS``).
+    ``believed``: the lower-case names of the headers the proxy sets (``PROXY["FORWARDED_HEADERS"]``).
     """
     scheme, host = facts.scheme, facts.host
     if "forwarded" in believed:

@@ -45,6 +45,8 @@ class DPoPSettings:
         def value(name: str) -> Any:
             return user.get(name, DEFAULTS[name])
 
+        proxy = {**DEFAULTS["PROXY"], **value("PROXY")}
+
         def constant(name: str, attribute: str) -> Any:
             legacy = user.get(name)  # a pre-1.0 setting (jwks_auth.W010), read until 1.1
             return getattr(cls, attribute) if legacy is None else legacy
@@ -57,15 +59,15 @@ class DPoPSettings:
             max_proof_length=int(constant("DPOP_MAX_PROOF_LENGTH", "max_proof_length")),
             # Zero is reported by the checks (E006); one second keeps the windows meaningful.
             nonce_step=max(1, int(constant("DPOP_NONCE_STEP", "nonce_step"))),
-            public_origins=tuple(str(origin).rstrip("/") for origin in value("PUBLIC_ORIGINS")),
-            trusted_proxies=tuple(ipaddress.ip_network(net, strict=False) for net in value("TRUSTED_PROXIES")),
-            forwarded_headers=frozenset(str(name).lower() for name in value("FORWARDED_HEADERS")),
-            cert_header=value("CLIENT_CERT_HEADER") or None,
-            cert_format=str(value("CLIENT_CERT_FORMAT")),
+            public_origins=tuple(str(origin).rstrip("/") for origin in proxy["PUBLIC_ORIGINS"]),
+            trusted_proxies=tuple(ipaddress.ip_network(net, strict=False) for net in proxy["ADDRESSES"]),
+            forwarded_headers=frozenset(str(name).lower() for name in proxy["FORWARDED_HEADERS"]),
+            cert_header=proxy["CLIENT_CERT_HEADER"] or None,
+            cert_format=str(proxy["CLIENT_CERT_FORMAT"]),
         )
 
     def is_trusted_proxy(self, address: str) -> bool:
-        """``address`` (REMOTE_ADDR) is one of ``TRUSTED_PROXIES``."""
+        """``address`` (REMOTE_ADDR) is one of ``PROXY["ADDRESSES"]``."""
         if not self.trusted_proxies:
             return False  # the common case, without parsing the address
         try:

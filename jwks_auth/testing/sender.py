@@ -72,8 +72,8 @@ def _absolute(url: str) -> str:
 class ClientCertificate:
     """A client's TLS certificate (self-signed, EC P-256), as a front proxy that ended TLS forwards it.
 
-    The project's settings say how: ``CLIENT_CERT_HEADER`` and ``CLIENT_CERT_FORMAT``, and the
-    proxy's address (the test client's ``127.0.0.1``) in ``TRUSTED_PROXIES``.
+    The project's settings say how: ``PROXY["CLIENT_CERT_HEADER"]`` and ``PROXY["CLIENT_CERT_FORMAT"]``, and the
+    proxy's address (the test client's ``127.0.0.1``) in ``PROXY["ADDRESSES"]``.
     """
 
     def __init__(self, issuer: TokenSource, common_name: str = "test-client") -> None:
@@ -99,8 +99,8 @@ class ClientCertificate:
         return self.issuer.token(scopes, **{"cnf": {"x5t#S256": self.x5t_s256}, **claims})
 
     def header_value(self, fmt: str | None = None) -> str:
-        """The certificate in ``CLIENT_CERT_FORMAT`` (or ``fmt``)."""
-        fmt = fmt or str(jwks_settings.CLIENT_CERT_FORMAT)
+        """The certificate in ``PROXY["CLIENT_CERT_FORMAT"]`` (or ``fmt``)."""
+        fmt = fmt or str(jwks_settings.PROXY["CLIENT_CERT_FORMAT"])
         pem = self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
         if fmt == "escaped-pem":
             return quote(pem, safe="")
@@ -110,13 +110,13 @@ class ClientCertificate:
             return ":" + base64.b64encode(self.der).decode("ascii") + ":"
         if fmt == "base64-der":
             return base64.b64encode(self.der).decode("ascii")
-        raise ValueError(f"unknown CLIENT_CERT_FORMAT {fmt!r}")
+        raise ValueError(f"unknown PROXY['CLIENT_CERT_FORMAT'] {fmt!r}")
 
     def headers(self, token: str, header: str | None = None) -> dict[str, str]:
         """``Authorization: Bearer <token>`` and the certificate header the trusted proxy adds."""
-        name = header or jwks_settings.CLIENT_CERT_HEADER
+        name = header or jwks_settings.PROXY["CLIENT_CERT_HEADER"]
         if not name:
-            raise ValueError("JWKS_AUTH['CLIENT_CERT_HEADER'] is not set: name the header the proxy sends")
+            raise ValueError("JWKS_AUTH['PROXY']['CLIENT_CERT_HEADER'] is not set: name the header the proxy sends")
         return {"Authorization": f"Bearer {token}", str(name): self.header_value()}
 
 

@@ -70,7 +70,7 @@ def _sender_constraint_metadata() -> dict[str, Any]:
     if any(policy != "off" for policy in policies):
         found["dpop_signing_alg_values_supported"] = sorted(get_sender_constraints().settings.algorithms)
         found["dpop_bound_access_tokens_required"] = all(policy == "required" for policy in policies)
-    found["tls_client_certificate_bound_access_tokens"] = bool(jwks_settings.CLIENT_CERT_HEADER)
+    found["tls_client_certificate_bound_access_tokens"] = bool(jwks_settings.PROXY["CLIENT_CERT_HEADER"])
     return found
 
 

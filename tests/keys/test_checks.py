@@ -92,6 +92,8 @@ def test_good_timings(settings, changes):
         ("MAX_TOKEN_LENGTH", 9000, "TokenValidator.max_length"),
         ("DPOP_IAT_MAX_AGE", 30, "DPoPSettings"),
         ("USER_CREATE", True, "create_users"),
+        ("TRUSTED_PROXIES", ["10.0.0.5"], "JWKS_AUTH['PROXY']['ADDRESSES']"),
+        ("CLIENT_CERT_FORMAT", "xfcc", "JWKS_AUTH['PROXY']['CLIENT_CERT_FORMAT']"),
     ],
 )
 def test_an_old_spelling_is_a_warning_naming_the_new_one(settings, old, value, new):

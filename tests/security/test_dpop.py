@@ -154,7 +154,7 @@ def test_a_refused_binding_stores_no_jti(door: Door, ec: SigningKey, jwks_config
     jtis = [json.loads(base64.urlsafe_b64decode(proof.split(".")[1] + "==="))["jti"] for proof in proofs]
     assert [guard.cache.get(guard.key(dpop.thumbprint(other), URL, jti)) for jti in jtis] == [None] * 20
     # A proof refused for the missing certificate is still unused: with its certificate it is accepted once.
-    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="Client-Cert", CLIENT_CERT_FORMAT="rfc9440")
+    jwks_config(PROXY={"ADDRESSES": [PROXY], "CLIENT_CERT_HEADER": "Client-Cert", "CLIENT_CERT_FORMAT": "rfc9440"})
     token = door.make_token(cnf={"jkt": dpop.thumbprint(ec), "x5t#S256": dpop.cert_thumbprint(certs["mine"])})
     proof = dpop.make_proof(ec, "GET", URL, token=token)
     door.refused(token, proof, error="invalid_token", REMOTE_ADDR=PROXY)
@@ -212,23 +212,31 @@ def test_htm_and_htu(door: Door, ec: SigningKey, method: str, htu: str, path: st
 
 
 def test_behind_a_trusted_proxy_the_forwarded_url_counts(door: Door, ec: SigningKey, jwks_config: Any) -> None:
-    jwks_config(TRUSTED_PROXIES=["10.0.0.0/24"])
+    jwks_config(PROXY={"ADDRESSES": ["10.0.0.0/24"]})
     public = "https://api.example.com/me"
     forwarded = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "api.example.com"}
     token = door.bound(ec)
     door.ok(token, dpop.make_proof(ec, "GET", public, token=token), **forwarded)
     # The URL the proxy reached us on is not the one the client used.
     door.refused(token, dpop.make_proof(ec, "GET", URL, token=token), **forwarded)
-    # Forwarded (RFC 7239) only when it is the header FORWARDED_HEADERS names.
+    # Forwarded (RFC 7239) only when it is the header PROXY["FORWARDED_HEADERS"] names.
     rfc7239 = {"REMOTE_ADDR": PROXY, "HTTP_FORWARDED": 'for=192.0.2.60;proto=https;host="api.example.com"'}
     door.refused(token, dpop.make_proof(ec, "GET", public, token=token), **rfc7239)
-    jwks_config(TRUSTED_PROXIES=["10.0.0.0/24"], FORWARDED_HEADERS=["Forwarded"])
+    jwks_config(PROXY={"ADDRESSES": ["10.0.0.0/24"], "FORWARDED_HEADERS": ["Forwarded"]})
     door.ok(token, dpop.make_proof(ec, "GET", public, token=token), **rfc7239)
+
+
+def test_the_pre_1_0_flat_proxy_spellings_still_work(door: Door, ec: SigningKey, jwks_config: Any) -> None:
+    """``TRUSTED_PROXIES`` and ``FORWARDED_HEADERS`` at the top level are folded into ``PROXY`` until 1.1."""
+    jwks_config(TRUSTED_PROXIES=["10.0.0.0/24"], FORWARDED_HEADERS=["Forwarded"])
+    token = door.bound(ec)
+    rfc7239 = {"REMOTE_ADDR": PROXY, "HTTP_FORWARDED": 'for=192.0.2.60;proto=https;host="api.example.com"'}
+    door.ok(token, dpop.make_proof(ec, "GET", "https://api.example.com/me", token=token), **rfc7239)
 
 
 def test_a_forwarded_header_the_proxy_did_not_set_is_not_believed(door: Door, ec: SigningKey, jwks_config: Any) -> None:
     """A proxy passes on what it does not set: a client's own Forwarded must not pick the htu origin."""
-    jwks_config(TRUSTED_PROXIES=[PROXY])  # FORWARDED_HEADERS: the X-Forwarded pair, by default
+    jwks_config(PROXY={"ADDRESSES": [PROXY]})  # FORWARDED_HEADERS: the X-Forwarded pair, by default
     token = door.bound(ec)
     sent = {
         "REMOTE_ADDR": PROXY,
@@ -239,17 +247,17 @@ def test_a_forwarded_header_the_proxy_did_not_set_is_not_believed(door: Door, ec
     door.refused(token, dpop.make_proof(ec, "GET", "http://evil.example/me", token=token), **sent)
     door.ok(token, dpop.make_proof(ec, "GET", "http://api.example/me", token=token), **sent)
     # A proxy that sets only X-Forwarded-Proto: the client's X-Forwarded-Host is not believed either.
-    jwks_config(TRUSTED_PROXIES=[PROXY], FORWARDED_HEADERS=["X-Forwarded-Proto"])
+    jwks_config(PROXY={"ADDRESSES": [PROXY], "FORWARDED_HEADERS": ["X-Forwarded-Proto"]})
     door.refused(token, dpop.make_proof(ec, "GET", "http://api.example/me", token=token), **sent)
     door.ok(token, dpop.make_proof(ec, "GET", URL, token=token), **sent)
     # With Forwarded named, the X-Forwarded pair is the client's.
-    jwks_config(TRUSTED_PROXIES=[PROXY], FORWARDED_HEADERS=["Forwarded"])
+    jwks_config(PROXY={"ADDRESSES": [PROXY], "FORWARDED_HEADERS": ["Forwarded"]})
     door.refused(token, dpop.make_proof(ec, "GET", "http://api.example/me", token=token), **sent)
     door.ok(token, dpop.make_proof(ec, "GET", "http://evil.example/me", token=token), **sent)
 
 
 def test_forwarded_headers_from_an_untrusted_address_are_ignored(door: Door, ec: SigningKey, jwks_config: Any) -> None:
-    jwks_config(TRUSTED_PROXIES=["10.0.0.0/24"])
+    jwks_config(PROXY={"ADDRESSES": ["10.0.0.0/24"]})
     token = door.bound(ec)
     forged = {
         "REMOTE_ADDR": "192.0.2.99",
@@ -258,7 +266,7 @@ def test_forwarded_headers_from_an_untrusted_address_are_ignored(door: Door, ec:
     }
     door.refused(token, dpop.make_proof(ec, "GET", "https://api.example.com/me", token=token), **forged)
     door.ok(token, dpop.make_proof(ec, "GET", URL, token=token), **forged)
-    # Without TRUSTED_PROXIES nobody is believed.
+    # Without PROXY["ADDRESSES"] nobody is believed.
     jwks_config()
     door.refused(
         token, dpop.make_proof(ec, "GET", "https://api.example.com/me", token=token), **{**forged, "REMOTE_ADDR": PROXY}
@@ -266,7 +274,7 @@ def test_forwarded_headers_from_an_untrusted_address_are_ignored(door: Door, ec:
 
 
 def test_public_origins_with_a_path_prefix(door: Door, ec: SigningKey, jwks_config: Any) -> None:
-    jwks_config(PUBLIC_ORIGINS=["https://gw.example.com/api"])
+    jwks_config(PROXY={"PUBLIC_ORIGINS": ["https://gw.example.com/api"]})
     token = door.bound(ec)
     door.ok(token, dpop.make_proof(ec, "GET", "https://gw.example.com/api/me", token=token))
     door.refused(token, dpop.make_proof(ec, "GET", URL, token=token))
@@ -504,7 +512,7 @@ def certs() -> dict[str, Any]:
 def test_certificate_binding(
     door: Door, jwks_config: Any, certs: dict[str, Any], fmt: str, header: str, encode: Callable[[Any], str]
 ) -> None:
-    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER=header, CLIENT_CERT_FORMAT=fmt)
+    jwks_config(PROXY={"ADDRESSES": [PROXY], "CLIENT_CERT_HEADER": header, "CLIENT_CERT_FORMAT": fmt})
     meta = "HTTP_" + header.upper().replace("-", "_")
     token = door.make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certs["mine"])})
     door.ok(token, scheme="Bearer", REMOTE_ADDR=PROXY, **{meta: encode(certs["mine"])})
@@ -553,7 +561,7 @@ def _two_pems(certs: dict[str, Any]) -> str:
 def test_more_than_one_certificate_is_refused(
     door: Door, jwks_config: Any, certs: dict[str, Any], fmt: str, header: str, value: Callable[[dict[str, Any]], str]
 ) -> None:
-    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER=header, CLIENT_CERT_FORMAT=fmt)
+    jwks_config(PROXY={"ADDRESSES": [PROXY], "CLIENT_CERT_HEADER": header, "CLIENT_CERT_FORMAT": fmt})
     meta = "HTTP_" + header.upper().replace("-", "_")
     token = door.make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certs["mine"])})
     params = door.refused(
@@ -581,7 +589,9 @@ def test_more_than_one_certificate_is_refused(
 def test_xfcc_to_the_letter_of_envoys_grammar(
     door: Door, jwks_config: Any, certs: dict[str, Any], value: Callable[[dict[str, Any]], str], accepted: bool
 ) -> None:
-    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="X-Forwarded-Client-Cert", CLIENT_CERT_FORMAT="xfcc")
+    jwks_config(
+        PROXY={"ADDRESSES": [PROXY], "CLIENT_CERT_HEADER": "X-Forwarded-Client-Cert", "CLIENT_CERT_FORMAT": "xfcc"}
+    )
     token = door.make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certs["mine"])})
     header = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_CLIENT_CERT": value(certs)}
     if accepted:
@@ -591,7 +601,7 @@ def test_xfcc_to_the_letter_of_envoys_grammar(
 
 
 def test_a_pem_with_anything_around_it_is_unreadable(door: Door, jwks_config: Any, certs: dict[str, Any]) -> None:
-    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="X-SSL-Client-Cert")
+    jwks_config(PROXY={"ADDRESSES": [PROXY], "CLIENT_CERT_HEADER": "X-SSL-Client-Cert"})
     token = door.make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certs["mine"])})
     params = door.refused(
         token,
@@ -620,7 +630,7 @@ def test_certificate_bound_token_without_mtls_configured(door: Door, certs: dict
 
 
 def test_dpop_and_certificate_together(door: Door, ec: SigningKey, jwks_config: Any, certs: dict[str, Any]) -> None:
-    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="Client-Cert", CLIENT_CERT_FORMAT="rfc9440")
+    jwks_config(PROXY={"ADDRESSES": [PROXY], "CLIENT_CERT_HEADER": "Client-Cert", "CLIENT_CERT_FORMAT": "rfc9440"})
     token = door.make_token(cnf={"jkt": dpop.thumbprint(ec), "x5t#S256": dpop.cert_thumbprint(certs["mine"])})
     door.ok(
         token,

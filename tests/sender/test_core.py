@@ -279,7 +279,7 @@ class TestOrigins:
             forwarded='for=1.2.3.4;proto=http;host=evil, for=10.0.0.1;proto=https;host="api.example.com"',
         )
         assert expected_urls(request, self.rfc7239_proxy) == (URL,)
-        # Not named in FORWARDED_HEADERS: a header the proxy passed on from the client.
+        # Not named in PROXY["FORWARDED_HEADERS"]: a header the proxy passed on from the client.
         assert expected_urls(request, self.proxy) == ("http://api:8000/me",)
 
     def test_forwarded_headers_from_anyone_else_are_ignored(self) -> None:

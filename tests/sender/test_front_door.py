@@ -95,7 +95,7 @@ def test_a_plain_bearer_token_has_no_binding(jwks_config: Any, token: str) -> No
 def test_a_certificate_bound_token_carries_the_certificate_thumbprint(
     jwks_config: Any, make_token: Callable[..., str]
 ) -> None:
-    jwks_config(TRUSTED_PROXIES=[PROXY], CLIENT_CERT_HEADER="Client-Cert", CLIENT_CERT_FORMAT="rfc9440")
+    jwks_config(PROXY={"ADDRESSES": [PROXY], "CLIENT_CERT_HEADER": "Client-Cert", "CLIENT_CERT_FORMAT": "rfc9440"})
     _, certificate = dpop.client_certificate("mine")
     token = make_token(cnf={"x5t#S256": dpop.cert_thumbprint(certificate)})
     _, access_token = RequestVerifier().authenticate(

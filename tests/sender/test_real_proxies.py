@@ -3,7 +3,7 @@
 The sample project's `make serve` gets the same proxies in
 tests/project/proxies; this runs in the matrix, against the installed wheel.
 The proxies verify client certificates issued by a test CA and reach gunicorn
-from 127.0.0.2, the one address in ``TRUSTED_PROXIES``.
+from 127.0.0.2, the one address in ``PROXY["ADDRESSES"]``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,12 @@ def pki(tmp_path: Path) -> tuple[TLSFiles, dict[str, tuple[str, str]]]:
 @pytest.fixture
 def gunicorn(tmp_path: Path, provider: JWKSProvider) -> Iterator[Any]:
     def start(**overrides: Any) -> Gunicorn:
-        env = api_env(provider.issuer, tmp_path / "var", None, {"TRUSTED_PROXIES": [PROXY_SOURCE], **overrides})
+        env = api_env(
+            provider.issuer,
+            tmp_path / "var",
+            None,
+            {**overrides, "PROXY": {"ADDRESSES": [PROXY_SOURCE], **overrides.get("PROXY", {})}},
+        )
         server = Gunicorn(env, tmp_path / "gunicorn", workers=1)
         started.append(server)
         return server.start()
@@ -60,7 +65,7 @@ def test_behind_nginx(
     tmp_path: Path, pki: tuple[TLSFiles, dict[str, tuple[str, str]]], gunicorn: Any, make_token: Any
 ) -> None:
     tls, clients = pki
-    api = gunicorn(CLIENT_CERT_HEADER="X-SSL-Client-Cert", CLIENT_CERT_FORMAT="escaped-pem")
+    api = gunicorn(PROXY={"CLIENT_CERT_HEADER": "X-SSL-Client-Cert", "CLIENT_CERT_FORMAT": "escaped-pem"})
     route = Route(upstream_port=api.port)
     with Nginx(tmp_path / "nginx", tls, [route]):
         me = f"{route.url}/me"
@@ -96,7 +101,7 @@ def test_behind_an_haproxy_that_appends_its_header(
     tmp_path: Path, pki: tuple[TLSFiles, dict[str, tuple[str, str]]], gunicorn: Any, make_token: Any
 ) -> None:
     tls, clients = pki
-    api = gunicorn(CLIENT_CERT_HEADER="X-SSL-Client-Cert", CLIENT_CERT_FORMAT="base64-der")
+    api = gunicorn(PROXY={"CLIENT_CERT_HEADER": "X-SSL-Client-Cert", "CLIENT_CERT_FORMAT": "base64-der"})
     route = Route(upstream_port=api.port)
     with HAProxy(tmp_path / "haproxy", tls, route, append=True):
         bound = make_token(cnf={"x5t#S256": _thumbprint(clients, MINE)})

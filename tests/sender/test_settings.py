@@ -24,15 +24,18 @@ pytestmark = pytest.mark.django_db(databases=[])
         ("DPOP_ALGORITHMS", "ES256"),
         ("DPOP_IAT_MAX_AGE", -1),
         ("DPOP_NONCE_STEP", "60"),
-        ("TRUSTED_PROXIES", ["10.0.0.0/33"]),
-        ("TRUSTED_PROXIES", "10.0.0.1"),
-        ("PUBLIC_ORIGINS", ["api.example.com"]),
-        ("PUBLIC_ORIGINS", ["https://api.example.com/?q"]),
-        ("CLIENT_CERT_FORMAT", "pem"),
-        ("CLIENT_CERT_HEADER", 5),
-        ("FORWARDED_HEADERS", "Forwarded"),
-        ("FORWARDED_HEADERS", ["X-Real-IP"]),
-        ("FORWARDED_HEADERS", ["Forwarded", "X-Forwarded-Host"]),  # Forwarded alone: it carries proto and host
+        ("PROXY", {"ADDRESSES": ["10.0.0.0/33"]}),
+        ("PROXY", {"ADDRESSES": "10.0.0.1"}),
+        ("PROXY", {"PUBLIC_ORIGINS": ["api.example.com"]}),
+        ("PROXY", {"PUBLIC_ORIGINS": ["https://api.example.com/?q"]}),
+        ("PROXY", {"CLIENT_CERT_FORMAT": "pem"}),
+        ("PROXY", {"CLIENT_CERT_HEADER": 5}),
+        ("PROXY", {"FORWARDED_HEADERS": "Forwarded"}),
+        ("PROXY", {"FORWARDED_HEADERS": ["X-Real-IP"]}),
+        (
+            "PROXY",
+            {"FORWARDED_HEADERS": ["Forwarded", "X-Forwarded-Host"]},
+        ),  # Forwarded alone: it carries proto and host
     ],
 )
 def test_bad_values_are_problems_and_503(client: Any, jwks_config: Any, token: str, name: str, value: Any) -> None:
@@ -57,11 +60,13 @@ def test_good_values_have_no_problems() -> None:
         "DPOP": "required",
         "DPOP_NONCE": True,
         "DPOP_ALGORITHMS": ["ES256", "RS256"],
-        "TRUSTED_PROXIES": ["10.0.0.0/8", "::1"],
-        "PUBLIC_ORIGINS": ["https://gw.example.com/api"],
-        "CLIENT_CERT_HEADER": "Client-Cert",
-        "CLIENT_CERT_FORMAT": "rfc9440",
-        "FORWARDED_HEADERS": ["Forwarded"],
+        "PROXY": {
+            "ADDRESSES": ["10.0.0.0/8", "::1"],
+            "PUBLIC_ORIGINS": ["https://gw.example.com/api"],
+            "CLIENT_CERT_HEADER": "Client-Cert",
+            "CLIENT_CERT_FORMAT": "rfc9440",
+            "FORWARDED_HEADERS": ["Forwarded"],
+        },
     }
     assert settings_schema.problems(good, DEFAULTS) == []
-    assert settings_schema.problems({"FORWARDED_HEADERS": ["x-forwarded-proto"]}, DEFAULTS) == []
+    assert settings_schema.problems({"PROXY": {"FORWARDED_HEADERS": ["x-forwarded-proto"]}}, DEFAULTS) == []

@@ -5,10 +5,10 @@ written here (never the system's, never as a service), verifies client
 certificates against a test CA (``verify optional``: a request without one
 still passes, with no certificate header), and connects to its upstream from
 ``PROXY_SOURCE`` (127.0.0.2), so that the upstream can tell the proxy from a
-client on 127.0.0.1 and ``TRUSTED_PROXIES`` names the proxy alone.
+client on 127.0.0.1 and ``PROXY["ADDRESSES"]`` names the proxy alone.
 
 * ``Nginx``: ``$ssl_client_escaped_cert`` in ``X-SSL-Client-Cert``
-  (``CLIENT_CERT_FORMAT`` ``escaped-pem``), ``X-Forwarded-Proto`` and
+  (``PROXY["CLIENT_CERT_FORMAT"]`` ``escaped-pem``), ``X-Forwarded-Proto`` and
   ``X-Forwarded-Host``, each with ``proxy_set_header``, which also drops
   the client's own copy of the header;
 * ``HAProxy``: its DER in base64 (``%[ssl_c_der,base64]``, format

@@ -40,9 +40,7 @@ def test_dpop_nonce(settings: Any, client: Client) -> None:
 def test_certificate_bound_token(fmt: str, settings: Any, client: Client) -> None:
     settings.JWKS_AUTH = {
         **settings.JWKS_AUTH,
-        "CLIENT_CERT_HEADER": "X-Client-Cert",
-        "CLIENT_CERT_FORMAT": fmt,
-        "TRUSTED_PROXIES": ["127.0.0.1"],
+        "PROXY": {"CLIENT_CERT_HEADER": "X-Client-Cert", "CLIENT_CERT_FORMAT": fmt, "ADDRESSES": ["127.0.0.1"]},
     }
     with FakeIssuer() as issuer:
         certificate = issuer.client_certificate()

@@ -79,9 +79,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "oidc-provider", directory, [node, str(HERE / "server.js")], env, port, "/.well-known/openid-configuration"
     ) as issuer:
         overrides = {
-            "TRUSTED_PROXIES": [PROXY_SOURCE],
-            "CLIENT_CERT_HEADER": "X-SSL-Client-Cert",
-            "CLIENT_CERT_FORMAT": "escaped-pem",
+            "PROXY": {
+                "ADDRESSES": [PROXY_SOURCE],
+                "CLIENT_CERT_HEADER": "X-SSL-Client-Cert",
+                "CLIENT_CERT_FORMAT": "escaped-pem",
+            },
         }
         api_env = {"OIDC_ISSUER": issuer.url, "OIDC_AUDIENCE": "api1", "JWKS_AUTH_OVERRIDES": json.dumps(overrides)}
         with start_serve(directory, api_env) as api:

@@ -3,7 +3,7 @@
 nginx passes ``$ssl_client_escaped_cert`` and ``X-Forwarded-Proto`` /
 ``X-Forwarded-Host``; HAProxy passes its base64 DER and RFC 7239 ``Forwarded``.
 Each connects to the API from 127.0.0.2, the one address in
-``TRUSTED_PROXIES``, and the API is configured as docs/production.md
+``PROXY["ADDRESSES"]``, and the API is configured as docs/production.md
 ("Behind a proxy") says for that proxy. Tokens are RS256 from a loopback JWKS provider,
 client certificates are issued by a test CA the proxies verify against.
 
@@ -115,7 +115,7 @@ def setup(
     key = SigningKey.rsa(kid=f"{kind}-key")
     provider.set_keys(key)
     directory = tmp_path_factory.mktemp(kind)
-    overrides = {"TRUSTED_PROXIES": [PROXY_SOURCE], **API_SETTINGS[kind]}
+    overrides = {"PROXY": {"ADDRESSES": [PROXY_SOURCE], **API_SETTINGS[kind]}}
     env = {
         "OIDC_ISSUER": provider.issuer,
         "OIDC_AUDIENCE": "api1",
