@@ -25,7 +25,8 @@ from tests.support.processes import REPO, ProcessGroup, _port_open, redis_server
 
 SERVICE = "jwks-primary"
 DOWN_AFTER_MS = 1000
-FAILOVER_TIMEOUT_MS = 10000
+#: Sentinel starts no second failover of one primary within twice this: rounds of a soak wait that long.
+FAILOVER_TIMEOUT_MS = 3000
 
 
 def redis_sentinel_binary() -> str:
@@ -173,6 +174,11 @@ class SentinelRedis:
                     pass
             time.sleep(0.05)
         raise RuntimeError(f"no failover within {timeout} s")
+
+    def ready_for_next_failover(self, failed_over_at: float, timeout: float = 30) -> None:
+        """Until Sentinel may fail over again (twice the failover timeout) and the primary has a replica online."""
+        time.sleep(max(0.0, failed_over_at + 2 * FAILOVER_TIMEOUT_MS / 1000 + 0.5 - time.monotonic()))
+        self._wait_replicas(self.primary(), 1, timeout)
 
     def _wait_replicas(self, primary: RedisProcess, count: int, timeout: float = 15) -> None:
         deadline = time.monotonic() + timeout
