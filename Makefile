@@ -48,7 +48,7 @@ interop-deps:
 	$(MAKE) --no-print-directory $(INTEROP)/node_modules/.installed
 
 system-deps:
-	scripts/install-system-deps.sh redis chromium wrk valgrind nginx haproxy docker
+	scripts/install-system-deps.sh redis redis-sentinel netns chromium wrk valgrind nginx haproxy docker
 
 certs: $(RUNTIME)
 	$(PY) manage.py create_signing_cert --settings=idp.settings
@@ -120,14 +120,16 @@ check: $(STAMP)
 	$(PY) manage.py check --deploy --fail-level ERROR
 
 # Every target of BENCHMARKS.md in under 10 minutes on two cores; bench-full adds the long phases
-# (the production-server sweep, token growth, Redis, the Django peers timed in process and over HTTP).
+# (the production-server sweep, token growth, Redis, the Django peers timed in process and over HTTP)
+# and the fleet soaks' long forms (bench/fleet_figures.py: hosts in network namespaces, a Redis failover).
 bench: install
 	scripts/install-system-deps.sh redis wrk valgrind node
 	$(PY) bench/run.py
 
 bench-full: install
-	scripts/install-system-deps.sh redis wrk valgrind node
+	scripts/install-system-deps.sh redis redis-sentinel netns wrk valgrind node
 	$(PY) bench/run.py --full
+	$(PY) bench/fleet_figures.py
 
 bench-smoke: install
 	scripts/install-system-deps.sh redis wrk valgrind node

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from config.env import env_bool, env_float, env_list, env_str
+from config.env import env_addresses, env_bool, env_float, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -81,7 +81,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Keys are shared by every worker and host that share this cache. Without
 # REDIS_URL each process keeps its own copy in local memory.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+# Production: a Redis primary with replicas behind Sentinel (docs/production.md, "Redis with failover"), through
+# django-redis's SentinelClient (pip install "django-jwks-auth[sentinel]"): REDIS_SENTINELS=host:port,host:port,...
+# and REDIS_SENTINEL_SERVICE, the name the sentinels monitor. It wins over REDIS_URL.
+REDIS_SENTINELS = env_addresses("REDIS_SENTINELS")
+if REDIS_SENTINELS:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://{env_str('REDIS_SENTINEL_SERVICE', 'mymaster')}/0",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.SentinelClient",
+                "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+                "SENTINELS": REDIS_SENTINELS,
+                # The same deadlines as with REDIS_URL, for the sentinels too: a failover must not hang requests.
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+                "SENTINEL_KWARGS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            },
+        }
+    }
+elif REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -15,6 +15,7 @@ from typing import TypeVar
 from django.core.cache import BaseCache, caches
 
 from jwks_auth import signals
+from jwks_auth.utils import replicated
 
 logger = logging.getLogger("jwks_auth.utils.shared_cache")
 
@@ -28,6 +29,7 @@ class SharedCache:
         self.alias = alias
         self.log_interval = log_interval
         self._next_log = 0.0
+        self._replica_count = replicated.ReplicaCount()
 
     def get(self, key: str) -> object:
         """The stored value; ``None`` when absent or when the cache fails."""
@@ -39,6 +41,32 @@ class SharedCache:
     def add(self, key: str, value: object, timeout: int | None) -> bool | None:
         """True if stored, False if the key was already there, None if the cache failed."""
         return self._soft(lambda cache: bool(cache.add(key, value, timeout)), None)
+
+    def add_replicated(self, key: str, timeout: int, replicas: int, wait_ms: int) -> bool | None:
+        """``add``, held by ``replicas`` replicas of a Redis primary before it counts as stored.
+
+        True if stored and acknowledged, False if the key was already there, None if the cache failed or too few
+        replicas acknowledged within ``wait_ms`` (a failover could lose the key). A cache that is not Redis, or a
+        primary without replicas, is a plain ``add`` (``jwks_auth.utils.replicated``).
+        """
+
+        client = self._soft(lambda cache: replicated.redis_client(cache) if replicas > 0 else None, None)
+        if client is None:
+            return self.add(key, 1, timeout)
+
+        def call(cache: BaseCache) -> bool | None:
+            if self._replica_count.of(client) == 0:
+                return bool(cache.add(key, 1, timeout))
+            stored, acknowledged = replicated.add_acknowledged(client, cache.make_key(key), timeout, replicas, wait_ms)
+            if not stored:
+                return False
+            if acknowledged < replicas:
+                self._replica_count.forget()  # a replica may have gone: ask again next time
+                signals.cache_failed.send(sender=SharedCache, error="ReplicaAcknowledgementTimeout")
+                return None
+            return True
+
+        return self._soft(call, None)
 
     def delete(self, key: str) -> None:
         self._soft(lambda cache: cache.delete(key), None)

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from tests.support.keys import SigningKey
-from tests.support.loopback import LoopbackHandler, LoopbackServer
+from tests.support.loopback import LOOPBACK, LoopbackHandler, LoopbackServer
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/.well-known/openid-configuration/jwks"
@@ -27,6 +27,7 @@ class _Handler(LoopbackHandler):
         path = self.path.split("?", 1)[0]
         with provider.lock:
             provider.hits[path] += 1
+            provider.hits_by_address[path, self.client_address[0]] += 1
             provider.requests.append((path, dict(self.headers)))
             delay = provider.delay
             failure = provider.failure
@@ -52,16 +53,18 @@ class _Handler(LoopbackHandler):
 class JWKSProvider(LoopbackServer):
     """Serves discovery and a JWKS; `issuer` is its own base URL unless given."""
 
-    def __init__(self, issuer: str | None = None, port: int = 0) -> None:
+    def __init__(self, issuer: str | None = None, port: int = 0, host: str = LOOPBACK) -> None:
         self.lock = threading.Lock()
         self.hits: Counter[str] = Counter()
+        #: Requests by (path, client address): which host fetched, when hosts have addresses of their own.
+        self.hits_by_address: Counter[tuple[str, str]] = Counter()
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.delay = 0.0
         self.failure: int | str | None = None
         self.routes: dict[str, Any] = {}
         self.jwks_headers: dict[str, str] = {"Content-Type": "application/json"}
         self._jwks_doc: Any = {"keys": []}
-        super().__init__(port)
+        super().__init__(port, host)
         self.issuer = issuer or self.base_url
         self.routes[DISCOVERY_PATH] = self._discovery
         self.routes[JWKS_PATH] = self._jwks
@@ -109,4 +112,5 @@ class JWKSProvider(LoopbackServer):
     def reset_counts(self) -> None:
         with self.lock:
             self.hits.clear()
+            self.hits_by_address.clear()
             self.requests.clear()

@@ -52,17 +52,19 @@ class LoopbackServer:
     handler: type[LoopbackHandler] = LoopbackHandler
     poll_interval = 0.005  # a fast shutdown: the suites start and stop thousands of these
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, host: str = LOOPBACK) -> None:
         self.port = port
+        #: The address listened on: loopback, or a test network namespace's (tests/support/netns.py).
+        self.host = host
         self._server: _Server | None = None
         self.start()
 
     @property
     def base_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> None:
-        server = _Server((LOOPBACK, self.port), self.handler)
+        server = _Server((self.host, self.port), self.handler)
         server.owner = self
         self.port = server.server_address[1]
         self._server = server
