@@ -4,6 +4,13 @@ The key store shares its pause across workers through the cache (a
 ``SharedValue``); token introspection keeps one per process. A shared value
 that this code could not have written (garbage, or a pause longer than one
 interval) is ignored, so a bad cache entry cannot stop fetching.
+
+A failure is only evidence about the provider from where it was seen: a
+host cut off from the provider must not stop the rest of the fleet from
+fetching (a key rotation during such a partition would otherwise refuse
+the new key everywhere). So the shared pause names the places that failed
+(``utils.network_place``), and a process honours it when its own place is
+among them, or when two places agree that the provider is down.
 """
 
 from __future__ import annotations
@@ -28,9 +35,14 @@ class SharedValue(Protocol):
 class Backoff:
     """No new attempt for ``interval`` seconds after a failure."""
 
-    def __init__(self, interval: float, shared: SharedValue | None = None) -> None:
+    #: Places (hosts) that must have failed before every place pauses: one host's failure may be its own route.
+    places_agreeing = 2
+    _MAX_PLACES = 8
+
+    def __init__(self, interval: float, shared: SharedValue | None = None, place: str = "") -> None:
         self.interval = interval
         self._shared = shared
+        self.place = place
         self._until = 0.0
         self._lock = threading.Lock()
 
@@ -39,7 +51,10 @@ class Backoff:
         with self._lock:
             self._until = until
         if self._shared is not None:
-            self._shared.set({"until": until, "error": error}, math.ceil(self.interval) + 1)
+            current = self._read_shared()
+            running = current is not None and current[0] > now
+            places = sorted({self.place, *(current[1] if running and current else ())})[: self._MAX_PLACES]
+            self._shared.set({"until": until, "error": error, "places": places}, math.ceil(self.interval) + 1)
 
     def succeed(self) -> None:
         if self._shared is not None:
@@ -55,9 +70,9 @@ class Backoff:
         """Seconds left in the pause, 0 when an attempt may be made."""
         if now < self._until:
             return self._until - now
-        shared = self._shared_until()
-        if shared is not None:
-            remaining = shared - now
+        shared = self._read_shared()
+        if shared is not None and self._applies_here(shared[1]):
+            remaining = shared[0] - now
             # More than one interval ahead is not something we wrote: ignore it.
             if 0 < remaining <= self.interval + 1:
                 return remaining
@@ -65,11 +80,18 @@ class Backoff:
 
     def not_before(self) -> float:
         """The latest end of a pause, here or shared, as reported by ``jwks_inspect``."""
-        shared = self._shared_until()
-        return max(self._until, shared if shared is not None else 0.0)
+        shared = self._read_shared()
+        return max(self._until, shared[0] if shared is not None else 0.0)
 
-    def _shared_until(self) -> float | None:
+    def _applies_here(self, places: frozenset[str]) -> bool:
+        """The shared pause holds here: seen from this place, or from enough places (or unnamed: not ours to doubt)."""
+        return not places or self.place in places or len(places) >= self.places_agreeing
+
+    def _read_shared(self) -> tuple[float, frozenset[str]] | None:
+        """The shared pause: its end and the places that failed (none named: an entry of an older version)."""
         value = self._shared.get() if self._shared is not None else None
-        if isinstance(value, dict) and is_finite_number(value.get("until")):
-            return float(value["until"])
-        return None
+        if not isinstance(value, dict) or not is_finite_number(value.get("until")):
+            return None
+        places = value.get("places")
+        named = frozenset(p for p in places if isinstance(p, str)) if isinstance(places, list) else frozenset()
+        return float(value["until"]), named

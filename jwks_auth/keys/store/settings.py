@@ -8,11 +8,12 @@ afterwards; a settings change rebuilds the stores (see ``conf.on_reset``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jwks_auth.conf.settings import jwks_settings
 from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.keys.http import http_timeouts
+from jwks_auth.utils.network_place import network_place
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class KeyStoreSettings:
     local_ttl: float  # per-process copy, before looking at the shared cache
     unknown_kid_cooldown: float
     http_timeouts: tuple[float, float]  # connect, read
+    #: Where this process fetches from (``utils.network_place``): a failed fetch pauses only this place's workers.
+    network_place: str = field(default_factory=network_place)
 
     @classmethod
     def from_settings(cls) -> KeyStoreSettings:

@@ -53,7 +53,7 @@ class KeyStore:
             stale_log_interval=max(1.0, settings.retry_interval),
         )
         self._discovery = Discovery(config, namespace, settings.discovery_ttl)
-        backoff = Backoff(settings.retry_interval, namespace.value(Slot.FAILURE))
+        backoff = Backoff(settings.retry_interval, namespace.value(Slot.FAILURE), settings.network_place)
         self._fetcher = Fetcher(settings, self._discovery, self._tiers, backoff, self._events)
         self._coordinator = Coordinator(
             config.issuer, settings, self._tiers, FetchLock(namespace, settings.lock_timeout), backoff
@@ -210,7 +210,7 @@ class KeyStore:
         """
         kid_hash = short_hash(kid)
         stale = now >= snapshot.soft_expiry
-        latest, fetched = self._refreshed(snapshot, now) if stale else self._rechecked(kid, alg, snapshot, now)
+        latest, fetched, failed = self._refreshed(snapshot, now) if stale else self._rechecked(kid, alg, snapshot, now)
         key = latest.keyset.find(kid, alg)
         if key is not None:
             return key, latest.keyset
@@ -218,7 +218,9 @@ class KeyStore:
             raise KeysUnavailable(
                 "signing keys are stale and cannot be refreshed", retry_after=self.settings.retry_after
             )
-        raise self._rejected(kid_hash, fetched=fetched)
+        # Unconfirmed (no fetch could be made): remembered only until fetching may be tried again, as a host cut
+        # off from the provider must see the set another host fetches soon after.
+        raise self._rejected(kid_hash, fetched=fetched, only_for=self.settings.retry_interval if failed else None)
 
     def _refused_in_memory(self, kid: str, snapshot: Snapshot, now: float) -> None:
         """``UnknownKey`` for the unknown-kid cases decided without any lookup (see ``_unknown_kid``)."""
@@ -242,8 +244,11 @@ class KeyStore:
             self._events.stale(held, now)
         return held
 
-    def _refreshed(self, snapshot: Snapshot, now: float) -> tuple[Snapshot, bool]:
-        """The stale ``snapshot`` refreshed (by us or by the fetch under way), or itself if that fails."""
+    def _refreshed(self, snapshot: Snapshot, now: float) -> tuple[Snapshot, bool, bool]:
+        """The stale ``snapshot`` refreshed (by us or by the fetch under way), or itself if that fails.
+
+        With whether we fetched it, and whether no newer set could be had (the provider unreachable, or paused).
+        """
         # The refresh counts as this window's unknown-kid refetch, so the
         # next unknown kid does not fetch again right after it.
         turn = self._gate.take_turn(now)
@@ -255,47 +260,58 @@ class KeyStore:
                 if now < latest.soft_expiry:
                     break
         except KeysUnavailable:
-            return latest, False  # the provider cannot be reached, or fetching is paused
+            return latest, False, True  # the provider cannot be reached, or fetching is paused
         finally:
             if turn is not None:
                 turn.set()
-        return latest, latest.source == "fetch" and latest.fetched_at >= now
+        return latest, latest.source == "fetch" and latest.fetched_at >= now, False
 
-    def _rechecked(self, kid: str, alg: str, snapshot: Snapshot, now: float) -> tuple[Snapshot, bool]:
-        """The newest set for a kid the fresh ``snapshot`` lacks, and whether we fetched it."""
+    def _rechecked(self, kid: str, alg: str, snapshot: Snapshot, now: float) -> tuple[Snapshot, bool, bool]:
+        """The newest set for a kid the fresh ``snapshot`` lacks, whether we fetched it, and whether fetching failed."""
         newer = self._tiers.newer_than(snapshot.fetched_at, now)
         if newer is not None:  # another worker fetched a newer set (a rotation)
             if newer.keyset.find(kid, alg) is not None:
-                return newer, False
+                return newer, False, False
             snapshot = newer
         since = snapshot.fetched_at
         turn = self._gate.take_turn(now)
         try:
             if turn is None:  # our cooldown: only a fetch already under way can help
-                return self._coordinator.join(since, self._gate.turn_in_progress()) or snapshot, False
+                return self._coordinator.join(since, self._gate.turn_in_progress()) or snapshot, False, False
             found = self._coordinator.newer(since, lambda: self._fetch_on_shared_turn(since))
         except KeysUnavailable:
-            return snapshot, False  # the provider cannot be reached, or fetching is paused
+            return snapshot, False, True  # the provider cannot be reached, or fetching is paused
         finally:
             if turn is not None:
                 turn.set()
         if found is None:
-            return snapshot, False
-        return found, found.source == "fetch" and found.fetched_at >= now
+            return snapshot, False, False
+        return found, found.source == "fetch" and found.fetched_at >= now, False
 
     def _fetch_counting_turn(self) -> Snapshot:
-        self._gate.take_shared_turn()  # free or not: a stale set is refreshed anyway
-        return self._fetcher.fetch()
+        took = self._gate.take_shared_turn()  # free or not: a stale set is refreshed anyway
+        return self._fetch_giving_back_turn(took)
 
     def _fetch_on_shared_turn(self, since: float) -> Snapshot | None:
         if self._gate.take_shared_turn():
-            return self._fetcher.fetch()
+            return self._fetch_giving_back_turn(True)
         # Another worker refetched recently; its result may have just landed.
         return self._tiers.newer_than(since, time.time())
 
-    def _rejected(self, kid_hash: str, *, fetched: bool, remember: bool = True) -> UnknownKey:
-        """Record and signal a kid that is not in the set; the caller raises the result."""
+    def _fetch_giving_back_turn(self, took_turn: bool) -> Snapshot:
+        """Fetch; a failed fetch gives the fleet's refetch turn back, as the failure may be this host's route alone."""
+        try:
+            return self._fetcher.fetch()
+        except FetchError:
+            if took_turn:
+                self._gate.give_back_shared_turn()
+            raise
+
+    def _rejected(
+        self, kid_hash: str, *, fetched: bool, remember: bool = True, only_for: float | None = None
+    ) -> UnknownKey:
+        """Record and signal a kid missing from the set (for the cooldown, or ``only_for`` s); raise the result."""
         if remember:
-            self._gate.remember(kid_hash)
+            self._gate.remember(kid_hash, only_for)
         self._events.unknown_kid(kid_hash, fetched=fetched, cooldown=self.settings.unknown_kid_cooldown)
         return UnknownKey()

@@ -33,10 +33,11 @@ class UnknownKidGate:
     def is_missing(self, kid_hash: str, now: float) -> bool:
         return self._missing.get(kid_hash, 0.0) > now
 
-    def remember(self, kid_hash: str) -> None:
+    def remember(self, kid_hash: str, seconds: float | None = None) -> None:
+        """Refuse ``kid_hash`` without a lookup for the cooldown (or ``seconds``, when shorter)."""
         if len(self._missing) >= _MISSING_KIDS_MAX:
             self._missing.clear()
-        self._missing[kid_hash] = time.time() + self._cooldown
+        self._missing[kid_hash] = time.time() + min(self._cooldown, self._cooldown if seconds is None else seconds)
 
     def forget_missing(self) -> None:
         """A newer set may hold kids we found missing."""
@@ -70,6 +71,10 @@ class UnknownKidGate:
             return False
         self._namespace.delete(Slot.COOLDOWN)
         return self._namespace.add(Slot.COOLDOWN, now, seconds) is not False
+
+    def give_back_shared_turn(self) -> None:
+        """After a failed refetch: another worker or host, whose route to the provider may be fine, may try now."""
+        self._namespace.delete(Slot.COOLDOWN)
 
     def reset(self) -> None:
         with self._lock:

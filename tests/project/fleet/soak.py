@@ -8,8 +8,11 @@ four faults in turn, each ``fault_seconds`` long and each followed by a settling
 - ``redis_cut``: one host cut off from Redis. It serves from its memory and its own fetches (bounded by the retry
   interval), and rejoins Redis when the cut heals.
 - ``partition_heals``: one host cut off from both the provider and Redis, then healed.
-- ``rotation_during_partition``: one host cut off from the provider while the provider publishes a new key and
-  signs every new token with it at once.
+- ``rotation_during_partition``: one host cut off from the provider while the provider publishes a new key and,
+  one key-set lifetime later (as IdentityServer/Duende, Entra ID and Auth0 publish keys ahead of use), signs every
+  new token with it. The new key reaches the cut-off host through the shared entry the others refresh. (A key used
+  the moment it is published is found by the unknown-kid refetch; under a flood of random kids that refetch may
+  have just been spent, so such tokens can be refused for up to ``UNKNOWN_KID_COOLDOWN``: docs/shared-keys.md.)
 
 Throughout, client threads in a namespace of their own send to every host valid tokens of the current signing key,
 tokens with a forged signature under a published kid, and tokens naming kids nobody published. Per fault (and for
@@ -179,6 +182,7 @@ def soak(directory: Path, *, fault_seconds: float = 5.0, settle_seconds: float =
             fleet.cut(api1, provider)
             _phase(traffic, "rotation_during_partition", fault_seconds / 3)
             fleet.provider.set_keys(first, second)
+            _phase(traffic, "rotation_during_partition", KEY_STORE["DEFAULT_TTL"] + KEY_STORE["LOCAL_TTL"])
             traffic.sign_with(second)
             _phase(traffic, "rotation_during_partition", fault_seconds * 2 / 3)
             fleet.heal(api1, provider)

@@ -53,12 +53,6 @@ def test_redis_cut_and_healed_partition_answer_no_5xx(fleet_figures: dict[str, A
     assert fleet_figures["redis_cut"]["5xx"] == 0 and fleet_figures["partition_heals"]["5xx"] == 0
 
 
-@pytest.mark.xfail(
-    reason="open finding: a host cut off from the provider that takes the fleet's refetch turn (shared lock, "
-    "cooldown, backoff) makes every host refuse a just-rotated key (401) and answer 503 to unknown kids on a stale "
-    "set until its failed fetch's pause ends; see the report of issue 30",
-    strict=False,
-)
 def test_rotation_while_a_host_is_cut_off_from_the_provider_loses_nothing(fleet_figures: dict[str, Any]) -> None:
     for fault in ("provider_cut", "rotation_during_partition", "between"):
         assert fleet_figures[fault]["valid_lost"] == 0 and fleet_figures[fault]["5xx"] == 0, fleet_figures[fault]
