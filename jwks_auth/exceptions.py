@@ -34,7 +34,7 @@ for plain views and the middleware), the status, ``WWW-Authenticate``,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Self
 
 from jwks_auth.reasons import Reason
 
@@ -74,8 +74,6 @@ __all__ = [
 DEFAULT_RETRY_AFTER = 5
 #: ``Retry-After`` of a 503 for a configuration that cannot work: it will not fix itself soon.
 MISCONFIGURED_RETRY_AFTER = 60
-
-_R = TypeVar("_R", bound="Refusal")
 
 
 class JWKSAuthError(Exception):
@@ -134,7 +132,7 @@ class Refusal(JWKSAuthError):
         """The answer's body text (``{"detail": ...}``), as DRF words its errors."""
         return self.description
 
-    def for_request(self: _R, scheme: str, headers: dict[str, str] | None = None) -> _R:
+    def for_request(self, scheme: str, headers: dict[str, str] | None = None) -> Self:
         """A copy carrying the request's ``scheme`` (where the class follows it) and response ``headers``.
 
         A copy, not the error itself: an error may be raised to several

@@ -1,4 +1,4 @@
-"""Django Ninja: ``JWKSBearer`` and ``AsyncJWKSBearer``, ``HttpBearer``s over the same validator as DRF.
+"""Django Ninja: ``JWKSBearer`` and ``AsyncJWKSBearer``, Ninja ``HttpBearer`` auths over the same validator as DRF.
 
 ::
 
