@@ -1,11 +1,12 @@
 """The DRF authentication class: ``Authorization: Bearer <access token>`` or ``DPoP <access token>``.
 
-A thin adapter onto ``front_door``: the core reads and validates the token,
-checks its binding (DPoP proof, client certificate) and raises a
-``Refusal``; this class turns it into the DRF error carrying the same
-status, challenge and ``Retry-After``, answered by DRF's own exception
-handler, and hands the credential's response headers (``DPoP-Nonce``) to the
-view, which adds them to every response it finalises, errors included.
+A thin adapter onto ``jwks_auth.web.request_verifier``: the core reads and
+validates the token, checks its binding (DPoP proof, client certificate) and
+raises a refusal (``jwks_auth.exceptions``); this class turns it into DRF's
+error with ``drf_error`` (the same status, challenge, ``Retry-After`` and
+body as every other door), answered by DRF's own exception handler, and
+hands the credential's response headers (``DPoP-Nonce``) to the view, which
+adds them to every response it finalises, errors included.
 """
 
 from __future__ import annotations
@@ -13,49 +14,18 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.exceptions import DEFAULT_RETRY_AFTER
+from jwks_auth.exceptions import Refusal
 from jwks_auth.reasons import Reason
 from jwks_auth.validation.validator import TokenValidator, get_validator
 from jwks_auth.web.admission import admitted
-from jwks_auth.web.challenges import (
-    InvalidDPoPProof,
-    InvalidRequest,
-    InvalidToken,
-    KeysUnavailableError,
-    UseDPoPNonce,
-    bearer_challenge,
-)
-from jwks_auth.web.request_verifier import (
-    BadRequest,
-    Credential,
-    InvalidProof,
-    Refusal,
-    RequestVerifier,
-    Unavailable,
-    UseNonce,
-    get_user_resolver,
-    send_rejected,
-)
+from jwks_auth.web.challenges import drf_error
+from jwks_auth.web.request_verifier import Credential, RequestVerifier, get_user_resolver, send_rejected
+from jwks_auth.web.www_authenticate import bearer_challenge
 
 __all__ = ["JWKSAuthentication", "drf_error", "get_user_resolver"]
-
-
-def drf_error(refusal: Refusal) -> APIException:
-    """The DRF error for a front-door refusal: same status, challenge and Retry-After."""
-    if isinstance(refusal, Unavailable):
-        return KeysUnavailableError(refusal.retry_after or DEFAULT_RETRY_AFTER)
-    challenge = refusal.challenge()
-    if isinstance(refusal, BadRequest):
-        return InvalidRequest(refusal.description, challenge=challenge)
-    if isinstance(refusal, UseNonce):
-        return UseDPoPNonce(refusal.description, challenge=challenge)
-    if isinstance(refusal, InvalidProof):
-        return InvalidDPoPProof(refusal.description, challenge=challenge)
-    return InvalidToken(refusal.description, challenge=challenge)
 
 
 def _view_headers(request: Request, headers: dict[str, str]) -> None:
@@ -142,7 +112,7 @@ class JWKSAuthentication(BaseAuthentication):
                 _view_headers(request, credential.headers)
 
     def get_token(self, request: Request) -> str | None:
-        """The bearer token, ``None`` without one, ``InvalidRequest`` when malformed."""
+        """The bearer token, ``None`` without one; DRF's 400 ``invalid_request`` when malformed."""
         try:
             credential: Credential | None = self.door().credential(request._request)
         except Refusal as refusal:

@@ -12,8 +12,8 @@
 ``request.access_token`` is the ``AccessToken`` and ``request.user`` what
 ``USER_RESOLVER`` makes of it. The view's response gets the headers the
 credential's check asks for (``DPoP-Nonce`` from an issuer with ``DPOP_NONCE``),
-as DRF's does. A refused request gets the answer DRF gives
-(``jwks_auth.web.responses``): 401 with the Bearer challenge, 400
+as DRF's does. A refused request (``jwks_auth.exceptions``) gets the answer DRF gives
+(``jwks_auth.web.responses.json_response``): 401 with the Bearer challenge, 400
 ``invalid_request``, 403 ``insufficient_scope`` with ``scope``, 503 with
 ``Retry-After``. An async view is checked on the loop without blocking it.
 The views are CSRF-exempt, as DRF's are: the token in the ``Authorization``
@@ -30,9 +30,11 @@ from typing import Any, TypeVar, overload
 from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
+from jwks_auth.access_token import AccessToken
+from jwks_auth.exceptions import Refusal
 from jwks_auth.web.authorization_details import DetailsArgument, check_details, details_requirement
 from jwks_auth.web.endpoint_check import EndpointCheck
-from jwks_auth.web.request_verifier import Credential, Refusal
+from jwks_auth.web.request_verifier import Credential
 from jwks_auth.web.required_scopes import ScopeRequirement
 from jwks_auth.web.responses import json_response, with_headers
 from jwks_auth.web.step_up import AuthenticationRequirement
@@ -42,23 +44,19 @@ ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 __all__ = ["TokenRequiredMixin", "token_required"]
 
 
-def _admitted(request: HttpRequest, guard: EndpointCheck) -> Credential:
-    """The request's verified credential, ``request.user`` and ``request.access_token`` set; ``Refusal`` otherwise.
+def _credential(request: HttpRequest, guard: EndpointCheck) -> Credential:
+    """The request's credential, read here and not in ``guard.check``: its headers go on the view's answer.
 
-    The credential is read here, not in ``guard.check``: its headers go on the view's answer.
+    ``NoCredential`` without one, ``InvalidRequest`` when malformed.
     """
     credential = guard.credential(request)
     assert credential is not None  # required: a missing credential is refused
-    request.user, request.access_token = guard.verify(credential, request)  # type: ignore[attr-defined]
     return credential
 
 
-async def _aadmitted(request: HttpRequest, guard: EndpointCheck) -> Credential:
-    """``_admitted`` on an event loop."""
-    credential = guard.credential(request)
-    assert credential is not None
-    request.user, request.access_token = await guard.averify(credential, request)  # type: ignore[attr-defined]
-    return credential
+def _admit(request: HttpRequest, found: tuple[Any, AccessToken]) -> None:
+    """``request.user`` and ``request.access_token`` for a verified credential (``guard.verify`` or ``averify``)."""
+    request.user, request.access_token = found  # type: ignore[attr-defined]
 
 
 def _guarded(view: ViewFunc, guard: EndpointCheck) -> ViewFunc:
@@ -67,7 +65,8 @@ def _guarded(view: ViewFunc, guard: EndpointCheck) -> ViewFunc:
         @functools.wraps(view)
         async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             try:
-                credential = await _aadmitted(request, guard)
+                credential = _credential(request, guard)
+                _admit(request, await guard.averify(credential, request))
             except Refusal as refusal:
                 return json_response(refusal)
             return with_headers(await view(request, *args, **kwargs), credential.headers)
@@ -77,7 +76,8 @@ def _guarded(view: ViewFunc, guard: EndpointCheck) -> ViewFunc:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         try:
-            credential = _admitted(request, guard)
+            credential = _credential(request, guard)
+            _admit(request, guard.verify(credential, request))
         except Refusal as refusal:
             return json_response(refusal)
         return with_headers(view(request, *args, **kwargs), credential.headers)
@@ -165,16 +165,20 @@ class TokenRequiredMixin:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if self.view_is_async:
             return self._adispatch(request, *args, **kwargs)
+        guard = self.get_guard()
         try:
-            credential = _admitted(request, self.get_guard())
+            credential = _credential(request, guard)
+            _admit(request, guard.verify(credential, request))
             self._check_details(request, credential)
         except Refusal as refusal:
             return json_response(refusal)
         return with_headers(super().dispatch(request, *args, **kwargs), credential.headers)  # type: ignore[misc]
 
     async def _adispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        guard = self.get_guard()
         try:
-            credential = await _aadmitted(request, self.get_guard())
+            credential = _credential(request, guard)
+            _admit(request, await guard.averify(credential, request))
             self._check_details(request, credential)
         except Refusal as refusal:
             return json_response(refusal)

@@ -33,8 +33,9 @@ from django.http import HttpRequest, HttpResponseBase
 
 from jwks_auth.conf import rules
 from jwks_auth.conf.settings import FromSettings, jwks_settings
+from jwks_auth.exceptions import Refusal
 from jwks_auth.web.admission import Admitted, admit, admitted
-from jwks_auth.web.request_verifier import Refusal, RequestVerifier
+from jwks_auth.web.request_verifier import Credential, RequestVerifier
 from jwks_auth.web.responses import json_response, with_headers
 
 __all__ = ["Admitted", "TokenMiddleware", "admitted", "exempt_paths"]
@@ -79,13 +80,18 @@ class TokenMiddleware:
         exact, prefixes = exempt_paths()
         return request.path_info in exact or request.path_info.startswith(prefixes)
 
+    def presented(self, request: HttpRequest) -> Credential | None:
+        """The credential to verify: ``None`` for a request without one or to an exempt path (it passes
+        untouched); ``InvalidRequest`` when malformed."""
+        if self.is_exempt(request):
+            return None
+        return self.door.credential(request)
+
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        if self.is_exempt(request):
-            return self.get_response(request)
         try:
-            credential = self.door.credential(request)
+            credential = self.presented(request)
             if credential is None:
                 return self.get_response(request)
             admit(request, credential, self.door.verify(credential, request))
@@ -95,10 +101,8 @@ class TokenMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
-        if self.is_exempt(request):
-            return await get_response(request)
         try:
-            credential = self.door.credential(request)
+            credential = self.presented(request)
             if credential is None:
                 return await get_response(request)
             admit(request, credential, await self.door.averify(credential, request))

@@ -1,47 +1,59 @@
-"""Django Ninja: ``JWKSBearer``, an ``HttpBearer`` over the same validator as DRF.
+"""Django Ninja: ``JWKSBearer`` and ``AsyncJWKSBearer``, Ninja ``HttpBearer`` auths over the same validator as DRF.
 
 ::
 
     from ninja import NinjaAPI
-    from jwks_auth.ninja import JWKSBearer, handle_refusals
+    from jwks_auth.ninja import AsyncJWKSBearer, JWKSBearer, handle_refusals
 
     api = handle_refusals(NinjaAPI(auth=JWKSBearer()))
 
-    @api.get("/orders", auth=JWKSBearer(scopes=["orders:read"]))
-    async def orders(request):          # or a plain ``def``
+    @api.get("/orders", auth=AsyncJWKSBearer(scopes=["orders:read"]))
+    async def orders(request):
         return {"sub": request.auth["sub"]}
+
+    @api.get("/invoices", auth=JWKSBearer(scopes=["invoices:read"]))
+    def invoices(request):
+        return {"sub": request.auth["sub"]}
+
+Ninja's own convention decides how each is called: ``JWKSBearer`` has a
+plain ``authenticate``, ``AsyncJWKSBearer`` an ``async def authenticate``
+(Ninja's ``is_async``). Use ``AsyncJWKSBearer`` on async operations: the
+token is checked on the event loop without blocking it
+(``TokenValidator.avalidate``) and, once verified, with no thread at all.
+Either works on either kind of operation, with the same answers: Ninja runs
+``JWKSBearer`` on an async operation in ``sync_to_async``'s thread, and
+awaits ``AsyncJWKSBearer`` on a sync one through ``async_to_sync``.
 
 ``request.auth`` is the ``AccessToken``, ``request.user`` what
 ``USER_RESOLVER`` makes of it. ``scopes`` must all be held,
-``any_scopes`` one of them. An async operation is checked on the event loop
-without blocking it (``TokenValidator.avalidate``); a sync one, synchronously.
+``any_scopes`` one of them.
 
-A refused request raises ``BearerRefused`` (a Ninja ``HttpError``), so
-Ninja answers with its status and ``{"detail": ...}``. ``handle_refusals``
-adds the handler that also sends the headers DRF sends: the Bearer
-challenge (``error``, and ``scope`` for a 403) and ``Retry-After`` for a 503;
-it also puts the plain challenge on Ninja's own 401 for a request that no
-auth of the operation accepted, and the response headers of an accepted
-request (``DPoP-Nonce`` from an issuer with ``DPOP_NONCE``) on the
-operation's answer. Those headers are in ``request.jwks_auth_headers`` (set
-only when there are some): Ninja puts them on the response it builds, but an
-operation that returns its own ``HttpResponse`` copies them itself::
+A refused request raises ``BearerRefused`` (a Ninja ``HttpError`` built
+from the refusal of ``jwks_auth.exceptions``), so Ninja answers with its
+status and ``{"detail": ...}``. ``handle_refusals`` adds the handler that
+also sends the headers DRF sends: the Bearer challenge (``error``, and
+``scope`` for a 403) and ``Retry-After`` for a 503; it also puts the plain
+challenge on Ninja's own 401 for a request that no auth of the operation
+accepted, and the response headers of an accepted request (``DPoP-Nonce``
+from an issuer with ``DPOP_NONCE``) on the operation's answer. Those headers
+are in ``request.jwks_auth_headers`` (set only when there are some): Ninja
+puts them on the response it builds, but an operation that returns its own
+``HttpResponse`` copies them itself::
 
     for name, value in getattr(request, "jwks_auth_headers", {}).items():
         response[name] = value
 
 Ninja gives an auth no hook to add the headers itself, so an API that uses
-``JWKSBearer`` without ``handle_refusals`` is reported by ``manage.py check``
-(``jwks_auth.W011``, naming the API and the fix).
+``JWKSBearer`` or ``AsyncJWKSBearer`` without ``handle_refusals`` is reported
+by ``manage.py check`` (``jwks_auth.W011``, naming the API and the fix).
 
 Needs the ``ninja`` extra (django-ninja).
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Coroutine, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.checks import Tags, Warning, register
@@ -52,12 +64,13 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 
 from jwks_auth.access_token import AccessToken
+from jwks_auth.exceptions import NoCredential, Refusal
 from jwks_auth.web.authorization_details import DetailsArgument
 from jwks_auth.web.endpoint_check import EndpointCheck
-from jwks_auth.web.request_verifier import Refusal, RequestVerifier
-from jwks_auth.web.responses import NoCredential, answer
+from jwks_auth.web.request_verifier import Credential, RequestVerifier
+from jwks_auth.web.responses import answer
 
-__all__ = ["RESPONSE_HEADERS", "BearerRefused", "JWKSBearer", "handle_refusals"]
+__all__ = ["RESPONSE_HEADERS", "AsyncJWKSBearer", "BearerRefused", "JWKSBearer", "JWKSBearerBase", "handle_refusals"]
 
 #: The request attribute holding an accepted request's response headers (``DPoP-Nonce``).
 RESPONSE_HEADERS = "jwks_auth_headers"
@@ -67,7 +80,7 @@ W011 = "jwks_auth.W011"
 
 
 class BearerRefused(HttpError):
-    """A refused request, as a Ninja error; ``refusal`` is the front door's."""
+    """A refused request, as a Ninja error; ``refusal`` is the refusal (``jwks_auth.exceptions``)."""
 
     def __init__(self, refusal: Refusal) -> None:
         self.refusal = refusal
@@ -75,16 +88,16 @@ class BearerRefused(HttpError):
         super().__init__(self.answer.status, self.answer.detail)
 
 
-class JWKSBearer(HttpBearer):
-    """Ninja auth: a valid access token, holding ``scopes`` (all) and one of ``any_scopes`` when given.
+class JWKSBearerBase(HttpBearer):
+    """What ``JWKSBearer`` and ``AsyncJWKSBearer`` share: the requirements, the core and the admission.
 
     ``acr`` (any one of the values) and ``max_age`` (seconds since ``auth_time``) ask for RFC 9470 step-up:
     a token that falls short is refused with 401 ``insufficient_user_authentication``.
     ``authorization_details`` (RFC 9396: a list of objects, or a function of the request giving one) must each be
     covered by a detail of the token (403 otherwise).
 
-    Returns ``None`` for a request without a token, so that another auth of
-    the operation may accept it (Ninja answers 401 when none does).
+    ``authenticate`` returns ``None`` for a request without a token, so that
+    another auth of the operation may accept it (Ninja answers 401 when none does).
     """
 
     openapi_bearerFormat = "JWT"
@@ -99,65 +112,78 @@ class JWKSBearer(HttpBearer):
         max_age: int | None = None,
         authorization_details: DetailsArgument = None,
     ) -> None:
-        super().__init__()
+        super().__init__()  # Ninja's AuthBase: is_async from whether ``authenticate`` is a coroutine function
         # Behind TokenMiddleware the token it accepted is used as it is, unless a subclass brings its own core.
         self.guard = EndpointCheck(
             scopes,
             any_scopes,
             door=self.front_door(),
-            reuses_admitted=type(self).front_door is JWKSBearer.front_door,
+            reuses_admitted=type(self).front_door is JWKSBearerBase.front_door,
             acr=acr,
             max_age=max_age,
             authorization_details=authorization_details,
         )
-        # Ninja awaits what an async auth returns in async operations, and
-        # takes a non-coroutine result as is in sync ones: __call__ returns
-        # a coroutine only when called on an event loop.
-        self.is_async = True
 
     def front_door(self) -> RequestVerifier:
         """The core to use; override for other schemes or validators."""
         return RequestVerifier(sender=JWKSBearer)
 
-    def __call__(self, request: HttpRequest) -> AccessToken | None | Coroutine[Any, Any, AccessToken | None]:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return self._check(request)  # a sync operation (WSGI, or ASGI's sync thread)
-        return self._acheck(request)
+    def __call__(self, request: HttpRequest) -> Any:
+        # Every scheme the core reads (Bearer and DPoP), not only HttpBearer's "Bearer": the core reads the token.
+        return self.authenticate(request, "")
 
-    def authenticate(self, request: HttpRequest, token: str) -> AccessToken | None:
-        """``HttpBearer``'s hook, for code that calls it directly: the request's token is what counts."""
-        return self._check(request)
-
-    def _check(self, request: HttpRequest) -> AccessToken | None:
-        guard = self.guard
+    def credential(self, request: HttpRequest) -> Credential | None:
+        """The request's credential, ``None`` without one; ``BearerRefused`` when malformed."""
         try:
-            credential = guard.credential(request, required=False)
-            if credential is None:
-                return None
-            found = guard.verify(credential, request)
+            return self.guard.credential(request, required=False)
         except Refusal as refusal:
             raise BearerRefused(refusal) from None
-        return self._admit(request, found, credential.headers)
-
-    async def _acheck(self, request: HttpRequest) -> AccessToken | None:
-        guard = self.guard
-        try:
-            credential = guard.credential(request, required=False)
-            if credential is None:
-                return None
-            found = await guard.averify(credential, request)
-        except Refusal as refusal:
-            raise BearerRefused(refusal) from None
-        return self._admit(request, found, credential.headers)
 
     @staticmethod
-    def _admit(request: HttpRequest, found: tuple[Any, AccessToken], headers: dict[str, str]) -> AccessToken:
+    def admit(request: HttpRequest, found: tuple[Any, AccessToken], headers: dict[str, str]) -> AccessToken:
+        """``request.user`` and the response headers of an accepted request; the token for ``request.auth``."""
         request.user = found[0]
         if headers:  # for the answer (``handle_refusals``); a plain bearer token has none
             setattr(request, RESPONSE_HEADERS, headers)
         return found[1]
+
+
+class JWKSBearer(JWKSBearerBase):
+    """Ninja auth: a valid access token, holding ``scopes`` (all) and one of ``any_scopes`` when given.
+
+    A sync auth (Ninja's convention: a plain ``authenticate``), for sync
+    operations; on an async one Ninja runs it in ``sync_to_async``'s thread.
+    """
+
+    def authenticate(self, request: HttpRequest, token: str) -> AccessToken | None:
+        """``HttpBearer``'s hook: the request's token is what counts (the core reads it; ``token`` is not used)."""
+        credential = self.credential(request)
+        if credential is None:
+            return None
+        try:
+            found = self.guard.verify(credential, request)
+        except Refusal as refusal:
+            raise BearerRefused(refusal) from None
+        return self.admit(request, found, credential.headers)
+
+
+class AsyncJWKSBearer(JWKSBearerBase):
+    """``JWKSBearer`` for async operations (Ninja's convention: ``async def authenticate``).
+
+    Checked on the event loop, blocking work (a key fetch, introspection) off it; a token verified before
+    costs no thread. On a sync operation Ninja awaits it through ``async_to_sync``.
+    """
+
+    async def authenticate(self, request: HttpRequest, token: str) -> AccessToken | None:
+        """``HttpBearer``'s hook, awaited by Ninja: the request's token is what counts."""
+        credential = self.credential(request)
+        if credential is None:
+            return None
+        try:
+            found = await self.guard.averify(credential, request)
+        except Refusal as refusal:
+            raise BearerRefused(refusal) from None
+        return self.admit(request, found, credential.headers)
 
 
 def handle_refusals(api: NinjaAPI) -> NinjaAPI:
@@ -196,17 +222,16 @@ def handle_refusals(api: NinjaAPI) -> NinjaAPI:
     return api
 
 
-def _uses_jwks_bearer(api: NinjaAPI) -> bool:
-    """Whether ``api`` or one of its operations authenticates with a ``JWKSBearer``."""
+def _jwks_auth_used(api: NinjaAPI) -> str | None:
+    """The name of the ``JWKSBearer`` or ``AsyncJWKSBearer`` class ``api`` or one of its operations
+    authenticates with, ``None`` if none does."""
     auth = api.auth if isinstance(api.auth, (list, tuple)) else []
-    if any(isinstance(item, JWKSBearer) for item in auth):
-        return True
+    found = [item for item in auth if isinstance(item, JWKSBearerBase)]
     for _, router in getattr(api, "_routers", ()):
         for path_view in getattr(router, "path_operations", {}).values():
             for operation in getattr(path_view, "operations", ()):
-                if any(isinstance(item, JWKSBearer) for item in getattr(operation, "auth_callbacks", ())):
-                    return True
-    return False
+                found += [item for item in getattr(operation, "auth_callbacks", ()) if isinstance(item, JWKSBearerBase)]
+    return type(found[0]).__name__ if found else None
 
 
 def _module_apis() -> Iterator[tuple[str, NinjaAPI]]:
@@ -221,7 +246,8 @@ def _module_apis() -> Iterator[tuple[str, NinjaAPI]]:
 
 @register(Tags.security)
 def check_refusal_headers(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
-    """W011: a NinjaAPI with ``JWKSBearer`` but without ``handle_refusals`` answers refusals without the headers."""
+    """W011: a NinjaAPI with ``JWKSBearer`` / ``AsyncJWKSBearer`` but without ``handle_refusals`` answers refusals
+    without the headers."""
     try:
         get_resolver().url_patterns  # noqa: B018 - imports the URLconf, and with it the project's APIs
     except Exception:  # a broken URLconf is Django's own check to report
@@ -229,12 +255,15 @@ def check_refusal_headers(app_configs: Any = None, **kwargs: Any) -> list[Warnin
     seen: set[int] = set()
     found = []
     for name, api in _module_apis():
-        if id(api) in seen or getattr(api, _HANDLED, False) or not _uses_jwks_bearer(api):
+        if id(api) in seen or getattr(api, _HANDLED, False):
+            continue
+        used = _jwks_auth_used(api)
+        if used is None:
             continue
         seen.add(id(api))
         found.append(
             Warning(
-                f"{name} uses JWKSBearer without handle_refusals: a refused token gets Ninja's bare 401 "
+                f"{name} uses {used} without handle_refusals: a refused token gets Ninja's bare 401 "
                 "(no WWW-Authenticate), a 503 no Retry-After, and DPoP-Nonce is never sent.",
                 hint=f"Wrap the API: {name.rpartition('.')[2]} = handle_refusals(NinjaAPI(...)) "
                 "(from jwks_auth.ninja import handle_refusals).",

@@ -35,17 +35,11 @@ from rest_framework.permissions import (
 from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
+from jwks_auth.exceptions import InsufficientScope, Refusal
 from jwks_auth.validation.hints import explain_insufficient_scope
-from jwks_auth.web.authorization_details import InsufficientAuthorization, check_details, details_requirement
-from jwks_auth.web.challenges import (
-    InsufficientAuthorizationDetails,
-    InsufficientScope,
-    InsufficientUserAuthentication,
-    InvalidToken,
-)
-from jwks_auth.web.request_verifier import Refusal
+from jwks_auth.web.authorization_details import check_details, details_requirement
+from jwks_auth.web.challenges import RefusedRequest, drf_error
 from jwks_auth.web.step_up import AuthenticationRequirement
-from jwks_auth.web.step_up import InsufficientUserAuthentication as StepUpShortfall
 
 __all__ = [
     "HasAnyScope",
@@ -67,11 +61,8 @@ def _token_scopes(request: Request) -> frozenset[str] | None:
     return token.scopes if isinstance(token, AccessToken) else None
 
 
-def _insufficient(scopes: Iterable[str]) -> InsufficientScope:
-    scopes = frozenset(scopes)
-    exc = InsufficientScope("insufficient scope", scopes=scopes)
-    exc.required_scopes = scopes  # type: ignore[attr-defined]
-    return exc
+def _insufficient(scopes: Iterable[str]) -> RefusedRequest:
+    return drf_error(InsufficientScope(scopes))
 
 
 def _quiet_check(permission: Any, request: Request, view: Any) -> Check:
@@ -80,8 +71,10 @@ def _quiet_check(permission: Any, request: Request, view: Any) -> Check:
         return permission.check(request, view)
     try:
         return bool(permission.has_permission(request, view)), None
-    except InsufficientScope as exc:  # a scope permission nested in DRF's operators
-        return False, getattr(exc, "required_scopes", None)
+    except RefusedRequest as exc:  # a scope permission nested in DRF's operators
+        if not isinstance(exc.refusal, InsufficientScope):
+            raise
+        return False, exc.refusal.scopes
 
 
 def _raise_or_return(result: Check) -> bool:
@@ -335,10 +328,8 @@ class HasAuthenticationContext(BasePermission):
             return False  # not authenticated by a token: DRF answers 401
         try:
             self.get_authentication_requirement(request, view).check(token)
-        except StepUpShortfall as refusal:
-            raise InsufficientUserAuthentication(refusal.description, challenge=refusal.challenge()) from None
-        except Refusal as refusal:  # a malformed acr or auth_time
-            raise InvalidToken(refusal.description, challenge=refusal.challenge()) from None
+        except Refusal as refusal:  # a shortfall, or a malformed acr or auth_time
+            raise drf_error(refusal) from None
         return True
 
 
@@ -393,8 +384,6 @@ class HasAuthorizationDetails(BasePermission):
         required = details_requirement(self.get_required_authorization_details(request, view))
         try:
             check_details(token, required)
-        except InsufficientAuthorization as refusal:
-            raise InsufficientAuthorizationDetails(refusal.description, challenge=refusal.challenge()) from None
-        except Refusal as refusal:  # malformed authorization_details
-            raise InvalidToken(refusal.description, challenge=refusal.challenge()) from None
+        except Refusal as refusal:  # a shortfall, or malformed authorization_details
+            raise drf_error(refusal) from None
         return True

@@ -110,19 +110,18 @@ class TokenValidator:
 
     def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
         """The validated token, or ``TokenError`` / ``KeysUnavailable`` (``ConfigurationError`` from settings)."""
-        if len(token) > self.max_length:
-            raise MalformedToken("token too large", code=Reason.TOO_LARGE)
-        if self.introspector is not None and not is_jws(token):
-            # Not a JWS: a reference token, asked about at its issuer (RFC 7662).
-            access_token = self.introspector.introspect(token, use_cache=use_cache)
+        self._check_length(token)
+        introspector = self._introspector_for(token)
+        if introspector is not None:
+            access_token = introspector.introspect(token, use_cache=use_cache)
         else:
             access_token = self._validate_jws(token, use_cache, blocking=True)
-        if self.is_revoked is not None:
-            self._check_revoked(access_token)
+        self._check_revoked(access_token)
         return access_token
 
     async def avalidate(self, token: str, *, use_cache: bool = True) -> AccessToken:
-        """``validate`` for an event loop: synchronous while the keys are in memory, else I/O off the loop.
+        """``validate`` for an event loop: the same steps, synchronous while the keys are in memory, else I/O off
+        the loop.
 
         A key lookup that would block (cold start, unknown kid, a shared-cache
         re-read, a refresh to start) runs in ``offloop``'s threads, once for
@@ -130,7 +129,7 @@ class TokenValidator:
         may do I/O) always run there.
         """
         self._check_length(token)
-        if self.introspector is not None and not is_jws(token):
+        if self._introspector_for(token) is not None:
             return await offloop.run(self.validate, token, use_cache=use_cache)
         for _ in range(2):
             try:
@@ -146,8 +145,14 @@ class TokenValidator:
         return access_token
 
     def _check_length(self, token: str) -> None:
+        """The one length rule, checked before anything else reads the token."""
         if len(token) > self.max_length:
             raise MalformedToken("token too large", code=Reason.TOO_LARGE)
+
+    def _introspector_for(self, token: str) -> Introspector | None:
+        """The introspector that asks ``token``'s issuer about it (RFC 7662): for a reference token (not a JWS)
+        when introspection is configured; ``None`` when the token is checked here."""
+        return self.introspector if self.introspector is not None and not is_jws(token) else None
 
     def _validate_jws(self, token: str, use_cache: bool, *, blocking: bool) -> AccessToken:
         """A JWS access token, without the revocation check; ``WouldBlock`` for I/O unless ``blocking``."""

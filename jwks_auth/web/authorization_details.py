@@ -10,10 +10,10 @@ and when the detail's own ``locations``, if it names any, include this API
 one of the issuer's ``AUDIENCE`` values. Every requirement of the list must
 be covered, each by some detail of the token.
 
-A token that falls short gets ``InsufficientAuthorization``: 403
+A token that falls short gets ``InsufficientAuthorizationDetails`` (``jwks_auth.exceptions``): 403
 ``insufficient_scope`` with a fixed description (the details asked for are
 not named: they may describe an account). A malformed ``authorization_details``
-is a 401 ``invalid_token`` (``Unauthorized``).
+is a 401 ``invalid_token`` (``InvalidClaims``).
 """
 
 from __future__ import annotations
@@ -26,28 +26,17 @@ from django.core.exceptions import ImproperlyConfigured
 
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf.settings import jwks_settings
-from jwks_auth.exceptions import InvalidClaims
+from jwks_auth.exceptions import InsufficientAuthorizationDetails, InvalidClaims
 from jwks_auth.validation.authorization_details import AuthorizationDetail, checked_authorization_details
-from jwks_auth.web.request_verifier import Refusal, Unauthorized
-from jwks_auth.web.www_authenticate import bearer_challenge
 
 #: The fixed description of a shortfall.
-DETAILS_DESCRIPTION = "The access token's authorization details do not cover this request."
+DETAILS_DESCRIPTION = InsufficientAuthorizationDetails.description
 _SETS = ("actions", "locations", "datatypes", "privileges")
 _KNOWN = {"type", "identifier", *_SETS}
 
 
-class InsufficientAuthorization(Refusal):
-    """403 ``insufficient_scope``: no detail of the token covers what the endpoint needs."""
-
-    status = 403
-    error = "insufficient_scope"
-
-    def __init__(self, *, scheme: str = "Bearer") -> None:
-        super().__init__(DETAILS_DESCRIPTION, scheme=scheme)
-
-    def challenge(self) -> str:
-        return bearer_challenge(self.error, self.description, scheme=self.scheme)
+#: The name of the refusal here before 1.0.
+InsufficientAuthorization = InsufficientAuthorizationDetails
 
 
 def _set(value: Any, name: str) -> frozenset[str]:
@@ -121,18 +110,19 @@ def _resources(token: AccessToken) -> frozenset[str]:
 
 
 def check_details(token: AccessToken, required: Iterable[DetailRequirement]) -> None:
-    """``InsufficientAuthorization`` unless every requirement is covered; ``Unauthorized`` for malformed details."""
+    """``InsufficientAuthorizationDetails`` unless every requirement is covered; ``InvalidClaims`` (401) for malformed
+    details."""
     required = tuple(required)
     if not required:
         return
     try:
         details = checked_authorization_details(token.claims)
     except InvalidClaims as exc:
-        raise Unauthorized(exc.description, reason=exc.code, scheme=token.scheme) from None
+        raise exc.for_request(token.scheme) from None
     resources = _resources(token)
     for needed in required:
         if not any(needed.covered_by(detail, resources) for detail in details):
-            raise InsufficientAuthorization(scheme=token.scheme)
+            raise InsufficientAuthorizationDetails(scheme=token.scheme)
 
 
 #: What the Ninja auth and the decorators take: a list of objects, or a function of the request giving one.

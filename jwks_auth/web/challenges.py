@@ -1,104 +1,64 @@
-"""The DRF errors carrying RFC 6750 ``WWW-Authenticate: Bearer`` challenges (and DPoP's beside them).
+"""The DRF adapter: a refusal (``jwks_auth.exceptions``) as the ``APIException`` DRF answers with.
 
 DRF's default exception handler copies ``auth_header`` into
 ``WWW-Authenticate`` and ``wait`` into ``Retry-After`` for any
-``APIException``. These errors are deliberately not subclasses of
-``AuthenticationFailed``: DRF would replace their challenge with the first
-authenticator's plain one, and turn them into 403 when it has none.
+``APIException``, and renders ``detail`` as ``{"detail": ...}``: the same
+answer ``jwks_auth.web.responses.answer`` gives the other doors. The
+``DPoP-Nonce`` goes on DRF's answers through the view's headers
+(``JWKSAuthentication``). ``RefusedRequest`` is deliberately not an
+``AuthenticationFailed``: DRF would replace its challenge with the first
+authenticator's plain one, and turn it into a 403 when there is none.
+
+The refusal classes DRF code raised from here before 1.0 are the ones of
+``jwks_auth.exceptions`` now, still importable under these names; raise one
+in a DRF view as ``drf_error(refusal)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from jwks_auth.exceptions import (
+    CannotDecide,
+    InsufficientAuthorizationDetails,
+    InsufficientScope,
+    InsufficientUserAuthentication,
+    InvalidRequest,
+    NonceRequired,
+    ProofError,
+    Refusal,
+    TokenError,
+)
+from jwks_auth.web.responses import answer
 from jwks_auth.web.www_authenticate import bearer_challenge
 
 
-class BearerError(APIException):
-    """An error response with a Bearer challenge; ``challenge`` replaces the one it would build."""
+class RefusedRequest(APIException):
+    """A refusal as a DRF error: its status, body, challenge and ``Retry-After``; ``refusal`` is the refusal."""
 
-    error = "invalid_token"
-    #: The scheme whose challenge carries the error (RFC 9449 7.1 errors are DPoP's).
-    scheme = "Bearer"
-
-    def __init__(
-        self, description: str | None = None, scopes: Iterable[str] | None = None, *, challenge: str | None = None
-    ) -> None:
-        super().__init__(detail=description or self.default_detail, code=self.error)
-        self.auth_header = challenge or bearer_challenge(self.error, description, scopes, scheme=self.scheme)
-
-
-class InvalidRequest(BearerError):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "Malformed authorization request."
-    error = "invalid_request"
+    def __init__(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+        result = answer(refusal)
+        self.status_code = result.status
+        super().__init__(detail=result.detail, code=refusal.error or "temporarily_unavailable")
+        challenge = result.headers.get("WWW-Authenticate")
+        if challenge:
+            self.auth_header = challenge
+        if refusal.retry_after is not None:
+            self.wait = refusal.retry_after
 
 
-class InvalidToken(BearerError):
-    status_code = status.HTTP_401_UNAUTHORIZED
-    default_detail = "Invalid access token."
-    error = "invalid_token"
+def drf_error(refusal: Refusal) -> RefusedRequest:
+    """The DRF error for ``refusal``: same status, challenge, ``Retry-After`` and body as every other door."""
+    return RefusedRequest(refusal)
 
 
-class InvalidDPoPProof(BearerError):
-    """RFC 9449 7.1: the proof is missing, invalid or does not match the token."""
-
-    status_code = status.HTTP_401_UNAUTHORIZED
-    default_detail = "Invalid DPoP proof."
-    error = "invalid_dpop_proof"
-    scheme = "DPoP"
-
-
-class UseDPoPNonce(BearerError):
-    """RFC 9449 8: retry with the nonce in the ``DPoP-Nonce`` response header."""
-
-    status_code = status.HTTP_401_UNAUTHORIZED
-    default_detail = "A DPoP nonce is required."
-    error = "use_dpop_nonce"
-    scheme = "DPoP"
-
-
-class InsufficientScope(BearerError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_detail = "The access token lacks a required scope."
-    error = "insufficient_scope"
-
-
-class InsufficientAuthorizationDetails(BearerError):
-    """RFC 9396: no ``authorization_details`` of the token covers the request; 403 ``insufficient_scope``.
-
-    Not an ``InsufficientScope``: the scope operators of ``jwks_auth.permissions``
-    fold those into a list of missing scopes, and this one names none.
-    """
-
-    status_code = status.HTTP_403_FORBIDDEN
-    default_detail = "The access token's authorization details do not cover this request."
-    error = "insufficient_scope"
-
-
-class InsufficientUserAuthentication(BearerError):
-    """RFC 9470 3: the token's authentication is too weak or too old; build with ``challenge=``
-    (``jwks_auth.web.step_up``), which carries ``acr_values`` / ``max_age``."""
-
-    status_code = status.HTTP_401_UNAUTHORIZED
-    default_detail = "A different authentication level is required"
-    error = "insufficient_user_authentication"
-
-
-class KeysUnavailableError(APIException):
-    """503: the issuer's keys cannot be had; says when to retry."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "Token verification is temporarily unavailable."
-    default_code = "temporarily_unavailable"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__()
-        self.wait = retry_after
-
+# The names of the DRF errors before 1.0: the one hierarchy's classes.
+BearerError = Refusal
+InvalidToken = TokenError
+InvalidDPoPProof = ProofError
+UseDPoPNonce = NonceRequired
+KeysUnavailableError = CannotDecide
 
 __all__ = [
     "BearerError",
@@ -109,6 +69,8 @@ __all__ = [
     "InvalidRequest",
     "InvalidToken",
     "KeysUnavailableError",
+    "RefusedRequest",
     "UseDPoPNonce",
     "bearer_challenge",
+    "drf_error",
 ]

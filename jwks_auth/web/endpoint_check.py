@@ -3,10 +3,10 @@
 Shared by the Ninja auth (``jwks_auth.ninja``) and the plain Django
 decorators (``jwks_auth.decorators``); DRF has its own permission classes.
 ``check`` is for sync code, ``acheck`` for an event loop (no blocking I/O on
-it). Both raise the front door's ``Refusal``s, ``NoCredential`` for a request
-without a token, ``InsufficientUserAuthentication`` (RFC 9470 step-up: ``acr``,
-``max_age``), ``InsufficientScope`` and ``InsufficientAuthorization`` (RFC 9396
-``authorization_details``), in that order.
+it). Both raise the refusals of ``jwks_auth.exceptions``: the front door's,
+``NoCredential`` for a request without a token, ``InsufficientUserAuthentication``
+(RFC 9470 step-up: ``acr``, ``max_age``), ``InsufficientScope`` and
+``InsufficientAuthorizationDetails`` (RFC 9396 ``authorization_details``), in that order.
 
 An adapter that must also send the response headers of an accepted request
 (``DPoP-Nonce``) reads the credential itself, as DRF's does:
@@ -22,11 +22,11 @@ from typing import Any
 from django.http import HttpRequest
 
 from jwks_auth.access_token import AccessToken
+from jwks_auth.exceptions import NoCredential, Refusal
 from jwks_auth.web.admission import admitted
 from jwks_auth.web.authorization_details import DetailsArgument, DetailsCheck
-from jwks_auth.web.request_verifier import Credential, Refusal, RequestVerifier
+from jwks_auth.web.request_verifier import Credential, RequestVerifier
 from jwks_auth.web.required_scopes import ScopeRequirement
-from jwks_auth.web.responses import NoCredential
 from jwks_auth.web.step_up import AuthenticationRequirement
 
 
@@ -73,17 +73,20 @@ class EndpointCheck:
 
     def verify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
         """``(user, token)`` for ``credential``; its ``headers`` are then the answer's (``DPoP-Nonce``)."""
-        found = admitted(request) if self.reuses_admitted else None
-        if found is not None:
-            return self._scoped((found.user, found.token), found.credential, request)
-        return self._scoped(self.door.verify(credential, request), credential, request)
+        found = self._from_middleware(request)
+        return found or self._scoped(self.door.verify(credential, request), credential, request)
 
     async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
         """``verify`` on an event loop."""
+        found = self._from_middleware(request)
+        return found or self._scoped(await self.door.averify(credential, request), credential, request)
+
+    def _from_middleware(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
+        """``(user, token)`` of the token ``TokenMiddleware`` accepted, if it stands for this check, scoped."""
         found = admitted(request) if self.reuses_admitted else None
-        if found is not None:
-            return self._scoped((found.user, found.token), found.credential, request)
-        return self._scoped(await self.door.averify(credential, request), credential, request)
+        if found is None:
+            return None
+        return self._scoped((found.user, found.token), found.credential, request)
 
     def _scoped(
         self, found: tuple[Any, AccessToken], credential: Credential, request: HttpRequest

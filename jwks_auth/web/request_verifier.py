@@ -13,14 +13,16 @@ send and what the client is told stay the same everywhere:
   against the request on every request (``Scheme.bind``,
   ``jwks_auth.sender.constraint``): a DPoP-bound token needs a valid proof under
   ``DPoP`` and is refused as ``Bearer``, a certificate-bound one needs its
-  client certificate; DPoP refusals are ``InvalidProof`` / ``UseNonce`` on the
+  client certificate; DPoP refusals are ``ProofError`` / ``NonceRequired`` on the
   DPoP challenge, and response headers the answer must carry (``DPoP-Nonce``)
   are in ``Credential.headers`` and ``Refusal.headers``;
-* ``TokenError`` is a 401 ``invalid_token``, ``CannotDecide`` a 503 with
-  ``Retry-After``, ``ConfigurationError`` a 503 (never a 500), and a bad
-  request a 400 ``invalid_request``: each raised as a ``Refusal`` carrying
-  the status, the RFC 6750 error code, a fixed description and the retry
-  delay, for the adapter to turn into its framework's response;
+* what goes wrong is raised as one of the refusals of ``jwks_auth.exceptions``,
+  each stating its status, error code and fixed description: a ``TokenError``
+  is a 401 ``invalid_token``, a ``CannotDecide`` a 503 with ``Retry-After``, a
+  ``ConfigurationError`` becomes ``Misconfigured`` (a 503, never a 500), and a
+  bad request is an ``InvalidRequest`` (400); a refusal leaves carrying the
+  request's scheme and response headers (``Refusal.for_request``), for the
+  adapter to turn into its framework's response (``jwks_auth.web.responses``);
 * every token looked at is counted (``jwks_auth_tokens_total``), and every
   refused one is sent as ``token_rejected`` with its ``Reason``.
 
@@ -45,87 +47,35 @@ from django.http import HttpRequest
 from jwks_auth import signals
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf.settings import FromSettings, import_setting
-from jwks_auth.exceptions import CannotDecide, ConfigurationError, TokenError
+from jwks_auth.exceptions import (
+    MISCONFIGURED_RETRY_AFTER,
+    CannotDecide,
+    ConfigurationError,
+    InvalidRequest,
+    Misconfigured,
+    NonceRequired,
+    ProofError,
+    Refusal,
+    TokenError,
+)
 from jwks_auth.reasons import Reason
 from jwks_auth.sender.constraint import constrain, needs_binding
-from jwks_auth.sender.errors import DPoPRequestError, NonceRequired, ProofError
 from jwks_auth.users import token_user
 from jwks_auth.utils import blocking as offloop
 from jwks_auth.utils.recorder import get_recorder
 from jwks_auth.validation.validator import TokenValidator, get_validator
-from jwks_auth.web.www_authenticate import bearer_challenge
 
 logger = logging.getLogger("jwks_auth.authentication")
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
-#: Retry-After of a 503 for a configuration that cannot work: it will not fix itself soon.
-MISCONFIGURED_RETRY_AFTER = 60
 
 
-# -- what the client is told ------------------------------------------------------------------
-class Refusal(Exception):
-    """A request that is not let in; ``status``, RFC 6750 ``error``, ``description``, ``retry_after``.
-
-    ``scheme`` is the scheme the request used (its challenge carries the
-    error); ``headers`` are response headers the answer must carry besides
-    ``WWW-Authenticate`` and ``Retry-After`` (``DPoP-Nonce``).
-    """
-
-    status = 401
-    error: str | None = "invalid_token"
-
-    def __init__(
-        self,
-        description: str | None = None,
-        *,
-        reason: Reason | None = None,
-        retry_after: int | None = None,
-        scheme: str = "Bearer",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(description or self.error or "refused")
-        self.description = description
-        self.reason = reason
-        self.retry_after = retry_after
-        self.scheme = scheme
-        self.headers = dict(headers or {})
-
-    def challenge(self) -> str | None:
-        """The ``WWW-Authenticate`` value (``None`` for a 503: not the credential's fault)."""
-        return bearer_challenge(self.error, self.description, scheme=self.scheme) if self.error else None
-
-
-class BadRequest(Refusal):
-    """400 ``invalid_request``: the request is malformed, whatever the token."""
-
-    status = 400
-    error = "invalid_request"
-
-
-class Unauthorized(Refusal):
-    """401 ``invalid_token``."""
-
-    status = 401
-    error = "invalid_token"
-
-
-class InvalidProof(Unauthorized):
-    """401 ``invalid_dpop_proof`` (RFC 9449 7.1): the proof is missing, invalid or not the token's."""
-
-    error = "invalid_dpop_proof"
-
-
-class UseNonce(Unauthorized):
-    """401 ``use_dpop_nonce`` (RFC 9449 8): retry with the nonce of the ``DPoP-Nonce`` header."""
-
-    error = "use_dpop_nonce"
-
-
-class Unavailable(Refusal):
-    """503: the token cannot be checked now (provider outage, or a configuration that cannot work)."""
-
-    status = 503
-    error = None
+# -- what the client is told: the one hierarchy of jwks_auth.exceptions, by the names this module gave it --------
+BadRequest = InvalidRequest
+Unauthorized = TokenError
+InvalidProof = ProofError
+UseNonce = NonceRequired
+Unavailable = CannotDecide
 
 
 # -- reading the credential ------------------------------------------------------------------
@@ -149,15 +99,15 @@ class Scheme:
         return self._joined.search(text) is not None
 
     def token(self, credentials: str, request: HttpRequest) -> str:
-        """The token from what follows the scheme name; ``BadRequest`` when malformed."""
+        """The token from what follows the scheme name; ``InvalidRequest`` when malformed."""
         token = credentials.strip(" ")
         if not token:
-            raise BadRequest(f"empty {self.name.lower()} token")
+            raise InvalidRequest(f"empty {self.name.lower()} token")
         # A space separates extra parts; ",Bearer" is a second header joined
         # by the server. Anything else is the token's problem (invalid_token).
         # A token has no comma: the cheap test spares the regex scan of every token.
         if " " in token or ("," in token and self.joined(token)):
-            raise BadRequest("more than one credential")
+            raise InvalidRequest("more than one credential")
         return token
 
     def validate(self, token: str, request: HttpRequest, validator: TokenValidator) -> AccessToken:
@@ -187,10 +137,6 @@ class Scheme:
             return access_token
         return await offloop.run(self.bind, access_token, credential, request)
 
-    def refusal(self, exc: TokenError, reason: Reason) -> Refusal:
-        """The refusal of a token error of this scheme's request."""
-        return Unauthorized(exc.description, reason=reason, scheme=self.name)
-
 
 class BearerScheme(Scheme):
     """RFC 6750 ``Authorization: Bearer <token>``."""
@@ -210,17 +156,8 @@ class DPoPScheme(Scheme):
         # (WSGI), and a proof, a compact JWS, has none.
         proofs = request.META.get("HTTP_DPOP")
         if proofs is not None and "," in proofs:
-            raise BadRequest("more than one DPoP proof")
+            raise InvalidRequest("more than one DPoP proof")
         return token
-
-    def refusal(self, exc: TokenError, reason: Reason) -> Refusal:
-        if isinstance(exc, NonceRequired):
-            return UseNonce(exc.description, reason=reason, scheme=self.name)
-        if isinstance(exc, ProofError):
-            return InvalidProof(exc.description, reason=reason, scheme=self.name)
-        if isinstance(exc, DPoPRequestError):
-            return BadRequest(exc.description, reason=reason)
-        return super().refusal(exc, reason)
 
 
 #: The schemes of a ``RequestVerifier`` unless told otherwise.
@@ -247,7 +184,7 @@ def scheme_index(schemes: Sequence[Scheme]) -> dict[str, Scheme]:
 def read_credential(
     request: HttpRequest, schemes: Sequence[Scheme], index: Mapping[str, Scheme] | None = None
 ) -> Credential | None:
-    """The request's credential, ``None`` without one; ``BadRequest`` when malformed.
+    """The request's credential, ``None`` without one; ``InvalidRequest`` when malformed.
 
     ``index`` is ``scheme_index(schemes)``, built once by a caller that reads many requests.
     """
@@ -257,7 +194,7 @@ def read_credential(
     if not header.strip():
         # Sent but empty: never a credential, and what granian passes on for a value with a
         # non-ASCII byte. A token that was presented is refused, not read as no token at all.
-        raise Unauthorized("unreadable authorization header")
+        raise TokenError("unreadable authorization header")
     name, _, credentials = header.partition(" ")
     scheme = (index if index is not None else scheme_index(schemes)).get(name.lower())
     if scheme is None:
@@ -265,15 +202,15 @@ def read_credential(
         scheme = next((item for item in schemes if item.matches(name)), None)
     if scheme is None:
         if any(item.joined(header) for item in schemes):
-            raise BadRequest("more than one credential")
+            raise InvalidRequest("more than one credential")
         return None
     token = scheme.token(credentials, request)
     # "Bearer x,DPoP": a credential of another scheme joined after this one.
     if "," in token and any(other.joined(token) for other in schemes if other is not scheme):
-        raise BadRequest("more than one credential")
+        raise InvalidRequest("more than one credential")
     meta = request.META
     if (meta.get("QUERY_STRING") or meta.get("CONTENT_TYPE")) and token_elsewhere(request):
-        raise BadRequest("token sent by more than one method")
+        raise InvalidRequest("token sent by more than one method")
     return Credential(scheme, token)
 
 
@@ -288,7 +225,7 @@ def token_elsewhere(request: HttpRequest) -> bool:
             return "access_token" in request.POST
         except (RequestDataTooBig, TooManyFieldsSent):
             # Whether it holds a second token cannot be told: malformed.
-            raise BadRequest("form body cannot be read") from None
+            raise InvalidRequest("form body cannot be read") from None
     return False
 
 
@@ -359,27 +296,29 @@ class RequestVerifier:
 
     def verify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
         """``(user, token)`` for a credential that was read; ``Refusal`` otherwise."""
-        started = perf_counter()
         scheme = credential.scheme
-        issuer: str | None = None
-        try:
+        with _Verification(self, credential) as seen:
             access_token = scheme.validate(credential.token, request, self.validator())
-            issuer = access_token.issuer
+            seen.issuer = access_token.issuer
             # Every request, the cached token's too: the proof or certificate of this one.
             access_token = scheme.bind(access_token, credential, request)
-            user = (self._user or get_user_resolver())(access_token)
-        except (TokenError, CannotDecide, ConfigurationError) as exc:
-            raise self._refusal(exc, issuer, started, credential) from None
-        get_recorder().token(issuer, "accepted", "", perf_counter() - started)
+            user = self.user_resolver()(access_token)
+        return user, access_token
+
+    async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
+        """``verify`` on an event loop: the same steps, each in memory while it can and off the loop when not."""
+        scheme = credential.scheme
+        with _Verification(self, credential) as seen:
+            access_token = await scheme.avalidate(credential.token, request, self.validator())
+            seen.issuer = access_token.issuer
+            access_token = await scheme.abind(access_token, credential, request)
+            user = await self._aget_user(access_token)
         return user, access_token
 
     def resolve_user(self, access_token: AccessToken, credential: Credential) -> Any:
         """The user of a token verified before (by ``TokenMiddleware``); ``Refusal`` if the user hook refuses it."""
-        started = perf_counter()
-        try:
-            return (self._user or get_user_resolver())(access_token)
-        except (TokenError, CannotDecide, ConfigurationError) as exc:
-            raise self._refusal(exc, access_token.issuer, started, credential) from None
+        with _Verification(self, credential, access_token.issuer, counts_accepted=False):
+            return self.user_resolver()(access_token)
 
     async def aauthenticate(self, request: HttpRequest) -> tuple[Any, AccessToken] | None:
         """``authenticate`` on an event loop: in memory while it can, blocking work off the loop."""
@@ -388,53 +327,72 @@ class RequestVerifier:
             return None
         return await self.averify(credential, request)
 
-    async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
-        """``verify`` on an event loop."""
-        started = perf_counter()
-        scheme = credential.scheme
-        issuer: str | None = None
-        try:
-            access_token = await scheme.avalidate(credential.token, request, self.validator())
-            issuer = access_token.issuer
-            access_token = await scheme.abind(access_token, credential, request)
-            user = await self._aget_user(access_token)
-        except (TokenError, CannotDecide, ConfigurationError) as exc:
-            raise self._refusal(exc, issuer, started, credential) from None
-        get_recorder().token(issuer, "accepted", "", perf_counter() - started)
-        return user, access_token
+    def user_resolver(self) -> Callable[[AccessToken], Any]:
+        """The door's ``get_user``, else ``USER_RESOLVER`` (read per request)."""
+        return self._user or get_user_resolver()
 
     async def _aget_user(self, access_token: AccessToken) -> Any:
         """The user; a resolver that may read the database runs in Django's sync thread."""
-        resolver = self._user or get_user_resolver()
+        resolver = self.user_resolver()
         if resolver is token_user:
             return token_user(access_token)  # stateless: no I/O
         if inspect.iscoroutinefunction(resolver):
             return await resolver(access_token)
         return await sync_to_async(resolver)(access_token)
 
-    def _refusal(self, exc: Exception, issuer: str | None, started: float, credential: Credential) -> Refusal:
-        """The ``Refusal`` for an error of validation, binding or the user, counted and signalled."""
+    def refusal(self, exc: Exception, issuer: str | None, started: float, credential: Credential) -> Refusal:
+        """The refusal of an error of validation, binding or the user, for this request; counted and signalled.
+
+        The error itself (a ``TokenError`` or ``CannotDecide``), copied with the request's scheme and response
+        headers; a ``ConfigurationError`` is ``Misconfigured``.
+        """
+        seconds = perf_counter() - started
         if isinstance(exc, TokenError):
-            return self._refused(exc, issuer, started, credential)
+            reason = Reason(exc.code)
+            self.rejected(reason, issuer)
+            get_recorder().token(issuer, "rejected", reason, seconds)
+            return exc.for_request(credential.scheme.name, credential.headers)
         if isinstance(exc, CannotDecide):  # the keys, introspection, IS_REVOKED or the DPoP replay store
             logger.warning("Token verification unavailable: %s", exc)
-            get_recorder().token(issuer, "unavailable", exc.reason, perf_counter() - started)
-            return Unavailable(reason=exc.reason, retry_after=exc.retry_after, headers=credential.headers)
-        assert isinstance(exc, ConfigurationError)  # e.g. USER_RESOLVER cannot be imported
-        return self._misconfigured(exc, issuer, started)
-
-    def _refused(self, exc: TokenError, issuer: str | None, started: float, credential: Credential) -> Refusal:
-        reason = Reason(exc.code)
-        self.rejected(reason, issuer)
-        get_recorder().token(issuer, "rejected", reason, perf_counter() - started)
-        refusal = credential.scheme.refusal(exc, reason)
-        if credential.headers:
-            refusal.headers.update(credential.headers)
-        return refusal
-
-    @staticmethod
-    def _misconfigured(exc: ConfigurationError, issuer: str | None, started: float) -> Unavailable:
-        """503, never 500: reported by ``manage.py check`` (jwks_auth.E0xx), and here in the log."""
-        get_recorder().token(issuer, "unavailable", Reason.MISCONFIGURED, perf_counter() - started)
+            get_recorder().token(issuer, "unavailable", exc.code, seconds)
+            return exc.for_request(credential.scheme.name, credential.headers)
+        # A ConfigurationError (USER_RESOLVER cannot be imported, say): 503, never 500; reported by
+        # manage.py check (jwks_auth.E0xx), and here in the log.
+        get_recorder().token(issuer, "unavailable", Reason.MISCONFIGURED, seconds)
         logger.error("JWKS_AUTH is misconfigured: %s", exc)
-        return Unavailable(reason=Reason.MISCONFIGURED, retry_after=MISCONFIGURED_RETRY_AFTER)
+        return Misconfigured(str(exc), MISCONFIGURED_RETRY_AFTER)
+
+
+class _Verification:
+    """The accounting around one verification: ``accepted`` counted when it ends well, and an error of
+    validation, binding or the user turned into the request's refusal (``RequestVerifier.refusal``).
+
+    Shared by ``verify`` and ``averify``, which differ only in how each step is waited for.
+    """
+
+    __slots__ = ("counts_accepted", "credential", "issuer", "started", "verifier")
+
+    def __init__(
+        self,
+        verifier: RequestVerifier,
+        credential: Credential,
+        issuer: str | None = None,
+        *,
+        counts_accepted: bool = True,
+    ) -> None:
+        self.verifier = verifier
+        self.credential = credential
+        #: Known once the token is validated: the rejections after that are counted under it.
+        self.issuer = issuer
+        self.counts_accepted = counts_accepted
+        self.started = perf_counter()
+
+    def __enter__(self) -> _Verification:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, traceback: Any) -> None:
+        if exc is None:
+            if self.counts_accepted:
+                get_recorder().token(self.issuer, "accepted", "", perf_counter() - self.started)
+        elif isinstance(exc, (TokenError, CannotDecide, ConfigurationError)):
+            raise self.verifier.refusal(exc, self.issuer, self.started, self.credential) from None

@@ -2,8 +2,9 @@
 
 ``ScopeRequirement(all_of, any_of)``: the token must hold every scope of
 ``all_of`` and, when ``any_of`` is given, at least one of those. A token that
-does not gets ``InsufficientScope``: 403 ``insufficient_scope`` with the
-scopes in the challenge, as DRF's ``HasScopes`` / ``HasAnyScope`` answer.
+does not gets ``InsufficientScope`` (``jwks_auth.exceptions``): 403
+``insufficient_scope`` with the scopes in the challenge, as DRF's
+``HasScopes`` / ``HasAnyScope`` answer.
 """
 
 from __future__ import annotations
@@ -14,23 +15,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 
 from jwks_auth.access_token import AccessToken
+from jwks_auth.exceptions import InsufficientScope
 from jwks_auth.validation.hints import explain_insufficient_scope
-from jwks_auth.web.request_verifier import Refusal
-from jwks_auth.web.www_authenticate import bearer_challenge
 
-
-class InsufficientScope(Refusal):
-    """403 ``insufficient_scope``; ``scopes`` are named in the challenge."""
-
-    status = 403
-    error = "insufficient_scope"
-
-    def __init__(self, scopes: Iterable[str]) -> None:
-        super().__init__("insufficient scope")
-        self.scopes = frozenset(scopes)
-
-    def challenge(self) -> str:
-        return bearer_challenge(self.error, self.description, self.scopes)
+__all__ = ["InsufficientScope", "ScopeRequirement"]
 
 
 def _names(scopes: Iterable[str] | None, argument: str) -> frozenset[str]:

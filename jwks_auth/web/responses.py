@@ -1,8 +1,13 @@
-"""The HTTP answer to a refused request, for the front doors that are not DRF.
+"""The HTTP answer to a refusal: status, headers and body, built once for every framework.
 
-The same status, ``WWW-Authenticate`` challenge, ``Retry-After`` and JSON
-body (``{"detail": ...}``) as DRF's answer to the same request, so a client
-sees no difference between the DRF, Ninja and plain Django endpoints.
+``answer`` reads what the refusal's class states (``jwks_auth.exceptions``):
+its status, its ``WWW-Authenticate`` challenge on the scheme the request
+used, ``Retry-After`` for a 503, the response headers it carries
+(``DPoP-Nonce``) and the body text (``{"detail": ...}``, DRF's shape). Each
+framework's adapter packs that answer its own way: ``json_response`` for
+plain Django views and ``TokenMiddleware``, ``jwks_auth.ninja.BearerRefused``
+for Ninja, ``jwks_auth.web.challenges.RefusedRequest`` for DRF, so a client
+sees no difference between the doors.
 """
 
 from __future__ import annotations
@@ -12,24 +17,10 @@ from dataclasses import dataclass
 
 from django.http import HttpResponseBase, JsonResponse
 
-from jwks_auth.web.request_verifier import BadRequest, Refusal, Unavailable
-from jwks_auth.web.www_authenticate import bearer_challenge
+from jwks_auth.exceptions import DEFAULT_RETRY_AFTER, NoCredential, Refusal
+from jwks_auth.web.www_authenticate import refusal_challenge
 
-#: Retry-After of a 503 whose refusal names no delay (as DRF's adapter).
-DEFAULT_RETRY_AFTER = 5
-
-
-class NoCredential(Refusal):
-    """401 without an error code: the request carries no token (RFC 6750 3.1)."""
-
-    status = 401
-    error = None
-
-    def __init__(self) -> None:
-        super().__init__("Authentication credentials were not provided.")
-
-    def challenge(self) -> str:
-        return bearer_challenge()
+__all__ = ["DEFAULT_RETRY_AFTER", "Answer", "NoCredential", "answer", "json_response", "with_headers"]
 
 
 @dataclass(frozen=True)
@@ -39,25 +30,16 @@ class Answer:
     headers: dict[str, str]
 
 
-def _detail(refusal: Refusal) -> str:
-    # DRF's texts (jwks_auth.web.challenges) for the same refusals.
-    if isinstance(refusal, Unavailable):
-        return "Token verification is temporarily unavailable."
-    if refusal.description:
-        return refusal.description
-    return "Malformed authorization request." if isinstance(refusal, BadRequest) else "Invalid access token."
-
-
 def answer(refusal: Refusal) -> Answer:
     """Status, ``detail`` and headers for ``refusal``."""
     headers: dict[str, str] = {}
-    challenge = refusal.challenge()
+    challenge = refusal_challenge(refusal)
     if challenge:
         headers["WWW-Authenticate"] = challenge
-    if isinstance(refusal, Unavailable):
-        headers["Retry-After"] = str(refusal.retry_after or DEFAULT_RETRY_AFTER)
+    if refusal.retry_after is not None:
+        headers["Retry-After"] = str(refusal.retry_after)
     headers.update(refusal.headers)  # DPoP-Nonce for an issuer that asks for nonces
-    return Answer(refusal.status, _detail(refusal), headers)
+    return Answer(refusal.status, refusal.detail, headers)
 
 
 def with_headers(response: HttpResponseBase, headers: Mapping[str, str]) -> HttpResponseBase:
@@ -68,6 +50,6 @@ def with_headers(response: HttpResponseBase, headers: Mapping[str, str]) -> Http
 
 
 def json_response(refusal: Refusal) -> JsonResponse:
-    """The plain Django response for ``refusal``."""
+    """The plain Django response for ``refusal`` (the decorators, the mixin and ``TokenMiddleware``)."""
     result = answer(refusal)
     return JsonResponse({"detail": result.detail}, status=result.status, headers=result.headers)

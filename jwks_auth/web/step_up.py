@@ -3,11 +3,11 @@
 ``AuthenticationRequirement.of(acr, max_age)``: the token's ``acr`` must be
 one of ``acr`` (any one suffices), and its ``auth_time`` no older than
 ``max_age`` seconds (a token without ``auth_time`` falls short). A shortfall
-is ``InsufficientUserAuthentication``: 401 with
+is ``InsufficientUserAuthentication`` (``jwks_auth.exceptions``): 401 with
 ``error="insufficient_user_authentication"`` and ``acr_values`` /
 ``max_age`` on the challenge of the scheme the request used (RFC 9470 3),
 taken from this requirement, never from the token. A malformed ``acr`` or
-``auth_time`` is a 401 ``invalid_token`` (``Unauthorized``).
+``auth_time`` is a 401 ``invalid_token`` (``InvalidClaims``).
 
 Every door checks it with this one class: DRF's ``HasAuthenticationContext``,
 the Ninja auth's and the decorators' ``acr=`` / ``max_age=``.
@@ -23,32 +23,16 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.exceptions import InvalidClaims
+from jwks_auth.exceptions import InsufficientUserAuthentication, InvalidClaims
 from jwks_auth.validation.authentication_context import read_authentication_context
-from jwks_auth.web.request_verifier import Refusal, Unauthorized
-from jwks_auth.web.www_authenticate import bearer_challenge
+
+__all__ = ["STEP_UP_DESCRIPTION", "AuthenticationRequirement", "InsufficientUserAuthentication"]
 
 #: The fixed description of a shortfall (the RFC's own example text).
-STEP_UP_DESCRIPTION = "A different authentication level is required"
+STEP_UP_DESCRIPTION = InsufficientUserAuthentication.description
 
 # An acr value goes into a quoted auth-param as it is: printable ASCII without space, quote or backslash.
 _ACR_VALUE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
-
-
-class InsufficientUserAuthentication(Refusal):
-    """401 ``insufficient_user_authentication`` (RFC 9470 3) with ``acr_values`` and ``max_age``."""
-
-    status = 401
-    error = "insufficient_user_authentication"
-
-    def __init__(self, requirement: AuthenticationRequirement, *, scheme: str = "Bearer") -> None:
-        super().__init__(STEP_UP_DESCRIPTION, scheme=scheme)
-        self.requirement = requirement
-
-    def challenge(self) -> str:
-        return bearer_challenge(
-            self.error, self.description, scheme=self.scheme, params=self.requirement.challenge_params
-        )
 
 
 def _acr_values(acr: Iterable[str] | None) -> tuple[str, ...]:
@@ -92,7 +76,7 @@ class AuthenticationRequirement:
         return tuple(params)
 
     def check(self, token: AccessToken, now: float | None = None) -> None:
-        """``InsufficientUserAuthentication`` unless ``token`` meets it; ``Unauthorized`` for malformed claims."""
+        """``InsufficientUserAuthentication`` unless ``token`` meets it; ``InvalidClaims`` (401) for malformed ones."""
         if not self:
             return
         now = time.time() if now is None else now
@@ -100,11 +84,11 @@ class AuthenticationRequirement:
         try:
             context = read_authentication_context(token.claims, now, leeway)
         except InvalidClaims as exc:
-            raise Unauthorized(exc.description, reason=exc.code, scheme=token.scheme) from None
+            raise exc.for_request(token.scheme) from None
         if self.acr_values and context.acr not in self.acr_values:
-            raise InsufficientUserAuthentication(self, scheme=token.scheme)
+            raise InsufficientUserAuthentication(self.challenge_params, scheme=token.scheme)
         if self.max_age is not None and (context.auth_time is None or now - context.auth_time > self.max_age):
-            raise InsufficientUserAuthentication(self, scheme=token.scheme)
+            raise InsufficientUserAuthentication(self.challenge_params, scheme=token.scheme)
 
     def __bool__(self) -> bool:
         return bool(self.acr_values) or self.max_age is not None

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from jwks_auth.conf.settings import jwks_settings, on_reset
+from jwks_auth.exceptions import Refusal, install_challenge_renderer
 from jwks_auth.sender.challenge import dpop_challenge, offered_schemes
 from jwks_auth.web.resource_metadata import resource_metadata_url
 
@@ -83,6 +84,29 @@ def _bearer_only(
     if metadata:
         params.append(f"resource_metadata={_quote(metadata)}")
     return "Bearer " + ", ".join(params)
+
+
+def refusal_challenge(refusal: Refusal) -> str | None:
+    """The ``WWW-Authenticate`` value of ``refusal``, ``None`` for one without a challenge (a 503).
+
+    The error, its description and the refusal's auth-params go on the
+    challenge of the refusal's ``scheme``; a refusal without an error (no
+    credential) gets the plain challenges.
+    """
+    if not refusal.challenges:
+        return None
+    if refusal.error is None:
+        return bearer_challenge()
+    return _challenge(
+        refusal.error,
+        refusal.description,
+        tuple(sorted(refusal.scopes)) if refusal.scopes else None,
+        refusal.scheme,
+        refusal.challenge_params,
+    )
+
+
+install_challenge_renderer(refusal_challenge)
 
 
 @on_reset

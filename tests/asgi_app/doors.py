@@ -12,6 +12,8 @@ DOORS = {
     "/adrf/me": "adrf",
     "/ninja/me": "ninja-sync",
     "/ninja/ame": "ninja-async",
+    "/ninja/me-async-auth": "ninja-sync-operation-async-auth",
+    "/ninja/ame-sync-auth": "ninja-async-operation-sync-auth",
     "/plain/sync": "decorator-sync",
     "/plain/async": "decorator-async",
     "/plain/class-sync": "mixin-sync",

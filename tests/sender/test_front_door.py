@@ -137,7 +137,10 @@ def test_a_bound_token_as_bearer_is_invalid_token_on_the_bearer_challenge(
 ) -> None:
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(RequestVerifier(), _request(f"Bearer {token}", dpop.make_proof(ec, "GET", URL, token=token)))
-    assert type(refusal) is Unauthorized and refusal.reason is Reason.DPOP_DOWNGRADE and refusal.scheme == "Bearer"
+    # The binding error itself (one refusal hierarchy): a 401 invalid_token, not a DPoP proof error.
+    assert isinstance(refusal, Unauthorized) and not isinstance(refusal, InvalidProof)
+    assert (refusal.status, refusal.error) == (401, "invalid_token")
+    assert refusal.reason is Reason.DPOP_DOWNGRADE and refusal.scheme == "Bearer"
     challenges = dict(parse_challenges(refusal.challenge()))
     assert challenges["Bearer"]["error"] == "invalid_token" and "error" not in challenges["DPoP"]
 
