@@ -84,7 +84,7 @@ class AccessToken:
         return read_actor_chain(self.claims)
 
     @property
-    def may_act(self) -> Mapping[str, Any] | None:
+    def may_act(self) -> dict[str, Any] | None:
         """RFC 8693 ``may_act``: who may act for the subject (``sub``, ``iss``...), ``None`` without the claim."""
         return read_may_act(self.claims)
 

@@ -78,11 +78,11 @@ def read_actor_chain(claims: Mapping[str, Any]) -> tuple[Actor, ...]:
         value = party["act"]
 
 
-def read_may_act(claims: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """``may_act`` as a read-only mapping, ``None`` without it; ``InvalidClaims`` if malformed."""
+def read_may_act(claims: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A copy of ``may_act`` (JSON-serialisable as it is), ``None`` without it; ``InvalidClaims`` if malformed."""
     if "may_act" not in claims:
         return None
-    return MappingProxyType(_party(claims["may_act"], sub_required=False))
+    return dict(_party(claims["may_act"], sub_required=False))
 
 
 def actor_accepted(actor: Actor, accepted: frozenset[tuple[str | None, str]]) -> bool:
