@@ -106,9 +106,7 @@ def test_the_setting_is_validated(value: Any, fine: bool) -> None:
     assert (found == []) is fine, found
 
 
-def test_a_cached_token_is_refused_after_the_setting_changes(
-    jwks_config: Any, make_token: Callable[..., str]
-) -> None:
+def test_a_cached_token_is_refused_after_the_setting_changes(jwks_config: Any, make_token: Callable[..., str]) -> None:
     token = make_token(act={"sub": "gateway"})
     headers = {"Authorization": f"Bearer {token}"}
     assert Client().get("/authz/claims", headers=headers).status_code == 200
