@@ -1,7 +1,7 @@
 """``AccessToken``: a validated token, with the configuration of its issuer.
 
-A leaf module (it imports only ``conf`` and the claim parser of RFC 9396), so that every part that hands out
-or reads tokens (JWT validation, introspection, users, permissions) can use
+A leaf module (it imports only ``conf`` and the claim parsers of RFC 9396 and RFC 8693), so that every
+part that hands out or reads tokens (JWT validation, introspection, users, permissions) can use
 it without importing the others.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from jwks_auth.conf.settings import IssuerConfig
 from jwks_auth.validation.authorization_details import AuthorizationDetail, read_authorization_details
+from jwks_auth.validation.delegation import Actor, read_actor_chain, read_may_act
 
 __all__ = ["AccessToken", "Binding"]
 
@@ -72,6 +73,20 @@ class AccessToken:
         with 401 ``invalid_token`` before the view runs.
         """
         return read_authorization_details(self.claims)
+
+    @property
+    def actor(self) -> tuple[Actor, ...]:
+        """RFC 8693 ``act``: who acts for the subject, outermost (current) actor first; ``()`` without ``act``.
+
+        ``token.actor[0]`` is the party making this request for ``token["sub"]``; the rest acted before it
+        (informational, RFC 8693 4.1). Checked when the token was validated: a malformed ``act`` was a 401.
+        """
+        return read_actor_chain(self.claims)
+
+    @property
+    def may_act(self) -> dict[str, Any] | None:
+        """RFC 8693 ``may_act``: who may act for the subject (``sub``, ``iss``...), ``None`` without the claim."""
+        return read_may_act(self.claims)
 
     def has_scopes(self, *scopes: str | Iterable[str]) -> bool:
         """Whether the token holds every one of ``scopes``: ``token.has_scopes("orders.read", "orders.write")``.

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from jwks_auth.conf import schema as settings_schema
-from jwks_auth.conf.settings import DEFAULTS, IssuerConfig, import_setting, issuer_configs
+from jwks_auth.conf.security_profile import conflicts
+from jwks_auth.conf.settings import DEFAULTS, IssuerConfig, import_setting, issuer_configs, issuer_entries
+from jwks_auth.conf.table import normalise
 from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.keys.http import is_loopback
 from jwks_auth.keys.jwks import ASYMMETRIC_ALGORITHMS
@@ -24,6 +26,7 @@ E006 = settings_schema.E006  # a timing or size setting that is not a positive n
 E007 = settings_schema.E007  # an ISSUERS entry with a key that is not a per-issuer setting
 E008 = settings_schema.E008  # an INTROSPECTION dict that cannot work
 E009 = settings_schema.E009  # a setting of the wrong type, or a dotted path that cannot be imported
+E012 = "jwks_auth.E012"  # a setting that contradicts the issuer's SECURITY_PROFILE (fapi2)
 W001 = "jwks_auth.W001"  # DummyCache holds the keys
 W002 = "jwks_auth.W002"  # (deploy) plain-http issuer or key URL
 W003 = "jwks_auth.W003"  # DRF's BrowsableAPIRenderer, which reflects a query-string token, renders HTML
@@ -175,6 +178,30 @@ def _dpop_masked(user: dict[str, Any]) -> dict[str, Any]:
     if isinstance(issuers, list):
         result["ISSUERS"] = [masked(entry) if isinstance(entry, dict) else entry for entry in issuers]
     return result
+
+
+@register(Tags.security)
+def check_security_profile(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Settings that contradict an issuer's ``SECURITY_PROFILE``: at run time the profile wins, so say so here."""
+    user = normalise(_user_settings())
+    try:
+        issuer_configs(user)
+        entries = issuer_entries(user)
+    except ConfigurationError:
+        return []  # reported by check_settings
+    proxy = user.get("PROXY")
+    header = proxy.get("CLIENT_CERT_HEADER") if isinstance(proxy, dict) else None
+    dpop_algorithms = user.get("DPOP_ALGORITHMS", DEFAULTS["DPOP_ALGORITHMS"])
+    return [
+        Error(
+            f"Issuer {entry.get('ISSUER')} has SECURITY_PROFILE {entry['SECURITY_PROFILE']!r}, but its "
+            f"{conflict.setting} {conflict.message}",
+            hint=conflict.hint,
+            id=E012,
+        )
+        for entry in entries
+        for conflict in conflicts(entry, dpop_algorithms=dpop_algorithms, client_cert_header=header)
+    ]
 
 
 @register(Tags.security)

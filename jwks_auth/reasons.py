@@ -42,6 +42,7 @@ class Reason(StrEnum):
     # After the signature.
     INACTIVE = "inactive"  # introspection said active: false
     REVOKED = "revoked"
+    ACTOR = "actor"  # an RFC 8693 act whose outermost actor is not in the issuer's ACCEPTED_ACTORS
     USER = "user"  # USER_RESOLVER found no usable user
     # Sender constraints (jwks_auth.sender): how the token is bound, and how the request proved it.
     CNF = "cnf"  # a cnf claim that cannot be read
@@ -50,6 +51,7 @@ class Reason(StrEnum):
     DPOP_REQUIRED = "dpop_required"  # a Bearer token for an issuer whose DPOP is "required"
     DPOP_OFF = "dpop_off"  # a DPoP token for an issuer whose DPOP is "off"
     DPOP_UNBOUND = "dpop_unbound"  # a DPoP proof with a token that has no cnf.jkt
+    UNBOUND = "unbound"  # a token without cnf for an issuer that accepts only sender-constrained ones (fapi2)
     CERTIFICATE = "mtls"  # no client certificate, not the one of cnf x5t#S256, or more than one
     DPOP_REQUEST = "dpop_request"  # a malformed DPoP request (more than one DPoP header)
     # The DPoP proof (RFC 9449 4.3).
@@ -73,3 +75,4 @@ class Reason(StrEnum):
     KEYS_UNAVAILABLE = "keys_unavailable"
     MISCONFIGURED = "misconfigured"
     REPLAY_UNAVAILABLE = "replay_unavailable"  # the DPoP replay store (the shared cache) cannot answer
+    INTROSPECTION_RESPONSE = "introspection_jwt"  # an RFC 9701 answer unsigned, forged or not for us

@@ -100,11 +100,31 @@ def verify(value: Any) -> str | None:
 
 
 DPOP_POLICIES = ("off", "allowed", "required")
+SECURITY_PROFILES = ("fapi2",)
 CLIENT_CERT_FORMATS = ("escaped-pem", "xfcc", "rfc9440", "base64-der")
 
 
 def dpop_policy(value: Any) -> str | None:
     return None if isinstance(value, str) and value in DPOP_POLICIES else f"one of {', '.join(DPOP_POLICIES)}"
+
+
+def security_profile(value: Any) -> str | None:
+    ok = isinstance(value, str) and value in SECURITY_PROFILES
+    return None if ok else f"one of {', '.join(SECURITY_PROFILES)}"
+
+
+def actors(value: Any) -> str | None:
+    """RFC 8693 actors: each a non-empty ``sub``, or a dict of a string ``sub`` and optionally a string ``iss``."""
+
+    def one(item: Any) -> bool:
+        if isinstance(item, str):
+            return bool(item)
+        if not isinstance(item, dict) or not set(item) <= {"iss", "sub"}:
+            return False
+        return all(isinstance(item.get(name), str) and item[name] for name in item) and "sub" in item
+
+    ok = _is_list(value) and all(one(item) for item in value)
+    return None if ok else "a list of actors: 'sub' strings or {'iss': ..., 'sub': ...} dicts"
 
 
 def client_cert_format(value: Any) -> str | None:

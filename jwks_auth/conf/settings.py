@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from django.utils.module_loading import import_string
 
 from jwks_auth.conf import schema as settings_schema
 from jwks_auth.conf.profiles import PROFILES
+from jwks_auth.conf.security_profile import FAPI2, FAPI2_ALGORITHMS, FAPI2_MAX_LEEWAY, profile_values
 from jwks_auth.conf.table import BY_NAME, LEGACY_BY_NAME, SETTINGS, normalise
 from jwks_auth.exceptions import ConfigurationError
 
@@ -55,6 +57,13 @@ def _strings(value: Any) -> frozenset[str]:
 def _claim_paths(value: Any) -> tuple[str | tuple[str, ...], ...]:
     return tuple(
         tuple(str(part) for part in name) if isinstance(name, (list, tuple)) else str(name) for name in _as_list(value)
+    )
+
+
+def _actors(value: Any) -> frozenset[tuple[str | None, str]]:
+    """``ACCEPTED_ACTORS`` as ``(iss, sub)`` pairs, ``iss`` ``None`` for an actor named by its ``sub`` alone."""
+    return frozenset(
+        (None, str(item)) if isinstance(item, str) else (item.get("iss"), str(item["sub"])) for item in _as_list(value)
     )
 
 
@@ -130,6 +139,10 @@ class IssuerConfig:
     # Sender-constrained tokens (jwks_auth.sender): "off", "allowed" or "required".
     dpop: str = _setting("DPOP", str, empty_is_default=True)
     dpop_nonce: bool = _setting("DPOP_NONCE", bool)
+    #: ``"fapi2"`` or ``None`` (jwks_auth.conf.security_profile).
+    security_profile: str | None = _setting("SECURITY_PROFILE", str)
+    #: RFC 8693 actors a token's outermost ``act`` may name, as ``(iss or None, sub)``; ``None``: any.
+    accepted_actors: frozenset[tuple[str | None, str]] | None = _setting("ACCEPTED_ACTORS", _actors)
 
     @property
     def accepted_issuers(self) -> frozenset[str]:
@@ -139,6 +152,19 @@ class IssuerConfig:
     def asks_dpop_nonce(self) -> bool:
         """``DPOP_NONCE`` in effect: never while ``DPOP`` is off, since no proof could carry the nonce."""
         return self.dpop_nonce and self.dpop != "off"
+
+    @property
+    def sender_constrained(self) -> bool:
+        """Only sender-constrained tokens (DPoP or certificate-bound) are accepted: ``SECURITY_PROFILE`` fapi2."""
+        return self.security_profile == FAPI2
+
+    @cached_property
+    def binds_every_token(self) -> bool:
+        """Whether even a token without ``cnf`` sent as Bearer has its request checked (``sender.constraint``).
+
+        Read on every request: computed once, then an attribute.
+        """
+        return self.dpop == "required" or self.asks_dpop_nonce or self.security_profile is not None
 
 
 _ISSUER_FIELDS = tuple(spec for spec in fields(IssuerConfig))
@@ -270,7 +296,8 @@ def import_setting(name: str) -> Any:
 
 
 def _issuer_dicts(user: Mapping[str, Any]) -> list[dict[str, Any]]:
-    base = {key: user.get(key, DEFAULTS[key]) for key in PER_ISSUER_KEYS}
+    # Only what the user set: a setting left out takes the profile's value, else the IssuerConfig default.
+    base = {key: user[key] for key in PER_ISSUER_KEYS if key in user}
     entries = _as_list(user.get("ISSUERS"))
     if not entries:
         return [base] if base.get("ISSUER") else []
@@ -310,7 +337,12 @@ def _field_value(spec: Field[Any], entry: Mapping[str, Any], profile: Mapping[st
 
 
 def build_issuer(entry: Mapping[str, Any]) -> IssuerConfig:
-    """One issuer from its settings over its profile over the ``IssuerConfig`` defaults."""
+    """One issuer from its settings over its profile over the ``IssuerConfig`` defaults.
+
+    A ``SECURITY_PROFILE`` fills in the settings left out and narrows the others to what it allows
+    (``jwks_auth.conf.security_profile``); ``manage.py check`` reports the settings it narrowed.
+    """
+    entry = profile_values(entry)
     profile_name = entry.get("PROFILE") or _DEFAULT_PROFILE
     profile = PROFILES.get(profile_name)
     if profile is None:
@@ -319,10 +351,24 @@ def build_issuer(entry: Mapping[str, Any]) -> IssuerConfig:
     config = IssuerConfig(**{name: value for name, value in values.items() if value is not MISSING})
     # iss, exp and the audience are always required, whatever the profile says.
     required = dict.fromkeys(("iss", *config.required_claims, "exp", config.audience_claim))
-    return replace(config, required_claims=tuple(required))
+    config = replace(config, required_claims=tuple(required))
+    if config.security_profile == FAPI2:
+        # Never looser than the profile, whatever the settings say (they are reported by the checks).
+        config = replace(
+            config,
+            algorithms=config.algorithms & FAPI2_ALGORITHMS,
+            leeway=min(config.leeway, FAPI2_MAX_LEEWAY),
+        )
+    return config
 
 
 _DEFAULT_PROFILE: str = BY_NAME["PROFILE"].default
+
+
+def issuer_entries(user: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each issuer's settings as the user set them (top level under ``ISSUERS`` entries, templates expanded),
+    in the order of ``issuer_configs``; for checks that look at what was written, not what was built."""
+    return [item for entry in _issuer_dicts(user) for item in _expand_tenants(entry)]
 
 
 def issuer_configs(user: Mapping[str, Any] | None = None) -> list[IssuerConfig]:
@@ -333,7 +379,7 @@ def issuer_configs(user: Mapping[str, Any] | None = None) -> list[IssuerConfig]:
     user = jwks_settings.user_settings if user is None else user
     settings_schema.validate(user, DEFAULTS)
     try:
-        return [build_issuer(item) for entry in _issuer_dicts(user) for item in _expand_tenants(entry)]
+        return [build_issuer(item) for item in issuer_entries(user)]
     except (ValueError, TypeError, KeyError) as exc:
         # settings_schema should have said why; this keeps the promise of one error type.
         raise ConfigurationError(f"JWKS_AUTH cannot be read: {type(exc).__name__}") from exc

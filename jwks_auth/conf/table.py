@@ -248,6 +248,19 @@ SETTINGS: tuple[Setting, ...] = (
         "sender-constrained tokens: off, allowed or required",
     ),
     _issuer("DPOP_NONCE", False, rules.boolean, "ask DPoP clients for a server nonce (RFC 9449 8)"),
+    _issuer(
+        "SECURITY_PROFILE",
+        None,
+        rules.optional(rules.security_profile),
+        "fapi2: the FAPI 2.0 resource-server rules (sender-constrained tokens, PS256/ES256/EdDSA, 10 s leeway)",
+        check_id=E005,
+    ),
+    _issuer(
+        "ACCEPTED_ACTORS",
+        None,
+        rules.optional(rules.actors),
+        "RFC 8693: the actors (a sub, or {'iss': ..., 'sub': ...}) a token's outermost act may name; None: any",
+    ),
     # -- global --------------------------------------------------------------------------------------------------
     Setting("ISSUERS", [], rules.issuers, "several issuers, each a dict of the per-issuer settings (or an iss)"),
     Setting("CACHE_ALIAS", "default", rules.string, "the Django cache shared by every worker: keys, replay store"),

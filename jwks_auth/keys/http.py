@@ -70,6 +70,20 @@ class FetchResult:
     duration: float
 
 
+@dataclass(frozen=True)
+class FetchedBody:
+    """A 200 answer's body as it came, with its media type (lower case, parameters left out)."""
+
+    body: bytes
+    media_type: str
+    max_age: int | None
+    duration: float
+
+
+#: What discovery, key and introspection fetches accept unless told otherwise.
+_ACCEPT_JSON = "application/json, application/jwk-set+json"
+
+
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False
@@ -139,7 +153,8 @@ def _exchange(
     watchdog: Watchdog,
     timeouts: tuple[float, float],
     limit: int,
-) -> tuple[bytearray, int | None]:
+    accept: str = _ACCEPT_JSON,
+) -> tuple[bytearray, int | None, str]:
     """Send the request and read at most ``limit`` bytes; ``FetchError`` for anything else than a 200."""
     # A new session (and connection) per fetch: fetches are minutes apart, so a
     # pooled keep-alive connection would be stale, or lead to a server that is
@@ -155,7 +170,7 @@ def _exchange(
             data=data,
             auth=auth,
             headers={
-                "Accept": "application/json, application/jwk-set+json",
+                "Accept": accept,
                 "User-Agent": jwks_settings.HTTP["USER_AGENT"],
                 "Connection": "close",
             },
@@ -184,7 +199,8 @@ def _exchange(
                     raise FetchError(f"{method} {url}: response too slow")
         except (requests.RequestException, OSError, ValueError) as exc:
             raise FetchError(f"{method} {url} failed while reading: {type(exc).__name__}") from exc
-        return body, parse_max_age(response.headers.get("Cache-Control"))
+        media_type = str(response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        return body, parse_max_age(response.headers.get("Cache-Control")), media_type
 
 
 def _failure(exc: Exception) -> str:
@@ -204,6 +220,27 @@ def fetch_json(url: str, *, data: Mapping[str, str] | None = None, auth: tuple[s
     Raises ``FetchError`` for anything but a 200 answer holding a JSON object
     within the size and time limits.
     """
+    fetched = _fetch(url, data=data, auth=auth, accept=_ACCEPT_JSON)
+    method = "GET" if data is None else "POST"
+    try:
+        document = json.loads(fetched.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise FetchError(f"{method} {url}: response is not JSON") from exc
+    if not isinstance(document, dict):
+        raise FetchError(f"{method} {url}: response is not a JSON object")
+    return FetchResult(document, fetched.max_age, fetched.duration)
+
+
+@traced_fetch
+def fetch_body(
+    url: str, *, data: Mapping[str, str] | None = None, auth: tuple[str, str] | None = None, accept: str
+) -> FetchedBody:
+    """``fetch_json``'s exchange for an answer that is not JSON (a signed introspection response): its body
+    and media type, asked for with ``accept``; ``FetchError`` for anything but a 200 within the limits."""
+    return _fetch(url, data=data, auth=auth, accept=accept)
+
+
+def _fetch(url: str, *, data: Mapping[str, str] | None, auth: tuple[str, str] | None, accept: str) -> FetchedBody:
     check_url(url)
     method = "GET" if data is None else "POST"
     connect, read = http_timeouts()
@@ -214,7 +251,7 @@ def fetch_json(url: str, *, data: Mapping[str, str] | None = None, auth: tuple[s
     try:
         with Watchdog(started + connect + read) as watchdog:
             try:
-                body, max_age = _exchange(method, url, data, auth, watchdog, (connect, read), limit)
+                body, max_age, media_type = _exchange(method, url, data, auth, watchdog, (connect, read), limit, accept)
             except FetchError as exc:
                 if watchdog.expired:
                     raise FetchError(f"{method} {url}: response too slow") from exc
@@ -223,10 +260,4 @@ def fetch_json(url: str, *, data: Mapping[str, str] | None = None, auth: tuple[s
         raise FetchError(f"{method} {url} failed: no thread to keep its deadline") from exc
     if watchdog.expired:  # a body cut short by the watchdog can end like a complete one
         raise FetchError(f"{method} {url}: response too slow")
-    try:
-        document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise FetchError(f"{method} {url}: response is not JSON") from exc
-    if not isinstance(document, dict):
-        raise FetchError(f"{method} {url}: response is not a JSON object")
-    return FetchResult(document, max_age, time.monotonic() - started)
+    return FetchedBody(bytes(body), media_type, max_age, time.monotonic() - started)

@@ -43,12 +43,13 @@ RULE_SETTINGS = {
     "required": "REQUIRED_CLAIMS, REQUIRED_ONE_OF (from PROFILE)",
     "types": "none (registered claims are strings)",
     "iss": "ISSUER, ALIASES",
-    "exp": "LEEWAY",
-    "nbf": "LEEWAY",
-    "iat": "LEEWAY",
+    "exp": "LEEWAY (at most 10 s under SECURITY_PROFILE fapi2)",
+    "nbf": "LEEWAY (at most 10 s under SECURITY_PROFILE fapi2)",
+    "iat": "LEEWAY (at most 10 s under SECURITY_PROFILE fapi2)",
     "aud": "AUDIENCE, AUDIENCE_CLAIM (from PROFILE)",
     "claim_values": "CLAIM_VALUES (from PROFILE)",
     "not_id_token": "none (an ID token is never an access token)",
+    "act": "ACCEPTED_ACTORS (RFC 8693 act and may_act)",
     "extra": "CLAIM_RULES",
 }
 

@@ -6,6 +6,10 @@ and a DPoP-bound token is refused since its binding cannot be honoured),
 proof) and ``"required"`` (DPoP only). A token with ``cnf["x5t#S256"]`` needs
 the client certificate with that SHA-256 thumbprint (RFC 8705 3), whatever
 the scheme. Proofs are checked on every request: nothing here is cached.
+
+An issuer whose ``SECURITY_PROFILE`` is ``fapi2`` accepts sender-constrained tokens only: a token
+without ``cnf`` is refused whatever the scheme, and a DPoP proof must be signed with PS256, ES256 or
+EdDSA (FAPI 2.0 Security Profile 5.3.2.1, 5.4).
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from jwks_auth.access_token import Binding
+from jwks_auth.conf.security_profile import FAPI2_ALGORITHMS
 from jwks_auth.reasons import Reason
 from jwks_auth.sender.certificates import certificate_thumbprint, client_certificate
 from jwks_auth.sender.errors import BindingError, DPoPRequestError, ProofError
 from jwks_auth.sender.proof import ProofVerifier, VerifiedProof
 from jwks_auth.sender.request_details import RequestDetails
 from jwks_auth.sender.settings import DPoPSettings
+
+#: The fixed description of a token without ``cnf`` refused by an issuer that accepts only sender-constrained ones.
+UNBOUND_REFUSED = "sender-constrained token required"
 
 
 def confirmation(claims: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -47,16 +55,19 @@ def check_binding(
     policy: str,
     nonce_required: bool,
     verifier: ProofVerifier,
+    sender_constrained: bool = False,
     settings: DPoPSettings,
 ) -> Binding | None:
     """How the request met the token's ``cnf`` (``None``: a plain bearer token, nothing to meet).
 
     ``scheme`` is the request's scheme name (for the ``Binding``), ``dpop``
     whether its request carries a proof; ``facts`` is called only when a proof
-    or a certificate is to be checked. ``ProofError``, ``BindingError``
-    or ``DPoPRequestError`` when the binding is not met.
+    or a certificate is to be checked; ``sender_constrained`` refuses a token without ``cnf`` (FAPI 2.0).
+    ``ProofError``, ``BindingError`` or ``DPoPRequestError`` when the binding is not met.
     """
     jkt, x5t = confirmation(claims)
+    if sender_constrained and jkt is None and x5t is None:
+        raise BindingError(UNBOUND_REFUSED, code=Reason.UNBOUND)
     request: RequestDetails | None = None
     proof: VerifiedProof | None = None
     if dpop:
@@ -74,6 +85,8 @@ def check_binding(
         proof = verifier.verify(proofs[0], request, access_token=token, nonce_required=nonce_required, remember=False)
         if not hmac.compare_digest(proof.thumbprint, jkt):
             raise ProofError("DPoP proof key does not match the token", code=Reason.DPOP_JKT)
+        if sender_constrained and proof.alg not in FAPI2_ALGORITHMS:
+            raise ProofError("DPoP proof algorithm not allowed", code=Reason.DPOP_ALG)
     elif jkt is not None:
         # The downgrade DPoP exists to stop: a stolen bound token replayed as a bearer token.
         raise BindingError("DPoP-bound token used as a bearer token", code=Reason.DPOP_DOWNGRADE)

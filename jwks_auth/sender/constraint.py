@@ -20,13 +20,16 @@ from jwks_auth.sender.components import get_sender_constraints
 from jwks_auth.sender.django_request import request_facts
 
 #: An issuer's policy when the token carries no configuration (a custom validator's).
-_DEFAULT_POLICY = ("allowed", False)
+_DEFAULT_POLICY = ("allowed", False, False)
 
 
-def _policy(access_token: AccessToken) -> tuple[str, bool]:
-    """The issuer's ``DPOP`` and whether it asks for nonces (never with DPoP off: no proof could carry one)."""
+def _policy(access_token: AccessToken) -> tuple[str, bool, bool]:
+    """The issuer's ``DPOP``, whether it asks for nonces (never with DPoP off: no proof could carry one), and
+    whether it accepts only sender-constrained tokens (``SECURITY_PROFILE`` fapi2)."""
     config = access_token.config
-    return (config.dpop, config.asks_dpop_nonce) if config is not None else _DEFAULT_POLICY
+    if config is None:
+        return _DEFAULT_POLICY
+    return config.dpop, config.asks_dpop_nonce, config.sender_constrained
 
 
 def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
@@ -34,7 +37,8 @@ def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
     if dpop or "cnf" in access_token.claims:
         return True
     config = access_token.config
-    return config is not None and (config.dpop == "required" or config.asks_dpop_nonce)
+    # DPOP "required", a nonce to send, or a SECURITY_PROFILE: one attribute, computed once per issuer.
+    return config is not None and config.binds_every_token
 
 
 def constrain(
@@ -47,7 +51,7 @@ def constrain(
     """
     if not needs_binding(access_token, dpop=dpop):
         return access_token
-    policy, nonce_required = _policy(access_token)
+    policy, nonce_required, sender_constrained = _policy(access_token)
     constraints = get_sender_constraints()
     if nonce_required:
         headers["DPoP-Nonce"] = constraints.nonces.current()
@@ -60,6 +64,7 @@ def constrain(
         facts=lambda: request_facts(request, extra),
         policy=policy,
         nonce_required=nonce_required,
+        sender_constrained=sender_constrained,
         verifier=constraints.verifier,
         settings=constraints.settings,
     )

@@ -34,6 +34,7 @@ from jwks_auth.conf.settings import IssuerConfig, import_setting
 from jwks_auth.exceptions import ConfigurationError, ExpiredToken, InvalidClaims
 from jwks_auth.reasons import Reason
 from jwks_auth.utils.json_numbers import is_finite_number
+from jwks_auth.validation.delegation import check_delegation
 
 #: Registered and well-known claims that must be strings when present (the
 #: union of what RFC 7519, RFC 9068, RFC 7662 and the provider profiles name).
@@ -72,6 +73,7 @@ class ClaimRules:
         "aud",
         "claim_values",
         "not_id_token",
+        "act",
         "extra",
     )
 
@@ -168,6 +170,11 @@ class ClaimRules:
     def validate_not_id_token(self, claims: Mapping[str, Any], context: ClaimContext) -> None:
         if any(name in claims for name in self.id_token_claims):
             raise InvalidClaims("an ID token is not an access token", code=Reason.ID_TOKEN)
+
+    def validate_act(self, claims: Mapping[str, Any], context: ClaimContext) -> None:
+        """RFC 8693 ``act`` and ``may_act`` well formed, the current actor in ``ACCEPTED_ACTORS`` when it is set."""
+        if "act" in claims or "may_act" in claims:
+            check_delegation(claims, context.config.accepted_actors)
 
     def validate_extra(self, claims: Mapping[str, Any], context: ClaimContext) -> None:
         """A hook for rules of one's own; raise ``TokenError`` (e.g. ``InvalidClaims``) to refuse."""

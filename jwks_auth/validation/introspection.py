@@ -12,6 +12,7 @@ server that did not issue it). Per issuer::
         "AUTH_METHOD": "client_secret_basic",   # or "client_secret_post"
         "CACHE": True,                          # False: ask on every request
         "CACHE_TTL": 60,                        # seconds, never past the token's exp
+        "JWT_RESPONSE": False,                  # True: ask for and require RFC 9701 signed answers
     }
 
 An answer is cached under a SHA-256 digest of the token (never the token
@@ -21,6 +22,11 @@ beyond its ``exp`` (without ``exp`` it is not cached), an inactive one for
 cannot be reached or answers anything but a JSON object with a boolean
 ``active`` is 503, and for ``KEY_STORE["RETRY_INTERVAL"]`` after that the endpoint is
 not asked again by this process.
+
+With ``JWT_RESPONSE`` the answer must be an RFC 9701 signed response, verified with the issuer's keys
+through the same key store as its tokens (``jwks_auth.validation.signed_introspection``); anything else
+(plain JSON, unsigned, forged, not for ``CLIENT_ID``) is a 503 like an endpoint that cannot answer, and is
+never cached.
 """
 
 from __future__ import annotations
@@ -45,13 +51,15 @@ from jwks_auth.exceptions import (
     InvalidClaims,
     MalformedToken,
 )
-from jwks_auth.keys.http import fetch_json
+from jwks_auth.keys.http import fetch_body, fetch_json
+from jwks_auth.keys.store import KeyStore
 from jwks_auth.reasons import Reason
 from jwks_auth.utils.backoff import Backoff
 from jwks_auth.utils.json_numbers import is_finite_number
 from jwks_auth.utils.shared_cache import SharedCache
 from jwks_auth.validation.claims import DEFAULT_RULES, ClaimRules
 from jwks_auth.validation.scopes import scopes_from_claims
+from jwks_auth.validation.signed_introspection import MEDIA_TYPE, SignedResponseError, verified_answer
 
 logger = logging.getLogger("jwks_auth.validation.introspection")
 
@@ -67,6 +75,7 @@ INTROSPECTION_DEFAULTS: dict[str, Any] = {
     "TOKEN_TYPE_HINT": "access_token",
     "CACHE": True,
     "CACHE_TTL": 60,
+    "JWT_RESPONSE": False,
 }
 
 
@@ -94,14 +103,24 @@ def introspection_settings(config: IssuerConfig) -> dict[str, Any]:
         raise ConfigurationError(f"INTROSPECTION AUTH_METHOD must be one of {', '.join(_AUTH_METHODS)}")
     if options["AUTH_METHOD"] != "none" and not options["CLIENT_ID"]:
         raise ConfigurationError(f"INTROSPECTION of {config.issuer} needs CLIENT_ID and CLIENT_SECRET")
+    if not isinstance(options["JWT_RESPONSE"], bool):
+        raise ConfigurationError(f"INTROSPECTION JWT_RESPONSE of {config.issuer} must be True or False")
+    if options["JWT_RESPONSE"] and (not isinstance(options["CLIENT_ID"], str) or not options["CLIENT_ID"]):
+        raise ConfigurationError(
+            f"INTROSPECTION of {config.issuer} needs a CLIENT_ID with JWT_RESPONSE: the aud of the signed answers"
+        )
     return options
 
 
-def introspector_for(configs: Iterable[IssuerConfig], rules: ClaimRules = DEFAULT_RULES) -> Introspector | None:
-    """The introspector of the first issuer with ``INTROSPECTION``, if any."""
+def introspector_for(
+    configs: Iterable[IssuerConfig], rules: ClaimRules = DEFAULT_RULES, stores: Iterable[KeyStore] = ()
+) -> Introspector | None:
+    """The introspector of the first issuer with ``INTROSPECTION``, if any, with that issuer's key store
+    among ``stores`` (the validator's) for signed answers."""
+    by_config = {id(store.config): store for store in stores}
     for config in configs:
         if config.introspection:
-            return Introspector(config, rules)
+            return Introspector(config, rules, by_config.get(id(config)))
     return None
 
 
@@ -121,10 +140,12 @@ def _form_encode(value: str) -> str:
 class Introspector:
     """Asks one issuer's introspection endpoint about opaque tokens."""
 
-    def __init__(self, config: IssuerConfig, rules: ClaimRules = DEFAULT_RULES) -> None:
+    def __init__(self, config: IssuerConfig, rules: ClaimRules = DEFAULT_RULES, store: KeyStore | None = None) -> None:
         self.config = config
         self.rules = rules
         self.options = introspection_settings(config)
+        # RFC 9701: the keys of signed answers are the issuer's, from the store its tokens use.
+        self.store = store if store is not None or not self.options["JWT_RESPONSE"] else KeyStore(config)
         digest = hashlib.sha256(f"{config.issuer}|{self.options['ENDPOINT']}".encode()).hexdigest()[:16]
         self._key_prefix = f"{jwks_settings.CACHE_KEY_PREFIX}:introspect:{digest}:"
         self._backoff = Backoff(_retry_interval())
@@ -162,9 +183,11 @@ class Introspector:
             raise IntrospectionUnavailable(retry_after=int(remaining) + 1)
         try:
             return self._post(token)
-        except IntrospectionUnavailable as exc:
+        except (IntrospectionUnavailable, SignedResponseError) as exc:
             self._backoff.fail(time.time())
             logger.warning("Token introspection at %s failed: %s", self.options["ENDPOINT"], exc)
+            if isinstance(exc, SignedResponseError):
+                raise SignedResponseError(retry_after=int(self._backoff.interval)) from exc
             raise IntrospectionUnavailable(retry_after=int(self._backoff.interval)) from exc
 
     def _post(self, token: str) -> dict[str, Any]:
@@ -180,9 +203,16 @@ class Introspector:
             data["client_id"] = str(options["CLIENT_ID"])
             data["client_secret"] = str(options["CLIENT_SECRET"] or "")
         try:
-            document = fetch_json(url, data=data, auth=auth).document
+            if options["JWT_RESPONSE"]:
+                fetched = fetch_body(url, data=data, auth=auth, accept=MEDIA_TYPE)
+            else:
+                document = fetch_json(url, data=data, auth=auth).document
         except FetchError as exc:
             raise IntrospectionUnavailable(str(exc)) from exc
+        if options["JWT_RESPONSE"]:
+            assert self.store is not None  # built with JWT_RESPONSE
+            audience = str(options["CLIENT_ID"])
+            return verified_answer(fetched.body, fetched.media_type, self.config, self.store, audience, time.time())
         if type(document.get("active")) is not bool:
             raise IntrospectionUnavailable(f"POST {url}: response has no boolean 'active'")
         return document

@@ -99,12 +99,13 @@ class TokenValidator:
     def from_settings(cls) -> TokenValidator:
         configs = issuer_configs()  # validates every setting: ConfigurationError
         rules = rules_from_settings()
+        registry = IssuerRegistry(configs)
         return cls(
-            IssuerRegistry(configs),
+            registry,
             max_length=jwks_settings.legacy("MAX_TOKEN_LENGTH"),  # until 1.1: a subclass's max_length instead
             cache_size=jwks_settings.TOKEN_CACHE_SIZE,
             is_revoked=import_setting("IS_REVOKED"),
-            introspector=introspector_for(configs, rules),
+            introspector=introspector_for(configs, rules, registry.stores),
             rules=rules,
         )
 

@@ -251,6 +251,25 @@ def get_user_resolver() -> Callable[[AccessToken], Any]:
     return _resolver.get()
 
 
+def log_accepted(access_token: AccessToken) -> None:
+    """The debug line of an accepted request: the issuer and the RFC 8693 actor chain, never the token.
+
+    Called only when the ``jwks_auth.authentication`` logger is on at DEBUG. The chain, current actor first,
+    is also in the record's ``actors`` field (``[{"sub": ..., "iss": ...}, ...]``) for JSON formatters.
+    """
+    try:
+        chain = access_token.actor
+    except TokenError:  # a token built outside validation: its act was never checked
+        chain = ()
+    actors = [{"sub": actor.sub, "iss": actor.iss} for actor in chain]
+    logger.debug(
+        "Token accepted: issuer %s, actor %s",
+        access_token.issuer,
+        " < ".join(str(actor) for actor in chain) if chain else "none",
+        extra={"issuer": access_token.issuer, "actors": actors},
+    )
+
+
 def send_rejected(sender: Any, reason: Reason, issuer: str | None) -> None:
     """The ``token_rejected`` signal, and a debug line (the reason only, never the token)."""
     signals.token_rejected.send(sender=sender, reason=reason, issuer=issuer)
@@ -303,6 +322,8 @@ class RequestVerifier:
             # Every request, the cached token's too: the proof or certificate of this one.
             access_token = scheme.bind(access_token, credential, request)
             user = self.user_resolver()(access_token)
+        if logger.isEnabledFor(logging.DEBUG):
+            log_accepted(access_token)
         return user, access_token
 
     async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
@@ -313,6 +334,8 @@ class RequestVerifier:
             seen.issuer = access_token.issuer
             access_token = await scheme.abind(access_token, credential, request)
             user = await self._aget_user(access_token)
+        if logger.isEnabledFor(logging.DEBUG):
+            log_accepted(access_token)
         return user, access_token
 
     def resolve_user(self, access_token: AccessToken, credential: Credential) -> Any:

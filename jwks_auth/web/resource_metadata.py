@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
+from jwks_auth.conf.security_profile import FAPI2_ALGORITHMS
 from jwks_auth.conf.settings import issuer_configs, jwks_settings
 from jwks_auth.sender.components import get_sender_constraints
 
@@ -64,13 +65,25 @@ def metadata_document() -> dict[str, Any]:
 
 
 def _sender_constraint_metadata() -> dict[str, Any]:
-    """RFC 9449 5.1 and RFC 8705 3.3: which proofs are accepted and whether they are required."""
-    policies = [config.dpop for config in issuer_configs()] or ["allowed"]
+    """RFC 9449 5.1 and RFC 8705 3.3: which proofs are accepted and whether they are required.
+
+    An issuer under ``SECURITY_PROFILE`` fapi2 requires DPoP when no client certificate can reach the API
+    (``PROXY["CLIENT_CERT_HEADER"]`` unset), and accepts proofs of PS256, ES256 and EdDSA only: when every
+    issuer that accepts DPoP is such an issuer, the algorithms listed are those.
+    """
+    configs = issuer_configs()
+    certificates = bool(jwks_settings.PROXY["CLIENT_CERT_HEADER"])
+    dpop = [config for config in configs if config.dpop != "off"]
     found: dict[str, Any] = {}
-    if any(policy != "off" for policy in policies):
-        found["dpop_signing_alg_values_supported"] = sorted(get_sender_constraints().settings.algorithms)
-        found["dpop_bound_access_tokens_required"] = all(policy == "required" for policy in policies)
-    found["tls_client_certificate_bound_access_tokens"] = bool(jwks_settings.PROXY["CLIENT_CERT_HEADER"])
+    if dpop or not configs:
+        algorithms = get_sender_constraints().settings.algorithms
+        if dpop and all(config.sender_constrained for config in dpop):
+            algorithms = algorithms & FAPI2_ALGORITHMS
+        found["dpop_signing_alg_values_supported"] = sorted(algorithms)
+        found["dpop_bound_access_tokens_required"] = bool(configs) and all(
+            config.dpop == "required" or (config.sender_constrained and not certificates) for config in configs
+        )
+    found["tls_client_certificate_bound_access_tokens"] = certificates
     return found
 
 

@@ -42,7 +42,7 @@ NOT_SETTINGS = {
     "API_STEP_UP_MAX_AGE",
 }
 # The keys of INTROSPECTION (a dict checked by jwks_auth.validation.introspection), named in its section.
-INTROSPECTION_KEYS = {"ENDPOINT", "CLIENT_ID", "CLIENT_SECRET", "AUTH_METHOD", "CACHE", "CACHE_TTL"}
+INTROSPECTION_KEYS = {"ENDPOINT", "CLIENT_ID", "CLIENT_SECRET", "AUTH_METHOD", "CACHE", "CACHE_TTL", "JWT_RESPONSE"}
 
 
 def _settings() -> set[str]:

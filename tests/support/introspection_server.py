@@ -1,4 +1,9 @@
-"""A real RFC 7662 introspection endpoint on a loopback port, with client authentication."""
+"""A real RFC 7662 introspection endpoint on a loopback port, with client authentication.
+
+Given a ``signer`` (a real key, published in the issuer's JWKS by the test), it answers a request that
+accepts ``application/token-introspection+jwt`` with an RFC 9701 signed response; ``jwt_header`` and
+``jwt_claims`` change the response's header and claims (``None`` removes a member) to forge or spoil it.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,16 @@ import base64
 import json
 import socket
 import threading
+import time
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from tests.support.keys import SigningKey
 from tests.support.loopback import LoopbackHandler, LoopbackServer
+from tests.support.tokens import mint
 
 PATH = "/connect/introspect"
+JWT_MEDIA_TYPE = "application/token-introspection+jwt"
 
 
 class _Handler(LoopbackHandler):
@@ -21,6 +30,7 @@ class _Handler(LoopbackHandler):
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode("ascii")).items()}
         with owner.lock:
             owner.calls += 1
+            owner.accepts.append(self.headers.get("Accept"))
             owner.seen.append(
                 {
                     "path": self.path,
@@ -46,7 +56,10 @@ class _Handler(LoopbackHandler):
         if raw is not None:
             return self._send(200, raw)
         token = form.get("token", "")
-        return self._send(200, owner.tokens.get(token, {"active": False}))
+        answer = owner.tokens.get(token, {"active": False})
+        if owner.signer is not None and JWT_MEDIA_TYPE in (self.headers.get("Accept") or ""):
+            return self.send_body(200, owner.signed(answer).encode("ascii"), {"Content-Type": owner.jwt_media_type})
+        return self._send(200, answer)
 
     def _send(self, status: int, body: Any) -> None:
         self.send_body(
@@ -67,8 +80,33 @@ class IntrospectionServer(LoopbackServer):
         self.failure: int | None = None
         self.raw_response: Any = None
         self.drops = 0  # the next N requests get their connection closed without an answer
+        self.accepts: list[str | None] = []
+        # RFC 9701: who signs, as whom, for whom; None answers plain JSON whatever is asked.
+        self.signer: SigningKey | None = None
+        self.jwt_issuer: str | None = None
+        self.jwt_audience: Any = client_id
+        self.jwt_header: dict[str, Any] = {}
+        self.jwt_claims: dict[str, Any] = {}
+        self.jwt_media_type = JWT_MEDIA_TYPE
         self.lock = threading.Lock()
         super().__init__(port)
+
+    def signed(self, answer: dict[str, Any]) -> str:
+        """``answer`` as an RFC 9701 response: signed by ``signer``, spoiled as ``jwt_header``/``jwt_claims`` say."""
+        assert self.signer is not None
+        header = {"alg": self.signer.alg, "kid": self.signer.kid, "typ": "token-introspection+jwt", **self.jwt_header}
+        claims = {
+            "iss": self.jwt_issuer,
+            "aud": self.jwt_audience,
+            "iat": int(time.time()),
+            "token_introspection": answer,
+            **self.jwt_claims,
+        }
+        header = {name: value for name, value in header.items() if value is not None}
+        claims = {name: value for name, value in claims.items() if value is not None}
+        if header.get("alg") == "none":  # unsigned: an empty signature, which no verifier may accept
+            return mint(self.signer, claims, header=header, alg="RS256").rsplit(".", 1)[0] + "."
+        return mint(self.signer, claims, header=header)
 
     @property
     def endpoint(self) -> str:
