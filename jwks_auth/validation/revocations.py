@@ -146,15 +146,16 @@ class SharedRevocations:
             if not blocking:
                 raise WouldBlock(("ssf-epoch", id(self)), self.read_epoch)
             self.read_epoch()
-        keys = token_subjects(claims, issuer)
         known = self._known
-        missing = [key for key in keys if key not in known]
-        if missing:
-            if not blocking:
-                raise WouldBlock(("ssf-subjects", id(self), *missing), lambda: self.load(missing))
-            self.load(missing)
+        keys = token_subjects(claims, issuer)
         for key in keys:
             record = known.get(key)
+            if record is None:  # not seen since the epoch moved: read (the token's other subjects too), then decide
+                missing = [item for item in keys if item not in known]
+                if not blocking:
+                    raise WouldBlock(("ssf-subjects", id(self), *missing), lambda: self.load(missing))
+                self.load(missing)
+                record = known.get(key)
             if record is not None and record is not _NONE:
                 reason = record.refuses(claims)
                 if reason is not None:
@@ -260,29 +261,30 @@ class SharedRevocations:
             self._next_read = 0.0
 
 
-def token_subjects(claims: Mapping[str, Any], issuer: str) -> list[str]:
+def token_subjects(claims: Mapping[str, Any], issuer: str) -> tuple[str, ...]:
     """The subject keys a token answers to: its ``sub``, ``sid`` and ``email`` under its issuer."""
-    keys = []
-    for kind, name in ((SUBJECT, "sub"), (SESSION, "sid"), (EMAIL, "email")):
-        value = claims.get(name)
-        if type(value) is str and value:
-            keys.append(_memo_key(kind, issuer, value.lower() if kind == EMAIL else value))
+    get = claims.get
+    names = (issuer, get("sub"), get("sid"), get("email"))
+    try:
+        keys = _memo.get(names)
+    except TypeError:  # a claim of an unhashable type: no subject of that kind
+        names = tuple(value if type(value) is str else None for value in names)  # type: ignore[assignment]
+        keys = _memo.get(names)
+    if keys is None:
+        keys = tuple(
+            subject_key(kind, issuer, value.lower() if kind == EMAIL else value)
+            for kind, value in zip((SUBJECT, SESSION, EMAIL), names[1:], strict=True)
+            if type(value) is str and value
+        )
+        if len(_memo) >= _MEMO_SIZE:
+            _memo.clear()  # a flood of distinct subjects: start over rather than grow
+        _memo[names] = keys
     return keys
 
 
+#: Subject keys by (issuer, sub, sid, email): hashed once per process, not per request.
 _MEMO_SIZE = 65536
-_memo: dict[tuple[str, str, str], str] = {}
-
-
-def _memo_key(kind: str, issuer: str, value: str) -> str:
-    """``subject_key`` remembered: a token's subjects are hashed once per process, not per request."""
-    name = (kind, issuer, value)
-    key = _memo.get(name)
-    if key is None:
-        if len(_memo) >= _MEMO_SIZE:
-            _memo.clear()  # a flood of distinct subjects: start over rather than grow
-        key = _memo[name] = subject_key(kind, issuer, value)
-    return key
+_memo: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
 
 def records_from_settings() -> SharedRevocations | None:

@@ -32,7 +32,9 @@ WITHIN = 1.0
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Gunicorn], JWKSProvider, SigningKey, SSFTransmitter]]:
+def fleet(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[list[Gunicorn], JWKSProvider, SigningKey, SSFTransmitter]]:
     directory: Path = tmp_path_factory.mktemp("ssf-fleet")
     signing = SigningKey.rsa(kid="issuer")
     provider = JWKSProvider()
@@ -45,9 +47,10 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Gunic
     try:
         with RedisServer(directory) as redis:
             env = api_env(provider.issuer, directory, redis.url, overrides)
-            with Gunicorn(env, directory, workers=WORKERS, name="host-a") as host_a, Gunicorn(
-                env, directory, workers=WORKERS, name="host-b"
-            ) as host_b:
+            with (
+                Gunicorn(env, directory, workers=WORKERS, name="host-a") as host_a,
+                Gunicorn(env, directory, workers=WORKERS, name="host-b") as host_b,
+            ):
                 yield [host_a, host_b], provider, signing, transmitter
     finally:
         provider.stop()
