@@ -30,6 +30,7 @@ it could not read, and compares the epoch again once the cache is back.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import random
@@ -153,7 +154,7 @@ class SharedRevocations:
             if record is None:  # not seen since the epoch moved: read (the token's other subjects too), then decide
                 missing = [item for item in keys if item not in known]
                 if not blocking:
-                    raise WouldBlock(("ssf-subjects", id(self), *missing), lambda: self.load(missing))
+                    raise WouldBlock(("ssf-subjects", id(self), *missing), functools.partial(self.load, missing))
                 self.load(missing)
                 record = known.get(key)
             if record is not None and record is not _NONE:

@@ -68,10 +68,10 @@ def _warm(host: Gunicorn, token: str) -> None:
     """Until every worker of ``host`` has answered the token with a 200 (it is in each one's cache)."""
     since = len(host.access())
     deadline = time.monotonic() + 30
-    with requests.Session() as session:
-        while len(host.pids("/me", 200, since=since)) < WORKERS:
-            assert time.monotonic() < deadline, host.logs()
-            assert _me(requests.Session(), host.url, token) == 200  # a new connection: any worker may take it
+    while len(host.pids("/me", 200, since=since)) < WORKERS:
+        assert time.monotonic() < deadline, host.logs()
+        with requests.Session() as session:  # a new connection: any worker may take it
+            assert _me(session, host.url, token) == 200
 
 
 def test_a_push_to_one_host_is_refused_by_every_worker_of_every_host_within_a_second(fleet) -> None:
