@@ -32,7 +32,7 @@ from typing import Any
 from jwks_auth.ssf.errors import SETError
 from jwks_auth.ssf.errors import SETErrorCode as Code
 from jwks_auth.ssf.verification import VerifiedSET
-from jwks_auth.validation.revocations import EMAIL, MAX_CLAIMS, SESSION, SUBJECT, Record, subjects_of
+from jwks_auth.validation.revocations import EMAIL, MAX_CLAIMS, SESSION, SUBJECT, Record, as_time, subjects_of
 
 CAEP = "https://schemas.openid.net/secevent/caep/event-type/"
 RISC = "https://schemas.openid.net/secevent/risc/event-type/"
@@ -78,9 +78,8 @@ def records(verified: VerifiedSET, aliases: Mapping[str, str]) -> dict[str, Reco
 
 
 def _event_time(event: Mapping[str, Any], issued_at: float) -> float:
-    stamp = event.get("event_timestamp")
-    when = float(stamp) if type(stamp) in (int, float) and 0 < stamp < 1e11 else issued_at
-    return min(when, time.time())
+    stamp = as_time(event.get("event_timestamp"))
+    return min(stamp if stamp else issued_at, time.time())
 
 
 def _effect(event_type: str, event: Mapping[str, Any], when: float) -> Record | None:

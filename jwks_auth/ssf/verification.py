@@ -39,6 +39,7 @@ from jwks_auth.validation.jws import (
     signing_input,
     split_jws,
 )
+from jwks_auth.validation.revocations import as_time
 
 #: Longer request bodies are refused unread (a SET with one event is well under 4 kB).
 MAX_SET_LENGTH = 65536
@@ -123,7 +124,8 @@ def verify_set(
         signature = decode_segment(signature_b64)
     except MalformedToken:
         raise SETError(Code.INVALID_REQUEST, "not a signed SET") from None
-    keys = transmitters.get(claims.get("iss")) if isinstance(claims.get("iss"), str) else None
+    iss = claims.get("iss")
+    keys = transmitters.get(iss) if isinstance(iss, str) else None
     if keys is None:
         raise SETError(Code.INVALID_ISSUER, "unknown transmitter")
     expected = keys.transmitter.push_authorization
@@ -154,15 +156,16 @@ def _checked(transmitter: Transmitter, claims: Mapping[str, Any]) -> VerifiedSET
     if not any(isinstance(item, str) and item in transmitter.audiences for item in audiences):
         raise SETError(Code.INVALID_AUDIENCE, "audience not accepted")
     now = time.time()
-    iat = claims.get("iat")
-    if type(iat) not in (int, float) or not math.isfinite(iat):
+    iat = as_time(claims.get("iat"))
+    if iat is None:
         raise SETError(Code.INVALID_REQUEST, "iat missing or invalid")
     if iat > now + LEEWAY:
         raise SETError(Code.INVALID_REQUEST, "iat in the future")
     if iat < now - float(jwks_settings.SHARED_SIGNALS["STATE_TTL"]):
         raise SETError(Code.INVALID_REQUEST, "event too old")
     exp = claims.get("exp")
-    if exp is not None and (type(exp) not in (int, float) or not exp + LEEWAY > now):
+    expires = as_time(exp)
+    if exp is not None and (expires is None or not expires + LEEWAY > now):
         raise SETError(Code.INVALID_REQUEST, "SET expired")
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH:
@@ -172,4 +175,4 @@ def _checked(transmitter: Transmitter, claims: Mapping[str, Any]) -> VerifiedSET
         raise SETError(Code.INVALID_REQUEST, "events missing or invalid")
     if not all(isinstance(value, dict) for value in events.values()):
         raise SETError(Code.INVALID_REQUEST, "events missing or invalid")
-    return VerifiedSET(transmitter, claims, jti, float(iat))
+    return VerifiedSET(transmitter, claims, jti, iat)

@@ -90,15 +90,14 @@ class Record:
         """A record read from the cache; ``None`` for anything that is not one (written by whom?)."""
         if not isinstance(value, dict):
             return None
-        before, claims, claims_at = value.get("b"), value.get("c"), value.get("ca")
-        if not (_is_time(before) and _is_time(claims_at) and isinstance(claims, dict)):
+        before, claims, claims_at = as_time(value.get("b")), value.get("c"), as_time(value.get("ca"))
+        if before is None or claims_at is None or not isinstance(claims, dict):
             return None
-        return cls(float(before), dict(claims), float(claims_at))
+        return cls(before, dict(claims), claims_at)
 
     def refuses(self, claims: Mapping[str, Any]) -> Reason | None:
         """Why the token with ``claims`` is refused under this record, or ``None``."""
-        issued = claims.get("iat")
-        issued_at = float(issued) if _is_time(issued) else None
+        issued_at = as_time(claims.get("iat"))
         if self.before and (issued_at is None or issued_at < self.before):
             return Reason.SIGNAL_REVOKED
         if self.claims and (issued_at is None or issued_at < self.claims_at):
@@ -108,8 +107,11 @@ class Record:
         return None
 
 
-def _is_time(value: object) -> bool:
-    return type(value) in (int, float) and value == value and 0 <= value < 1e11  # type: ignore[operator]
+def as_time(value: object) -> float | None:
+    """A claim as seconds since the epoch (a finite, non-negative JSON number below year 5138), else ``None``."""
+    if (type(value) is int or type(value) is float) and 0 <= value < 1e11:  # NaN fails both comparisons
+        return float(value)
+    return None
 
 
 _NONE = Record()  # a subject the shared state has no record of
