@@ -41,7 +41,9 @@ class Reason(StrEnum):
     ID_TOKEN = "id_token"  # at_hash, c_hash or s_hash: an ID token, not an access token
     # After the signature.
     INACTIVE = "inactive"  # introspection said active: false
-    REVOKED = "revoked"
+    REVOKED = "revoked"  # IS_REVOKED said so
+    SIGNAL_REVOKED = "signal_revoked"  # a Shared Signals event: the session or account, since the token's iat
+    SIGNAL_CLAIMS = "signal_claims"  # a Shared Signals event: the token's claims are no longer true
     ACTOR = "actor"  # an RFC 8693 act whose outermost actor is not in the issuer's ACCEPTED_ACTORS
     USER = "user"  # USER_RESOLVER found no usable user
     # Sender constraints (jwks_auth.sender): how the token is bound, and how the request proved it.

@@ -35,6 +35,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sender", ("jwks_auth.sender",)),
     ("web", ("jwks_auth.web", "jwks_auth.users")),
     ("ops", ("jwks_auth.ops",)),
+    # The Shared Signals receiver: verifies SETs with the key store, writes what validation reads.
+    ("ssf", ("jwks_auth.ssf",)),
     # What a user imports or Django loads: the doors and the plumbing.
     (
         "public",

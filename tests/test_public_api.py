@@ -22,7 +22,18 @@ def test_the_top_level_is_small_and_holds_only_public_modules_and_plumbing():
     top = {info.name for info in pkgutil.iter_modules(jwks_auth.__path__)}
     subpackages = {info.name for info in pkgutil.iter_modules(jwks_auth.__path__) if info.ispkg}
     # The layers, Django's management commands, and the testing kit (jwks_auth.testing, public).
-    assert subpackages == {"conf", "keys", "management", "ops", "sender", "testing", "utils", "validation", "web"}
+    assert subpackages == {
+        "conf",
+        "keys",
+        "management",
+        "ops",
+        "sender",
+        "ssf",
+        "testing",
+        "utils",
+        "validation",
+        "web",
+    }
     assert len(top - subpackages) <= 17
 
 

@@ -188,3 +188,41 @@ def url_paths(value: Any) -> str | None:
 def issuers(value: Any) -> str | None:
     ok = _is_list(value) and all(isinstance(entry, dict) or (isinstance(entry, str) and entry) for entry in value)
     return None if ok else "a list of dicts of per-issuer settings (or issuer strings)"
+
+
+#: The keys of a ``SHARED_SIGNALS["TRANSMITTERS"]`` entry (``jwks_auth.ssf.settings.Transmitter``).
+TRANSMITTER_KEYS = (
+    "ISSUER",
+    "AUDIENCE",
+    "CONFIGURATION_URL",
+    "JWKS_URI",
+    "ALGORITHMS",
+    "TOKEN_ISSUERS",
+    "POLL_URL",
+    "POLL_AUTHORIZATION",
+    "PUSH_AUTHORIZATION",
+)
+
+
+def transmitters(value: Any) -> str | None:
+    """A list of dicts, each with an ``ISSUER`` string and only the known keys, each of its type."""
+    expected = f"a list of dicts with an ISSUER and keys among {', '.join(TRANSMITTER_KEYS)}"
+    if not _is_list(value):
+        return expected
+    for entry in value:
+        if not (
+            isinstance(entry, dict) and set(entry) <= set(TRANSMITTER_KEYS) and isinstance(entry.get("ISSUER"), str)
+        ):
+            return expected
+        for key in ("CONFIGURATION_URL", "JWKS_URI", "POLL_URL", "POLL_AUTHORIZATION", "PUSH_AUTHORIZATION"):
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                return expected
+        for key in ("AUDIENCE", "TOKEN_ISSUERS"):
+            if key in entry and string_or_strings(entry[key]) is not None:
+                return expected
+        if "ALGORITHMS" in entry and (
+            strings(entry["ALGORITHMS"]) is not None
+            or not all(alg in ASYMMETRIC_ALGORITHMS for alg in entry["ALGORITHMS"])
+        ):
+            return expected
+    return None

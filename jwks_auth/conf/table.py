@@ -192,6 +192,64 @@ PROXY_KEYS = (
     ),
 )
 
+SHARED_SIGNALS_KEYS = (
+    Setting(
+        "TRANSMITTERS",
+        [],
+        rules.transmitters,
+        "Shared Signals transmitters whose events are received, each a dict (ISSUER, AUDIENCE, ...; "
+        "jwks_auth.ssf.settings); none: no receiver and no check",
+        secret=True,
+    ),
+    Setting(
+        "STATE_TTL",
+        3660,
+        rules.number,
+        "how long an event's effect is kept: the longest access-token lifetime plus leeway",
+        check_id=E006,
+        positive=True,
+    ),
+    Setting(
+        "EPOCH_INTERVAL",
+        0.25,
+        rules.number,
+        "each process looks for new events at most this often (the fleet-wide delay of a revocation)",
+        check_id=E006,
+    ),
+    Setting(
+        "LOCAL_SUBJECTS",
+        65536,
+        rules.number,
+        "subjects whose state a process remembers (least recently used first out)",
+        check_id=E006,
+        positive=True,
+    ),
+    Setting(
+        "MAX_EVENTS_PER_MINUTE",
+        6000,
+        rules.number,
+        "events accepted per minute across the fleet; more are answered 429 (a flood cannot fill the cache)",
+        check_id=E006,
+        positive=True,
+    ),
+    Setting(
+        "POLL_MAX_EVENTS",
+        100,
+        rules.number,
+        "events asked for per RFC 8936 poll request",
+        check_id=E006,
+        positive=True,
+    ),
+    Setting(
+        "POLL_MAX_REQUESTS",
+        10,
+        rules.number,
+        "poll requests per transmitter in one poll run (each with HTTP['TIMEOUT'])",
+        check_id=E006,
+        positive=True,
+    ),
+)
+
 SETTINGS: tuple[Setting, ...] = (
     # -- per issuer ----------------------------------------------------------------------------------------------
     _issuer("ISSUER", None, rules.optional(rules.string), "the exact iss of the tokens; discovery is read below it"),
@@ -309,6 +367,9 @@ SETTINGS: tuple[Setting, ...] = (
         [],
         rules.url_paths,
         "paths ('/metrics') or prefixes ('/hooks/') whose tokens TokenMiddleware leaves to the view",
+    ),
+    _group(
+        "SHARED_SIGNALS", "the Shared Signals (CAEP/RISC) receiver and the revocations it records", SHARED_SIGNALS_KEYS
     ),
 )
 

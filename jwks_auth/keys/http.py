@@ -148,8 +148,9 @@ DEFAULT_TIMEOUTS: tuple[float, float] = (float(DEFAULTS["HTTP"]["TIMEOUT"][0]), 
 def _exchange(
     method: str,
     url: str,
-    data: Mapping[str, str] | None,
+    data: Mapping[str, str] | bytes | None,
     auth: tuple[str, str] | None,
+    extra_headers: Mapping[str, str],
     watchdog: Watchdog,
     timeouts: tuple[float, float],
     limit: int,
@@ -173,6 +174,7 @@ def _exchange(
                 "Accept": accept,
                 "User-Agent": jwks_settings.HTTP["USER_AGENT"],
                 "Connection": "close",
+                **extra_headers,
             },
             timeout=timeouts,
             allow_redirects=False,
@@ -214,14 +216,22 @@ def _failure(exc: Exception) -> str:
 
 
 @traced_fetch
-def fetch_json(url: str, *, data: Mapping[str, str] | None = None, auth: tuple[str, str] | None = None) -> FetchResult:
-    """GET ``url`` (POST ``data``, form-encoded, when given) and return its JSON object.
+def fetch_json(
+    url: str,
+    *,
+    data: Mapping[str, str] | None = None,
+    auth: tuple[str, str] | None = None,
+    json_body: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> FetchResult:
+    """GET ``url`` (POST ``data``, form-encoded, or ``json_body`` when given) and return its JSON object.
 
-    Raises ``FetchError`` for anything but a 200 answer holding a JSON object
-    within the size and time limits.
+    ``headers`` are sent too (an RFC 8936 poll's ``Authorization``). Raises
+    ``FetchError`` for anything but a 200 answer holding a JSON object within
+    the size and time limits.
     """
-    fetched = _fetch(url, data=data, auth=auth, accept=_ACCEPT_JSON)
-    method = "GET" if data is None else "POST"
+    fetched = _fetch(url, data=data, auth=auth, accept=_ACCEPT_JSON, json_body=json_body, headers=headers)
+    method = "GET" if data is None and json_body is None else "POST"
     try:
         document = json.loads(fetched.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -240,9 +250,22 @@ def fetch_body(
     return _fetch(url, data=data, auth=auth, accept=accept)
 
 
-def _fetch(url: str, *, data: Mapping[str, str] | None, auth: tuple[str, str] | None, accept: str) -> FetchedBody:
+def _fetch(
+    url: str,
+    *,
+    data: Mapping[str, str] | None,
+    auth: tuple[str, str] | None,
+    accept: str,
+    json_body: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> FetchedBody:
     check_url(url)
-    method = "GET" if data is None else "POST"
+    extra = dict(headers or {})
+    body_out: Mapping[str, str] | bytes | None = data
+    if json_body is not None:
+        body_out = json.dumps(json_body).encode("utf-8")
+        extra["Content-Type"] = "application/json"
+    method = "GET" if body_out is None else "POST"
     connect, read = http_timeouts()
     limit = int(jwks_settings.HTTP["MAX_RESPONSE_BYTES"])
     started = time.monotonic()
@@ -251,7 +274,9 @@ def _fetch(url: str, *, data: Mapping[str, str] | None, auth: tuple[str, str] | 
     try:
         with Watchdog(started + connect + read) as watchdog:
             try:
-                body, max_age, media_type = _exchange(method, url, data, auth, watchdog, (connect, read), limit, accept)
+                body, max_age, media_type = _exchange(
+                    method, url, body_out, auth, extra, watchdog, (connect, read), limit, accept
+                )
             except FetchError as exc:
                 if watchdog.expired:
                     raise FetchError(f"{method} {url}: response too slow") from exc

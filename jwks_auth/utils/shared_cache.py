@@ -71,6 +71,28 @@ class SharedCache:
     def delete(self, key: str) -> None:
         self._soft(lambda cache: cache.delete(key), None)
 
+    def get_many(self, keys: list[str]) -> dict[str, object] | None:
+        """The stored values of ``keys`` that are present; ``None`` (not ``{}``) when the cache fails."""
+        return self._soft(lambda cache: cache.get_many(keys), None)
+
+    def set_many(self, values: dict[str, object], timeout: int | None) -> bool:
+        """True if stored, False if the cache failed."""
+        return self._soft(lambda cache: not cache.set_many(values, timeout), False)
+
+    def increment(self, key: str, start: int, timeout: int | None) -> int | None:
+        """The value of ``key`` after adding one, atomically; a missing key starts at ``start``. None on failure."""
+
+        def bump(cache: BaseCache) -> int | None:
+            for _ in range(2):  # the key may expire between add and incr: once more
+                cache.add(key, start, timeout)
+                try:
+                    return int(cache.incr(key))
+                except ValueError:
+                    continue
+            return None
+
+        return self._soft(bump, None)
+
     def _soft(self, call: Callable[[BaseCache], T], fallback: T) -> T:
         try:
             return call(caches[self.alias])

@@ -41,6 +41,7 @@ from jwks_auth.validation.jws import (
     signing_input,
     split_jws,
 )
+from jwks_auth.validation.revocations import SharedRevocations, get_revocations
 from jwks_auth.validation.scopes import scopes_from_claims
 from jwks_auth.validation.verified_cache import CachedToken, VerifiedTokenCache
 
@@ -86,6 +87,7 @@ class TokenValidator:
         is_revoked: Callable[[Mapping[str, Any]], bool] | None = None,
         introspector: Introspector | None = None,
         rules: ClaimRules = DEFAULT_RULES,
+        revocations: SharedRevocations | None = None,
     ) -> None:
         self.registry = registry
         if max_length is not None:
@@ -94,6 +96,8 @@ class TokenValidator:
         self.is_revoked = is_revoked
         self.introspector = introspector  # for opaque tokens
         self.rules = rules
+        #: What Shared Signals events said (``jwks_auth.validation.revocations``); checked on every token.
+        self.revocations = revocations
 
     @classmethod
     def from_settings(cls) -> TokenValidator:
@@ -107,6 +111,7 @@ class TokenValidator:
             is_revoked=import_setting("IS_REVOKED"),
             introspector=introspector_for(configs, rules, registry.stores),
             rules=rules,
+            revocations=get_revocations(),
         )
 
     def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
@@ -117,7 +122,11 @@ class TokenValidator:
             access_token = introspector.introspect(token, use_cache=use_cache)
         else:
             access_token = self._validate_jws(token, use_cache, blocking=True)
-        self._check_revoked(access_token)
+        if self.revocations is not None:
+            # After the verified-token cache: a cached token is refused as soon as an event names it.
+            self.revocations.check(access_token.claims, access_token.issuer)
+        if self.is_revoked is not None:
+            self._check_revoked(access_token)
         return access_token
 
     async def avalidate(self, token: str, *, use_cache: bool = True) -> AccessToken:
@@ -141,9 +150,22 @@ class TokenValidator:
         else:
             # Still not decidable in memory (e.g. KEY_STORE["LOCAL_TTL"] 0): all of it off the loop.
             return await offloop.run(self.validate, token, use_cache=use_cache)
+        if self.revocations is not None:
+            await self._acheck_signals(self.revocations, access_token)
         if self.is_revoked is not None:
             await offloop.run(self._check_revoked, access_token)
         return access_token
+
+    @staticmethod
+    async def _acheck_signals(revocations: SharedRevocations, access_token: AccessToken) -> None:
+        """``revocations.check`` in memory while it can; a due epoch or subject read off the loop, once."""
+        for _ in range(3):
+            try:
+                revocations.check(access_token.claims, access_token.issuer, blocking=False)
+                return
+            except offloop.WouldBlock as pending:
+                await offloop.once(pending.key, pending.work)
+        await offloop.run(revocations.check, access_token.claims, access_token.issuer)
 
     def _check_length(self, token: str) -> None:
         """The one length rule, checked before anything else reads the token."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from jwks_auth.conf import rules
 from jwks_auth.conf.table import LEGACY_BY_NAME, SETTINGS
 from tests.docs.pages import pages
 
@@ -43,6 +44,8 @@ NOT_SETTINGS = {
 }
 # The keys of INTROSPECTION (a dict checked by jwks_auth.validation.introspection), named in its section.
 INTROSPECTION_KEYS = {"ENDPOINT", "CLIENT_ID", "CLIENT_SECRET", "AUTH_METHOD", "CACHE", "CACHE_TTL", "JWT_RESPONSE"}
+# The keys of a SHARED_SIGNALS["TRANSMITTERS"] entry (checked by jwks_auth.conf.rules.transmitters).
+TRANSMITTER_KEYS = set(rules.TRANSMITTER_KEYS)
 
 
 def _settings() -> set[str]:
@@ -60,7 +63,7 @@ def _named() -> set[tuple[str, str]]:
 
 
 def test_every_setting_named_exists():
-    known = _settings() | INTROSPECTION_KEYS | NOT_SETTINGS
+    known = _settings() | INTROSPECTION_KEYS | TRANSMITTER_KEYS | NOT_SETTINGS
     named = _named()
     assert named
     assert sorted((page, name) for page, name in named if name not in known) == []
