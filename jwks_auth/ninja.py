@@ -77,6 +77,7 @@ RESPONSE_HEADERS = "jwks_auth_headers"
 #: Set on an API by ``handle_refusals`` (what check W011 looks for).
 _HANDLED = "jwks_auth_refusals_handled"
 W011 = "jwks_auth.W011"
+W012 = "jwks_auth.W012"
 
 
 class BearerRefused(HttpError):
@@ -234,6 +235,29 @@ def _jwks_auth_used(api: NinjaAPI) -> str | None:
     return type(found[0]).__name__ if found else None
 
 
+def _operations(api: NinjaAPI) -> Iterator[tuple[str, Any]]:
+    """Every operation of ``api``, with its path (its ``auth_callbacks`` are the effective auths once bound)."""
+    for prefix, router in getattr(api, "_routers", ()):
+        for path, path_view in getattr(router, "path_operations", {}).items():
+            for operation in getattr(path_view, "operations", ()):
+                yield f"{prefix.rstrip('/')}/{path.lstrip('/')}", operation
+
+
+def _sync_auth_on_async_operations(api: NinjaAPI) -> list[str]:
+    """Paths of async operations that authenticate with the sync ``JWKSBearer``: Ninja runs it in a thread."""
+    return sorted(
+        {
+            path
+            for path, operation in _operations(api)
+            if getattr(operation, "is_async", False)
+            and any(
+                isinstance(item, JWKSBearer) and not isinstance(item, AsyncJWKSBearer)
+                for item in getattr(operation, "auth_callbacks", ())
+            )
+        }
+    )
+
+
 def _module_apis() -> Iterator[tuple[str, NinjaAPI]]:
     """The ``NinjaAPI`` instances held by a module global (where projects define them), with their names."""
     for name, module in list(sys.modules.items()):
@@ -255,12 +279,15 @@ def check_refusal_headers(app_configs: Any = None, **kwargs: Any) -> list[Warnin
     seen: set[int] = set()
     found = []
     for name, api in _module_apis():
-        if id(api) in seen or getattr(api, _HANDLED, False):
+        if id(api) in seen:
+            continue
+        seen.add(id(api))
+        found += _async_warnings(name, api)
+        if getattr(api, _HANDLED, False):
             continue
         used = _jwks_auth_used(api)
         if used is None:
             continue
-        seen.add(id(api))
         found.append(
             Warning(
                 f"{name} uses {used} without handle_refusals: a refused token gets Ninja's bare 401 "
@@ -271,3 +298,20 @@ def check_refusal_headers(app_configs: Any = None, **kwargs: Any) -> list[Warnin
             )
         )
     return found
+
+
+def _async_warnings(name: str, api: NinjaAPI) -> list[Warning]:
+    """W012: async operations of ``api`` authenticating with the sync ``JWKSBearer`` (a thread hop per request)."""
+    paths = _sync_auth_on_async_operations(api)
+    if not paths:
+        return []
+    shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    return [
+        Warning(
+            f"{name}: async operations ({shown}) authenticate with JWKSBearer, whose authenticate is sync: "
+            "Ninja runs it in a thread for every request.",
+            hint="Use AsyncJWKSBearer (same arguments) on async operations: "
+            "from jwks_auth.ninja import AsyncJWKSBearer.",
+            id=W012,
+        )
+    ]

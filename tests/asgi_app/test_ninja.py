@@ -75,7 +75,9 @@ def _checked_with(monkeypatch, **apis):
     for name, ninja_api in apis.items():
         setattr(module, name, ninja_api)
     monkeypatch.setitem(sys.modules, module.__name__, module)
-    return {m.id: m for m in run_checks() if m.id == "jwks_auth.W011" and "natural_ninja_api" in m.msg}
+    return {
+        m.id: m for m in run_checks() if m.id in ("jwks_auth.W011", "jwks_auth.W012") and "natural_ninja_api" in m.msg
+    }
 
 
 def test_a_ninja_api_with_jwks_bearer_but_no_handle_refusals_is_named_by_a_check(monkeypatch):
@@ -95,3 +97,32 @@ def test_a_ninja_api_with_jwks_bearer_but_no_handle_refusals_is_named_by_a_check
     # Wrapped as the docs say, or without JWKSBearer at all: nothing to report.
     wrapped = handle_refusals(NinjaAPI(auth=JWKSBearer(), urls_namespace="natural-3"))
     assert _checked_with(monkeypatch, wrapped=wrapped, other=NinjaAPI(urls_namespace="natural-4")) == {}
+
+
+def test_an_async_operation_with_the_sync_jwks_bearer_is_named_by_a_check(monkeypatch):
+    from ninja import NinjaAPI
+
+    from jwks_auth.ninja import AsyncJWKSBearer, JWKSBearer, handle_refusals
+
+    api = handle_refusals(NinjaAPI(urls_namespace="natural-5"))
+
+    @api.get("/sync-auth", auth=JWKSBearer())
+    async def sync_auth(request):
+        return {}
+
+    @api.get("/sync-op", auth=JWKSBearer())
+    def sync_op(request):
+        return {}
+
+    @api.get("/async-auth", auth=AsyncJWKSBearer())
+    async def async_auth(request):
+        return {}
+
+    found = _checked_with(monkeypatch, api=api)
+    assert set(found) == {"jwks_auth.W012"}
+    assert "/sync-auth" in found["jwks_auth.W012"].msg and "/sync-op" not in found["jwks_auth.W012"].msg
+    assert "/async-auth" not in found["jwks_auth.W012"].msg and "AsyncJWKSBearer" in found["jwks_auth.W012"].hint
+    # API-wide auth reaches the operations that do not name their own.
+    wide = handle_refusals(NinjaAPI(auth=JWKSBearer(), urls_namespace="natural-6"))
+    wide.get("/inherited")(sync_auth)
+    assert "/inherited" in _checked_with(monkeypatch, wide=wide)["jwks_auth.W012"].msg
