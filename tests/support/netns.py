@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tests.support.processes import stop_group
+
 T = TypeVar("T")
 
 SUBNET = "10.77.0"
@@ -147,26 +149,8 @@ class Host:
 
     def stop_processes(self) -> None:
         for process in self.processes:
-            _stop_group(process)
+            stop_group(process)
         self.processes.clear()
-
-
-def _stop_group(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    try:  # whatever the group forked and left behind
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    if process.poll() is None:
-        process.wait(5)
 
 
 class Network:

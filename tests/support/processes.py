@@ -40,7 +40,8 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex((LOOPBACK, port)) == 0
 
 
-def _stop_group(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+def stop_group(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """Stop a process started in its own group: SIGTERM, then SIGKILL for whatever the group left behind."""
     if process.poll() is None:
         try:
             os.killpg(process.pid, signal.SIGTERM)
@@ -86,7 +87,7 @@ class ProcessGroup:
 
     def stop(self) -> None:
         if self.process is not None:
-            _stop_group(self.process)
+            stop_group(self.process)
             self.process = None
 
     def __enter__(self) -> Self:
