@@ -11,7 +11,7 @@ from __future__ import annotations
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jwks_auth.conf.settings import IssuerConfig, normalise_typ
@@ -64,7 +64,8 @@ def _no_constants(name: str) -> Any:
 
 # One strict decoder for every segment; json.loads would build one per call.
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-_scan = _DECODER.scan_once
+# The scanner decode() itself calls (set by JSONDecoder.__init__, not in its type stubs).
+_scan: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def _decode_json(text: str) -> Any:
