@@ -37,7 +37,10 @@ def request_facts(request: HttpRequest, extra_headers: tuple[str, ...] = ()) -> 
         if value is None:
             continue
         name = meta[5:].lower().replace("_", "-")
-        headers[name] = tuple(part.strip() for part in value.split(",")) if meta == "HTTP_DPOP" else (value,)
+        if meta == "HTTP_DPOP" and "," in value:
+            headers[name] = tuple(part.strip() for part in value.split(","))
+        else:
+            headers[name] = (value.strip(),) if meta == "HTTP_DPOP" else (value,)
     scheme = request.scheme or "http"
     return RequestDetails(
         method=request.method or "",
@@ -60,7 +63,7 @@ def _host(request: HttpRequest, scheme: str) -> str:
     memo = type(request).get_host is HttpRequest.get_host
     if memo:
         meta = request.META
-        inputs = (scheme, *(meta.get(name) for name in _HOST_INPUTS))
+        inputs = (scheme, *map(meta.get, _HOST_INPUTS))
         host = _accepted_hosts.get(inputs)
         if host is not None:
             return host
