@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from django.http import HttpRequest
 
-from jwks_auth.access_token import AccessToken
+from jwks_auth.access_token import AccessToken, Binding
 from jwks_auth.sender.binding import check_binding
 from jwks_auth.sender.components import get_sender_constraints
 from jwks_auth.sender.django_request import request_facts
@@ -30,6 +30,15 @@ def _policy(access_token: AccessToken) -> tuple[str, bool, bool]:
     if config is None:
         return _DEFAULT_POLICY
     return config.dpop, config.asks_dpop_nonce, config.sender_constrained
+
+
+def _bound(access_token: AccessToken, binding: Binding) -> AccessToken:
+    """``access_token`` with its ``binding`` to this request."""
+    if type(access_token) is not AccessToken:
+        return replace(access_token, binding=binding)  # a subclass keeps its type and its own fields
+    # dataclasses.replace() reads every field's definition again on each call, on every DPoP request.
+    token = access_token
+    return AccessToken(token.header, token.claims, token.issuer, token.scopes, token.config, binding)
 
 
 def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
@@ -68,4 +77,4 @@ def constrain(
         verifier=constraints.verifier,
         settings=constraints.settings,
     )
-    return access_token if binding is None else replace(access_token, binding=binding)
+    return access_token if binding is None else _bound(access_token, binding)

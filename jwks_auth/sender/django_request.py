@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.signals import setting_changed
 from django.http import HttpRequest
 
 from jwks_auth.sender.request_details import RequestDetails
 
 #: Headers the checks read (others are not copied).
 _READ = ("HTTP_DPOP", "HTTP_FORWARDED", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
+#: What ``HttpRequest.get_host()`` reads of a request (with its scheme), and the settings it reads.
+_HOST_INPUTS = ("HTTP_HOST", "HTTP_X_FORWARDED_HOST", "SERVER_NAME", "SERVER_PORT", "HTTP_X_FORWARDED_PORT")
+_HOST_SETTINGS = frozenset(
+    {"ALLOWED_HOSTS", "DEBUG", "USE_X_FORWARDED_HOST", "USE_X_FORWARDED_PORT", "SECURE_PROXY_SSL_HEADER"}
+)
+#: Hosts ``get_host()`` accepted, by what it read; at most this many kept.
+HOST_MEMO_SIZE = 256
+_accepted_hosts: dict[tuple[object, ...], str] = {}
 
 
 def _meta_name(header: str) -> str:
@@ -26,16 +37,50 @@ def request_facts(request: HttpRequest, extra_headers: tuple[str, ...] = ()) -> 
         if value is None:
             continue
         name = meta[5:].lower().replace("_", "-")
-        headers[name] = tuple(part.strip() for part in value.split(",")) if meta == "HTTP_DPOP" else (value,)
-    try:
-        host = request.get_host()
-    except Exception:  # DisallowedHost: the URL cannot be known, and no htu will match
-        host = ""
+        if meta == "HTTP_DPOP" and "," in value:
+            headers[name] = tuple(part.strip() for part in value.split(","))
+        else:
+            headers[name] = (value.strip(),) if meta == "HTTP_DPOP" else (value,)
+    scheme = request.scheme or "http"
     return RequestDetails(
         method=request.method or "",
-        scheme=request.scheme or "http",
-        host=host,
+        scheme=scheme,
+        host=_host(request, scheme),
         path=request.path,
         remote_addr=str(request.META.get("REMOTE_ADDR", "")),
         headers=headers,
     )
+
+
+def _host(request: HttpRequest, scheme: str) -> str:
+    """``request.get_host()``, ``""`` when Django refuses the host (no ``htu`` will match then).
+
+    Checking a host against ``ALLOWED_HOSTS`` costs more than the rest of a proof's claim checks; its answer
+    depends only on a few request headers, the scheme and five settings, so an accepted host is kept by
+    those (and forgotten when the settings change). A refused host, and a request class with a ``get_host``
+    of its own, are asked every time.
+    """
+    memo = type(request).get_host is HttpRequest.get_host
+    if memo:
+        meta = request.META
+        inputs = (scheme, *map(meta.get, _HOST_INPUTS))
+        host = _accepted_hosts.get(inputs)
+        if host is not None:
+            return host
+    try:
+        host = request.get_host()
+    except Exception:  # DisallowedHost
+        return ""
+    if memo:
+        if len(_accepted_hosts) >= HOST_MEMO_SIZE:
+            _accepted_hosts.clear()  # many hosts (a wildcard in ALLOWED_HOSTS): start again, still bounded
+        _accepted_hosts[inputs] = host
+    return host
+
+
+def _forget_hosts(*, setting: str, **kwargs: Any) -> None:
+    if setting in _HOST_SETTINGS:
+        _accepted_hosts.clear()
+
+
+setting_changed.connect(_forget_hosts)

@@ -16,7 +16,6 @@ claims and the replay store are checked on every proof.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import time
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from jwks_auth.sender.proof_key import proof_key
 from jwks_auth.sender.replay import ReplayGuard
 from jwks_auth.sender.request_details import RequestDetails
 from jwks_auth.sender.settings import DPoPSettings
+from jwks_auth.utils.digest import sha256
 from jwks_auth.utils.json_numbers import is_finite_number
 from jwks_auth.utils.lru import BoundedLRU
 from jwks_auth.validation.jws import decode_object, decode_segment, signing_input, split_jws
@@ -49,7 +49,7 @@ HEADER_MEMO_SIZE = 1024
 
 def access_token_hash(token: str) -> str:
     """``ath``: base64url(SHA-256(the ASCII access token))."""
-    return b64url_encode(hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest())
+    return b64url_encode(sha256(token.encode("utf-8", "surrogatepass")))
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ the client retries with a new proof). docs/production.md gives the resulting bou
 
 from __future__ import annotations
 
-import hashlib
-
 from jwks_auth.reasons import Reason
 from jwks_auth.sender.errors import ProofError, ReplayUnavailable
+from jwks_auth.utils.digest import sha256
 from jwks_auth.utils.shared_cache import SharedCache
 
 
@@ -36,7 +35,7 @@ class ReplayGuard:
         self.prefix = prefix
 
     def key(self, thumbprint: str, htu: str, jti: str) -> str:
-        digest = hashlib.sha256("\x00".join((thumbprint, htu, jti)).encode("utf-8", "surrogatepass")).hexdigest()
+        digest = sha256("\x00".join((thumbprint, htu, jti)).encode("utf-8", "surrogatepass")).hex()
         return f"{self.prefix}:dpop:jti:{digest}"
 
     def remember(self, thumbprint: str, htu: str, jti: str, ttl: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jwks_auth.conf.settings import IssuerConfig, normalise_typ
@@ -64,6 +64,20 @@ def _no_constants(name: str) -> Any:
 
 # One strict decoder for every segment; json.loads would build one per call.
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+# The scanner decode() itself calls (set by JSONDecoder.__init__, not in its type stubs).
+_scan: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+
+
+def _decode_json(text: str) -> Any:
+    """``_DECODER.decode(text)``: a segment without whitespace around its JSON value skips decode()'s two
+    whitespace scans (the same scanner reads the value either way; any other text takes decode() itself)."""
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        end = -1
+    if end != len(text):
+        return _DECODER.decode(text)  # whitespace around the value, extra data or not JSON: decode()'s answer
+    return value
 
 
 def split_jws(token: str, max_length: int) -> tuple[str, str, str]:
@@ -86,7 +100,7 @@ def decode_object(segment: str) -> dict[str, Any]:
     """A header or payload segment as a JSON object; ``MalformedToken`` otherwise."""
     try:
         text = decode_segment(segment).decode("utf-8")
-        value = _DECODER.decode(text)
+        value = _decode_json(text)
         if "\\u" in text:
             # An escaped lone surrogate ("\ud800") is not a character (RFC 7493
             # 2.1); kept, it would break every later encoding of the claims.

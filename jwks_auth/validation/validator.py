@@ -8,7 +8,6 @@ JWS goes to the issuer's introspection endpoint, when one is configured.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
@@ -28,6 +27,7 @@ from jwks_auth.keys.jwks import KeySet, VerificationKey
 from jwks_auth.keys.store import KeyStore
 from jwks_auth.reasons import Reason
 from jwks_auth.utils import blocking as offloop
+from jwks_auth.utils.digest import sha256
 from jwks_auth.validation.claims import DEFAULT_RULES, ClaimRules, rules_from_settings
 from jwks_auth.validation.hints import explain_refusal
 from jwks_auth.validation.introspection import Introspector, introspector_for
@@ -116,9 +116,11 @@ class TokenValidator:
 
     def validate(self, token: str, *, use_cache: bool = True) -> AccessToken:
         """The validated token, or ``TokenError`` / ``KeysUnavailable`` (``ConfigurationError`` from settings)."""
-        self._check_length(token)
-        introspector = self._introspector_for(token)
-        if introspector is not None:
+        # _check_length and _introspector_for spelt out: two calls less for every cached token.
+        if len(token) > self.max_length:
+            raise MalformedToken("token too large", code=Reason.TOO_LARGE)
+        introspector = self.introspector
+        if introspector is not None and not is_jws(token):
             access_token = introspector.introspect(token, use_cache=use_cache)
         else:
             access_token = self._validate_jws(token, use_cache, blocking=True)
@@ -180,7 +182,7 @@ class TokenValidator:
     def _validate_jws(self, token: str, use_cache: bool, *, blocking: bool) -> AccessToken:
         """A JWS access token, without the revocation check; ``WouldBlock`` for I/O unless ``blocking``."""
         now = time.time()
-        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        digest = sha256(token.encode("utf-8", "surrogatepass"))
         if use_cache:
             entry = self.cache.get(digest, now)
             if entry is not None:

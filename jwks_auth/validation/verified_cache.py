@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from jwks_auth.keys.store import KeyStore
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a call per field, once per new token
 class CachedToken:
     token: AccessToken
     expires_at: float

@@ -282,3 +282,25 @@ def test_the_guard_hands_the_credential_of_an_accepted_request(
     _, access_token = guard.verify(credential, request)
     assert access_token.binding is not None and credential.headers["DPoP-Nonce"]
     assert guard.credential(_request("Basic x"), required=False) is None
+
+
+def test_a_host_accepted_before_is_refused_once_allowed_hosts_drops_it(
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey, settings: Any
+) -> None:
+    """The accepted-host memo (jwks_auth.sender.django_request) forgets a host when ALLOWED_HOSTS changes."""
+    door = RequestVerifier()
+    token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
+    url = "http://api.example/orders"
+
+    def request() -> Any:
+        return _request(f"DPoP {token}", dpop.make_proof(ec, "GET", url, token=token), HTTP_HOST="api.example")
+
+    settings.ALLOWED_HOSTS = ["api.example"]
+    for _ in range(2):  # the second from the memo
+        _, access_token = door.authenticate(request())
+        assert access_token.binding is not None
+    settings.ALLOWED_HOSTS = ["other.example"]
+    assert _refusal(door, request()).reason is Reason.DPOP_HTU
+    settings.ALLOWED_HOSTS = ["api.example"]
+    _, access_token = door.authenticate(request())
+    assert access_token.binding is not None
