@@ -2,7 +2,7 @@
 
 granian's ASGI mode and uvicorn, a worker per core each, serve the ASGI test
 project (``tests.asgi_app.asgi:application``): an async Ninja ``/me``
-(``/ninja/ame``, ``JWKSBearer``), an async plain view (``/plain/async``,
+(``/ninja/ame``, ``AsyncJWKSBearer``), an async plain view (``/plain/async``,
 ``token_required``) and the same framework's async endpoint without any
 authentication (``/ninja/open``, ``/plain/open``). granian WSGI serving the
 sample's sync DRF ``/me`` (``config.wsgi``, as ``make serve`` runs it) runs

@@ -919,7 +919,7 @@ def _method(report: Report) -> list[str]:
             "Async views (bench/async_load.py): granian `--interface asgi` and uvicorn (uvloop, httptools), a worker "
             "per core each, serve the ASGI test project `tests.asgi_app.asgi:application` "
             "(`DJANGO_SETTINGS_MODULE=tests.asgi_app.settings`, LocMem, the issuer in `TEST_JWKS_AUTH`): "
-            "`/ninja/ame` (async Ninja, `JWKSBearer`), `/plain/async` (async view, `token_required`) and the same "
+            "`/ninja/ame` (async Ninja, `AsyncJWKSBearer`), `/plain/async` (async view, `token_required`) and the same "
             "frameworks' async endpoints without authentication, `/ninja/open` and `/plain/open`. granian WSGI "
             "serving `config.wsgi:application` (the sync DRF `/me`, as `make serve`) runs beside them. Same wrk "
             "load and rounds as above; each authenticated endpoint's ratio to its unauthenticated one is taken "

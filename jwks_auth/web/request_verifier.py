@@ -328,9 +328,7 @@ class RequestVerifier:
             user = self.user_resolver()(access_token)
         except (TokenError, CannotDecide, ConfigurationError) as exc:
             raise self.refusal(exc, issuer, started, credential) from None
-        get_recorder().token(issuer, "accepted", "", perf_counter() - started)
-        if logger.isEnabledFor(logging.DEBUG):
-            log_accepted(access_token)
+        self._accepted(access_token, started)
         return user, access_token
 
     async def averify(self, credential: Credential, request: HttpRequest) -> tuple[Any, AccessToken]:
@@ -345,10 +343,15 @@ class RequestVerifier:
             user = await self._aget_user(access_token)
         except (TokenError, CannotDecide, ConfigurationError) as exc:
             raise self.refusal(exc, issuer, started, credential) from None
-        get_recorder().token(issuer, "accepted", "", perf_counter() - started)
+        self._accepted(access_token, started)
+        return user, access_token
+
+    @staticmethod
+    def _accepted(access_token: AccessToken, started: float) -> None:
+        """Count (and, at DEBUG, log) an accepted request: what ``verify`` and ``averify`` do when they succeed."""
+        get_recorder().token(access_token.issuer, "accepted", "", perf_counter() - started)
         if logger.isEnabledFor(logging.DEBUG):
             log_accepted(access_token)
-        return user, access_token
 
     def resolve_user(self, access_token: AccessToken, credential: Credential) -> Any:
         """The user of a token verified before (by ``TokenMiddleware``); ``Refusal`` if the user hook refuses it."""
