@@ -1,8 +1,8 @@
 """A SET pushed to one host is refused by every worker of every host within a second, over a real Redis.
 
-Two gunicorn servers (two "hosts", two sync workers each) share one
+Three gunicorn servers (three "hosts", two sync workers each) share one
 redis-server; the tests' own transmitter signs the SET. Requests with the
-subject's token flow to both hosts before and after the push; every worker
+subject's token flow to every host before and after the push; every worker
 answers 200 before it (each holds the token in its verified-token cache),
 and from one second after the push every answer of every worker is a 401.
 The propagation time itself is measured by bench/ssf_propagation.py.
@@ -50,8 +50,9 @@ def fleet(
             with (
                 Gunicorn(env, directory, workers=WORKERS, name="host-a") as host_a,
                 Gunicorn(env, directory, workers=WORKERS, name="host-b") as host_b,
+                Gunicorn(env, directory, workers=WORKERS, name="host-c") as host_c,
             ):
-                yield [host_a, host_b], provider, signing, transmitter
+                yield [host_a, host_b, host_c], provider, signing, transmitter
     finally:
         provider.stop()
         transmitter.stop()
