@@ -125,6 +125,8 @@ check: $(STAMP)
 bench: install
 	scripts/install-system-deps.sh redis wrk valgrind node
 	$(PY) bench/run.py
+	$(PY) -m bench.standards_profile
+	$(PY) -m bench.ssf_propagation --rounds 10 --number 100000
 
 bench-full: install
 	scripts/install-system-deps.sh redis redis-sentinel netns wrk valgrind node
@@ -134,6 +136,8 @@ bench-full: install
 bench-smoke: install
 	scripts/install-system-deps.sh redis wrk valgrind node
 	$(PY) bench/run.py --smoke
+	$(PY) -m bench.standards_profile --smoke
+	$(PY) -m bench.ssf_propagation --rounds 2 --number 5000
 
 clean:
 	rm -rf $(VENV) var client_static/node_modules $(INTEROP)/node_modules .pytest_cache test-artifacts .nox build dist docs/_build

@@ -6,6 +6,7 @@ the real validator and writes the table it promises.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -166,3 +167,31 @@ def test_the_flood_is_judged_against_its_control() -> None:
     assert flood.valid_cpu_us == 300.0
     assert round(flood.forged_cpu_us or 0) == round((17.1e6 - 28000 * 300) / 28500)
     assert flood.fair_share == 300 / (300 + (flood.forged_cpu_us or 0))
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_the_standards_and_shared_signals_benches_run_and_report_every_row() -> None:
+    """``make bench``'s two stand-alone modules: the standards' cost per request and the SET propagation."""
+    standards = subprocess.run(
+        [sys.executable, "-m", "bench.standards_profile", "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert standards.returncode == 0, standards.stderr[-3000:]
+    figures = json.loads(standards.stdout.strip().splitlines()[-1])
+    assert set(figures) >= {"bearer", "bearer_actors", "dpop", "dpop_fapi2", "first_seen_act", "introspection_jwt"}
+    assert all(isinstance(value, float) and value > 0 for value in figures.values())
+    signals = subprocess.run(
+        [sys.executable, "-m", "bench.ssf_propagation", "--rounds", "2", "--number", "5000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert signals.returncode == 0, signals.stderr[-3000:]
+    report = json.loads(signals.stdout)
+    assert report["cost_us"]["on"] > 0 and report["propagation"]["rounds"] == 2
+    assert report["propagation"]["max_ms"] >= report["propagation"]["p99_ms"] >= 0
