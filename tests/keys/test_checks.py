@@ -8,11 +8,18 @@ import pytest
 from django.core.checks import run_checks
 
 OK = {"ISSUER": "https://idp.example", "AUDIENCE": "api1"}
+#: About the project's Ninja APIs, not its settings: they depend on which modules the run imported (the tests'
+#: own API has an async operation with the sync JWKSBearer on purpose). tests/asgi_app/test_ninja.py tests them.
+NINJA_CODE_CHECKS = {"jwks_auth.W011", "jwks_auth.W012"}
 
 
 def ids(settings: Any, deploy: bool = False, **jwks_auth: Any) -> dict[str, Any]:
     settings.JWKS_AUTH = jwks_auth
-    messages = [m for m in run_checks(include_deployment_checks=deploy) if m.id.startswith("jwks_auth.")]
+    messages = [
+        m
+        for m in run_checks(include_deployment_checks=deploy)
+        if m.id.startswith("jwks_auth.") and m.id not in NINJA_CODE_CHECKS
+    ]
     for message in messages:
         assert message.hint, message.id
     return {m.id: m for m in messages}
