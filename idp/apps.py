@@ -11,3 +11,4 @@ class IdpConfig(AppConfig):
 
     def ready(self) -> None:
         from idp import checks  # noqa: F401 - registers the signing key check
+        from idp import ssf  # noqa: F401 - pushes session-revoked on logout
