@@ -148,7 +148,8 @@ JWKS_AUTH = {
 }
 # Shared Signals (docs/shared-signals.md): the identity server pushes CAEP session-revoked to /ssf/events when a
 # user logs out, and the API refuses that user's older tokens at once. SSF_TRANSMITTER is the transmitter's
-# issuer (default: OIDC_ISSUER; empty: no receiver), SSF_PUSH_SECRET the bearer secret every push must carry.
+# issuer (default: OIDC_ISSUER; empty: no receiver), SSF_PUSH_SECRET the bearer secret every push must carry
+# (the dev idp sends the same variable's value).
 SSF_TRANSMITTER = env_str("SSF_TRANSMITTER", OIDC_ISSUER)
 if SSF_TRANSMITTER:
     JWKS_AUTH["SHARED_SIGNALS"] = {
@@ -156,6 +157,8 @@ if SSF_TRANSMITTER:
             {
                 "ISSUER": SSF_TRANSMITTER,
                 "PUSH_AUTHORIZATION": "Bearer " + env_str("SSF_PUSH_SECRET", "dev-only-ssf-push-secret"),
+                # Default: <issuer>/.well-known/ssf-configuration (compose: the idp's address on its network).
+                "CONFIGURATION_URL": env_str("SSF_CONFIGURATION_URL") or None,
                 # Whose tokens its events name (default: the transmitter's own issuer).
                 "TOKEN_ISSUERS": env_list("SSF_TOKEN_ISSUERS") or [OIDC_ISSUER],
             }
