@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from config.env import env_addresses, env_bool, env_float, env_list, env_str
 
@@ -152,7 +153,7 @@ JWKS_AUTH = {
 # (the dev idp sends the same variable's value).
 SSF_TRANSMITTER = env_str("SSF_TRANSMITTER", OIDC_ISSUER)
 if SSF_TRANSMITTER:
-    JWKS_AUTH["SHARED_SIGNALS"] = {
+    SHARED_SIGNALS: dict[str, Any] = {
         "TRANSMITTERS": [
             {
                 "ISSUER": SSF_TRANSMITTER,
@@ -166,6 +167,7 @@ if SSF_TRANSMITTER:
         # Longer than any access token lives (the dev idp's last 300 s), plus leeway.
         "STATE_TTL": int(env_float("SSF_STATE_TTL", 3660)),
     }
+    JWKS_AUTH["SHARED_SIGNALS"] = SHARED_SIGNALS
 # Any other JWKS_AUTH setting (e.g. short timings in multi-process tests), as a
 # JSON object: JWKS_AUTH_OVERRIDES='{"KEY_STORE": {"LOCAL_TTL": 1, "UNKNOWN_KID_COOLDOWN": 2}}'.
 JWKS_AUTH.update(json.loads(env_str("JWKS_AUTH_OVERRIDES") or "{}"))

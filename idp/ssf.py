@@ -83,7 +83,9 @@ def push(token: str) -> bool:
     if settings.IDP_SSF_PUSH_AUTHORIZATION:
         headers["Authorization"] = settings.IDP_SSF_PUSH_AUTHORIZATION
     try:
-        response = requests.post(url, data=token.encode("ascii"), headers=headers, timeout=settings.IDP_SSF_PUSH_TIMEOUT)
+        response = requests.post(
+            url, data=token.encode("ascii"), headers=headers, timeout=settings.IDP_SSF_PUSH_TIMEOUT
+        )
     except requests.RequestException as exc:
         logger.warning("Shared Signals: push to %s failed: %s", url, type(exc).__name__)
         return False
@@ -163,5 +165,7 @@ class RevokeClientSessionsView(View):
             response["WWW-Authenticate"] = 'Basic realm="idp"'
             return response
         if not revoke_sessions(client_id, "user"):
-            return JsonResponse({"error": "push_failed", "error_description": "the API did not take the event"}, status=502)
+            return JsonResponse(
+                {"error": "push_failed", "error_description": "the API did not take the event"}, status=502
+            )
         return HttpResponse(status=204)

@@ -197,7 +197,9 @@ def start_idp(
     )
     # Session-revoked events go to the first API (never to a developer's :5002); none without one.
     settings_env.update(
-        IDP_ISSUER=url, IDP_API_URLS=",".join(api_urls), IDP_SSF_PUSH_URL=f"{api_urls[0]}/ssf/events" if api_urls else ""
+        IDP_ISSUER=url,
+        IDP_API_URLS=",".join(api_urls),
+        IDP_SSF_PUSH_URL=f"{api_urls[0]}/ssf/events" if api_urls else "",
     )
     if api_urls:
         settings_env["IDP_CORS_ALLOWED_ORIGINS"] = ",".join(api_urls)

@@ -195,8 +195,7 @@ class Command(BaseCommand):
                 f"Revoking the sessions at {url} failed: HTTP {response.status_code} (the dev idp's log says why)"
             )
         self.stdout.write(
-            f"POST {url} -> HTTP 204: the idp pushed a session-revoked event for sub {options['client_id']} "
-            "to the API"
+            f"POST {url} -> HTTP 204: the idp pushed a session-revoked event for sub {options['client_id']} to the API"
         )
 
     def call_revoked(self, http: requests.Session, api_url: str, token: str, timeout: float, path: str) -> None:
