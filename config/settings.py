@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from config.env import env_addresses, env_bool, env_float, env_list, env_str
 
@@ -143,7 +144,30 @@ JWKS_AUTH = {
         "AUTHORIZATION_DETAILS_TYPES": ["account_information"],
     },
     "RESOURCE": env_str("API_RESOURCE", f"http://localhost:{API_PORT}"),
+    # The push endpoint's Authorization is a shared secret, not an access token.
+    "MIDDLEWARE_EXEMPT_PATHS": ["/ssf/"],
 }
+# Shared Signals (docs/shared-signals.md): the identity server pushes CAEP session-revoked to /ssf/events when a
+# user logs out, and the API refuses that user's older tokens at once. SSF_TRANSMITTER is the transmitter's
+# issuer (default: OIDC_ISSUER; empty: no receiver), SSF_PUSH_SECRET the bearer secret every push must carry
+# (the dev idp sends the same variable's value).
+SSF_TRANSMITTER = env_str("SSF_TRANSMITTER", OIDC_ISSUER)
+if SSF_TRANSMITTER:
+    SHARED_SIGNALS: dict[str, Any] = {
+        "TRANSMITTERS": [
+            {
+                "ISSUER": SSF_TRANSMITTER,
+                "PUSH_AUTHORIZATION": "Bearer " + env_str("SSF_PUSH_SECRET", "dev-only-ssf-push-secret"),
+                # Default: <issuer>/.well-known/ssf-configuration (compose: the idp's address on its network).
+                "CONFIGURATION_URL": env_str("SSF_CONFIGURATION_URL") or None,
+                # Whose tokens its events name (default: the transmitter's own issuer).
+                "TOKEN_ISSUERS": env_list("SSF_TOKEN_ISSUERS") or [OIDC_ISSUER],
+            }
+        ],
+        # Longer than any access token lives (the dev idp's last 300 s), plus leeway.
+        "STATE_TTL": int(env_float("SSF_STATE_TTL", 3660)),
+    }
+    JWKS_AUTH["SHARED_SIGNALS"] = SHARED_SIGNALS
 # Any other JWKS_AUTH setting (e.g. short timings in multi-process tests), as a
 # JSON object: JWKS_AUTH_OVERRIDES='{"KEY_STORE": {"LOCAL_TTL": 1, "UNKNOWN_KID_COOLDOWN": 2}}'.
 JWKS_AUTH.update(json.loads(env_str("JWKS_AUTH_OVERRIDES") or "{}"))

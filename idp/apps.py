@@ -10,4 +10,5 @@ class IdpConfig(AppConfig):
     verbose_name = "Dev identity server"
 
     def ready(self) -> None:
-        from idp import checks  # noqa: F401 - registers the signing key check
+        # The signing key check; the session-revoked push on logout.
+        from idp import checks, ssf  # noqa: F401

@@ -146,6 +146,16 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
+# --- Shared Signals transmitter (idp.ssf) ---------------------------------------
+# Where session-revoked events are pushed (RFC 8935); empty: none are.
+IDP_SSF_PUSH_URL = env_str("IDP_SSF_PUSH_URL", "http://localhost:5002/ssf/events")
+# The Authorization header the API's receiver expects (its SHARED_SIGNALS PUSH_AUTHORIZATION, SSF_PUSH_SECRET).
+IDP_SSF_PUSH_AUTHORIZATION = "Bearer " + env_str("SSF_PUSH_SECRET", "dev-only-ssf-push-secret")
+# Seconds a push may take: a logout never waits longer for an API that is down.
+IDP_SSF_PUSH_TIMEOUT = env_float("IDP_SSF_PUSH_TIMEOUT", 2.0)
+# The SETs' aud: the API's audience.
+IDP_SSF_AUDIENCE = env_str("IDP_SSF_AUDIENCE", IDP_ACCESS_TOKEN_AUDIENCE)
+
 # CORS for the endpoints a browser app calls directly (not the login pages).
 CORS_ALLOWED_ORIGINS = env_list("IDP_CORS_ALLOWED_ORIGINS", "http://localhost:5002,http://127.0.0.1:5002")
 CORS_URLS_REGEX = r"^/(connect/(token|userinfo|revocation)|\.well-known/.*)$"
@@ -174,6 +184,7 @@ LOGGING = {
     },
     "loggers": {
         "oauth2_provider": {"handlers": ["console"], "level": env_str("IDP_LOG_LEVEL", "WARNING")},
+        "idp.ssf": {"handlers": ["console"], "level": "INFO"},
         # runserver's access log, minus id_token_hint and friends.
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },

@@ -55,6 +55,11 @@ def public_jwk() -> dict[str, Any]:
     return entry
 
 
+def subject_of(user: Any) -> str:
+    """The ``sub`` of a user's tokens (and of the Shared Signals events about them, idp.ssf)."""
+    return str(user.pk)
+
+
 def access_token_claims(request: Request) -> dict[str, Any]:
     """RFC 9068 claims for the token oauthlib is about to issue."""
     now = int(time.time())
@@ -63,7 +68,7 @@ def access_token_claims(request: Request) -> dict[str, Any]:
     claims: dict[str, Any] = {
         "iss": oauth2_settings.OIDC_ISS_ENDPOINT,
         # RFC 9068 2.2: with no resource owner, sub is the client's own id.
-        "sub": str(user.pk) if user is not None else client_id,
+        "sub": subject_of(user) if user is not None else client_id,
         "aud": settings.IDP_ACCESS_TOKEN_AUDIENCE,
         "client_id": client_id,
         "scope": " ".join(request.scopes or []),

@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from oauth2_provider import views as dot
 
-from idp import dpop, step_up, views
+from idp import dpop, ssf, step_up, views
 
 oauth_patterns = [
     path(".well-known/openid-configuration", views.DiscoveryView.as_view(), name="oidc-connect-discovery-info"),
@@ -25,9 +25,17 @@ oauth_patterns = [
     path("connect/revocation", dot.RevokeTokenView.as_view(), name="revoke-token"),
 ]
 
+ssf_patterns = [
+    # SSF 1.0 transmitter metadata; session-revoked events are pushed to the API (idp.ssf).
+    path(".well-known/ssf-configuration", ssf.ConfigurationView.as_view(), name="ssf-configuration"),
+    # Dev only: a client ends its own sessions (`call_api --revoke`).
+    path("connect/revoke-sessions", ssf.RevokeClientSessionsView.as_view(), name="revoke-sessions"),
+]
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("", include((oauth_patterns, "oauth2_provider"))),
+    path("", include(ssf_patterns)),
     path("account/login/", auth_views.LoginView.as_view(template_name="idp/login.html"), name="login"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/second-factor/", step_up.SecondFactorView.as_view(), name="second-factor"),

@@ -80,6 +80,8 @@ export OIDC_ISSUER="${OIDC_ISSUER:-$IDP_ISSUER}"
 API_URL="http://localhost:$API_PORT"
 # The RFC 9728 resource identifier in every challenge is this API's URL.
 export API_RESOURCE="${API_RESOURCE:-$API_URL}"
+# Where the idp pushes session-revoked when someone logs out (Shared Signals): this API.
+export IDP_SSF_PUSH_URL="${IDP_SSF_PUSH_URL-$API_URL/ssf/events}"
 
 if [ "$API_PORT" != 5002 ]; then
   # The idp only knows http://localhost:5002 by default: register this API's

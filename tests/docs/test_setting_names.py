@@ -41,6 +41,11 @@ NOT_SETTINGS = {
     # The sample project's environment variables, named where a page shows the sample.
     "API_STEP_UP_ACR",
     "API_STEP_UP_MAX_AGE",
+    "SSF_TRANSMITTER",
+    "SSF_PUSH_SECRET",
+    "OIDC_ISSUER",
+    "IDP_SSF_PUSH_URL",
+    "IDP_SSF_PUSH_TIMEOUT",
 }
 # The keys of INTROSPECTION (a dict checked by jwks_auth.validation.introspection), named in its section.
 INTROSPECTION_KEYS = {"ENDPOINT", "CLIENT_ID", "CLIENT_SECRET", "AUTH_METHOD", "CACHE", "CACHE_TTL", "JWT_RESPONSE"}

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
 # Developer settings that must not leak into test processes.
-_SCRUBBED_PREFIXES = ("OIDC_", "IDP_", "API_", "JWKS_AUTH_", "DJANGO_", "REDIS_URL", "VAR_DIR", "CORS_")
+_SCRUBBED_PREFIXES = ("OIDC_", "IDP_", "API_", "JWKS_AUTH_", "DJANGO_", "REDIS_URL", "VAR_DIR", "CORS_", "SSF_")
 
 
 # Backstop: servers still running when the interpreter exits are stopped too.
@@ -195,7 +195,12 @@ def start_idp(
             "IDP_SIGNING_CERT": str(certs_dir / "signing-cert.pem"),
         }
     )
-    settings_env.update(IDP_ISSUER=url, IDP_API_URLS=",".join(api_urls))
+    # Session-revoked events go to the first API (never to a developer's :5002); none without one.
+    settings_env.update(
+        IDP_ISSUER=url,
+        IDP_API_URLS=",".join(api_urls),
+        IDP_SSF_PUSH_URL=f"{api_urls[0]}/ssf/events" if api_urls else "",
+    )
     if api_urls:
         settings_env["IDP_CORS_ALLOWED_ORIGINS"] = ",".join(api_urls)
     settings_env.update(env or {})

@@ -2,7 +2,7 @@
 
     python manage.py call_api [--issuer URL] [--client-id client] [--client-secret secret]
                               [--scope api1] [--api-url http://localhost:5002] [--dpop]
-                              [--account DE-1] [--authorization-details JSON]
+                              [--account DE-1] [--authorization-details JSON] [--revoke]
 
 The defaults follow the ports ``make run`` was given: ``--issuer`` is
 ``OIDC_ISSUER``, else ``http://localhost:$IDP_PORT`` (5000); ``--api-url`` is
@@ -18,6 +18,11 @@ the key's RFC 7638 thumbprint, which the token's ``cnf.jkt`` must equal.
 With ``--account`` it asks the token endpoint for an RFC 9396
 ``account_information`` detail to read that account (or the details of
 ``--authorization-details``) and calls ``GET <api>/accounts/<account>``.
+With ``--revoke`` it shows revocation pushed by the issuer (Shared Signals):
+after the first call it asks the dev idp to end the client's sessions
+(``POST <issuer>/connect/revoke-sessions``, which pushes CAEP
+``session-revoked`` to the API) and calls the API again with the same token,
+which must now be refused with ``401 invalid_token``.
 """
 
 from __future__ import annotations
@@ -146,6 +151,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--authorization-details", help="RFC 9396 authorization_details (a JSON array) for the token request"
         )
+        parser.add_argument(
+            "--revoke",
+            action="store_true",
+            help="then have the dev idp revoke the client's sessions (Shared Signals session-revoked) and show the "
+            "API refusing the same token",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         issuer, issuer_from = (options["issuer"], "--issuer") if options["issuer"] else _default_issuer()
@@ -165,6 +176,44 @@ class Command(BaseCommand):
                 self.call_me(http, api_url, token, payload, timeout, path)
             except requests.RequestException as exc:
                 raise _unreachable("the API", api_url, api_from, "API_PORT", exc) from None
+            if options["revoke"]:
+                try:
+                    self.revoke_sessions(http, issuer, options, timeout)
+                except requests.RequestException as exc:
+                    raise _unreachable("the identity server", issuer, issuer_from, "IDP_PORT", exc) from None
+                try:
+                    self.call_revoked(http, api_url, token, timeout, path)
+                except requests.RequestException as exc:
+                    raise _unreachable("the API", api_url, api_from, "API_PORT", exc) from None
+
+    def revoke_sessions(self, http: requests.Session, issuer: str, options: dict[str, Any], timeout: float) -> None:
+        """Ask the dev idp to end this client's sessions: it pushes CAEP session-revoked to the API."""
+        url = f"{issuer}/connect/revoke-sessions"
+        response = http.post(url, auth=(options["client_id"], options["client_secret"]), timeout=timeout)
+        if response.status_code != 204:
+            raise CommandError(
+                f"Revoking the sessions at {url} failed: HTTP {response.status_code} (the dev idp's log says why)"
+            )
+        self.stdout.write(
+            f"POST {url} -> HTTP 204: the idp pushed a session-revoked event for sub {options['client_id']} to the API"
+        )
+
+    def call_revoked(self, http: requests.Session, api_url: str, token: str, timeout: float, path: str) -> None:
+        """The same token again: the API must now refuse it (401 invalid_token)."""
+        url = f"{api_url}{path}"
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if self.proof_key is not None:
+            headers.update(Authorization=f"DPoP {token}", DPoP=self.proof_key.proof("GET", url, token))
+        response = http.get(url, headers=headers, timeout=timeout)
+        challenge = response.headers.get("WWW-Authenticate", "")
+        self.stdout.write(f"GET {url} with the same token -> HTTP {response.status_code}")
+        if response.status_code != 401 or 'error="invalid_token"' not in challenge:
+            raise CommandError(
+                f"The API did not refuse the revoked token: HTTP {response.status_code}"
+                + (f", WWW-Authenticate: {challenge}" if challenge else "")
+            )
+        self.stdout.write(f"WWW-Authenticate: {challenge}")
+        self.stdout.write(self.style.SUCCESS("The API refuses the token whose session was revoked."))
 
     def get_token(
         self, http: requests.Session, issuer: str, options: dict[str, Any], timeout: float

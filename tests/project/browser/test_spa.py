@@ -34,6 +34,18 @@ def stored_user_key(page: Page) -> str:
     return page.evaluate("Object.keys(sessionStorage).find((key) => key.startsWith('spa.user:'))")
 
 
+# The SPA's access token and two fresh DPoP proofs for GET /me, signed by its non-extractable key (app.js's mgr).
+GRAB_TOKEN_AND_PROOFS = """async () => {
+  const user = await mgr.getUser();
+  const url = clientConfig.api_url;
+  return [url, user.access_token, [await mgr.dpopProof(url, user, "GET"), await mgr.dpopProof(url, user, "GET")]];
+}"""
+
+
+def me_with_proof(url: str, token: str, proof: str) -> requests.Response:
+    return requests.get(url, headers={"Authorization": f"DPoP {token}", "DPoP": proof}, timeout=10)
+
+
 def test_bob_calls_the_api_logs_out_and_alice_signs_in(page: Page, stack: Stack) -> None:
     page.goto(f"{stack.api_url}/client/")
     expect(page.locator("#status")).to_have_text("Not signed in")
@@ -49,11 +61,21 @@ def test_bob_calls_the_api_logs_out_and_alice_signs_in(page: Page, stack: Stack)
     assert result["client_id"] == "spa"
     assert "api1" in (result["scope"] if isinstance(result["scope"], list) else result["scope"].split())
 
+    # Keep bob's DPoP-bound token, with two proofs from the page's key for GET /me: it works from outside ...
+    me_url, token, proofs = page.evaluate(GRAB_TOKEN_AND_PROOFS)
+    assert me_with_proof(me_url, token, proofs[0]).status_code == 200
+
     # Log out ends the session at the idp and comes back to /client/ ...
     page.click("#logout")
     page.wait_for_url(f"{stack.api_url}/client/")
     expect(page.locator("#status")).to_have_text("Not signed in")
     assert stored_user_key(page) is None
+    # ... the idp pushed session-revoked (Shared Signals) on the way: the API refuses bob's old token at once ...
+    refused = me_with_proof(me_url, token, proofs[1])
+    assert refused.status_code == 401, refused.text
+    assert 'DPoP error="invalid_token"' in refused.headers["WWW-Authenticate"]
+    # (a token bob gets in the logout's second would count as older: tests that sign bob in come later)
+    time.sleep(1.05 - time.time() % 1)
 
     # ... so the next Log in asks for a password again.
     sign_in(page, stack, ALICE)
