@@ -25,7 +25,7 @@ from bench import servers, wrk
 from bench.http_load import ServerRun, measure
 from bench.machine import free_port
 from bench.procs import managed, wait_for_port
-from bench.servers import PYTHON, ROOT, Server
+from bench.servers import ROOT, Server, ServerSetup
 
 ASGI_TEST_APP = "tests.asgi_app.asgi:application"
 #: Path -> whether it needs the token; the authenticated endpoint first, then its floor.
@@ -60,46 +60,9 @@ class AsyncResults:
 
 
 def asgi_argv(server: str, port: int, workers: int) -> list[str]:
-    if server == "granian":
-        return [
-            PYTHON,
-            "-m",
-            "granian",
-            "--interface",
-            "asgi",
-            ASGI_TEST_APP,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-ws",
-            "--log-level",
-            "warning",
-        ]
-    return [
-        PYTHON,
-        "-m",
-        "uvicorn",
-        ASGI_TEST_APP,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--loop",
-        "uvloop",
-        "--http",
-        "httptools",
-        "--no-access-log",
-        "--no-proxy-headers",
-        "--log-level",
-        "warning",
-        "--lifespan",
-        "off",
-    ]
+    """The tests' ASGI app under granian's ASGI mode or uvicorn, as ``ServerSetup`` runs the product."""
+    setup = ServerSetup(server, workers, threads=0, interface="asgi")
+    return setup.argv(port, ASGI_TEST_APP)
 
 
 @contextmanager

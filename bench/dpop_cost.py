@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.procs import run_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,11 +34,7 @@ def run_once(smoke: bool, timeout: float = 300) -> DPoPMeasured:
     # repeat for each of the two algorithms keeps the whole run inside it, even on a busy machine.
     spec = {"number": 200, "repeats": 2} if smoke else {"number": 1000, "repeats": 10}
     argv = [sys.executable, "-m", "bench.dpop_worker", json.dumps(spec, separators=(",", ":"))]
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
-    out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    if out.returncode != 0:
-        raise RuntimeError(f"DPoP case failed ({out.returncode}):\n{out.stderr[-4000:]}")
-    data = json.loads(out.stdout.strip().splitlines()[-1])
+    data = run_worker(argv, "DPoP case", timeout)
     return DPoPMeasured(
         data["bearer_us"],
         data["dpop_us"],

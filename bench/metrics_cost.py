@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.procs import WORKER_ENV_DROPPED, run_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Target of issue "Operations": metrics cost under 2 µs per request.
@@ -33,20 +33,13 @@ class MetricsMeasured:
 def run_mode(multiprocess: bool, smoke: bool, timeout: float = 300) -> MetricsMeasured:
     spec = {"number": 500, "repeats": 2} if smoke else {"number": 20000, "repeats": 15}
     argv = [sys.executable, "-m", "bench.metrics_worker", json.dumps(spec, separators=(",", ":"))]
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")
-    }
     shown = shlex.join([".venv/bin/python", *argv[1:]])
+    dropped = (*WORKER_ENV_DROPPED, "PROMETHEUS_MULTIPROC_DIR")
     with tempfile.TemporaryDirectory(prefix="jwks-bench-metrics-") as directory:
+        env = {"PROMETHEUS_MULTIPROC_DIR": directory} if multiprocess else {}
         if multiprocess:
-            env["PROMETHEUS_MULTIPROC_DIR"] = directory
             shown = f"PROMETHEUS_MULTIPROC_DIR=$(mktemp -d) {shown}"
-        out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    if out.returncode != 0:
-        raise RuntimeError(f"metrics case failed ({out.returncode}):\n{out.stderr[-4000:]}")
-    data = json.loads(out.stdout.strip().splitlines()[-1])
+        data = run_worker(argv, "metrics case", timeout, dropped=dropped, env=env)
     mode = "multiprocess" if data["multiprocess"] else "one process"
     return MetricsMeasured(mode, data["metrics_on_us"], data["metrics_off_us"], spec["number"], spec["repeats"], shown)
 

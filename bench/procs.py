@@ -6,6 +6,7 @@ stops the workers it forked (gunicorn workers, npm's node).
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
@@ -17,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 class ServerError(RuntimeError):
@@ -129,3 +131,32 @@ def http_get(url: str, token: str | None = None, timeout: float = 10.0) -> tuple
             return response.status, response.read()
     except urllib.error.HTTPError as err:
         return err.code, err.read()
+
+
+#: What a measuring worker must not inherit from the bench's own environment: it configures itself.
+WORKER_ENV_DROPPED = ("DJANGO_SETTINGS_MODULE", "REDIS_URL")
+
+
+def run_worker(
+    argv: Sequence[str],
+    what: str,
+    timeout: float,
+    *,
+    dropped: Sequence[str] = WORKER_ENV_DROPPED,
+    env: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run a bench worker process to its end and return the JSON object of its last line of output.
+
+    ``dropped`` names the variables not inherited; ``env`` adds some. A failed worker raises ``RuntimeError``
+    naming ``what`` with the tail of its stderr.
+    """
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
+    environment.update(env or {})
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(list(argv), cwd=root, env=environment, capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"{what} failed ({out.returncode}):\n{out.stderr[-4000:]}")
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    if not isinstance(data, dict):
+        raise RuntimeError(f"{what}: its last line is not a JSON object")
+    return data

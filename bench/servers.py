@@ -56,6 +56,7 @@ class ServerSetup:
     threads: int = 1
     python: str = ""  # another interpreter (the Django peers' venv); default: this one
     app: str = ""  # another WSGI application; default: the product's
+    interface: str = "wsgi"  # granian's: "asgi" serves an ASGI application
 
     @property
     def label(self) -> str:
@@ -65,14 +66,14 @@ class ServerSetup:
             return f"gunicorn gthread, {self.workers} workers x {self.threads} threads"
         if self.server == "granian":
             threads = "default blocking threads" if self.threads == 0 else f"{self.threads} blocking thread(s)"
-            return f"granian WSGI, {self.workers} workers, {threads}"
+            return f"granian {self.interface.upper()}, {self.workers} workers, {threads}"
         if self.server == "uvicorn":
             return f"uvicorn ASGI, {self.workers} workers"
         return f"make serve (scripts/serve.sh), WEB_CONCURRENCY={self.workers}"
 
     @property
     def asgi(self) -> bool:
-        return self.server == "uvicorn"
+        return self.server == "uvicorn" or (self.server == "granian" and self.interface == "asgi")
 
     def argv(self, port: int, app: str | None = None) -> list[str]:
         """The command line; `app` replaces the product's application (the floor)."""
@@ -99,8 +100,8 @@ class ServerSetup:
                 "-m",
                 "granian",
                 "--interface",
-                "wsgi",
-                app or self.app or WSGI_APP,
+                self.interface,
+                app or self.app or (ASGI_APP if self.asgi else WSGI_APP),
                 "--host",
                 "127.0.0.1",
                 "--port",

@@ -22,6 +22,10 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.support.ssf_fleet import ReceivingFleet
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -78,49 +82,10 @@ def measure_cost(number: int, redis_url: str | None) -> dict[str, float]:
 
 
 def measure_propagation(rounds: int, directory: Path) -> dict[str, float]:
-    import requests
+    from tests.support.ssf_fleet import receiving_fleet
 
-    from tests.support.jwks_server import JWKSProvider
-    from tests.support.keys import SigningKey
-    from tests.support.processes import Gunicorn, RedisServer, api_env
-    from tests.support.ssf_transmitter import CAEP, SSFTransmitter, session_subject
-    from tests.support.tokens import access_claims, mint
-
-    signing = SigningKey.rsa(kid="issuer")
-    provider = JWKSProvider()
-    provider.set_keys(signing)
-    transmitter = SSFTransmitter(SigningKey.ec(kid="ssf"))
-    overrides = {
-        "RESOURCE_SCOPES": ["api1"],
-        "SHARED_SIGNALS": {"TRANSMITTERS": [{"ISSUER": transmitter.issuer, "TOKEN_ISSUERS": [provider.issuer]}]},
-    }
-    times: list[float] = []
-    try:
-        with RedisServer(directory) as redis:
-            env = api_env(provider.issuer, directory, redis.url, overrides)
-            with (
-                Gunicorn(env, directory, workers=2, name="a") as host_a,
-                Gunicorn(env, directory, workers=2, name="b") as host_b,
-            ):
-                hosts = [host_a.url, host_b.url]
-                for index in range(rounds):
-                    times.append(
-                        _one_round(
-                            index,
-                            hosts,
-                            provider.issuer,
-                            signing,
-                            transmitter,
-                            requests,
-                            mint,
-                            access_claims,
-                            CAEP,
-                            session_subject,
-                        )
-                    )
-    finally:
-        provider.stop()
-        transmitter.stop()
+    with receiving_fleet(directory, hosts=2, workers=2) as fleet:
+        times = [_one_round(index, fleet) for index in range(rounds)]
     return {
         "rounds": len(times),
         "p50_ms": _percentile(times, 0.5) * 1e3,
@@ -129,11 +94,17 @@ def measure_propagation(rounds: int, directory: Path) -> dict[str, float]:
     }
 
 
-def _one_round(
-    index, hosts, issuer, signing, transmitter, requests, mint, access_claims, caep, session_subject
-) -> float:  # type: ignore[no-untyped-def]
+def _one_round(index: int, fleet: ReceivingFleet) -> float:
+    """Seconds from the push of one subject's revocation to the last 200 any host gave its token."""
+    import requests
+
+    from tests.support.ssf_transmitter import CAEP, session_subject
+    from tests.support.tokens import access_claims, mint
+
+    hosts = [host.url for host in fleet.hosts]
+    issuer, transmitter = fleet.provider.issuer, fleet.transmitter
     sid = f"s{index}"
-    token = mint(signing, access_claims(issuer, sub=f"user{index}", sid=sid, iat=int(time.time()) - 30))
+    token = mint(fleet.signing, access_claims(issuer, sub=f"user{index}", sid=sid, iat=int(time.time()) - 30))
     last_ok = [0.0]
     pushed = [float("inf")]
     stop = threading.Event()
@@ -158,7 +129,7 @@ def _one_round(
     for thread in threads:
         thread.start()
     time.sleep(0.5)  # every worker has the token cached
-    event = transmitter.make_set(caep + "session-revoked", session_subject(issuer, f"user{index}", sid))
+    event = transmitter.make_set(CAEP + "session-revoked", session_subject(issuer, f"user{index}", sid))
     pushed[0] = time.monotonic()
     answer = transmitter.push(hosts[0] + "/ssf/events", event)
     if answer.status_code != 202:

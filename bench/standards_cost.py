@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.procs import run_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,11 +34,7 @@ class StandardsMeasured:
 def run_once(smoke: bool, timeout: float = 300) -> StandardsMeasured:
     spec = {"number": 300, "repeats": 2} if smoke else {"number": 5000, "repeats": 10}
     argv = [sys.executable, "-m", "bench.standards_worker", json.dumps(spec, separators=(",", ":"))]
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
-    out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    if out.returncode != 0:
-        raise RuntimeError(f"standards case failed ({out.returncode}):\n{out.stderr[-4000:]}")
-    data = json.loads(out.stdout.strip().splitlines()[-1])
+    data = run_worker(argv, "standards case", timeout)
     command = shlex.join([".venv/bin/python", *argv[1:]])
     return StandardsMeasured(
         data["scopes_us"], data["step_up_us"], data["details_us"], spec["number"], spec["repeats"], command

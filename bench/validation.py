@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bench.procs import WORKER_ENV_DROPPED, run_worker
 from bench.validation_worker import Case, CaseResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,11 +77,7 @@ def worker_command(case: Case) -> list[str]:
 
 def run(case: Case, timeout: float = 600) -> Measured:
     argv = worker_command(case)
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
-    out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    if out.returncode != 0:
-        raise RuntimeError(f"validation case {case.name} failed ({out.returncode}):\n{out.stderr[-4000:]}")
-    result = CaseResult(**json.loads(out.stdout.strip().splitlines()[-1]))
+    result = CaseResult(**run_worker(argv, f"validation case {case.name}", timeout))
     shown = [".venv/bin/python" if argv[0] == sys.executable else argv[0], *argv[1:]]
     return Measured(case, result, shlex.join(shown))
 
@@ -113,11 +108,7 @@ def run_wsgi(
 ) -> WsgiMeasured:
     """µs per GET / and GET /me through Django's WSGI handler, in a fresh process (of `python`)."""
     argv = [python, "-m", "bench.wsgi_worker", wsgi_spec(smoke, **extra)]
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "PEER")}
-    out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    if out.returncode != 0:
-        raise RuntimeError(f"WSGI case failed ({out.returncode}):\n{out.stderr[-4000:]}")
-    data = json.loads(out.stdout.strip().splitlines()[-1])
+    data = run_worker(argv, "WSGI case", timeout, dropped=(*WORKER_ENV_DROPPED, "PEER"))
     return WsgiMeasured(
         data["root_us"],
         data["me_us"],

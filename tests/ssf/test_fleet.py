@@ -13,15 +13,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.jwks_server import JWKSProvider
-from tests.support.keys import SigningKey
-from tests.support.processes import Gunicorn, RedisServer, api_env
-from tests.support.ssf_transmitter import CAEP, SSFTransmitter, session_subject
+from tests.support.processes import Gunicorn
+from tests.support.ssf_fleet import ReceivingFleet, receiving_fleet
+from tests.support.ssf_transmitter import CAEP, session_subject
 from tests.support.tokens import access_claims, mint
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(180)]
@@ -32,30 +30,9 @@ WITHIN = 1.0
 
 
 @pytest.fixture(scope="module")
-def fleet(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[list[Gunicorn], JWKSProvider, SigningKey, SSFTransmitter]]:
-    directory: Path = tmp_path_factory.mktemp("ssf-fleet")
-    signing = SigningKey.rsa(kid="issuer")
-    provider = JWKSProvider()
-    provider.set_keys(signing)
-    transmitter = SSFTransmitter(SigningKey.ec(kid="ssf"))
-    overrides = {
-        "RESOURCE_SCOPES": ["api1"],
-        "SHARED_SIGNALS": {"TRANSMITTERS": [{"ISSUER": transmitter.issuer, "TOKEN_ISSUERS": [provider.issuer]}]},
-    }
-    try:
-        with RedisServer(directory) as redis:
-            env = api_env(provider.issuer, directory, redis.url, overrides)
-            with (
-                Gunicorn(env, directory, workers=WORKERS, name="host-a") as host_a,
-                Gunicorn(env, directory, workers=WORKERS, name="host-b") as host_b,
-                Gunicorn(env, directory, workers=WORKERS, name="host-c") as host_c,
-            ):
-                yield [host_a, host_b, host_c], provider, signing, transmitter
-    finally:
-        provider.stop()
-        transmitter.stop()
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReceivingFleet]:
+    with receiving_fleet(tmp_path_factory.mktemp("ssf-fleet"), hosts=3, workers=WORKERS) as running:
+        yield running
 
 
 def _me(session: requests.Session, url: str, token: str) -> int:
@@ -76,7 +53,7 @@ def _warm(host: Gunicorn, token: str) -> None:
 
 
 def test_a_push_to_one_host_is_refused_by_every_worker_of_every_host_within_a_second(fleet) -> None:
-    hosts, provider, signing, transmitter = fleet
+    hosts, provider, signing, transmitter = fleet.hosts, fleet.provider, fleet.signing, fleet.transmitter
     token = mint(signing, access_claims(provider.issuer, sub="alice", sid="browser-1", iat=int(time.time()) - 30))
     bystander = mint(signing, access_claims(provider.issuer, sub="alice", sid="phone-1", iat=int(time.time()) - 30))
     for host in hosts:
