@@ -268,3 +268,15 @@ def start_serve(directory: Path, env: Mapping[str, str], *, workers: int = 1, na
         },
     )
     return start_server(name, directory, [str(REPO / "scripts" / "serve.sh")], full_env, port, timeout=60)
+
+
+def call_api(idp: Server, api: Server, *extra: str) -> subprocess.CompletedProcess[str]:
+    """The console client (``manage.py call_api``) against this stack, with ``extra`` arguments."""
+    return subprocess.run(
+        [PYTHON, "manage.py", "call_api", "--issuer", idp.url, "--api-url", api.url, *extra],
+        cwd=REPO,
+        env=base_env("config.settings", Path(api.env["VAR_DIR"])),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

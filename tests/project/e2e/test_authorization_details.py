@@ -6,7 +6,6 @@ Real idp and API processes; the console client (``call_api --account``) and plai
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 import requests
 
 from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, verify
-from tests.project.stack import PYTHON, REPO, Server, base_env, start_api, start_idp
+from tests.project.stack import Server, call_api, start_api, start_idp
 
 pytestmark = pytest.mark.slow
 
@@ -85,23 +84,12 @@ def test_the_metadata_lists_the_types(stack: tuple[Server, Server]) -> None:
     assert document["authorization_details_types_supported"] == ["account_information"]
 
 
-def _call_api(idp: Server, api: Server, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PYTHON, "manage.py", "call_api", "--issuer", idp.url, "--api-url", api.url, *extra],
-        cwd=REPO,
-        env=base_env("config.settings", Path(api.env["VAR_DIR"])),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_the_console_client_reads_an_account(stack: tuple[Server, Server]) -> None:
     idp, api = stack
-    result = _call_api(idp, api, "--account", "DE-1")
+    result = call_api(idp, api, "--account", "DE-1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"GET {api.url}/accounts/DE-1 -> HTTP 200" in result.stdout
     other = json.dumps([{"type": "account_information", "actions": ["read"], "identifier": "DE-2"}])
-    refused = _call_api(idp, api, "--account", "DE-1", "--authorization-details", other)
+    refused = call_api(idp, api, "--account", "DE-1", "--authorization-details", other)
     assert refused.returncode != 0
     assert "HTTP 403" in refused.stderr and "insufficient_scope" in refused.stderr

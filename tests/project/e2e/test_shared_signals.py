@@ -8,7 +8,6 @@ older tokens at once.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 import requests
 
 from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, pkce_pair, query
-from tests.project.stack import PYTHON, REPO, Server, base_env, free_port, manage, start_api, start_idp
+from tests.project.stack import Server, call_api, free_port, manage, start_api, start_idp
 
 pytestmark = pytest.mark.slow
 
@@ -173,14 +172,7 @@ def test_revoke_sessions_command_refuses_the_clients_token(stack: tuple[Server, 
 
 def test_call_api_revoke_shows_the_token_refused(stack: tuple[Server, Server], settle: None) -> None:
     idp, api = stack
-    result = subprocess.run(
-        [PYTHON, "manage.py", "call_api", "--issuer", idp.url, "--api-url", api.url, "--revoke", "--timeout", "10"],
-        cwd=REPO,
-        env=base_env("config.settings", Path(api.env["VAR_DIR"]), {}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = call_api(idp, api, "--revoke", "--timeout", "10")
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert f"GET {api.url}/me -> HTTP 200" in out

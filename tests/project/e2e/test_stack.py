@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.project.e2e.helpers import TIMEOUT, client_credentials_token
-from tests.project.stack import PYTHON, REPO, Server, base_env, free_port, start_api, start_idp
+from tests.project.stack import PYTHON, REPO, Server, base_env, call_api, free_port, start_api, start_idp
 from tests.support import dpop as dpop_support
 
 pytestmark = pytest.mark.slow
@@ -63,20 +63,9 @@ def test_me_with_a_tampered_token_is_invalid_token(stack: tuple[Server, Server],
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
-def _call_api(idp: Server, api: Server, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PYTHON, "manage.py", "call_api", "--issuer", idp.url, "--api-url", api.url, *extra],
-        cwd=REPO,
-        env=base_env("config.settings", Path(api.env["VAR_DIR"])),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_console_client_prints_matching_claims(stack: tuple[Server, Server]) -> None:
     idp, api = stack
-    result = _call_api(idp, api)
+    result = call_api(idp, api)
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"typ": "at+jwt"' in result.stdout
     assert '"sub": "client"' in result.stdout
@@ -87,7 +76,7 @@ def test_console_client_prints_matching_claims(stack: tuple[Server, Server]) -> 
 
 def test_console_client_fails_with_a_wrong_secret(stack: tuple[Server, Server]) -> None:
     idp, api = stack
-    result = _call_api(idp, api, "--client-secret", "wrong")
+    result = call_api(idp, api, "--client-secret", "wrong")
     assert result.returncode != 0
     assert "invalid_client" in result.stderr
     assert "wrong" not in result.stdout + result.stderr  # nor the secret
@@ -96,7 +85,7 @@ def test_console_client_fails_with_a_wrong_secret(stack: tuple[Server, Server]) 
 def test_console_client_fails_when_the_api_is_unreachable(stack: tuple[Server, Server]) -> None:
     idp, api = stack
     down = f"http://127.0.0.1:{free_port()}"
-    result = _call_api(idp, api, "--api-url", down, "--timeout", "2")
+    result = call_api(idp, api, "--api-url", down, "--timeout", "2")
     assert result.returncode != 0
     assert f"Could not reach the API at {down} (from --api-url)" in result.stderr
     assert "Traceback" not in result.stderr and "HTTPConnectionPool" not in result.stderr
@@ -202,7 +191,7 @@ def test_idp_refuses_a_bad_or_replayed_proof(stack: tuple[Server, Server]) -> No
 
 def test_console_client_with_dpop(stack: tuple[Server, Server]) -> None:
     idp, api = stack
-    result = _call_api(idp, api, "--dpop")
+    result = call_api(idp, api, "--dpop")
     assert result.returncode == 0, result.stdout + result.stderr
     thumbprint = result.stdout.split("DPoP key thumbprint (RFC 7638): ")[1].split()[0]
     assert f'"jkt": "{thumbprint}"' in result.stdout
