@@ -25,6 +25,24 @@ def client_credentials_token(
     )
 
 
+def exchange_code(
+    idp_url: str, code: str, redirect_uri: str, verifier: str, headers: dict[str, str] | None = None
+) -> requests.Response:
+    """The SPA's authorization-code exchange (public client ``spa``, PKCE) at the idp's token endpoint."""
+    return requests.post(
+        f"{idp_url}/connect/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": "spa",
+            "code_verifier": verifier,
+        },
+        headers=headers,
+        timeout=TIMEOUT,
+    )
+
+
 def jwks_key(idp_url: str, kid: str) -> jwt.PyJWK:
     keys = requests.get(f"{idp_url}/.well-known/openid-configuration/jwks", timeout=TIMEOUT).json()["keys"]
     (match,) = [key for key in keys if key["kid"] == kid]

@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwcrypto import jwk
 
-from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, pkce_pair, query, verify
+from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, exchange_code, pkce_pair, query, verify
 from tests.project.stack import PYTHON, REPO, Server, base_env, manage, start_idp
 
 pytestmark = pytest.mark.slow
@@ -197,18 +197,7 @@ def test_code_flow_with_pkce_userinfo_and_logout(idp: Server) -> None:
     params = query(response.headers["Location"])
     assert params["state"] == "state-123"
 
-    response = requests.post(
-        f"{idp.url}/connect/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": params["code"],
-            "redirect_uri": CALLBACK,
-            "client_id": "spa",
-            "code_verifier": verifier,
-        },
-        headers={"Origin": API_URL},
-        timeout=TIMEOUT,
-    )
+    response = exchange_code(idp.url, params["code"], CALLBACK, verifier, headers={"Origin": API_URL})
     assert response.status_code == 200, response.text
     assert response.headers["Access-Control-Allow-Origin"] == API_URL
     tokens = response.json()
@@ -277,17 +266,7 @@ def test_alice_gets_her_own_claims(idp: Server) -> None:
         timeout=TIMEOUT,
     )
     code = query(response.headers["Location"])["code"]
-    tokens = requests.post(
-        f"{idp.url}/connect/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": CALLBACK,
-            "client_id": "spa",
-            "code_verifier": verifier,
-        },
-        timeout=TIMEOUT,
-    ).json()
+    tokens = exchange_code(idp.url, code, CALLBACK, verifier).json()
     claims = verify(tokens["id_token"], idp.url, audience="spa")
     assert claims["sub"] == "818727" and claims["email"] == "AliceSmith@email.com"
     assert "name" not in claims and "location" not in claims  # no profile scope asked for

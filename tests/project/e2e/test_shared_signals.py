@@ -17,7 +17,7 @@ import jwt
 import pytest
 import requests
 
-from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, pkce_pair, query
+from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, exchange_code, pkce_pair, query
 from tests.project.stack import Server, call_api, free_port, manage, start_api, start_idp
 
 pytestmark = pytest.mark.slow
@@ -92,17 +92,7 @@ def sign_in(idp: Server, api: Server, username: str) -> tuple[requests.Session, 
     assert response.status_code == 302, response.text
     response = http.get(urljoin(idp.url, response.headers["Location"]), allow_redirects=False, timeout=TIMEOUT)
     code = query(response.headers["Location"])["code"]
-    response = requests.post(
-        f"{idp.url}/connect/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": callback,
-            "client_id": "spa",
-            "code_verifier": verifier,
-        },
-        timeout=TIMEOUT,
-    )
+    response = exchange_code(idp.url, code, callback, verifier)
     assert response.status_code == 200, response.text
     return http, response.json()
 

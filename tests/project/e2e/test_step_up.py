@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from tests.project.e2e.helpers import TIMEOUT, pkce_pair, query, verify
+from tests.project.e2e.helpers import TIMEOUT, exchange_code, pkce_pair, query, verify
 from tests.project.stack import LOOPBACK, Server, free_port, start_api, start_idp
 from tests.support.challenges import challenge_params
 
@@ -82,17 +82,7 @@ class Client:
         """The access token for the code in the redirect to the callback."""
         location = response.headers["Location"]
         assert location.startswith(self.stack.callback + "?"), location
-        answer = requests.post(
-            f"{self.stack.idp.url}/connect/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": query(location)["code"],
-                "redirect_uri": self.stack.callback,
-                "client_id": "spa",
-                "code_verifier": self.verifier,
-            },
-            timeout=TIMEOUT,
-        )
+        answer = exchange_code(self.stack.idp.url, query(location)["code"], self.stack.callback, self.verifier)
         assert answer.status_code == 200, answer.text
         return str(answer.json()["access_token"])
 
