@@ -96,7 +96,8 @@ def _check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str,
 
 
 def _answer(claims: Mapping[str, Any], config: IssuerConfig, audience: str, now: float) -> dict[str, Any]:
-    if claims.get("iss") not in config.accepted_issuers:
+    iss = claims.get("iss")
+    if type(iss) is not str or iss not in config.accepted_issuers:  # a list or object iss is not hashable
         raise SignedResponseError("introspection response iss is not the issuer")
     aud = claims.get("aud")
     audiences = [aud] if isinstance(aud, str) else aud

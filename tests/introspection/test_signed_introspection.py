@@ -105,6 +105,8 @@ SPOILED: dict[str, Any] = {
     "another typ": {"header": {"typ": "at+jwt"}},
     "another iss": {"claims": {"iss": "https://evil.example"}},
     "no iss": {"claims": {"iss": None}},
+    "a list iss": {"claims": {"iss": ["https://evil.example"]}},
+    "an object iss": {"claims": {"iss": {"value": "https://evil.example"}}},
     "another aud": {"audience": "other-api"},
     "no aud": {"audience": None},
     "no iat": {"claims": {"iat": None}},
