@@ -8,7 +8,7 @@ Asked for with ``Accept: application/token-introspection+jwt`` when the issuer's
   issuer's JWKS, through the same key store as its tokens (keys never from the header);
 * claims ``iss`` the issuer (or one of its ``ALIASES``), ``aud`` naming ``INTROSPECTION["CLIENT_ID"]`` (this
   resource server, RFC 9701 5), ``iat`` a number neither ahead of now by more than ``LEEWAY`` nor older than
-  ``MAX_RESPONSE_AGE`` (the answer names no token: an old one must not be replayed), an ``exp`` if any not
+  ``MAX_RESPONSE_AGE`` (60 s; ``LEEWAY`` does not widen it) (the answer names no token: an old one must not be replayed), an ``exp`` if any not
   passed, and ``token_introspection`` the RFC 7662 answer, an object with a boolean ``active``.
 
 Anything else is ``SignedResponseError``: a 503 (``CannotDecide``), never a 401. The answer could not be
@@ -104,7 +104,8 @@ def _answer(claims: Mapping[str, Any], config: IssuerConfig, audience: str, now:
     if not isinstance(audiences, list) or audience not in audiences:
         raise SignedResponseError("introspection response aud is not this resource server")
     iat = claims.get("iat")
-    if not is_finite_number(iat) or iat > now + config.leeway or iat < now - MAX_RESPONSE_AGE - config.leeway:
+    # LEEWAY allows for the server's clock running ahead; the age bound is ours and is not widened by it.
+    if not is_finite_number(iat) or iat > now + config.leeway or iat < now - MAX_RESPONSE_AGE:
         raise SignedResponseError("introspection response iat missing or out of range")
     if "exp" in claims and (not is_finite_number(claims["exp"]) or now >= claims["exp"] + config.leeway):
         raise SignedResponseError("introspection response expired")

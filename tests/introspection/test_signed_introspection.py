@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from jwks_auth import signals
+from jwks_auth.validation.signed_introspection import MAX_RESPONSE_AGE
 from jwks_auth.validation.validator import get_validator
 from tests.conftest import bearer
 from tests.introspection.test_introspection import fix_issuer, get, opaque
@@ -144,6 +145,20 @@ def test_an_answer_that_is_not_a_valid_signed_response_is_503_never_accepted(
     assert "WWW-Authenticate" not in response  # not the token's fault: no invalid_token
     assert rejected == []
     assert not _cached(token)
+
+
+def test_an_answer_older_than_max_response_age_is_refused_whatever_the_leeway(client, server, provider, introspection):
+    """LEEWAY (60 s by default) widens only the future side: an answer 90 s old is past MAX_RESPONSE_AGE."""
+    introspection(CACHE=False)
+    token = _active(server, provider)
+    server.jwt_claims = {"iat": int(time.time()) - int(MAX_RESPONSE_AGE) - 30}
+    assert get(client, token).status_code == 503
+
+
+def test_an_answer_ahead_within_leeway_is_accepted(client, server, provider, introspection):
+    token = _active(server, provider)
+    server.jwt_claims = {"iat": int(time.time()) + 30}  # the server's clock runs fast, within LEEWAY
+    assert get(client, token).status_code == 200
 
 
 def test_a_forged_active_answer_for_an_unknown_token_does_not_let_it_in(
