@@ -43,6 +43,7 @@ from urllib.parse import quote
 
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf.settings import IssuerConfig, jwks_settings
+from jwks_auth.conf.table import BY_NAME, INTROSPECTION_KEYS
 from jwks_auth.exceptions import (
     DEFAULT_RETRY_AFTER,
     CannotDecide,
@@ -65,18 +66,10 @@ logger = logging.getLogger("jwks_auth.validation.introspection")
 
 #: RFC 6750 2.1 b64token.
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
-_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 
-INTROSPECTION_DEFAULTS: dict[str, Any] = {
-    "ENDPOINT": None,
-    "CLIENT_ID": None,
-    "CLIENT_SECRET": None,
-    "AUTH_METHOD": "client_secret_basic",
-    "TOKEN_TYPE_HINT": "access_token",
-    "CACHE": True,
-    "CACHE_TTL": 60,
-    "JWT_RESPONSE": False,
-}
+#: The INTROSPECTION keys' defaults, declared in the settings table (``jwks_auth.conf.table.INTROSPECTION_KEYS``).
+INTROSPECTION_DEFAULTS: dict[str, Any] = BY_NAME["INTROSPECTION"].group_defaults()
+_KEYS = {key.name: key for key in INTROSPECTION_KEYS}
 
 
 class IntrospectionUnavailable(CannotDecide):
@@ -93,18 +86,18 @@ def introspection_settings(config: IssuerConfig) -> dict[str, Any]:
     raw = config.introspection
     if not isinstance(raw, Mapping):
         raise ConfigurationError(f"INTROSPECTION of {config.issuer} must be a dict")
-    unknown = sorted(set(raw) - set(INTROSPECTION_DEFAULTS))
+    unknown = sorted(str(name) for name in raw if name not in _KEYS)
     if unknown:
         raise ConfigurationError(f"Unknown INTROSPECTION key(s) for {config.issuer}: {', '.join(unknown)}")
+    for name, value in raw.items():
+        expected = _KEYS[name].rule(value)
+        if expected is not None:  # never the value: CLIENT_SECRET may be in it
+            raise ConfigurationError(f"INTROSPECTION['{name}'] of {config.issuer} must be {expected}")
     options = {**INTROSPECTION_DEFAULTS, **raw}
-    if not isinstance(options["ENDPOINT"], str) or not options["ENDPOINT"]:
+    if not options["ENDPOINT"]:
         raise ConfigurationError(f"INTROSPECTION of {config.issuer} needs an ENDPOINT")
-    if options["AUTH_METHOD"] not in _AUTH_METHODS:
-        raise ConfigurationError(f"INTROSPECTION AUTH_METHOD must be one of {', '.join(_AUTH_METHODS)}")
     if options["AUTH_METHOD"] != "none" and not options["CLIENT_ID"]:
         raise ConfigurationError(f"INTROSPECTION of {config.issuer} needs CLIENT_ID and CLIENT_SECRET")
-    if not isinstance(options["JWT_RESPONSE"], bool):
-        raise ConfigurationError(f"INTROSPECTION JWT_RESPONSE of {config.issuer} must be True or False")
     if options["JWT_RESPONSE"] and (not isinstance(options["CLIENT_ID"], str) or not options["CLIENT_ID"]):
         raise ConfigurationError(
             f"INTROSPECTION of {config.issuer} needs a CLIENT_ID with JWT_RESPONSE: the aud of the signed answers"
@@ -219,7 +212,7 @@ class Introspector:
 
     # -- cache ------------------------------------------------------------------------------
     def _ttl(self, answer: Mapping[str, Any], now: float) -> float:
-        ttl = float(self.options["CACHE_TTL"] or 0)
+        ttl = float(self.options["CACHE_TTL"])  # a number >= 0 (introspection_settings)
         if answer.get("active") is not True:
             return ttl
         exp = answer.get("exp")
