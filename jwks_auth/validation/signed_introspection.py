@@ -8,8 +8,9 @@ Asked for with ``Accept: application/token-introspection+jwt`` when the issuer's
   issuer's JWKS, through the same key store as its tokens (keys never from the header);
 * claims ``iss`` the issuer (or one of its ``ALIASES``), ``aud`` naming ``INTROSPECTION["CLIENT_ID"]`` (this
   resource server, RFC 9701 5), ``iat`` a number neither ahead of now by more than ``LEEWAY`` nor older than
-  ``MAX_RESPONSE_AGE`` (60 s; ``LEEWAY`` does not widen it) (the answer names no token: an old one must not be replayed), an ``exp`` if any not
-  passed, and ``token_introspection`` the RFC 7662 answer, an object with a boolean ``active``.
+  ``MAX_RESPONSE_AGE`` (60 s, which ``LEEWAY`` does not widen: the answer names no token, so an old one must not be
+  replayed), an ``exp`` if any not passed, and ``token_introspection`` the RFC 7662 answer, an object with a
+  boolean ``active``.
 
 Anything else is ``SignedResponseError``: a 503 (``CannotDecide``), never a 401. The answer could not be
 trusted, so nothing is known about the token either way; and never an acceptance: the token is judged only
