@@ -37,6 +37,21 @@ def test_the_profile_narrows_what_is_set() -> None:
     assert _config(SECURITY_PROFILE="fapi2", LEEWAY=3).leeway == 3.0
 
 
+@pytest.mark.parametrize("empty", [[], ()])
+def test_an_empty_algorithms_list_gets_the_profile_s_default_not_nothing(empty: Any, settings: Any) -> None:
+    """ALGORITHMS: [] reads as unset (as without the profile): the profile's algorithms, not an empty set."""
+    assert _config(SECURITY_PROFILE="fapi2", ALGORITHMS=empty).algorithms == {"PS256", "ES256", "EdDSA"}
+    settings.JWKS_AUTH = {"ISSUER": KIT_ISSUER, "AUDIENCE": ["api1"], "SECURITY_PROFILE": "fapi2", "ALGORITHMS": []}
+    assert check_security_profile() == []
+
+
+def test_algorithms_none_of_which_fapi2_allows_say_every_token_is_refused(settings: Any) -> None:
+    settings.JWKS_AUTH = {"ISSUER": KIT_ISSUER, "AUDIENCE": ["api1"], "SECURITY_PROFILE": "fapi2"}
+    settings.JWKS_AUTH["ALGORITHMS"] = ["RS256"]
+    (error,) = check_security_profile()
+    assert error.id == "jwks_auth.E012" and "every token would be refused" in error.msg
+
+
 def test_without_the_profile_nothing_changes() -> None:
     config = _config()
     assert config.algorithms == {"RS256"} and config.leeway == 60.0
