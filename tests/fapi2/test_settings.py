@@ -181,3 +181,17 @@ def test_metadata_without_the_profile_is_unchanged(kit_config: Any) -> None:
     assert document["dpop_bound_access_tokens_required"] is False
     assert "ES384" not in document["dpop_signing_alg_values_supported"]
     assert set(document["dpop_signing_alg_values_supported"]) == {"ES256", "PS256", "EdDSA", "Ed25519"}
+
+
+def test_a_proof_of_another_algorithm_is_refused_for_its_algorithm_before_its_nonce(
+    fapi2_config: Any, issuer: Any
+) -> None:
+    """The proof's alg is checked on its header: an ES384 proof is dpop_alg, not a request for a nonce."""
+    fapi2_config(DPOP_ALGORITHMS=["ES256", "ES384"], DPOP_NONCE=True)
+    key = issuer.dpop_key("ES384")
+    token = key.token("api1", alg="ES256")
+    response = Client().get("/authz/claims", headers=key.headers("GET", "/authz/claims", token))
+    assert response.status_code == 401, response.content
+    challenge = response["WWW-Authenticate"]
+    assert 'error="invalid_dpop_proof"' in challenge and "use_dpop_nonce" not in challenge
+    assert "algorithm not allowed" in challenge
