@@ -44,13 +44,13 @@ from urllib.parse import quote
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf.settings import IssuerConfig, jwks_settings
 from jwks_auth.conf.table import BY_NAME, INTROSPECTION_KEYS
-from jwks_auth.exceptions import (
-    DEFAULT_RETRY_AFTER,
-    CannotDecide,
+from jwks_auth.exceptions import (  # IntrospectionUnavailable, SignedResponseError: still importable from here
     ConfigurationError,
     FetchError,
+    IntrospectionUnavailable,
     InvalidClaims,
     MalformedToken,
+    SignedResponseError,
 )
 from jwks_auth.keys.http import fetch_body, fetch_json
 from jwks_auth.keys.store import KeyStore
@@ -60,7 +60,7 @@ from jwks_auth.utils.json_numbers import is_finite_number
 from jwks_auth.utils.shared_cache import SharedCache
 from jwks_auth.validation.claims import DEFAULT_RULES, ClaimRules
 from jwks_auth.validation.scopes import scopes_from_claims
-from jwks_auth.validation.signed_introspection import MEDIA_TYPE, SignedResponseError, verified_answer
+from jwks_auth.validation.signed_introspection import MEDIA_TYPE, verified_answer
 
 logger = logging.getLogger("jwks_auth.validation.introspection")
 
@@ -70,15 +70,6 @@ _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
 #: The INTROSPECTION keys' defaults, declared in the settings table (``jwks_auth.conf.table.INTROSPECTION_KEYS``).
 INTROSPECTION_DEFAULTS: dict[str, Any] = BY_NAME["INTROSPECTION"].group_defaults()
 _KEYS = {key.name: key for key in INTROSPECTION_KEYS}
-
-
-class IntrospectionUnavailable(CannotDecide):
-    """The introspection endpoint could not give an answer: 503, not the token's fault."""
-
-    def __init__(
-        self, message: str = "token introspection unavailable", retry_after: int = DEFAULT_RETRY_AFTER
-    ) -> None:
-        super().__init__(message, retry_after)
 
 
 def introspection_settings(config: IssuerConfig) -> dict[str, Any]:

@@ -24,10 +24,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from jwks_auth.conf.settings import IssuerConfig, normalise_typ
-from jwks_auth.exceptions import CannotDecide, TokenError
+from jwks_auth.exceptions import SignedResponseError, TokenError
 from jwks_auth.keys.jwks import algorithm_allowed
 from jwks_auth.keys.store import KeyStore
-from jwks_auth.reasons import Reason
 from jwks_auth.utils.json_numbers import is_finite_number
 from jwks_auth.validation.jws import (
     ALLOWED_HEADER_MEMBERS,
@@ -38,6 +37,7 @@ from jwks_auth.validation.jws import (
     split_jws,
 )
 
+#: ``SignedResponseError`` lives in ``jwks_auth.exceptions`` (with every refusal) and is importable from here too.
 __all__ = ["MAX_RESPONSE_AGE", "MEDIA_TYPE", "SignedResponseError", "verified_answer"]
 
 #: RFC 9701 4 and 5: what is asked for, what must come back, and the JWS ``typ`` (``application/`` optional).
@@ -48,13 +48,6 @@ _TYP = "token-introspection+jwt"
 MAX_RESPONSE_AGE = 60.0
 #: The longest signed answer read (a JWT of an RFC 7662 answer is a few kB).
 _MAX_LENGTH = 65536
-
-
-class SignedResponseError(CannotDecide):
-    """The introspection answer is not a valid RFC 9701 response for this resource server: 503."""
-
-    reason = Reason.INTROSPECTION_RESPONSE
-    message = "signed introspection response invalid"
 
 
 def verified_answer(

@@ -21,6 +21,8 @@ from jwks_auth.validation.signed_introspection import MAX_RESPONSE_AGE
 from jwks_auth.validation.validator import get_validator
 from tests.conftest import bearer
 from tests.introspection.test_introspection import fix_issuer, get, opaque
+from tests.ops.scrape import value
+from tests.ops.test_metrics import scrape
 from tests.support.introspection_server import IntrospectionServer
 from tests.support.keys import SigningKey
 
@@ -175,8 +177,21 @@ def test_the_failure_is_counted_as_an_introspection_response_problem(
 ):
     server.signer = _forged_signer(other_key, signing_key)
     token = _active(server, provider)
+    labels = {"issuer": "", "result": "unavailable", "reason": "introspection_jwt"}
+    before = value(scrape(client), "jwks_auth_tokens_total", labels)
     assert get(client, token).status_code == 503
+    assert value(scrape(client), "jwks_auth_tokens_total", labels) - before == 1
     assert "signature invalid" in caplog.text and token not in caplog.text
+
+
+def test_the_refusal_classes_live_with_the_others_and_keep_their_old_paths():
+    from jwks_auth import exceptions
+    from jwks_auth.validation import introspection, signed_introspection
+
+    assert signed_introspection.SignedResponseError is exceptions.SignedResponseError
+    assert introspection.IntrospectionUnavailable is exceptions.IntrospectionUnavailable
+    assert introspection.SignedResponseError is exceptions.SignedResponseError
+    assert issubclass(exceptions.SignedResponseError, exceptions.CannotDecide)
 
 
 def test_jwt_response_needs_a_client_id(settings, jwks_config, server):
