@@ -9,8 +9,9 @@
 * ``iat`` and ``nbf`` accepted at most 10 s in the future: the issuer's ``LEEWAY`` is capped at 10 s.
 
 The profile changes the issuer's *defaults* where the user said nothing (``ALGORITHMS``, ``LEEWAY``; an empty
-``ALGORITHMS`` list counts as nothing) and *narrows* what they said otherwise, so that a contradicting setting can never loosen it at run time;
-``manage.py check`` reports such a setting as an error (``conflicts``, ``jwks_auth.E012``).
+``ALGORITHMS`` list counts as nothing) and *narrows* what they said otherwise, so that a contradicting setting
+can never loosen it at run time; ``manage.py check`` reports such a setting as an error (``conflicts``,
+``jwks_auth.E012``).
 Everything is decided when the issuer's configuration is built: nothing is added to a request.
 """
 
