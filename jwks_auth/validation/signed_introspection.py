@@ -19,30 +19,20 @@ on a verified answer, and only a verified answer is cached.
 
 from __future__ import annotations
 
-import binascii
 from collections.abc import Mapping
 from typing import Any
 
-from jwks_auth.conf.settings import IssuerConfig, normalise_typ
+from jwks_auth.conf.settings import IssuerConfig
 from jwks_auth.exceptions import SignedResponseError, TokenError
-from jwks_auth.keys.jwks import algorithm_allowed
 from jwks_auth.keys.store import KeyStore
 from jwks_auth.utils.json_numbers import is_finite_number
-from jwks_auth.validation.jws import (
-    ALLOWED_HEADER_MEMBERS,
-    MAX_KID_LENGTH,
-    decode_object,
-    decode_segment,
-    signing_input,
-    split_jws,
-)
+from jwks_auth.validation.jws import check_header, parse_jws
 
-#: ``SignedResponseError`` lives in ``jwks_auth.exceptions`` (with every refusal) and is importable from here too.
 __all__ = ["MAX_RESPONSE_AGE", "MEDIA_TYPE", "SignedResponseError", "verified_answer"]
 
 #: RFC 9701 4 and 5: what is asked for, what must come back, and the JWS ``typ`` (``application/`` optional).
 MEDIA_TYPE = "application/token-introspection+jwt"
-_TYP = "token-introspection+jwt"
+_TOKEN_TYPES: frozenset[str | None] = frozenset({"token-introspection+jwt"})
 #: Seconds a signed answer is believed after its ``iat``: it is made for the request, so a few seconds are
 #: enough; this bound is ours (RFC 9701 fixes none).
 MAX_RESPONSE_AGE = 60.0
@@ -61,32 +51,16 @@ def verified_answer(
         raise SignedResponseError("introspection response is not application/token-introspection+jwt")
     try:
         text = body.decode("ascii").strip()
-        header_b64, payload_b64, signature_b64 = split_jws(text, _MAX_LENGTH)
-        header = decode_object(header_b64)
-        alg, kid = _check_header(header, config)
+        header, claims, data, signature = parse_jws(text, _MAX_LENGTH)
+        alg, kid = check_header(header, config, token_types=_TOKEN_TYPES)
         key, _ = store.get_key(kid, alg)
-        if not key.verify(alg, signing_input(text, header_b64, payload_b64), decode_segment(signature_b64)):
-            raise SignedResponseError("introspection response signature invalid")
-        claims = decode_object(payload_b64)
-    except (UnicodeDecodeError, binascii.Error) as exc:
+    except UnicodeDecodeError as exc:
         raise SignedResponseError("introspection response is not a compact JWS") from exc
-    except TokenError as exc:  # malformed, or a kid the issuer's fresh key set does not have
+    except TokenError as exc:  # malformed, a header the policy refuses, or a kid the issuer's keys do not have
         raise SignedResponseError(f"introspection response refused: {exc.code}") from exc
+    if not key.verify(alg, data, signature):
+        raise SignedResponseError("introspection response signature invalid")
     return _answer(claims, config, audience, now)
-
-
-def _check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str, str]:
-    if not header.keys() <= ALLOWED_HEADER_MEMBERS:
-        raise SignedResponseError("introspection response header not accepted")
-    typ = header.get("typ")
-    if not isinstance(typ, str) or normalise_typ(typ) != _TYP:
-        raise SignedResponseError("introspection response typ is not token-introspection+jwt")
-    alg, kid = header.get("alg"), header.get("kid")
-    if not isinstance(alg, str) or not algorithm_allowed(alg, config.algorithms):
-        raise SignedResponseError("introspection response algorithm not allowed")
-    if not isinstance(kid, str) or not kid or len(kid) > MAX_KID_LENGTH:
-        raise SignedResponseError("introspection response has no usable kid")
-    return alg, kid
 
 
 def _answer(claims: Mapping[str, Any], config: IssuerConfig, audience: str, now: float) -> dict[str, Any]:
