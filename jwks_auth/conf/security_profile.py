@@ -35,7 +35,7 @@ __all__ = [
 FAPI2 = "fapi2"
 #: FAPI 2.0 Security Profile 5.4 (cryptography): PS256, ES256, and EdDSA with Ed25519 (either of its names).
 FAPI2_ALGORITHMS = frozenset({"PS256", "ES256"}) | EDDSA_NAMES
-#: FAPI 2.0 Security Profile 5.3.2.1 (resource servers): ``iat``/``nbf`` up to 10 s in the future.
+#: FAPI 2.0 Security Profile, the clock-skew clause (the working group's issue 603): ``iat``/``nbf`` up to 10 s ahead.
 FAPI2_MAX_LEEWAY = 10.0
 #: What an issuer under the profile gets for the settings it does not set.
 _FAPI2_DEFAULTS: dict[str, Any] = {"ALGORITHMS": ["PS256", "ES256", "EdDSA"], "LEEWAY": FAPI2_MAX_LEEWAY}

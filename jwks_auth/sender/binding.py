@@ -9,7 +9,7 @@ the scheme. Proofs are checked on every request: nothing here is cached.
 
 An issuer whose ``SECURITY_PROFILE`` is ``fapi2`` accepts sender-constrained tokens only: a token
 without ``cnf`` is refused whatever the scheme, and a DPoP proof must be signed with PS256, ES256 or
-EdDSA (FAPI 2.0 Security Profile 5.3.2.1, 5.4).
+EdDSA (FAPI 2.0 Security Profile 5.3.4, 5.4; docs/fapi2.md says where these numbers come from).
 """
 
 from __future__ import annotations
