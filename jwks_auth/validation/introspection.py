@@ -31,7 +31,6 @@ never cached.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -56,6 +55,7 @@ from jwks_auth.keys.http import fetch_body, fetch_json
 from jwks_auth.keys.store import KeyStore
 from jwks_auth.reasons import Reason
 from jwks_auth.utils.backoff import Backoff
+from jwks_auth.utils.digest import sha256
 from jwks_auth.utils.json_numbers import is_finite_number
 from jwks_auth.utils.shared_cache import SharedCache
 from jwks_auth.validation.claims import DEFAULT_RULES, ClaimRules
@@ -130,7 +130,7 @@ class Introspector:
         self.options = introspection_settings(config)
         # RFC 9701: the keys of signed answers are the issuer's, from the store its tokens use.
         self.store = store if store is not None or not self.options["JWT_RESPONSE"] else KeyStore(config)
-        digest = hashlib.sha256(f"{config.issuer}|{self.options['ENDPOINT']}".encode()).hexdigest()[:16]
+        digest = sha256(f"{config.issuer}|{self.options['ENDPOINT']}".encode()).hex()[:16]
         self._key_prefix = f"{jwks_settings.CACHE_KEY_PREFIX}:introspect:{digest}:"
         self._backoff = Backoff(_retry_interval())
         self._cache = SharedCache(jwks_settings.CACHE_ALIAS)
@@ -141,7 +141,7 @@ class Introspector:
         if _B64TOKEN.fullmatch(token) is None:
             raise MalformedToken()
         caching = use_cache and bool(self.options["CACHE"])
-        digest = hashlib.sha256(token.encode("ascii")).hexdigest()
+        digest = sha256(token.encode("ascii")).hex()
         now = time.time()
         answer = self._cache_get(digest, now) if caching else None
         if answer is None:
@@ -232,4 +232,4 @@ class Introspector:
 
     def clear(self, token: str) -> None:
         """Forget the cached answer for ``token`` (e.g. after revoking it)."""
-        self._cache.delete(self._key_prefix + hashlib.sha256(token.encode("ascii")).hexdigest())
+        self._cache.delete(self._key_prefix + sha256(token.encode("ascii")).hex())
