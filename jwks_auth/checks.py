@@ -85,7 +85,7 @@ def _check_issuer(config: IssuerConfig) -> list[Any]:
         try:
             introspection_settings(config)
         except ConfigurationError as exc:
-            hint = "See jwks_auth.validation.introspection for the INTROSPECTION keys."
+            hint = "The INTROSPECTION keys are in the settings reference (jwks_auth.conf.table.INTROSPECTION_KEYS)."
             errors.append(Error(str(exc), hint=hint, id=E008))
     if not config.audiences:
         errors.append(

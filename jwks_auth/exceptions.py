@@ -53,6 +53,7 @@ __all__ = [
     "InvalidClaims",
     "InvalidRequest",
     "InvalidSignature",
+    "IntrospectionUnavailable",
     "InvalidToken",
     "JWKSAuthError",
     "KeysUnavailable",
@@ -66,6 +67,7 @@ __all__ = [
     "RevocationUnavailable",
     "RevokedToken",
     "SenderError",
+    "SignedResponseError",
     "TokenError",
     "UnknownKey",
 ]
@@ -331,6 +333,19 @@ class ReplayUnavailable(CannotDecide):
 
     code = Reason.REPLAY_UNAVAILABLE
     message = "DPoP replay store unavailable"
+
+
+class IntrospectionUnavailable(CannotDecide):
+    """The introspection endpoint could not give an answer (RFC 7662): 503, not the token's fault."""
+
+    message = "token introspection unavailable"
+
+
+class SignedResponseError(CannotDecide):
+    """The introspection answer is not a valid RFC 9701 response for this resource server: 503."""
+
+    code = Reason.INTROSPECTION_RESPONSE
+    message = "signed introspection response invalid"
 
 
 class Misconfigured(CannotDecide):

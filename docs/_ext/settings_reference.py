@@ -33,7 +33,9 @@ def _sentence(text: str) -> str:
 
 def _entry(setting: Any, prefix: str = "") -> list[str]:
     name = f"{prefix}{setting.name}"
-    if setting.keys:
+    if setting.keys and setting.default is None:  # INTROSPECTION: off unless set, then the keys' defaults
+        default = f'`None` (a dict turns it on; its keys default as below: `{{"{setting.keys[0].name}": ...}}`)'
+    elif setting.keys:
         default = f'each key\'s own (set only the keys to change: `{{"{setting.keys[0].name}": ...}}`)'
     else:
         default = _code(setting.default)

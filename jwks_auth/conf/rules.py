@@ -81,6 +81,12 @@ def number(value: Any) -> str | None:
     return None if is_finite_number(value) and value >= 0 else "a non-negative number"
 
 
+def introspection_auth_method(value: Any) -> str | None:
+    """How the resource server authenticates to the introspection endpoint (RFC 7662 2.1)."""
+    ok = value in ("client_secret_basic", "client_secret_post", "none")
+    return None if ok else "client_secret_basic, client_secret_post or none"
+
+
 def callable_or_path(value: Any) -> str | None:
     return None if isinstance(value, str) or callable(value) else "a dotted path or a callable"
 

@@ -8,9 +8,10 @@
 * signatures PS256, ES256 or EdDSA (Ed25519) only, for access tokens and DPoP proofs;
 * ``iat`` and ``nbf`` accepted at most 10 s in the future: the issuer's ``LEEWAY`` is capped at 10 s.
 
-The profile changes the issuer's *defaults* where the user said nothing (``ALGORITHMS``, ``LEEWAY``) and
-*narrows* what they said otherwise, so that a contradicting setting can never loosen it at run time;
-``manage.py check`` reports such a setting as an error (``conflicts``, ``jwks_auth.E012``).
+The profile changes the issuer's *defaults* where the user said nothing (``ALGORITHMS``, ``LEEWAY``; an empty
+``ALGORITHMS`` list counts as nothing) and *narrows* what they said otherwise, so that a contradicting setting
+can never loosen it at run time; ``manage.py check`` reports such a setting as an error (``conflicts``,
+``jwks_auth.E012``).
 Everything is decided when the issuer's configuration is built: nothing is added to a request.
 """
 
@@ -34,7 +35,7 @@ __all__ = [
 FAPI2 = "fapi2"
 #: FAPI 2.0 Security Profile 5.4 (cryptography): PS256, ES256, and EdDSA with Ed25519 (either of its names).
 FAPI2_ALGORITHMS = frozenset({"PS256", "ES256"}) | EDDSA_NAMES
-#: FAPI 2.0 Security Profile 5.3.2.1 (resource servers): ``iat``/``nbf`` up to 10 s in the future.
+#: FAPI 2.0 Security Profile, the clock-skew clause (the working group's issue 603): ``iat``/``nbf`` up to 10 s ahead.
 FAPI2_MAX_LEEWAY = 10.0
 #: What an issuer under the profile gets for the settings it does not set.
 _FAPI2_DEFAULTS: dict[str, Any] = {"ALGORITHMS": ["PS256", "ES256", "EdDSA"], "LEEWAY": FAPI2_MAX_LEEWAY}
@@ -57,7 +58,14 @@ def profile_values(entry: Mapping[str, Any]) -> dict[str, Any]:
     """
     if entry.get("SECURITY_PROFILE") != FAPI2:
         return dict(entry)
-    return {**_FAPI2_DEFAULTS, **{name: value for name, value in entry.items() if value is not None}}
+    return {**_FAPI2_DEFAULTS, **{name: value for name, value in entry.items() if not _unset(value)}}
+
+
+def _unset(value: Any) -> bool:
+    """``None``, or an empty list: the issuer's settings read both as "the default" (``empty_is_default``); an
+    empty ``ALGORITHMS`` kept here would fall back to the provider's default (RS256) and then be narrowed to
+    nothing, refusing every token."""
+    return value is None or (isinstance(value, (list, tuple)) and not value)
 
 
 def conflicts(entry: Mapping[str, Any], *, dpop_algorithms: Any, client_cert_header: Any) -> list[Conflict]:
@@ -73,10 +81,11 @@ def conflicts(entry: Mapping[str, Any], *, dpop_algorithms: Any, client_cert_hea
     if isinstance(algorithms, (list, tuple)):
         other = sorted(str(alg) for alg in algorithms if alg not in FAPI2_ALGORITHMS)
         if other:
+            left = "" if len(other) < len(algorithms) else " None is left: every token would be refused."
             found.append(
                 Conflict(
                     "ALGORITHMS",
-                    f"allows {', '.join(other)}, which FAPI 2.0 does not.",
+                    f"allows {', '.join(other)}, which FAPI 2.0 does not.{left}",
                     "Under SECURITY_PROFILE 'fapi2' set ALGORITHMS to PS256, ES256 and/or EdDSA (or leave it unset).",
                 )
             )

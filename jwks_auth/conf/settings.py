@@ -204,7 +204,7 @@ class JWKSAuthSettings:
             raise AttributeError(f"Invalid JWKS_AUTH setting: {name!r}")
         value = self.user_settings.get(name, self.defaults[name])
         setting = BY_NAME.get(name)
-        if setting is not None and setting.keys:
+        if setting is not None and setting.keys and isinstance(self.defaults[name], dict):
             # A group: every key filled in; a value that is not a dict is reported by the checks and ignored here.
             value = {**self.defaults[name], **(value if isinstance(value, dict) else {})}
         self._cached[name] = value

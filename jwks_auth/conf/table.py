@@ -68,6 +68,10 @@ def _group_rule(name: str, keys: tuple[Setting, ...]) -> Rule:
     return check
 
 
+def _introspection(name: str, default: Any, rule: Rule, doc: str, **options: Any) -> Setting:
+    return Setting(name, default, rule, doc, check_id=E008, **options)
+
+
 def _group(name: str, doc: str, keys: tuple[Setting, ...]) -> Setting:
     return Setting(name, {key.name: key.default for key in keys}, _group_rule(name, keys), doc, keys=keys)
 
@@ -145,6 +149,32 @@ KEY_STORE_KEYS = (
         "after a refetch for an unknown kid, no other refetch for this long (shared by all workers)",
         check_id=E006,
         positive=True,
+    ),
+)
+
+#: Per issuer; the group's own default is None (no introspection), an issuer that sets it gets these for the rest.
+INTROSPECTION_KEYS = (
+    _introspection("ENDPOINT", None, rules.optional(rules.string), "the RFC 7662 endpoint URL (required)"),
+    _introspection(
+        "CLIENT_ID",
+        None,
+        rules.optional(rules.string),
+        "this API's client id at the endpoint (required unless AUTH_METHOD is none; the aud of signed answers)",
+    ),
+    _introspection("CLIENT_SECRET", None, rules.optional(rules.string), "this API's client secret", secret=True),
+    _introspection(
+        "AUTH_METHOD",
+        "client_secret_basic",
+        rules.introspection_auth_method,
+        "client_secret_basic, client_secret_post or none",
+    ),
+    _introspection(
+        "TOKEN_TYPE_HINT", "access_token", rules.optional(rules.string), "the token_type_hint sent (None: none)"
+    ),
+    _introspection("CACHE", True, rules.boolean, "cache answers (False: ask on every request)"),
+    _introspection("CACHE_TTL", 60, rules.number, "seconds an answer is cached, never past the token's exp"),
+    _introspection(
+        "JWT_RESPONSE", False, rules.boolean, "ask for and require RFC 9701 signed answers (docs/signed-introspection)"
     ),
 )
 
@@ -294,10 +324,11 @@ SETTINGS: tuple[Setting, ...] = (
     _issuer(
         "INTROSPECTION",
         None,
-        rules.optional(rules.mapping),
-        "RFC 7662 introspection of opaque tokens (its keys: jwks_auth.validation.introspection)",
+        rules.optional(_group_rule("INTROSPECTION", INTROSPECTION_KEYS)),
+        "RFC 7662 introspection of opaque tokens (None: none); a dict of the keys below",
         check_id=E008,
         secret=True,
+        keys=INTROSPECTION_KEYS,
     ),
     _issuer(
         "DPOP",

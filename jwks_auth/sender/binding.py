@@ -9,7 +9,7 @@ the scheme. Proofs are checked on every request: nothing here is cached.
 
 An issuer whose ``SECURITY_PROFILE`` is ``fapi2`` accepts sender-constrained tokens only: a token
 without ``cnf`` is refused whatever the scheme, and a DPoP proof must be signed with PS256, ES256 or
-EdDSA (FAPI 2.0 Security Profile 5.3.2.1, 5.4).
+EdDSA (FAPI 2.0 Security Profile 5.3.4, 5.4; docs/fapi2.md says where these numbers come from).
 """
 
 from __future__ import annotations
@@ -82,11 +82,17 @@ def check_binding(
         if jkt is None:
             raise BindingError("token is not DPoP-bound", code=Reason.DPOP_UNBOUND)
         # Its jti is recorded only once the key and the certificate below match too.
-        proof = verifier.verify(proofs[0], request, access_token=token, nonce_required=nonce_required, remember=False)
+        # FAPI 2.0 algorithms are checked on the proof's header, before its signature and its nonce.
+        proof = verifier.verify(
+            proofs[0],
+            request,
+            access_token=token,
+            nonce_required=nonce_required,
+            remember=False,
+            algorithms=FAPI2_ALGORITHMS if sender_constrained else None,
+        )
         if not hmac.compare_digest(proof.thumbprint, jkt):
             raise ProofError("DPoP proof key does not match the token", code=Reason.DPOP_JKT)
-        if sender_constrained and proof.alg not in FAPI2_ALGORITHMS:
-            raise ProofError("DPoP proof algorithm not allowed", code=Reason.DPOP_ALG)
     elif jkt is not None:
         # The downgrade DPoP exists to stop: a stolen bound token replayed as a bearer token.
         raise BindingError("DPoP-bound token used as a bearer token", code=Reason.DPOP_DOWNGRADE)

@@ -84,13 +84,18 @@ class ProofVerifier:
         nonce_required: bool = False,
         now: float | None = None,
         remember: bool = True,
+        algorithms: frozenset[str] | None = None,
     ) -> VerifiedProof:
         """The verified proof, or ``ProofError`` / ``NonceRequired`` / ``ReplayUnavailable``.
 
         ``remember=False`` leaves recording its ``jti`` to the caller (``remember``), after checks of its own.
+        ``algorithms`` narrows ``DPOP_ALGORITHMS`` for this request (an issuer's security profile): checked on the
+        header, before the signature costs anything and before any claim or nonce is looked at.
         """
         now = time.time() if now is None else now
         alg, key, claims, data, signature = self._parse(proof)
+        if algorithms is not None and alg not in algorithms:
+            raise ProofError("DPoP proof algorithm not allowed", code=Reason.DPOP_ALG)
         if not key.verify(alg, data, signature):
             raise ProofError("invalid DPoP proof signature", code=Reason.DPOP_SIGNATURE)
         jti, htu = self._check_claims(claims, facts, now)

@@ -56,13 +56,27 @@ class ReplicaCount:
             self._known = None
 
 
+#: The longest ``WAIT`` sent, in milliseconds: it holds the request, and a replica slower than this is as good as gone.
+MAX_WAIT_MS = 5000
+
+
+def wait_bound(timeout_ms: int) -> int:
+    """``timeout_ms`` as sent to ``WAIT``: between 1 and ``MAX_WAIT_MS``.
+
+    ``WAIT n 0`` means "block until n replicas acknowledge, however long", and Django's ``RedisCache`` has no
+    socket timeout by default: a zero or negative timeout would hang the request; never send one.
+    """
+    return max(1, min(int(timeout_ms), MAX_WAIT_MS))
+
+
 def add_acknowledged(client: Any, key: str, ttl: int, replicas: int, timeout_ms: int) -> tuple[bool, int]:
     """``SET key NX EX ttl`` then ``WAIT replicas timeout_ms`` on one connection: (stored, replicas that hold it).
 
-    Raises redis-py's errors (the caller's cache wrapper makes them soft).
+    ``timeout_ms`` is bounded by ``wait_bound``. Raises redis-py's errors (the caller's cache wrapper makes them
+    soft).
     """
     pipeline = client.pipeline(transaction=False)
     pipeline.set(key, b"1", nx=True, ex=max(1, int(ttl)))
-    pipeline.execute_command("WAIT", replicas, timeout_ms)
+    pipeline.execute_command("WAIT", replicas, wait_bound(timeout_ms))
     stored, acknowledged = pipeline.execute()
     return bool(stored), int(acknowledged)

@@ -46,8 +46,9 @@ class SharedCache:
         """``add``, held by ``replicas`` replicas of a Redis primary before it counts as stored.
 
         True if stored and acknowledged, False if the key was already there, None if the cache failed or too few
-        replicas acknowledged within ``wait_ms`` (a failover could lose the key). A cache that is not Redis, or a
-        primary without replicas, is a plain ``add`` (``jwks_auth.utils.replicated``).
+        replicas acknowledged within ``wait_ms`` (a failover could lose the key). ``replicas`` is capped at the
+        replicas the primary has connected (a replica that is gone cannot acknowledge). A cache that is not Redis,
+        or a primary without replicas, is a plain ``add`` (``jwks_auth.utils.replicated``).
         """
 
         client = self._soft(lambda cache: replicated.redis_client(cache) if replicas > 0 else None, None)
@@ -55,12 +56,15 @@ class SharedCache:
             return self.add(key, 1, timeout)
 
         def call(cache: BaseCache) -> bool | None:
-            if self._replica_count.of(client) == 0:
+            # Never more than the primary has: waiting for a replica that is not connected costs the whole
+            # wait_ms and then refuses, so losing one replica of two would refuse every proof.
+            needed = min(replicas, self._replica_count.of(client))
+            if needed == 0:
                 return bool(cache.add(key, 1, timeout))
-            stored, acknowledged = replicated.add_acknowledged(client, cache.make_key(key), timeout, replicas, wait_ms)
+            stored, acknowledged = replicated.add_acknowledged(client, cache.make_key(key), timeout, needed, wait_ms)
             if not stored:
                 return False
-            if acknowledged < replicas:
+            if acknowledged < needed:
                 self._replica_count.forget()  # a replica may have gone: ask again next time
                 signals.cache_failed.send(sender=SharedCache, error="ReplicaAcknowledgementTimeout")
                 return None

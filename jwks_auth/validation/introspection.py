@@ -31,7 +31,6 @@ never cached.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -43,49 +42,34 @@ from urllib.parse import quote
 
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf.settings import IssuerConfig, jwks_settings
-from jwks_auth.exceptions import (
-    DEFAULT_RETRY_AFTER,
-    CannotDecide,
+from jwks_auth.conf.table import BY_NAME, INTROSPECTION_KEYS
+from jwks_auth.exceptions import (  # IntrospectionUnavailable, SignedResponseError: still importable from here
     ConfigurationError,
     FetchError,
+    IntrospectionUnavailable,
     InvalidClaims,
     MalformedToken,
+    SignedResponseError,
 )
 from jwks_auth.keys.http import fetch_body, fetch_json
 from jwks_auth.keys.store import KeyStore
 from jwks_auth.reasons import Reason
 from jwks_auth.utils.backoff import Backoff
+from jwks_auth.utils.digest import sha256
 from jwks_auth.utils.json_numbers import is_finite_number
 from jwks_auth.utils.shared_cache import SharedCache
 from jwks_auth.validation.claims import DEFAULT_RULES, ClaimRules
 from jwks_auth.validation.scopes import scopes_from_claims
-from jwks_auth.validation.signed_introspection import MEDIA_TYPE, SignedResponseError, verified_answer
+from jwks_auth.validation.signed_introspection import MEDIA_TYPE, verified_answer
 
 logger = logging.getLogger("jwks_auth.validation.introspection")
 
 #: RFC 6750 2.1 b64token.
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
-_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 
-INTROSPECTION_DEFAULTS: dict[str, Any] = {
-    "ENDPOINT": None,
-    "CLIENT_ID": None,
-    "CLIENT_SECRET": None,
-    "AUTH_METHOD": "client_secret_basic",
-    "TOKEN_TYPE_HINT": "access_token",
-    "CACHE": True,
-    "CACHE_TTL": 60,
-    "JWT_RESPONSE": False,
-}
-
-
-class IntrospectionUnavailable(CannotDecide):
-    """The introspection endpoint could not give an answer: 503, not the token's fault."""
-
-    def __init__(
-        self, message: str = "token introspection unavailable", retry_after: int = DEFAULT_RETRY_AFTER
-    ) -> None:
-        super().__init__(message, retry_after)
+#: The INTROSPECTION keys' defaults, declared in the settings table (``jwks_auth.conf.table.INTROSPECTION_KEYS``).
+INTROSPECTION_DEFAULTS: dict[str, Any] = BY_NAME["INTROSPECTION"].group_defaults()
+_KEYS = {key.name: key for key in INTROSPECTION_KEYS}
 
 
 def introspection_settings(config: IssuerConfig) -> dict[str, Any]:
@@ -93,18 +77,18 @@ def introspection_settings(config: IssuerConfig) -> dict[str, Any]:
     raw = config.introspection
     if not isinstance(raw, Mapping):
         raise ConfigurationError(f"INTROSPECTION of {config.issuer} must be a dict")
-    unknown = sorted(set(raw) - set(INTROSPECTION_DEFAULTS))
+    unknown = sorted(str(name) for name in raw if name not in _KEYS)
     if unknown:
         raise ConfigurationError(f"Unknown INTROSPECTION key(s) for {config.issuer}: {', '.join(unknown)}")
+    for name, value in raw.items():
+        expected = _KEYS[name].rule(value)
+        if expected is not None:  # never the value: CLIENT_SECRET may be in it
+            raise ConfigurationError(f"INTROSPECTION['{name}'] of {config.issuer} must be {expected}")
     options = {**INTROSPECTION_DEFAULTS, **raw}
-    if not isinstance(options["ENDPOINT"], str) or not options["ENDPOINT"]:
+    if not options["ENDPOINT"]:
         raise ConfigurationError(f"INTROSPECTION of {config.issuer} needs an ENDPOINT")
-    if options["AUTH_METHOD"] not in _AUTH_METHODS:
-        raise ConfigurationError(f"INTROSPECTION AUTH_METHOD must be one of {', '.join(_AUTH_METHODS)}")
     if options["AUTH_METHOD"] != "none" and not options["CLIENT_ID"]:
         raise ConfigurationError(f"INTROSPECTION of {config.issuer} needs CLIENT_ID and CLIENT_SECRET")
-    if not isinstance(options["JWT_RESPONSE"], bool):
-        raise ConfigurationError(f"INTROSPECTION JWT_RESPONSE of {config.issuer} must be True or False")
     if options["JWT_RESPONSE"] and (not isinstance(options["CLIENT_ID"], str) or not options["CLIENT_ID"]):
         raise ConfigurationError(
             f"INTROSPECTION of {config.issuer} needs a CLIENT_ID with JWT_RESPONSE: the aud of the signed answers"
@@ -146,7 +130,7 @@ class Introspector:
         self.options = introspection_settings(config)
         # RFC 9701: the keys of signed answers are the issuer's, from the store its tokens use.
         self.store = store if store is not None or not self.options["JWT_RESPONSE"] else KeyStore(config)
-        digest = hashlib.sha256(f"{config.issuer}|{self.options['ENDPOINT']}".encode()).hexdigest()[:16]
+        digest = sha256(f"{config.issuer}|{self.options['ENDPOINT']}".encode()).hex()[:16]
         self._key_prefix = f"{jwks_settings.CACHE_KEY_PREFIX}:introspect:{digest}:"
         self._backoff = Backoff(_retry_interval())
         self._cache = SharedCache(jwks_settings.CACHE_ALIAS)
@@ -157,7 +141,7 @@ class Introspector:
         if _B64TOKEN.fullmatch(token) is None:
             raise MalformedToken()
         caching = use_cache and bool(self.options["CACHE"])
-        digest = hashlib.sha256(token.encode("ascii")).hexdigest()
+        digest = sha256(token.encode("ascii")).hex()
         now = time.time()
         answer = self._cache_get(digest, now) if caching else None
         if answer is None:
@@ -219,7 +203,7 @@ class Introspector:
 
     # -- cache ------------------------------------------------------------------------------
     def _ttl(self, answer: Mapping[str, Any], now: float) -> float:
-        ttl = float(self.options["CACHE_TTL"] or 0)
+        ttl = float(self.options["CACHE_TTL"])  # a number >= 0 (introspection_settings)
         if answer.get("active") is not True:
             return ttl
         exp = answer.get("exp")
@@ -248,4 +232,4 @@ class Introspector:
 
     def clear(self, token: str) -> None:
         """Forget the cached answer for ``token`` (e.g. after revoking it)."""
-        self._cache.delete(self._key_prefix + hashlib.sha256(token.encode("ascii")).hexdigest())
+        self._cache.delete(self._key_prefix + sha256(token.encode("ascii")).hex())

@@ -137,8 +137,14 @@ def parse_jws(token: str, max_length: int) -> tuple[dict[str, Any], dict[str, An
     return header, claims, signing_input(token, header_b64, payload_b64), signature
 
 
-def check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str, str]:
-    """Apply the header policy; return ``(alg, kid)``."""
+def check_header(
+    header: Mapping[str, Any], config: IssuerConfig, token_types: frozenset[str | None] | None = None
+) -> tuple[str, str]:
+    """Apply the header policy; return ``(alg, kid)``.
+
+    ``token_types``: the ``typ`` values accepted (normalised), when not the issuer's access-token types (an RFC
+    9701 introspection answer's ``token-introspection+jwt``).
+    """
     if not header.keys() <= ALLOWED_HEADER_MEMBERS:
         raise MalformedToken("unsupported header parameter", code=Reason.HEADER)
     alg = header.get("alg")
@@ -150,7 +156,7 @@ def check_header(header: Mapping[str, Any], config: IssuerConfig) -> tuple[str, 
     typ = header.get("typ", None)
     if "typ" in header and type(typ) is not str:
         raise MalformedToken("token type not accepted", code=Reason.TYP)
-    if normalise_typ(typ) not in config.token_types:
+    if normalise_typ(typ) not in (config.token_types if token_types is None else token_types):
         raise MalformedToken("token type not accepted", code=Reason.TYP)
     for name in ("x5t", "x5t#S256"):
         if name in header and type(header[name]) is not str:

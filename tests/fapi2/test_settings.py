@@ -37,6 +37,21 @@ def test_the_profile_narrows_what_is_set() -> None:
     assert _config(SECURITY_PROFILE="fapi2", LEEWAY=3).leeway == 3.0
 
 
+@pytest.mark.parametrize("empty", [[], ()])
+def test_an_empty_algorithms_list_gets_the_profile_s_default_not_nothing(empty: Any, settings: Any) -> None:
+    """ALGORITHMS: [] reads as unset (as without the profile): the profile's algorithms, not an empty set."""
+    assert _config(SECURITY_PROFILE="fapi2", ALGORITHMS=empty).algorithms == {"PS256", "ES256", "EdDSA"}
+    settings.JWKS_AUTH = {"ISSUER": KIT_ISSUER, "AUDIENCE": ["api1"], "SECURITY_PROFILE": "fapi2", "ALGORITHMS": []}
+    assert check_security_profile() == []
+
+
+def test_algorithms_none_of_which_fapi2_allows_say_every_token_is_refused(settings: Any) -> None:
+    settings.JWKS_AUTH = {"ISSUER": KIT_ISSUER, "AUDIENCE": ["api1"], "SECURITY_PROFILE": "fapi2"}
+    settings.JWKS_AUTH["ALGORITHMS"] = ["RS256"]
+    (error,) = check_security_profile()
+    assert error.id == "jwks_auth.E012" and "every token would be refused" in error.msg
+
+
 def test_without_the_profile_nothing_changes() -> None:
     config = _config()
     assert config.algorithms == {"RS256"} and config.leeway == 60.0
@@ -166,3 +181,17 @@ def test_metadata_without_the_profile_is_unchanged(kit_config: Any) -> None:
     assert document["dpop_bound_access_tokens_required"] is False
     assert "ES384" not in document["dpop_signing_alg_values_supported"]
     assert set(document["dpop_signing_alg_values_supported"]) == {"ES256", "PS256", "EdDSA", "Ed25519"}
+
+
+def test_a_proof_of_another_algorithm_is_refused_for_its_algorithm_before_its_nonce(
+    fapi2_config: Any, issuer: Any
+) -> None:
+    """The proof's alg is checked on its header: an ES384 proof is dpop_alg, not a request for a nonce."""
+    fapi2_config(DPOP_ALGORITHMS=["ES256", "ES384"], DPOP_NONCE=True)
+    key = issuer.dpop_key("ES384")
+    token = key.token("api1", alg="ES256")
+    response = Client().get("/authz/claims", headers=key.headers("GET", "/authz/claims", token))
+    assert response.status_code == 401, response.content
+    challenge = response["WWW-Authenticate"]
+    assert 'error="invalid_dpop_proof"' in challenge and "use_dpop_nonce" not in challenge
+    assert "algorithm not allowed" in challenge

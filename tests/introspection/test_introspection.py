@@ -322,3 +322,38 @@ def test_bad_introspection_settings_are_configuration_errors(server, provider, i
     introspection(**options)
     with pytest.raises(ConfigurationError):
         get_validator()
+
+
+BAD_KEYS = {
+    "CACHE_TTL": ["abc", [1], -5, float("nan")],
+    "CACHE": ["yes", 1],
+    "TOKEN_TYPE_HINT": [["access_token"], 5],
+    "ENDPOINT": [["https://idp.example/introspect"]],
+    "CLIENT_ID": [{"id": "api1"}],
+    "CLIENT_SECRET": [123],
+    "AUTH_METHOD": ["private_key_jwt"],
+    "JWT_RESPONSE": ["yes"],
+}
+
+
+@pytest.mark.parametrize(("key", "value"), [(key, value) for key, values in BAD_KEYS.items() for value in values])
+def test_a_bad_introspection_key_is_refused_naming_it_never_a_500(client, server, provider, introspection, key, value):
+    """Every INTROSPECTION key has a rule in the settings table: E008 naming it, and a 503 (never a 500)."""
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    token = opaque(server)
+    fix_issuer(server, provider)
+    introspection(**{key: value})
+    response = get(client, token)
+    assert response.status_code == 503, response.content
+    with pytest.raises(SystemCheckError, match=rf"jwks_auth.E008.*INTROSPECTION'?\]?\['{key}'\]"):
+        call_command("check")
+
+
+def test_introspection_defaults_are_the_settings_table_s(server, provider, introspection):
+    from jwks_auth.conf.table import BY_NAME
+    from jwks_auth.validation.introspection import INTROSPECTION_DEFAULTS
+
+    assert INTROSPECTION_DEFAULTS == {key.name: key.default for key in BY_NAME["INTROSPECTION"].keys}
+    assert INTROSPECTION_DEFAULTS["CACHE_TTL"] == 60 and INTROSPECTION_DEFAULTS["JWT_RESPONSE"] is False

@@ -17,9 +17,12 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from jwks_auth import signals
+from jwks_auth.validation.signed_introspection import MAX_RESPONSE_AGE
 from jwks_auth.validation.validator import get_validator
 from tests.conftest import bearer
 from tests.introspection.test_introspection import fix_issuer, get, opaque
+from tests.ops.scrape import value
+from tests.ops.test_metrics import scrape
 from tests.support.introspection_server import IntrospectionServer
 from tests.support.keys import SigningKey
 
@@ -105,6 +108,8 @@ SPOILED: dict[str, Any] = {
     "another typ": {"header": {"typ": "at+jwt"}},
     "another iss": {"claims": {"iss": "https://evil.example"}},
     "no iss": {"claims": {"iss": None}},
+    "a list iss": {"claims": {"iss": ["https://evil.example"]}},
+    "an object iss": {"claims": {"iss": {"value": "https://evil.example"}}},
     "another aud": {"audience": "other-api"},
     "no aud": {"audience": None},
     "no iat": {"claims": {"iat": None}},
@@ -144,6 +149,20 @@ def test_an_answer_that_is_not_a_valid_signed_response_is_503_never_accepted(
     assert not _cached(token)
 
 
+def test_an_answer_older_than_max_response_age_is_refused_whatever_the_leeway(client, server, provider, introspection):
+    """LEEWAY (60 s by default) widens only the future side: an answer 90 s old is past MAX_RESPONSE_AGE."""
+    introspection(CACHE=False)
+    token = _active(server, provider)
+    server.jwt_claims = {"iat": int(time.time()) - int(MAX_RESPONSE_AGE) - 30}
+    assert get(client, token).status_code == 503
+
+
+def test_an_answer_ahead_within_leeway_is_accepted(client, server, provider, introspection):
+    token = _active(server, provider)
+    server.jwt_claims = {"iat": int(time.time()) + 30}  # the server's clock runs fast, within LEEWAY
+    assert get(client, token).status_code == 200
+
+
 def test_a_forged_active_answer_for_an_unknown_token_does_not_let_it_in(
     client, server, provider, introspection, signing_key, other_key
 ):
@@ -158,8 +177,21 @@ def test_the_failure_is_counted_as_an_introspection_response_problem(
 ):
     server.signer = _forged_signer(other_key, signing_key)
     token = _active(server, provider)
+    labels = {"issuer": "", "result": "unavailable", "reason": "introspection_jwt"}
+    before = value(scrape(client), "jwks_auth_tokens_total", labels)
     assert get(client, token).status_code == 503
+    assert value(scrape(client), "jwks_auth_tokens_total", labels) - before == 1
     assert "signature invalid" in caplog.text and token not in caplog.text
+
+
+def test_the_refusal_classes_live_with_the_others_and_keep_their_old_paths():
+    from jwks_auth import exceptions
+    from jwks_auth.validation import introspection, signed_introspection
+
+    assert signed_introspection.SignedResponseError is exceptions.SignedResponseError
+    assert introspection.IntrospectionUnavailable is exceptions.IntrospectionUnavailable
+    assert introspection.SignedResponseError is exceptions.SignedResponseError
+    assert issubclass(exceptions.SignedResponseError, exceptions.CannotDecide)
 
 
 def test_jwt_response_needs_a_client_id(settings, jwks_config, server):

@@ -51,3 +51,11 @@ def test_clear_removes_every_slot_and_what_this_process_holds(store, provider, s
     assert [slot for slot in Slot if shared.get(current.namespace.key(slot)) is not None] == []
     status = current.status()
     assert status["local"] is None and status["last_error"] is None and status["retry_not_before"] is None
+
+
+@pytest.mark.parametrize("timeouts", [(0.5, 1.0), (2.0, 4.0), (1.0, 1.0)])
+def test_the_fetch_lock_outlives_discovery_rfc8414_fallback_and_jwks_each_at_its_deadline(timeouts) -> None:
+    """Three requests one after another (openid-configuration 404, oauth-authorization-server, JWKS): the shared
+    lock must not expire while the third one is still within its deadline."""
+    settings = dataclasses.replace(KeyStoreSettings.from_settings(), http_timeouts=timeouts)
+    assert settings.lock_timeout > 3 * sum(timeouts)

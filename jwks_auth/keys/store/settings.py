@@ -15,6 +15,10 @@ from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.keys.http import http_timeouts
 from jwks_auth.utils.network_place import network_place
 
+#: The requests one refresh may make one after another: OpenID discovery, RFC 8414 metadata when that answers
+#: 404 (``discovery._discover``), then the JWKS. The shared fetch lock must outlive them all.
+MOST_SEQUENTIAL_FETCHES = 3
+
 
 @dataclass(frozen=True)
 class KeyStoreSettings:
@@ -71,8 +75,8 @@ class KeyStoreSettings:
 
     @property
     def lock_timeout(self) -> int:
-        """Longest a fetch may take (discovery and JWKS, each within its timeouts), plus a margin."""
-        return math.ceil(sum(self.http_timeouts) * 2) + 2
+        """Longest a fetch may take, plus a margin: ``MOST_SEQUENTIAL_FETCHES`` requests, each within its timeouts."""
+        return math.ceil(sum(self.http_timeouts) * MOST_SEQUENTIAL_FETCHES) + 2
 
     @property
     def error_ttl(self) -> int:
