@@ -10,7 +10,7 @@ a refusal carries it too.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from django.http import HttpRequest
 
@@ -32,13 +32,19 @@ def _policy(access_token: AccessToken) -> tuple[str, bool, bool]:
     return config.dpop, config.asks_dpop_nonce, config.sender_constrained
 
 
+#: AccessToken's constructor fields, read once.
+_FIELDS = tuple(field.name for field in fields(AccessToken) if field.init)
+
+
 def _bound(access_token: AccessToken, binding: Binding) -> AccessToken:
     """``access_token`` with its ``binding`` to this request."""
     if type(access_token) is not AccessToken:
         return replace(access_token, binding=binding)  # a subclass keeps its type and its own fields
-    # dataclasses.replace() reads every field's definition again on each call, on every DPoP request.
-    token = access_token
-    return AccessToken(token.header, token.claims, token.issuer, token.scopes, token.config, binding)
+    # dataclasses.replace() reads every field's definition again on each call, on every DPoP request: the
+    # fields are read once (_FIELDS) and copied by name, so a field added to AccessToken is never dropped.
+    values = {name: getattr(access_token, name) for name in _FIELDS}
+    values["binding"] = binding
+    return AccessToken(**values)
 
 
 def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:

@@ -52,15 +52,26 @@ def request_facts(request: HttpRequest, extra_headers: tuple[str, ...] = ()) -> 
     )
 
 
+#: Django's own host reading (private, so looked up once; None if a Django version renames it: no memo then).
+_RAW_HOST = getattr(HttpRequest, "_get_raw_host", None)
+
+
 def _host(request: HttpRequest, scheme: str) -> str:
     """``request.get_host()``, ``""`` when Django refuses the host (no ``htu`` will match then).
 
     Checking a host against ``ALLOWED_HOSTS`` costs more than the rest of a proof's claim checks; its answer
     depends only on a few request headers, the scheme and five settings, so an accepted host is kept by
-    those (and forgotten when the settings change). A refused host, and a request class with a ``get_host``
-    of its own, are asked every time.
+    those (and forgotten when the settings change). A refused host, and a request class with its own
+    ``get_host``, ``_get_raw_host`` or ``get_port``, are asked every time.
     """
-    memo = type(request).get_host is HttpRequest.get_host
+    kind = type(request)
+    # get_host reads _get_raw_host and get_port: a class overriding any of the three is asked every time.
+    memo = (
+        _RAW_HOST is not None
+        and kind.get_host is HttpRequest.get_host
+        and getattr(kind, "_get_raw_host", None) is _RAW_HOST
+        and kind.get_port is HttpRequest.get_port
+    )
     if memo:
         meta = request.META
         inputs = (scheme, *map(meta.get, _HOST_INPUTS))

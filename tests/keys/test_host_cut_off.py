@@ -116,3 +116,20 @@ def test_a_pause_without_places_or_with_garbage_places_holds_everywhere() -> Non
 
 def test_the_place_is_the_same_in_every_call_and_short() -> None:
     assert network_place() == network_place() and len(network_place()) == 16
+
+
+def test_a_turn_given_back_is_only_the_one_this_process_took() -> None:
+    from jwks_auth.keys.store.namespace import Namespace, Slot
+    from jwks_auth.keys.store.unknown_kids import UnknownKidGate
+    from jwks_auth.utils.shared_cache import SharedCache
+
+    namespace = Namespace(SharedCache("default"), "give-back-test")
+    ours, theirs = UnknownKidGate(namespace, 30), UnknownKidGate(namespace, 30)
+    assert ours.take_shared_turn()
+    ours.give_back_shared_turn()
+    assert namespace.get(Slot.COOLDOWN) is None  # ours: given back
+    assert ours.take_shared_turn()
+    namespace.delete(Slot.COOLDOWN)  # our window ended; another worker takes the next one
+    assert theirs.take_shared_turn()
+    ours.give_back_shared_turn()
+    assert namespace.get(Slot.COOLDOWN) is not None  # theirs stays

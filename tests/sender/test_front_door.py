@@ -304,3 +304,22 @@ def test_a_host_accepted_before_is_refused_once_allowed_hosts_drops_it(
     settings.ALLOWED_HOSTS = ["api.example"]
     _, access_token = door.authenticate(request())
     assert access_token.binding is not None
+
+
+def test_a_request_class_with_its_own_host_reading_is_never_answered_from_the_memo(
+    jwks_config: Any, make_token: Callable[..., str], ec: SigningKey, settings: Any
+) -> None:
+    """get_host reads _get_raw_host and get_port: a class overriding one of them is asked, not the memo."""
+    door = RequestVerifier()
+    token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
+    url = "http://api.example/orders"
+    settings.ALLOWED_HOSTS = ["api.example", "gateway.example"]
+
+    def request() -> Any:
+        return _request(f"DPoP {token}", dpop.make_proof(ec, "GET", url, token=token), HTTP_HOST="api.example")
+
+    door.authenticate(request())  # api.example, from these headers, is in the memo now
+    gateway = request()
+    gateway.__class__ = type("GatewayRequest", (type(gateway),), {"_get_raw_host": lambda self: "gateway.example"})
+    assert gateway.get_host() == "gateway.example"
+    assert _refusal(door, gateway).reason is Reason.DPOP_HTU  # the proof names api.example

@@ -28,6 +28,7 @@ class UnknownKidGate:
         self._missing: dict[str, float] = {}  # kid hash -> remembered until
         self._turn_until = 0.0
         self._turn_done: threading.Event | None = None
+        self._shared_turn_taken_at: float | None = None  # what this process wrote in the shared cooldown entry
 
     # -- kids known missing ----------------------------------------------------------
     def is_missing(self, kid_hash: str, now: float) -> bool:
@@ -62,6 +63,7 @@ class UnknownKidGate:
         """The shared cooldown: at most one refetch per window across workers."""
         seconds = max(1, math.ceil(self._cooldown))
         now = time.time()
+        self._shared_turn_taken_at = now
         if self._namespace.add(Slot.COOLDOWN, now, seconds) is not False:
             return True
         # Taken: by another worker within the window, or by an entry we did not
@@ -73,8 +75,12 @@ class UnknownKidGate:
         return self._namespace.add(Slot.COOLDOWN, now, seconds) is not False
 
     def give_back_shared_turn(self) -> None:
-        """After a failed refetch: another worker or host, whose route to the provider may be fine, may try now."""
-        self._namespace.delete(Slot.COOLDOWN)
+        """After a failed refetch: another worker or host, whose route to the provider may be fine, may try now.
+
+        Only the turn this process took (the time it wrote): one another worker took since is left alone.
+        """
+        if self._namespace.get(Slot.COOLDOWN) == self._shared_turn_taken_at:
+            self._namespace.delete(Slot.COOLDOWN)
 
     def reset(self) -> None:
         with self._lock:
