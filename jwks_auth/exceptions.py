@@ -306,7 +306,7 @@ class CannotDecide(Refusal):
     error = None
     description = "Token verification is temporarily unavailable."
     challenges = False
-    code: Reason = Reason.KEYS_UNAVAILABLE
+    code: Reason = Reason.UNAVAILABLE
     message = "the token cannot be checked now"
 
     def __init__(self, message: str | None = None, retry_after: int = DEFAULT_RETRY_AFTER) -> None:
@@ -325,6 +325,7 @@ class KeysUnavailable(CannotDecide):
 class RevocationUnavailable(CannotDecide):
     """``IS_REVOKED`` failed: whether the token is revoked cannot be known."""
 
+    code = Reason.REVOCATION_UNAVAILABLE
     message = "revocation check unavailable"
 
 
@@ -338,6 +339,7 @@ class ReplayUnavailable(CannotDecide):
 class IntrospectionUnavailable(CannotDecide):
     """The introspection endpoint could not give an answer (RFC 7662): 503, not the token's fault."""
 
+    code = Reason.INTROSPECTION_UNAVAILABLE
     message = "token introspection unavailable"
 
 

@@ -77,4 +77,7 @@ class Reason(StrEnum):
     KEYS_UNAVAILABLE = "keys_unavailable"
     MISCONFIGURED = "misconfigured"
     REPLAY_UNAVAILABLE = "replay_unavailable"  # the DPoP replay store (the shared cache) cannot answer
+    INTROSPECTION_UNAVAILABLE = "introspection_down"  # the RFC 7662 endpoint gives no answer
+    REVOCATION_UNAVAILABLE = "revocation_down"  # IS_REVOKED raised
+    UNAVAILABLE = "unavailable"  # something else a check needs cannot answer now
     INTROSPECTION_RESPONSE = "introspection_jwt"  # an RFC 9701 answer unsigned, forged or not for us

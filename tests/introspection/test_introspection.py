@@ -215,6 +215,17 @@ def test_endpoint_down_is_503_and_not_hammered(client, server, provider, introsp
         revived.stop()
 
 
+def test_endpoint_down_is_counted_as_introspection_down(client, server, provider, introspection):
+    from tests.ops.scrape import scrape, value
+
+    token = opaque(server)
+    server.stop()
+    labels = {"issuer": "", "result": "unavailable", "reason": "introspection_down"}
+    before = value(scrape(client), "jwks_auth_tokens_total", labels)
+    assert get(client, token).status_code == 503
+    assert value(scrape(client), "jwks_auth_tokens_total", labels) - before == 1
+
+
 def test_a_dropped_connection_is_503(client, server, provider, introspection):
     """Every introspection call opens a fresh connection (as every key fetch does),
     so a connection closed without an answer is the endpoint failing, not a stale

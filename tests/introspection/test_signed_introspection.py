@@ -21,8 +21,7 @@ from jwks_auth.validation.signed_introspection import MAX_RESPONSE_AGE
 from jwks_auth.validation.validator import get_validator
 from tests.conftest import bearer
 from tests.introspection.test_introspection import fix_issuer, get, opaque
-from tests.ops.scrape import value
-from tests.ops.test_metrics import scrape
+from tests.ops.scrape import scrape, value
 from tests.support.introspection_server import IntrospectionServer
 from tests.support.keys import SigningKey
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -30,3 +31,12 @@ def forged(token: str) -> str:
     claims["sub"] = "someone-else"
     body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     return f"{header}.{body}.{signature}"
+
+
+def scrape(client: Any) -> str:
+    """The project's /metrics through Django's test client, checked to be Prometheus text."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain; version=")
+    assert response["Cache-Control"] == "no-store"
+    return str(response.content.decode())

@@ -11,17 +11,9 @@ import pytest
 
 from tests.conftest import bearer
 from tests.ops.scrape import forged as forge
-from tests.ops.scrape import value
+from tests.ops.scrape import scrape, value
 from tests.support.loopback import free_port
 from tests.support.processes import REPO
-
-
-def scrape(client) -> str:
-    response = client.get("/metrics")
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/plain; version=")
-    assert response["Cache-Control"] == "no-store"
-    return response.content.decode()
 
 
 def test_accepted_and_rejected_tokens_are_counted_with_their_reason(client, provider, make_token):
