@@ -151,14 +151,17 @@ class SharedRevocations:
             self.read_epoch()
         known = self._known
         keys = token_subjects(claims, issuer)
+        read: dict[str, Record] = {}
         for key in keys:
-            record = known.get(key)
+            record = read.get(key) or known.get(key)
             if record is None:  # not seen since the epoch moved: read (the token's other subjects too), then decide
                 missing = [item for item in keys if item not in known]
                 if not blocking:
                     raise WouldBlock(("ssf-subjects", id(self), *missing), functools.partial(self.load, missing))
-                self.load(missing)
-                record = known.get(key)
+                # Decided from what was read, not from the map: the map may drop it at once (its bound, another
+                # thread's load, a moved epoch).
+                read = self.load(missing)
+                record = read.get(key)
             if record is not None and record is not _NONE:
                 reason = record.refuses(claims)
                 if reason is not None:
@@ -185,21 +188,22 @@ class SharedRevocations:
                     self._known.pop(key, None)
             self._epoch = epoch
 
-    def load(self, keys: list[str]) -> None:
-        """Read the records of ``keys`` into this process's view (nothing kept if the cache fails)."""
+    def load(self, keys: list[str]) -> dict[str, Record]:
+        """Read the records of ``keys`` into this process's view and return them (nothing if the cache fails)."""
         generation = self._generation
         found = self.cache.get_many([self._record_key(key) for key in keys])
         if found is None:
-            return  # not cached: the next token of these subjects asks again
+            return {}  # not cached: the next token of these subjects asks again
+        records = {key: Record.load(found.get(self._record_key(key))) or _NONE for key in keys}
         with self._lock:
             if generation != self._generation:
-                return  # the epoch moved meanwhile: what was read may be older than it
-            for key in keys:
-                record = Record.load(found.get(self._record_key(key))) or _NONE
+                return records  # the epoch moved meanwhile: decide from it, but do not keep what may be older
+            for key, record in records.items():
                 self._known[key] = record
                 self._known.move_to_end(key)
             while len(self._known) > self.local_size:
                 self._known.popitem(last=False)
+        return records
 
     def _changes(self, ours: object, theirs: object) -> set[str] | None:
         """The subjects changed by the steps from ``ours`` to ``theirs``; ``None``: every subject, maybe."""

@@ -128,3 +128,34 @@ def test_the_event_loop_never_waits_on_the_cache(counting):
 
     with pytest.raises(Exception, match="revoked"):
         asyncio.run(TokenValidator._acheck_signals(reader, Token()))
+
+
+@pytest.mark.parametrize("size", [1, 2])
+def test_a_revoked_subject_is_refused_however_few_subjects_a_process_keeps(counting, size):
+    from jwks_auth.exceptions import RevokedToken
+    reader, writer = process(interval=60, size=size), process()
+    writer.record({subject_key(SUBJECT, ISSUER, "a"): Record(before=time.time())})  # read first, kept last
+    claims = {"iss": ISSUER, "sub": "a", "sid": "s", "email": "a@example.org", "iat": time.time() - 5}
+    with pytest.raises(RevokedToken) as refused:
+        reader.check(claims, ISSUER)  # three subjects read, fewer kept: decided from what was read
+    assert refused.value.code == "signal_revoked"
+    with pytest.raises(RevokedToken):
+        reader.check(claims, ISSUER)
+
+
+def test_a_read_overtaken_by_a_moved_epoch_still_decides(counting):
+    from jwks_auth.exceptions import RevokedToken
+
+    reader, writer = process(interval=60), process()
+    writer.record({subject_key(SUBJECT, ISSUER, "m"): Record(before=time.time())})
+    reader.check(token("other", time.time()), ISSUER)  # the epoch is read
+
+    class MovingGeneration(SharedCache):
+        def get_many(self, keys):
+            found = super().get_many(keys)
+            reader._generation += 1  # another thread forgot subjects meanwhile
+            return found
+
+    reader.cache = MovingGeneration("counting")
+    with pytest.raises(RevokedToken):
+        reader.check(token("m", time.time() - 5), ISSUER)
