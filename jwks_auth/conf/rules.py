@@ -204,9 +204,29 @@ TRANSMITTER_KEYS = (
 )
 
 
+#: The keys of a transmitter entry that are URLs (``ISSUER`` too: the configuration URL is made from it).
+TRANSMITTER_URL_KEYS = ("ISSUER", "CONFIGURATION_URL", "JWKS_URI", "POLL_URL")
+
+
+def _is_http_url(value: Any) -> bool:
+    """An absolute http(s) URL with a host (and a port, if any, that is a number): what can be fetched."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:  # "https://[bad", a port that is not a number
+        return False
+
+
 def transmitters(value: Any) -> str | None:
-    """A list of dicts, each with an ``ISSUER`` string and only the known keys, each of its type."""
-    expected = f"a list of dicts with an ISSUER and keys among {', '.join(TRANSMITTER_KEYS)}"
+    """A list of dicts, each with an ``ISSUER`` URL and only the known keys, each of its type."""
+    expected = (
+        f"a list of dicts with an ISSUER and keys among {', '.join(TRANSMITTER_KEYS)} "
+        f"({', '.join(TRANSMITTER_URL_KEYS)}: http(s) URLs)"
+    )
     if not _is_list(value):
         return expected
     for entry in value:
@@ -216,6 +236,9 @@ def transmitters(value: Any) -> str | None:
             return expected
         for key in ("CONFIGURATION_URL", "JWKS_URI", "POLL_URL", "POLL_AUTHORIZATION", "PUSH_AUTHORIZATION"):
             if entry.get(key) is not None and not isinstance(entry[key], str):
+                return expected
+        for key in TRANSMITTER_URL_KEYS:
+            if entry.get(key) and not _is_http_url(entry[key]):
                 return expected
         for key in ("AUDIENCE", "TOKEN_ISSUERS"):
             if key in entry and string_or_strings(entry[key]) is not None:

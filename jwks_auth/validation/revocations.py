@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jwks_auth.conf.settings import FromSettings, jwks_settings
+from jwks_auth.conf.settings import FromSettings, issuer_configs, jwks_settings
 from jwks_auth.exceptions import RevokedToken
 from jwks_auth.reasons import Reason
 from jwks_auth.utils.blocking import WouldBlock
@@ -299,6 +299,7 @@ def records_from_settings() -> SharedRevocations | None:
     group = jwks_settings.SHARED_SIGNALS
     if not group.get("TRANSMITTERS"):
         return None
+    issuer_configs()  # every setting validated first: a bad value is a ConfigurationError naming it, never a 500
     return SharedRevocations(
         SharedCache(jwks_settings.CACHE_ALIAS),
         jwks_settings.CACHE_KEY_PREFIX,
