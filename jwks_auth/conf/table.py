@@ -215,6 +215,7 @@ SHARED_SIGNALS_KEYS = (
         rules.number,
         "each process looks for new events at most this often (the fleet-wide delay of a revocation)",
         check_id=E006,
+        positive=True,
     ),
     Setting(
         "LOCAL_SUBJECTS",

@@ -1,0 +1,50 @@
+"""SHARED_SIGNALS settings: a bad value is refused with a message naming it, never a 500 at /ssf/events."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from jwks_auth.conf import schema
+from jwks_auth.conf.settings import DEFAULTS
+from tests.ssf.conftest import push
+
+pytestmark = pytest.mark.django_db(databases=[])
+
+
+@pytest.mark.parametrize(
+    ("group", "named"),
+    [
+        ({"STATE_TTL": "x"}, "STATE_TTL"),
+        ({"LOCAL_SUBJECTS": None}, "LOCAL_SUBJECTS"),
+        ({"EPOCH_INTERVAL": "soon"}, "EPOCH_INTERVAL"),
+    ],
+)
+def test_a_bad_group_value_is_a_503_naming_the_setting(client, ssf_config, transmitter, group, named, caplog):
+    ssf_config(**group)
+    with caplog.at_level(logging.ERROR, logger="jwks_auth.ssf"):
+        answer = push(client, transmitter.make_set("https://example.org/no-effect", {"format": "opaque", "id": "x"}))
+    assert answer.status_code == 503
+    assert answer["Retry-After"]
+    assert any(named in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("key", ["ISSUER", "CONFIGURATION_URL", "JWKS_URI", "POLL_URL"])
+@pytest.mark.parametrize("url", ["https://[bad", "https://host:port/x", "ftp://host/x", "not a url"])
+def test_transmitter_urls_must_be_http_urls(key, url):
+    entry = {"ISSUER": "https://tx.example", key: url}
+    with pytest.raises(Exception, match=r"SHARED_SIGNALS.*TRANSMITTERS") as refused:
+        schema.validate({"ISSUER": "https://idp.example", "SHARED_SIGNALS": {"TRANSMITTERS": [entry]}}, DEFAULTS)
+    assert type(refused.value).__name__ == "ConfigurationError"
+
+
+def test_a_transmitter_issuer_that_is_no_url_is_a_503_not_a_500(client, ssf_config, transmitter):
+    ssf_config(entry={"ISSUER": "https://[bad"})
+    answer = push(client, transmitter.make_set("https://example.org/no-effect", {"format": "opaque", "id": "x"}))
+    assert answer.status_code == 503
+
+
+def test_epoch_interval_zero_is_warned_about():
+    found = schema.problems({"ISSUER": "https://idp.example", "SHARED_SIGNALS": {"EPOCH_INTERVAL": 0}}, DEFAULTS)
+    assert any("EPOCH_INTERVAL" in problem.where for problem in found)
