@@ -48,3 +48,22 @@ def test_a_transmitter_issuer_that_is_no_url_is_a_503_not_a_500(client, ssf_conf
 def test_epoch_interval_zero_is_warned_about():
     found = schema.problems({"ISSUER": "https://idp.example", "SHARED_SIGNALS": {"EPOCH_INTERVAL": 0}}, DEFAULTS)
     assert any("EPOCH_INTERVAL" in problem.where for problem in found)
+
+
+@pytest.mark.parametrize("jwks_uri", ["https://[bad", "https://host:port/jwks", "http://[::1", 42])
+def test_a_hostile_configuration_document_is_a_503_not_a_500(client, ssf_config, transmitter, provider, jwks_uri):
+    from tests.support.ssf_transmitter import CAEP, iss_sub
+
+    transmitter.configuration_overrides = {"jwks_uri": jwks_uri}
+    answer = push(client, transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, "h")))
+    assert answer.status_code == 503
+    assert answer["Retry-After"]
+
+
+@pytest.mark.parametrize("url", ["https://[bad", "https://host:port/x", "http://[::1"])
+def test_check_url_refuses_what_cannot_be_parsed_as_a_fetch_error(url):
+    from jwks_auth.exceptions import FetchError
+    from jwks_auth.keys.http import check_url
+
+    with pytest.raises(FetchError):
+        check_url(url)
