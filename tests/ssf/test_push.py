@@ -244,12 +244,14 @@ def test_no_transmitter_no_endpoint(client, jwks_config, transmitter, provider):
 
 
 def test_transmitter_down_is_a_503_with_retry_after(client, ssf_config, transmitter, provider):
+    ssf_config(top={"KEY_STORE": {"RETRY_INTERVAL": 0.2}})
     event = transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, "k"))
     transmitter.stop()
     answer = push(client, event)
     assert answer.status_code == 503
     assert answer["Retry-After"]
     transmitter.start()
+    time.sleep(0.3)  # the key store's pause after a failed fetch (what Retry-After tells the transmitter)
     assert push(client, event).status_code == 202  # the retry is processed: the jti was not spent
 
 
@@ -276,3 +278,14 @@ def test_a_flood_is_bounded(client, ssf_config, transmitter, provider, make_toke
     for i in range(40):
         me(client, make_token(sub=f"someone-{i}", iat=past()))
     assert len(get_validator().revocations._known) <= 8
+
+
+def test_a_broken_transmitter_is_asked_once_per_retry_interval_not_once_per_set(
+    client, ssf_config, transmitter, provider
+):
+    transmitter.configuration_overrides = {"issuer": "https://someone-else.example"}  # refused: no keys
+    for name in ("a", "b", "c", "d"):
+        answer = push(client, transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, name)))
+        assert answer.status_code == 503
+        assert answer["Retry-After"]
+    assert transmitter.hits["/.well-known/ssf-configuration"] == 1
