@@ -44,6 +44,7 @@ from typing import Any
 from jwks_auth.conf.settings import FromSettings, issuer_configs, jwks_settings
 from jwks_auth.exceptions import RevokedToken
 from jwks_auth.reasons import Reason
+from jwks_auth.utils.backoff import Backoff
 from jwks_auth.utils.blocking import WouldBlock
 from jwks_auth.utils.shared_cache import SharedCache
 
@@ -57,6 +58,8 @@ CHANGE_TTL = 120
 MAX_STEPS_READ = 256
 #: Claims one record may pin (``token-claims-change``); more are dropped by the receiver.
 MAX_CLAIMS = 16
+#: Seconds the request path leaves the shared cache alone after a failed read.
+READ_PAUSE = 1.0
 _START = 1 << 40  # the epoch starts at a random number below this: a recreated epoch never repeats an old one
 
 
@@ -141,6 +144,7 @@ class SharedRevocations:
         self._known: OrderedDict[str, Record] = OrderedDict()
         #: Moves whenever subjects are forgotten: a read that started before it is not kept.
         self._generation = 0
+        self._pause = Backoff(READ_PAUSE)
 
     # -- the request path -----------------------------------------------------------------------
     def check(self, claims: Mapping[str, Any], issuer: str, *, blocking: bool = True) -> None:
@@ -168,18 +172,26 @@ class SharedRevocations:
                     raise RevokedToken(code=reason)
 
     def read_epoch(self) -> None:
-        """Compare the shared epoch with ours; forget the subjects changed since (all, if that cannot be told)."""
+        """Compare the shared epoch with ours; forget the subjects changed since (all, if that cannot be told).
+
+        The cache is read outside the lock (a slow cache must not hold up ``load`` and ``record``), and what
+        was read is applied under it only if no other thread applied an epoch meanwhile.
+        """
         with self._lock:
             if time.monotonic() < self._next_read:
                 return  # another thread just read it
             self._next_read = time.monotonic() + self.epoch_interval
-            found = self.cache.get_many([self._epoch_key])
-            if found is None:
-                return  # the cache is down: keep our view, read again next interval
-            epoch = found.get(self._epoch_key)
-            if epoch == self._epoch:
-                return
-            changed = self._changes(self._epoch, epoch)
+            ours = self._epoch
+        found = self._read([self._epoch_key])
+        if found is None:
+            return  # the cache is down: keep our view, read again next interval
+        epoch = found.get(self._epoch_key)
+        if epoch == ours:
+            return
+        changed = self._changes(ours, epoch)
+        with self._lock:
+            if self._epoch is not ours:
+                return  # forget_local, or another thread's newer read, came first
             self._generation += 1
             if changed is None:
                 self._known.clear()
@@ -191,7 +203,7 @@ class SharedRevocations:
     def load(self, keys: list[str]) -> dict[str, Record]:
         """Read the records of ``keys`` into this process's view and return them (nothing if the cache fails)."""
         generation = self._generation
-        found = self.cache.get_many([self._record_key(key) for key in keys])
+        found = self._read([self._record_key(key) for key in keys])
         if found is None:
             return {}  # not cached: the next token of these subjects asks again
         records = {key: Record.load(found.get(self._record_key(key))) or _NONE for key in keys}
@@ -204,6 +216,17 @@ class SharedRevocations:
             while len(self._known) > self.local_size:
                 self._known.popitem(last=False)
         return records
+
+    def _read(self, keys: list[str]) -> dict[str, object] | None:
+        """``get_many`` on the request path; ``None`` without asking during a pause after a failure (a cache
+        that is down costs one connect timeout per ``READ_PAUSE``, not one per request)."""
+        now = time.monotonic()
+        if self._pause.remaining(now) > 0:
+            return None
+        found = self.cache.get_many(keys)
+        if found is None:
+            self._pause.fail(now)
+        return found
 
     def _changes(self, ours: object, theirs: object) -> set[str] | None:
         """The subjects changed by the steps from ``ours`` to ``theirs``; ``None``: every subject, maybe."""
@@ -254,7 +277,7 @@ class SharedRevocations:
             stored = Record.load(again.get(cache_key)) if again is not None else None
             if stored is not None and stored.merged(wanted) == stored:
                 return True
-        return True  # three concurrent rewrites of one subject: the last round's write holds ours
+        return False  # contested three times: not known to hold ours, so 503 and the transmitter sends it again
 
     def _record_key(self, key: str) -> str:
         return f"{self.prefix}:subject:{key}"
@@ -266,6 +289,7 @@ class SharedRevocations:
             self._generation += 1
             self._epoch = None
             self._next_read = 0.0
+        self._pause.reset()
 
 
 def token_subjects(claims: Mapping[str, Any], issuer: str) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ import time
 import pytest
 from django.core.cache import caches
 
+from jwks_auth.exceptions import RevokedToken
 from jwks_auth.utils.shared_cache import SharedCache
 from jwks_auth.validation.revocations import SUBJECT, Record, SharedRevocations, subject_key
 from tests.support.counting_cache import CountingCache
@@ -102,8 +103,11 @@ def test_a_cache_that_fails_keeps_the_last_view_and_caches_no_subject(counting, 
     reader.check(token("x", time.time() - 5), ISSUER)  # unknown now: let through, and not remembered
     assert reader._known == {}
     reader.cache = SharedCache("counting")
-    with pytest.raises(Exception, match="revoked"):
+    reader.check(token("x", time.time() - 5), ISSUER)  # within the pause after the failure: not asked again
+    reader._pause.reset()  # the pause is over
+    with pytest.raises(RevokedToken) as refused:
         reader.check(token("x", time.time() - 5), ISSUER)
+    assert refused.value.code == "signal_revoked"
 
 
 def test_records_merge_the_later_times_and_the_newer_claims():
@@ -159,3 +163,61 @@ def test_a_read_overtaken_by_a_moved_epoch_still_decides(counting):
     reader.cache = MovingGeneration("counting")
     with pytest.raises(RevokedToken):
         reader.check(token("m", time.time() - 5), ISSUER)
+
+
+class _LockWatchingCache(SharedCache):
+    """Notes whether the reader's lock was held during each cache call."""
+
+    def __init__(self, alias, reader):
+        super().__init__(alias)
+        self.reader = reader
+        self.under_lock: list[bool] = []
+
+    def get_many(self, keys):
+        self.under_lock.append(self.reader._lock.locked())
+        return super().get_many(keys)
+
+
+def test_the_epoch_is_read_outside_the_lock(counting):
+    writer, reader = process(), process(interval=0)
+    writer.record({subject_key(SUBJECT, ISSUER, "w"): Record(before=time.time())})
+    reader.cache = watching = _LockWatchingCache("counting", reader)
+    reader.check(token("w", time.time()), ISSUER)
+    writer.record({subject_key(SUBJECT, ISSUER, "w"): Record(before=time.time() + 1)})
+    from jwks_auth.exceptions import RevokedToken
+
+    with pytest.raises(RevokedToken):
+        reader.check(token("w", time.time()), ISSUER)  # epoch, its note and w's record read again
+    assert len(watching.under_lock) >= 4
+    assert not any(watching.under_lock)
+
+
+class _FailingCache(SharedCache):
+    calls = 0
+
+    def get_many(self, keys):
+        type(self).calls += 1
+        return super().get_many(keys)
+
+
+def test_a_cache_that_is_down_is_asked_once_per_pause_not_per_request(counting):
+    reader = process(interval=0)
+    reader.cache = _FailingCache("missing-alias")
+    _FailingCache.calls = 0
+    for index in range(50):
+        reader.check(token(f"new-{index}", time.time()), ISSUER)  # let through: nothing is known
+    assert _FailingCache.calls == 1
+
+
+class _ContestedCache(SharedCache):
+    """Another writer rewrites the record after each of ours, without our change."""
+
+    def set_many(self, values, timeout):
+        written = super().set_many(values, timeout)
+        return written and super().set_many({key: Record(before=1.0).dump() for key in values}, timeout)
+
+
+def test_a_record_contested_three_times_is_reported_as_not_written(counting):
+    writer = process()
+    writer.cache = _ContestedCache("counting")
+    assert writer.record({subject_key(SUBJECT, ISSUER, "c"): Record(before=time.time())}) is False
