@@ -208,24 +208,27 @@ TRANSMITTER_KEYS = (
 TRANSMITTER_URL_KEYS = ("ISSUER", "CONFIGURATION_URL", "JWKS_URI", "POLL_URL")
 
 
-def _is_http_url(value: Any) -> bool:
-    """An absolute http(s) URL with a host (and a port, if any, that is a number): what can be fetched."""
+def _is_url(value: Any) -> bool:
+    """A string that parses as a URL, host and port included (whether it may be fetched is ``check_url``'s
+    to say, at run time and in ``jwks_auth.W006``)."""
     from urllib.parse import urlsplit
 
     if not isinstance(value, str):
         return False
     try:
         parts = urlsplit(value)
-        return parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
-    except ValueError:  # "https://[bad", a port that is not a number
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+        parts.hostname  # noqa: B018
+    except ValueError:  # "https://[bad", "https://host:port"
         return False
+    return True
 
 
 def transmitters(value: Any) -> str | None:
     """A list of dicts, each with an ``ISSUER`` URL and only the known keys, each of its type."""
     expected = (
         f"a list of dicts with an ISSUER and keys among {', '.join(TRANSMITTER_KEYS)} "
-        f"({', '.join(TRANSMITTER_URL_KEYS)}: http(s) URLs)"
+        f"({', '.join(TRANSMITTER_URL_KEYS)}: URLs)"
     )
     if not _is_list(value):
         return expected
@@ -238,7 +241,7 @@ def transmitters(value: Any) -> str | None:
             if entry.get(key) is not None and not isinstance(entry[key], str):
                 return expected
         for key in TRANSMITTER_URL_KEYS:
-            if entry.get(key) and not _is_http_url(entry[key]):
+            if entry.get(key) and not _is_url(entry[key]):
                 return expected
         for key in ("AUDIENCE", "TOKEN_ISSUERS"):
             if key in entry and string_or_strings(entry[key]) is not None:

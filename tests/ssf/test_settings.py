@@ -31,8 +31,8 @@ def test_a_bad_group_value_is_a_503_naming_the_setting(client, ssf_config, trans
 
 
 @pytest.mark.parametrize("key", ["ISSUER", "CONFIGURATION_URL", "JWKS_URI", "POLL_URL"])
-@pytest.mark.parametrize("url", ["https://[bad", "https://host:port/x", "ftp://host/x", "not a url"])
-def test_transmitter_urls_must_be_http_urls(key, url):
+@pytest.mark.parametrize("url", ["https://[bad", "https://host:port/x", "http://[::1"])
+def test_transmitter_urls_must_parse(key, url):
     entry = {"ISSUER": "https://tx.example", key: url}
     with pytest.raises(Exception, match=r"SHARED_SIGNALS.*TRANSMITTERS") as refused:
         schema.validate({"ISSUER": "https://idp.example", "SHARED_SIGNALS": {"TRANSMITTERS": [entry]}}, DEFAULTS)
