@@ -289,3 +289,13 @@ def test_a_broken_transmitter_is_asked_once_per_retry_interval_not_once_per_set(
         assert answer.status_code == 503
         assert answer["Retry-After"]
     assert transmitter.hits["/.well-known/ssf-configuration"] == 1
+
+
+def test_token_middleware_lets_the_push_through_without_exempting_it(client, ssf_config, transmitter, provider, settings):
+    """PUSH_AUTHORIZATION "Bearer <secret>" is the transmitter's secret, not an access token to verify."""
+    settings.MIDDLEWARE = ["jwks_auth.middleware.TokenMiddleware"]
+    ssf_config(entry={"PUSH_AUTHORIZATION": "Bearer push-secret"})
+    event = transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, "mw"))
+    answer = push(client, event, HTTP_AUTHORIZATION="Bearer push-secret")
+    assert answer.status_code == 202, answer.content
+    assert me(client, "not-a-token").status_code == 401  # other paths still are the middleware's
