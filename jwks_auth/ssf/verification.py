@@ -18,7 +18,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jwks_auth.conf.settings import IssuerConfig, jwks_settings
@@ -50,7 +50,8 @@ MAX_EVENTS = 8
 @dataclass(frozen=True)
 class VerifiedSET:
     transmitter: Transmitter
-    claims: Mapping[str, Any]
+    #: The SET's claims: subjects and events, kept out of the repr (and so out of logs and tracebacks).
+    claims: Mapping[str, Any] = field(repr=False)
     jti: str
     issued_at: float
 

@@ -67,3 +67,18 @@ def test_check_url_refuses_what_cannot_be_parsed_as_a_fetch_error(url):
 
     with pytest.raises(FetchError):
         check_url(url)
+
+
+def test_secrets_and_set_claims_stay_out_of_reprs(ssf_config, transmitter, provider):
+    from jwks_auth.ssf.receiver import get_receiver
+    from jwks_auth.ssf.verification import verify_set
+    from tests.support.ssf_transmitter import CAEP, iss_sub
+
+    ssf_config(entry={"PUSH_AUTHORIZATION": "Bearer push-secret-1", "POLL_AUTHORIZATION": "Bearer poll-secret-2"})
+    receiver = get_receiver()
+    assert receiver is not None
+    keys = receiver.keys[transmitter.issuer]
+    assert "secret" not in repr(keys.transmitter)
+    event = transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, "hidden-subject"))
+    verified = verify_set(event, receiver.keys, "Bearer push-secret-1", pushed=True)
+    assert "hidden-subject" not in repr(verified) and "secret" not in repr(verified)
