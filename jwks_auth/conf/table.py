@@ -221,7 +221,7 @@ SHARED_SIGNALS_KEYS = (
         "LOCAL_SUBJECTS",
         65536,
         rules.number,
-        "subjects whose state a process remembers (least recently used first out)",
+        "subjects whose state a process remembers (the longest known first out)",
         check_id=E006,
         positive=True,
     ),

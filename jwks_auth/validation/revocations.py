@@ -64,8 +64,9 @@ _START = 1 << 40  # the epoch starts at a random number below this: a recreated 
 
 
 def subject_key(kind: str, issuer: str, value: str) -> str:
-    """The hashed name of a subject: its kind, the issuer of its tokens and its identifier."""
-    text = "\x00".join((kind, issuer, value))
+    """The hashed name of a subject: its kind, the issuer of its tokens and its identifier (an email's in
+    lower case: matched case-insensitively)."""
+    text = "\x00".join((kind, issuer, value.lower() if kind == EMAIL else value))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
@@ -303,7 +304,7 @@ def token_subjects(claims: Mapping[str, Any], issuer: str) -> tuple[str, ...]:
         keys = _memo.get(names)
     if keys is None:
         keys = tuple(
-            subject_key(kind, issuer, value.lower() if kind == EMAIL else value)
+            subject_key(kind, issuer, value)
             for kind, value in zip((SUBJECT, SESSION, EMAIL), names[1:], strict=True)
             if type(value) is str and value
         )
@@ -348,4 +349,4 @@ def get_revocations() -> SharedRevocations | None:
 
 def subjects_of(kind: str, issuer: str, values: Iterable[str]) -> list[str]:
     """``subject_key`` of each value (the receiver names subjects the way tokens are matched)."""
-    return [subject_key(kind, issuer, value.lower() if kind == EMAIL else value) for value in values]
+    return [subject_key(kind, issuer, value) for value in values]

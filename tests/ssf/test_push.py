@@ -29,7 +29,10 @@ def test_session_revoked_refuses_the_sessions_older_tokens_cached_or_not(
 ):
     old = make_token(sub="alice", sid="s1", iat=past())
     other_session = make_token(sub="alice", sid="s2", iat=past())
-    assert me(client, old).status_code == 200  # now in the verified-token cache
+    assert me(client, old).status_code == 200
+    from jwks_auth.utils.digest import sha256
+
+    assert get_validator().cache.get(sha256(old.encode()), time.time()) is not None  # refused though cached
     event = transmitter.make_set(CAEP + "session-revoked", session_subject(provider.issuer, "alice", "s1"))
     answer = push(client, event)
     assert answer.status_code == 202, answer.content
@@ -38,7 +41,6 @@ def test_session_revoked_refuses_the_sessions_older_tokens_cached_or_not(
     assert 'error="invalid_token"' in refused["WWW-Authenticate"]
     assert me(client, other_session).status_code == 200
     assert me(client, make_token(sub="alice", sid="s1", iat=int(time.time()) + 1)).status_code == 200  # a newer token
-    assert len(get_validator().cache) >= 1
 
 
 def test_the_refusal_has_its_own_reason_in_the_signal(client, ssf_config, transmitter, provider, make_token):
@@ -267,12 +269,11 @@ def test_the_ssf_configuration_is_read_once(client, ssf_config, transmitter, pro
 
 def test_a_flood_is_bounded(client, ssf_config, transmitter, provider, make_token):
     ssf_config(MAX_EVENTS_PER_MINUTE=3, LOCAL_SUBJECTS=8)
-    statuses = [
-        push(client, transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, f"u{i}"))).status_code
-        for i in range(5)
-    ]
-    if int(time.time()) % 60 == 0:
-        pytest.skip("the minute changed during the flood")
+    events = [transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, f"u{i}")) for i in range(5)]
+    minute = int(time.time() // 60)
+    statuses = [push(client, event).status_code for event in events]
+    if int(time.time() // 60) != minute:
+        pytest.skip("the minute changed during the flood")  # the receiver's count starts again each minute
     assert statuses[:3] == [202, 202, 202]
     assert statuses[3:] == [429, 429]
     for i in range(40):
@@ -291,7 +292,9 @@ def test_a_broken_transmitter_is_asked_once_per_retry_interval_not_once_per_set(
     assert transmitter.hits["/.well-known/ssf-configuration"] == 1
 
 
-def test_token_middleware_lets_the_push_through_without_exempting_it(client, ssf_config, transmitter, provider, settings):
+def test_token_middleware_lets_the_push_through_without_exempting_it(
+    client, ssf_config, transmitter, provider, settings
+):
     """PUSH_AUTHORIZATION "Bearer <secret>" is the transmitter's secret, not an access token to verify."""
     settings.MIDDLEWARE = ["jwks_auth.middleware.TokenMiddleware"]
     ssf_config(entry={"PUSH_AUTHORIZATION": "Bearer push-secret"})
