@@ -18,27 +18,26 @@ that is down does not stop anyone from logging out.
 
 from __future__ import annotations
 
-import base64
-import binascii
+import json
 import logging
+import threading
 import time
 import uuid
 from typing import Any
 
 import requests
 from django.conf import settings
-from django.contrib.auth.hashers import check_password
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils.crypto import constant_time_compare
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from jwcrypto import jwt
-from oauth2_provider.models import get_application_model
+from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.common import Request as OAuthlibRequest
 
 from idp.tokens import key_id, signing_key, subject_of
 
@@ -74,28 +73,52 @@ def session_revoked_set(subject: dict[str, Any], initiating_entity: str, when: f
     return str(token.serialize())
 
 
+#: The most of the receiver's answer read (an RFC 8935 error is a small JSON object).
+MAX_ANSWER_BYTES = 4096
+
+
 def push(token: str) -> bool:
-    """RFC 8935: POST the SET to ``IDP_SSF_PUSH_URL``; whether the receiver took it (202). Never raises."""
+    """RFC 8935: POST the SET to ``IDP_SSF_PUSH_URL``; whether the receiver took it (202). Never raises.
+
+    ``IDP_SSF_PUSH_TIMEOUT`` bounds the whole exchange, not each socket read
+    (a receiver that trickles its answer cannot hold a logout): the POST runs
+    in a thread joined with that deadline, and reads at most ``MAX_ANSWER_BYTES``.
+    """
     url = settings.IDP_SSF_PUSH_URL
     if not url:
         return False
+    deadline = float(settings.IDP_SSF_PUSH_TIMEOUT)
+    outcome: list[bool] = []
+    worker = threading.Thread(target=lambda: outcome.append(_post(url, token, deadline)), daemon=True, name="ssf-push")
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        logger.warning("Shared Signals: push to %s failed: no answer within %gs", url, deadline)
+        return False
+    return bool(outcome and outcome[0])
+
+
+def _post(url: str, token: str, deadline: float) -> bool:
     headers = {"Content-Type": "application/secevent+jwt", "Accept": "application/json"}
     if settings.IDP_SSF_PUSH_AUTHORIZATION:
         headers["Authorization"] = settings.IDP_SSF_PUSH_AUTHORIZATION
     try:
-        response = requests.post(
-            url, data=token.encode("ascii"), headers=headers, timeout=settings.IDP_SSF_PUSH_TIMEOUT
-        )
+        with requests.post(url, data=token.encode("ascii"), headers=headers, timeout=deadline, stream=True) as response:
+            status = response.status_code
+            answer = response.raw.read(MAX_ANSWER_BYTES, decode_content=True) if status != 202 else b""
     except requests.RequestException as exc:
         logger.warning("Shared Signals: push to %s failed: %s", url, type(exc).__name__)
         return False
-    if response.status_code != 202:
+    except Exception as exc:  # noqa: BLE001 - a push never raises (urllib3 errors of the body read, ...)
+        logger.warning("Shared Signals: push to %s failed: %s", url, type(exc).__name__)
+        return False
+    if status != 202:
         # RFC 8935 2.3: the receiver's error code (a fixed word), never the SET.
         try:
-            code = str(response.json().get("err", ""))[:64]
+            code = str(json.loads(answer).get("err", ""))[:64]
         except (ValueError, AttributeError):
             code = ""
-        logger.warning("Shared Signals: push to %s refused: HTTP %s %s", url, response.status_code, code)
+        logger.warning("Shared Signals: push to %s refused: HTTP %s %s", url, status, code)
         return False
     logger.info("Shared Signals: session-revoked pushed to %s", url)
     return True
@@ -130,22 +153,19 @@ class ConfigurationView(View):
 
 
 def _authenticated_client(request: HttpRequest) -> str | None:
-    """The client id of a confidential client authenticated with HTTP Basic (client_secret_basic), else None."""
-    scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        client_id, separator, secret = base64.b64decode(credentials, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    application = get_application_model().objects.filter(client_id=client_id).first() if separator else None
-    if application is None or application.client_type != application.CLIENT_CONFIDENTIAL:
-        return None
-    stored = application.client_secret
-    matches = (
-        check_password(secret, stored) if application.hash_client_secret else constant_time_compare(secret, stored)
+    """The client id of a confidential client authenticated as at the token endpoint: DOT's own check
+    (HTTP Basic, id and secret form-urlencoded as RFC 6749 2.3.1 says), else None."""
+    core_request = OAuthlibRequest(
+        request.build_absolute_uri(),
+        http_method="POST",
+        headers={"HTTP_AUTHORIZATION": request.META.get("HTTP_AUTHORIZATION", "")},
     )
-    return client_id if matches else None
+    if not OAuth2Validator().authenticate_client(core_request):
+        return None
+    client = core_request.client
+    if client is None or client.client_type != client.CLIENT_CONFIDENTIAL:
+        return None
+    return str(client.client_id)
 
 
 @method_decorator(csrf_exempt, name="dispatch")

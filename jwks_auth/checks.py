@@ -318,3 +318,71 @@ def check_renderers(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         )
         for cls in unsafe
     ]
+
+
+def _transmitter_entries(user: dict[str, Any]) -> list[Any]:
+    group = user.get("SHARED_SIGNALS")
+    entries = group.get("TRANSMITTERS") if isinstance(group, dict) else None
+    return entries if isinstance(entries, list) else []
+
+
+def _shared_signals_cache(user: dict[str, Any], *, per_process: bool) -> list[Any]:
+    """W004 for SHARED_SIGNALS: revocations live in the cache, so it must be one every worker reads."""
+    if not _transmitter_entries(user):
+        return []
+    alias = user.get("CACHE_ALIAS") or DEFAULTS["CACHE_ALIAS"]
+    cache = (getattr(settings, "CACHES", None) or {}).get(alias)
+    backend = str(cache.get("BACKEND", "")) if isinstance(cache, dict) else ""
+    kind = "LocMemCache" if per_process else "DummyCache"
+    if not backend.endswith(kind):
+        return []
+    effect = (
+        "a revocation reaches only the worker process that received it"
+        if per_process
+        else "every SET is answered 503 and no revocation is recorded"
+    )
+    return [
+        Warning(
+            f"JWKS_AUTH['SHARED_SIGNALS'] names transmitters but cache {alias!r} (JWKS_AUTH['CACHE_ALIAS']) "
+            f"is a {kind}: {effect}.",
+            hint="Use a cache shared by every worker and host (Redis, Memcached) as JWKS_AUTH['CACHE_ALIAS'].",
+            id=W004,
+        )
+    ]
+
+
+@register(Tags.security, Tags.caches)
+def check_shared_signals(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """The Shared Signals receiver's needs: a cache that records anything, and an audience for each transmitter."""
+    user = _user_settings()
+    entries = _transmitter_entries(user)
+    if not entries:
+        return []
+    try:
+        configs = issuer_configs(user)
+    except ConfigurationError:
+        return []  # reported by check_settings
+    found = _shared_signals_cache(user, per_process=False)
+    issuer_audiences = any(config.audiences for config in configs)
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict) and not entry.get("AUDIENCE") and not issuer_audiences:
+            found.append(
+                Error(
+                    f"JWKS_AUTH['SHARED_SIGNALS']['TRANSMITTERS'][{index}]['AUDIENCE'] is not set and no issuer has "
+                    "an AUDIENCE: every SET would be refused (invalid_audience).",
+                    hint="Set the audience the transmitter addresses its SETs to.",
+                    id=E002,
+                )
+            )
+    return found
+
+
+@register(Tags.security, Tags.caches, deploy=True)
+def check_shared_signals_deploy(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """A per-process cache is fine for one runserver process, not for a deployment's several workers."""
+    user = _user_settings()
+    try:
+        issuer_configs(user)
+    except ConfigurationError:
+        return []
+    return _shared_signals_cache(user, per_process=True)

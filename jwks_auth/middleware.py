@@ -30,6 +30,7 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import Resolver404, resolve
 
 from jwks_auth.conf import rules
 from jwks_auth.conf.settings import FromSettings, jwks_settings
@@ -57,6 +58,17 @@ def exempt_paths() -> tuple[frozenset[str], tuple[str, ...]]:
     return _exemptions.get()
 
 
+def _is_receiver(request: HttpRequest) -> bool:
+    """The Shared Signals push endpoint: its ``Authorization`` is the transmitter's secret, not an access token."""
+    from jwks_auth.ssf.push import receive_pushed_set
+
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return match.func is receive_pushed_set
+
+
 class TokenMiddleware:
     """Verify a presented token once, before routing; answer a refused one at once."""
 
@@ -78,7 +90,8 @@ class TokenMiddleware:
         """True to pass the request on without looking at its token: by default, when its path is in
         ``MIDDLEWARE_EXEMPT_PATHS``."""
         exact, prefixes = exempt_paths()
-        return request.path_info in exact or request.path_info.startswith(prefixes)
+        path = request.path_info
+        return path in exact or path.startswith(prefixes) or (path.endswith("/ssf/events") and _is_receiver(request))
 
     def presented(self, request: HttpRequest) -> Credential | None:
         """The credential to verify: ``None`` for a request without one or to an exempt path (it passes

@@ -210,9 +210,32 @@ TRANSMITTER_KEYS = (
 )
 
 
+#: The keys of a transmitter entry that are URLs (``ISSUER`` too: the configuration URL is made from it).
+TRANSMITTER_URL_KEYS = ("ISSUER", "CONFIGURATION_URL", "JWKS_URI", "POLL_URL")
+
+
+def _is_url(value: Any) -> bool:
+    """A string that parses as a URL, host and port included (whether it may be fetched is ``check_url``'s
+    to say, at run time and in ``jwks_auth.W006``)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+        parts.hostname  # noqa: B018
+    except ValueError:  # "https://[bad", "https://host:port"
+        return False
+    return True
+
+
 def transmitters(value: Any) -> str | None:
-    """A list of dicts, each with an ``ISSUER`` string and only the known keys, each of its type."""
-    expected = f"a list of dicts with an ISSUER and keys among {', '.join(TRANSMITTER_KEYS)}"
+    """A list of dicts, each with an ``ISSUER`` URL and only the known keys, each of its type."""
+    expected = (
+        f"a list of dicts with an ISSUER and keys among {', '.join(TRANSMITTER_KEYS)} "
+        f"({', '.join(TRANSMITTER_URL_KEYS)}: URLs)"
+    )
     if not _is_list(value):
         return expected
     for entry in value:
@@ -222,6 +245,9 @@ def transmitters(value: Any) -> str | None:
             return expected
         for key in ("CONFIGURATION_URL", "JWKS_URI", "POLL_URL", "POLL_AUTHORIZATION", "PUSH_AUTHORIZATION"):
             if entry.get(key) is not None and not isinstance(entry[key], str):
+                return expected
+        for key in TRANSMITTER_URL_KEYS:
+            if entry.get(key) and not _is_url(entry[key]):
                 return expected
         for key in ("AUDIENCE", "TOKEN_ISSUERS"):
             if key in entry and string_or_strings(entry[key]) is not None:

@@ -99,12 +99,17 @@ def check_url(url: str, allow_insecure: bool | None = None) -> None:
     """Refuse URLs we must not fetch keys from."""
     if allow_insecure is None:
         allow_insecure = bool(jwks_settings.ALLOW_INSECURE_HTTP)
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except (ValueError, TypeError):  # "https://[bad", "https://host:port": hostile documents carry these
+        raise FetchError("refusing to fetch keys from a URL that cannot be parsed") from None
+    if parts.scheme == "https" and hostname:
         return
-    if parts.scheme == "http" and parts.hostname and (allow_insecure or is_loopback(parts.hostname)):
+    if parts.scheme == "http" and hostname and (allow_insecure or is_loopback(hostname)):
         return
-    if parts.scheme == "http" and parts.hostname:
+    if parts.scheme == "http" and hostname:
         raise FetchError(
             f"refusing to fetch keys from {url!r}: https is required off loopback; "
             "set JWKS_AUTH['ALLOW_INSECURE_HTTP'] = True to allow http:// (development only)"

@@ -14,7 +14,7 @@ now (keys or shared cache down) is neither, so the transmitter sends it again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from jwks_auth.conf.settings import jwks_settings
@@ -38,7 +38,6 @@ class PollResult:
     refused: int = 0
     deferred: int = 0
     failed: bool = False
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 def poll_transmitters(receiver: Receiver | None = None) -> list[PollResult]:
@@ -46,11 +45,17 @@ def poll_transmitters(receiver: Receiver | None = None) -> list[PollResult]:
     receiver = receiver or get_receiver()
     if receiver is None:
         return []
-    return [
-        poll_transmitter(receiver, keys.transmitter)
-        for keys in receiver.keys.values()
-        if keys.transmitter.poll_url is not None
-    ]
+    results = []
+    for keys in receiver.keys.values():
+        transmitter = keys.transmitter
+        if transmitter.poll_url is None:
+            continue
+        try:
+            results.append(poll_transmitter(receiver, transmitter))
+        except Exception:  # noqa: BLE001 - one transmitter's fault must not end the run (or ssf_poll --every)
+            logger.exception("Shared Signals: poll of %s failed", transmitter.issuer)
+            results.append(PollResult(transmitter.issuer, failed=True))
+    return results
 
 
 def poll_transmitter(receiver: Receiver, transmitter: Transmitter) -> PollResult:
@@ -80,14 +85,18 @@ def poll_transmitter(receiver: Receiver, transmitter: Transmitter) -> PollResult
 def _process(
     receiver: Receiver, jti: Any, token: Any, acks: list[str], errors: dict[str, dict[str, str]], result: PollResult
 ) -> None:
-    if not isinstance(jti, str) or not isinstance(token, str):
+    if not isinstance(jti, str):
+        return  # a key of a JSON object is a string: nothing to answer about
+    if not isinstance(token, str):
+        # Reported, not ignored: a SET neither acknowledged nor reported would be returned forever.
+        errors[jti] = {"err": "invalid_request", "description": "not a signed SET"}
+        result.refused += 1
         return
     try:
         outcome = receiver.receive(token)
     except SETError as exc:
         errors[jti] = {"err": str(exc.code), "description": exc.description}
         result.refused += 1
-        result.errors[jti[:64]] = str(exc.code)
         return
     except ReceiverUnavailable:
         result.deferred += 1  # neither acknowledged nor refused: delivered again

@@ -43,8 +43,8 @@ def receive_pushed_set(request: HttpRequest) -> HttpResponse:
     """The push endpoint (RFC 8935 2)."""
     try:
         receiver = get_receiver()
-    except ConfigurationError:
-        logger.error("Shared Signals: JWKS_AUTH is misconfigured")
+    except ConfigurationError as exc:
+        logger.error("Shared Signals: JWKS_AUTH is misconfigured: %s", exc)  # names the setting, never its value
         response = HttpResponse(status=503)
         response["Retry-After"] = "60"
         return response
@@ -72,7 +72,7 @@ def receive_pushed_set(request: HttpRequest) -> HttpResponse:
         return _error(exc.code, exc.description)
     except ReceiverUnavailable as exc:
         return _unavailable(exc)
-    except ConfigurationError:
-        logger.error("Shared Signals: JWKS_AUTH is misconfigured")
+    except ConfigurationError as exc:
+        logger.error("Shared Signals: JWKS_AUTH is misconfigured: %s", exc)
         return _unavailable(ReceiverUnavailable("receiver misconfigured", 60))
     return HttpResponse(status=202)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,10 +40,10 @@ class Transmitter:
     #: The ``iss`` of the tokens its subjects name (canonical issuers, aliases folded in); default: its own.
     token_issuers: frozenset[str]
     poll_url: str | None
-    #: The ``Authorization`` header value of a poll request.
-    poll_authorization: str | None
-    #: The ``Authorization`` header value a push must carry, when set.
-    push_authorization: str | None
+    #: The ``Authorization`` header value of a poll request (a secret: not in the repr).
+    poll_authorization: str | None = field(repr=False)
+    #: The ``Authorization`` header value a push must carry, when set (a secret: not in the repr).
+    push_authorization: str | None = field(repr=False)
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any], aliases: Mapping[str, str], audiences: frozenset[str]) -> Transmitter:

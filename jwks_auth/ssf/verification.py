@@ -1,10 +1,11 @@
 """A SET verified like an access token: the transmitter's keys through the key store, strict JOSE, checked claims.
 
 The transmitter's ``jwks_uri`` comes from its ``/.well-known/ssf-configuration``
-(whose ``issuer`` must be the configured one), fetched with the key store's
-deadlines and kept for ``KEY_STORE["DISCOVERY_TTL"]``; its keys from a
-``KeyStore`` of their own (so rotation, outages and unknown kids follow the
-key store's rules). The header is parsed as a token's: no ``jwk``/``jku``/
+(whose ``issuer`` must be the configured one), and its keys from a ``KeyStore``
+of their own that reads that document as an issuer's discovery document: kept
+for ``KEY_STORE["DISCOVERY_TTL"]``, read again after a failed key fetch, with
+the key store's deadlines, backoff and bounded fetch lock (so rotation,
+outages and unknown kids follow the key store's rules). The header is parsed as a token's: no ``jwk``/``jku``/
 ``x5c``/..., an ``alg`` from the transmitter's allowlist (never ``none`` or
 HMAC), ``typ`` ``secevent+jwt`` (RFC 8417 2.3). The claims: ``iss`` a
 configured transmitter, ``aud`` ours, ``iat`` neither in the future nor older
@@ -15,22 +16,18 @@ token), an ``exp``, if any, not passed, a ``jti``, and ``events``.
 from __future__ import annotations
 
 import hmac
-import math
-import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from jwks_auth.conf.settings import IssuerConfig, jwks_settings
-from jwks_auth.exceptions import FetchError, KeysUnavailable, MalformedToken, UnknownKey
-from jwks_auth.keys.http import check_url, fetch_json
-from jwks_auth.keys.store import KeyStore, short_hash
+from jwks_auth.exceptions import KeysUnavailable, MalformedToken, UnknownKey
+from jwks_auth.keys.store import KeyStore
 from jwks_auth.reasons import Reason
 from jwks_auth.ssf.errors import ReceiverUnavailable, SETError
 from jwks_auth.ssf.errors import SETErrorCode as Code
 from jwks_auth.ssf.settings import Transmitter
-from jwks_auth.utils.shared_cache import SharedCache
 from jwks_auth.validation.jws import (
     check_header,
     decode_header,
@@ -53,13 +50,14 @@ MAX_EVENTS = 8
 @dataclass(frozen=True)
 class VerifiedSET:
     transmitter: Transmitter
-    claims: Mapping[str, Any]
+    #: The SET's claims: subjects and events, kept out of the repr (and so out of logs and tracebacks).
+    claims: Mapping[str, Any] = field(repr=False)
     jti: str
     issued_at: float
 
 
 class TransmitterKeys:
-    """The key store of one transmitter, its ``jwks_uri`` discovered once per ``DISCOVERY_TTL``."""
+    """The key store of one transmitter: its keys at ``JWKS_URI``, else at its configuration's ``jwks_uri``."""
 
     def __init__(self, transmitter: Transmitter) -> None:
         self.transmitter = transmitter
@@ -69,43 +67,9 @@ class TransmitterKeys:
             jwks_uri=transmitter.jwks_uri,
             token_types=frozenset({"secevent+jwt"}),
         )
-        self._lock = threading.Lock()
-        self._store: KeyStore | None = KeyStore(self.config) if transmitter.jwks_uri else None
-        self._cache = SharedCache(jwks_settings.CACHE_ALIAS)
-        self._slot = f"{jwks_settings.CACHE_KEY_PREFIX}:ssf:jwks-uri:{short_hash(transmitter.configuration_url)}"
-
-    def store(self) -> KeyStore:
-        """The key store; ``ReceiverUnavailable`` when the configuration document cannot be read."""
-        with self._lock:
-            if self._store is None:
-                uri = self._cached_uri() or self._discover()
-                self._store = KeyStore(replace(self.config, jwks_uri=uri))
-            return self._store
-
-    def _cached_uri(self) -> str | None:
-        uri = self._cache.get(self._slot)
-        if not isinstance(uri, str):
-            return None
-        try:
-            check_url(uri)
-        except FetchError:
-            return None
-        return uri
-
-    def _discover(self) -> str:
-        url = self.transmitter.configuration_url
-        try:
-            document = fetch_json(url).document
-            if document.get("issuer") != self.transmitter.issuer:
-                raise FetchError("the SSF configuration names another issuer")
-            uri = document.get("jwks_uri")
-            if not isinstance(uri, str) or not uri:
-                raise FetchError("the SSF configuration has no jwks_uri")
-            check_url(uri)
-        except FetchError as exc:
-            raise ReceiverUnavailable("transmitter configuration unavailable") from exc
-        self._cache.set(self._slot, uri, math.ceil(jwks_settings.KEY_STORE["DISCOVERY_TTL"]))
-        return uri
+        # The key store discovers, keeps (DISCOVERY_TTL), forgets after a failed fetch, backs off and bounds its
+        # fetch lock: a transmitter that is down costs one bounded fetch per RETRY_INTERVAL, not one per SET.
+        self.store = KeyStore(self.config, metadata_url=transmitter.configuration_url)
 
 
 def verify_set(
@@ -140,7 +104,7 @@ def verify_set(
             raise SETError(Code.INVALID_REQUEST, "typ must be secevent+jwt") from None
         raise SETError(Code.INVALID_KEY, "key or algorithm not acceptable") from None
     try:
-        key, _ = keys.store().get_key(kid, alg)
+        key, _ = keys.store.get_key(kid, alg)
     except UnknownKey:
         raise SETError(Code.INVALID_KEY, "signing key not found") from None
     except KeysUnavailable as exc:

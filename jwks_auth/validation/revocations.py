@@ -41,9 +41,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jwks_auth.conf.settings import FromSettings, jwks_settings
+from jwks_auth.conf.settings import FromSettings, issuer_configs, jwks_settings
 from jwks_auth.exceptions import RevokedToken
 from jwks_auth.reasons import Reason
+from jwks_auth.utils.backoff import Backoff
 from jwks_auth.utils.blocking import WouldBlock
 from jwks_auth.utils.shared_cache import SharedCache
 
@@ -57,12 +58,15 @@ CHANGE_TTL = 120
 MAX_STEPS_READ = 256
 #: Claims one record may pin (``token-claims-change``); more are dropped by the receiver.
 MAX_CLAIMS = 16
+#: Seconds the request path leaves the shared cache alone after a failed read.
+READ_PAUSE = 1.0
 _START = 1 << 40  # the epoch starts at a random number below this: a recreated epoch never repeats an old one
 
 
 def subject_key(kind: str, issuer: str, value: str) -> str:
-    """The hashed name of a subject: its kind, the issuer of its tokens and its identifier."""
-    text = "\x00".join((kind, issuer, value))
+    """The hashed name of a subject: its kind, the issuer of its tokens and its identifier (an email's in
+    lower case: matched case-insensitively)."""
+    text = "\x00".join((kind, issuer, value.lower() if kind == EMAIL else value))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
@@ -141,6 +145,7 @@ class SharedRevocations:
         self._known: OrderedDict[str, Record] = OrderedDict()
         #: Moves whenever subjects are forgotten: a read that started before it is not kept.
         self._generation = 0
+        self._pause = Backoff(READ_PAUSE)
 
     # -- the request path -----------------------------------------------------------------------
     def check(self, claims: Mapping[str, Any], issuer: str, *, blocking: bool = True) -> None:
@@ -151,32 +156,43 @@ class SharedRevocations:
             self.read_epoch()
         known = self._known
         keys = token_subjects(claims, issuer)
+        read: dict[str, Record] = {}
         for key in keys:
-            record = known.get(key)
+            record = read.get(key) or known.get(key)
             if record is None:  # not seen since the epoch moved: read (the token's other subjects too), then decide
                 missing = [item for item in keys if item not in known]
                 if not blocking:
                     raise WouldBlock(("ssf-subjects", id(self), *missing), functools.partial(self.load, missing))
-                self.load(missing)
-                record = known.get(key)
+                # Decided from what was read, not from the map: the map may drop it at once (its bound, another
+                # thread's load, a moved epoch).
+                read = self.load(missing)
+                record = read.get(key)
             if record is not None and record is not _NONE:
                 reason = record.refuses(claims)
                 if reason is not None:
                     raise RevokedToken(code=reason)
 
     def read_epoch(self) -> None:
-        """Compare the shared epoch with ours; forget the subjects changed since (all, if that cannot be told)."""
+        """Compare the shared epoch with ours; forget the subjects changed since (all, if that cannot be told).
+
+        The cache is read outside the lock (a slow cache must not hold up ``load`` and ``record``), and what
+        was read is applied under it only if no other thread applied an epoch meanwhile.
+        """
         with self._lock:
             if time.monotonic() < self._next_read:
                 return  # another thread just read it
             self._next_read = time.monotonic() + self.epoch_interval
-            found = self.cache.get_many([self._epoch_key])
-            if found is None:
-                return  # the cache is down: keep our view, read again next interval
-            epoch = found.get(self._epoch_key)
-            if epoch == self._epoch:
-                return
-            changed = self._changes(self._epoch, epoch)
+            ours = self._epoch
+        found = self._read([self._epoch_key])
+        if found is None:
+            return  # the cache is down: keep our view, read again next interval
+        epoch = found.get(self._epoch_key)
+        if epoch == ours:
+            return
+        changed = self._changes(ours, epoch)
+        with self._lock:
+            if self._epoch is not ours:
+                return  # forget_local, or another thread's newer read, came first
             self._generation += 1
             if changed is None:
                 self._known.clear()
@@ -185,21 +201,33 @@ class SharedRevocations:
                     self._known.pop(key, None)
             self._epoch = epoch
 
-    def load(self, keys: list[str]) -> None:
-        """Read the records of ``keys`` into this process's view (nothing kept if the cache fails)."""
+    def load(self, keys: list[str]) -> dict[str, Record]:
+        """Read the records of ``keys`` into this process's view and return them (nothing if the cache fails)."""
         generation = self._generation
-        found = self.cache.get_many([self._record_key(key) for key in keys])
+        found = self._read([self._record_key(key) for key in keys])
         if found is None:
-            return  # not cached: the next token of these subjects asks again
+            return {}  # not cached: the next token of these subjects asks again
+        records = {key: Record.load(found.get(self._record_key(key))) or _NONE for key in keys}
         with self._lock:
             if generation != self._generation:
-                return  # the epoch moved meanwhile: what was read may be older than it
-            for key in keys:
-                record = Record.load(found.get(self._record_key(key))) or _NONE
+                return records  # the epoch moved meanwhile: decide from it, but do not keep what may be older
+            for key, record in records.items():
                 self._known[key] = record
                 self._known.move_to_end(key)
             while len(self._known) > self.local_size:
                 self._known.popitem(last=False)
+        return records
+
+    def _read(self, keys: list[str]) -> dict[str, object] | None:
+        """``get_many`` on the request path; ``None`` without asking during a pause after a failure (a cache
+        that is down costs one connect timeout per ``READ_PAUSE``, not one per request)."""
+        now = time.monotonic()
+        if self._pause.remaining(now) > 0:
+            return None
+        found = self.cache.get_many(keys)
+        if found is None:
+            self._pause.fail(now)
+        return found
 
     def _changes(self, ours: object, theirs: object) -> set[str] | None:
         """The subjects changed by the steps from ``ours`` to ``theirs``; ``None``: every subject, maybe."""
@@ -250,7 +278,7 @@ class SharedRevocations:
             stored = Record.load(again.get(cache_key)) if again is not None else None
             if stored is not None and stored.merged(wanted) == stored:
                 return True
-        return True  # three concurrent rewrites of one subject: the last round's write holds ours
+        return False  # contested three times: not known to hold ours, so 503 and the transmitter sends it again
 
     def _record_key(self, key: str) -> str:
         return f"{self.prefix}:subject:{key}"
@@ -262,6 +290,7 @@ class SharedRevocations:
             self._generation += 1
             self._epoch = None
             self._next_read = 0.0
+        self._pause.reset()
 
 
 def token_subjects(claims: Mapping[str, Any], issuer: str) -> tuple[str, ...]:
@@ -275,7 +304,7 @@ def token_subjects(claims: Mapping[str, Any], issuer: str) -> tuple[str, ...]:
         keys = _memo.get(names)
     if keys is None:
         keys = tuple(
-            subject_key(kind, issuer, value.lower() if kind == EMAIL else value)
+            subject_key(kind, issuer, value)
             for kind, value in zip((SUBJECT, SESSION, EMAIL), names[1:], strict=True)
             if type(value) is str and value
         )
@@ -295,6 +324,7 @@ def records_from_settings() -> SharedRevocations | None:
     group = jwks_settings.SHARED_SIGNALS
     if not group.get("TRANSMITTERS"):
         return None
+    issuer_configs()  # every setting validated first: a bad value is a ConfigurationError naming it, never a 500
     return SharedRevocations(
         SharedCache(jwks_settings.CACHE_ALIAS),
         jwks_settings.CACHE_KEY_PREFIX,
@@ -319,4 +349,4 @@ def get_revocations() -> SharedRevocations | None:
 
 def subjects_of(kind: str, issuer: str, values: Iterable[str]) -> list[str]:
     """``subject_key`` of each value (the receiver names subjects the way tokens are matched)."""
-    return [subject_key(kind, issuer, value.lower() if kind == EMAIL else value) for value in values]
+    return [subject_key(kind, issuer, value) for value in values]

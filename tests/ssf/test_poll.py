@@ -56,3 +56,47 @@ def test_the_management_command(ssf_config, transmitter, provider, capsys):
     transmitter.enqueue(transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, "cmd")))
     call_command("ssf_poll")
     assert "1 processed, 1 acknowledged" in capsys.readouterr().out
+
+
+def test_a_set_that_is_not_a_string_is_reported_not_returned_forever(ssf_config, transmitter, provider):
+    ssf_config({"POLL_URL": transmitter.poll_url})
+    transmitter.queue["not-a-set"] = {"alg": "none"}  # type: ignore[assignment]
+    (result,) = poll_transmitters()
+    assert result.refused == 1
+    assert transmitter.reported == {"not-a-set": {"err": "invalid_request", "description": "not a signed SET"}}
+    assert transmitter.queue == {}
+
+
+def test_one_transmitters_fault_ends_neither_the_run_nor_the_command(
+    ssf_config, transmitter, provider, capsys, monkeypatch
+):
+    from jwks_auth.ssf import poll
+
+    ssf_config({"POLL_URL": transmitter.poll_url})
+    transmitter.enqueue(transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, "f")))
+
+    def unforeseen(*args, **kwargs):
+        raise RuntimeError("a fault nobody foresaw")
+
+    monkeypatch.setattr(poll, "_process", unforeseen)  # a bug of ours, not a transmitter's answer
+    (result,) = poll_transmitters()
+    assert result.failed
+    call_command("ssf_poll", every=0.01, runs=2)
+    assert capsys.readouterr().out.count("(poll failed)") == 2
+
+
+@pytest.mark.parametrize("every", ["inf", "nan", "-1", "1e300"])
+def test_the_command_refuses_an_every_it_cannot_sleep(ssf_config, transmitter, every):
+    from django.core.management import CommandError
+
+    ssf_config({"POLL_URL": transmitter.poll_url})
+    with pytest.raises(CommandError, match="--every"):
+        call_command("ssf_poll", every=float(every), runs=2)
+
+
+def test_the_command_names_a_bad_setting_instead_of_a_traceback(ssf_config, transmitter):
+    from django.core.management import CommandError
+
+    ssf_config({"POLL_URL": transmitter.poll_url}, STATE_TTL="x")
+    with pytest.raises(CommandError, match="STATE_TTL"):
+        call_command("ssf_poll")

@@ -29,7 +29,10 @@ def test_session_revoked_refuses_the_sessions_older_tokens_cached_or_not(
 ):
     old = make_token(sub="alice", sid="s1", iat=past())
     other_session = make_token(sub="alice", sid="s2", iat=past())
-    assert me(client, old).status_code == 200  # now in the verified-token cache
+    assert me(client, old).status_code == 200
+    from jwks_auth.utils.digest import sha256
+
+    assert get_validator().cache.get(sha256(old.encode()), time.time()) is not None  # refused though cached
     event = transmitter.make_set(CAEP + "session-revoked", session_subject(provider.issuer, "alice", "s1"))
     answer = push(client, event)
     assert answer.status_code == 202, answer.content
@@ -38,7 +41,6 @@ def test_session_revoked_refuses_the_sessions_older_tokens_cached_or_not(
     assert 'error="invalid_token"' in refused["WWW-Authenticate"]
     assert me(client, other_session).status_code == 200
     assert me(client, make_token(sub="alice", sid="s1", iat=int(time.time()) + 1)).status_code == 200  # a newer token
-    assert len(get_validator().cache) >= 1
 
 
 def test_the_refusal_has_its_own_reason_in_the_signal(client, ssf_config, transmitter, provider, make_token):
@@ -244,12 +246,14 @@ def test_no_transmitter_no_endpoint(client, jwks_config, transmitter, provider):
 
 
 def test_transmitter_down_is_a_503_with_retry_after(client, ssf_config, transmitter, provider):
+    ssf_config(top={"KEY_STORE": {"RETRY_INTERVAL": 0.2}})
     event = transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, "k"))
     transmitter.stop()
     answer = push(client, event)
     assert answer.status_code == 503
     assert answer["Retry-After"]
     transmitter.start()
+    time.sleep(0.3)  # the key store's pause after a failed fetch (what Retry-After tells the transmitter)
     assert push(client, event).status_code == 202  # the retry is processed: the jti was not spent
 
 
@@ -265,14 +269,36 @@ def test_the_ssf_configuration_is_read_once(client, ssf_config, transmitter, pro
 
 def test_a_flood_is_bounded(client, ssf_config, transmitter, provider, make_token):
     ssf_config(MAX_EVENTS_PER_MINUTE=3, LOCAL_SUBJECTS=8)
-    statuses = [
-        push(client, transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, f"u{i}"))).status_code
-        for i in range(5)
-    ]
-    if int(time.time()) % 60 == 0:
-        pytest.skip("the minute changed during the flood")
+    events = [transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, f"u{i}")) for i in range(5)]
+    minute = int(time.time() // 60)
+    statuses = [push(client, event).status_code for event in events]
+    if int(time.time() // 60) != minute:
+        pytest.skip("the minute changed during the flood")  # the receiver's count starts again each minute
     assert statuses[:3] == [202, 202, 202]
     assert statuses[3:] == [429, 429]
     for i in range(40):
         me(client, make_token(sub=f"someone-{i}", iat=past()))
     assert len(get_validator().revocations._known) <= 8
+
+
+def test_a_broken_transmitter_is_asked_once_per_retry_interval_not_once_per_set(
+    client, ssf_config, transmitter, provider
+):
+    transmitter.configuration_overrides = {"issuer": "https://someone-else.example"}  # refused: no keys
+    for name in ("a", "b", "c", "d"):
+        answer = push(client, transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, name)))
+        assert answer.status_code == 503
+        assert answer["Retry-After"]
+    assert transmitter.hits["/.well-known/ssf-configuration"] == 1
+
+
+def test_token_middleware_lets_the_push_through_without_exempting_it(
+    client, ssf_config, transmitter, provider, settings
+):
+    """PUSH_AUTHORIZATION "Bearer <secret>" is the transmitter's secret, not an access token to verify."""
+    settings.MIDDLEWARE = ["jwks_auth.middleware.TokenMiddleware"]
+    ssf_config(entry={"PUSH_AUTHORIZATION": "Bearer push-secret"})
+    event = transmitter.make_set(CAEP + "credential-change", iss_sub(provider.issuer, "mw"))
+    answer = push(client, event, HTTP_AUTHORIZATION="Bearer push-secret")
+    assert answer.status_code == 202, answer.content
+    assert me(client, "not-a-token").status_code == 401  # other paths still are the middleware's

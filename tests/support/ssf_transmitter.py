@@ -74,6 +74,8 @@ class SSFTransmitter(LoopbackServer):
         self.reported: dict[str, dict[str, str]] = {}
         self.poll_requests: list[dict[str, Any]] = []
         self.poll_authorization: str | None = None
+        #: Members that replace the configuration document's (a hostile or broken transmitter).
+        self.configuration_overrides: dict[str, Any] = {}
         super().__init__()
         self.issuer = issuer or self.base_url
 
@@ -88,6 +90,7 @@ class SSFTransmitter(LoopbackServer):
                 "urn:ietf:rfc:8936",
             ],
             "configuration_endpoint": self.base_url + "/ssf/stream",
+            **self.configuration_overrides,
         }
 
     @property

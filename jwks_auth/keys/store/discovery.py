@@ -44,10 +44,14 @@ def oauth_metadata_url(issuer: str) -> str:
 
 
 class Discovery:
-    def __init__(self, config: IssuerConfig, namespace: Namespace, ttl: float) -> None:
+    """``metadata_url``: the one document to read (a Shared Signals transmitter's ``ssf-configuration``),
+    instead of the issuer's OpenID or RFC 8414 metadata."""
+
+    def __init__(self, config: IssuerConfig, namespace: Namespace, ttl: float, metadata_url: str | None = None) -> None:
         self._config = config
         self._namespace = namespace
         self._ttl = ttl
+        self._metadata_url = metadata_url
         self._known: tuple[str, float] | None = None  # (uri, until)
 
     def jwks_uri(self, now: float) -> str:
@@ -90,6 +94,8 @@ class Discovery:
 
     def _discover(self) -> str:
         issuer = self._config.issuer
+        if self._metadata_url is not None:
+            return self._read(self._metadata_url)
         try:
             return self._read(openid_configuration_url(issuer))
         except HTTPStatusError as exc:

@@ -33,13 +33,18 @@ from jwks_auth.utils.shared_cache import SharedCache
 class KeyStore:
     """Keys of one issuer. Thread-safe; one instance per issuer per process.
 
-    ``settings`` defaults to ``KeyStoreSettings.from_settings()``, read once here.
+    ``settings`` defaults to ``KeyStoreSettings.from_settings()``, read once here. ``metadata_url``: the
+    document that names the key URL when it is not the issuer's discovery document (``Discovery``).
     """
 
-    def __init__(self, config: IssuerConfig, settings: KeyStoreSettings | None = None) -> None:
+    def __init__(
+        self, config: IssuerConfig, settings: KeyStoreSettings | None = None, *, metadata_url: str | None = None
+    ) -> None:
         self.config = config
         self.settings = settings = settings or KeyStoreSettings.from_settings()
-        self.id = short_hash(f"{config.issuer}|{config.jwks_uri or ''}")
+        # Another document, another store: an issuer that is also a transmitter has two key URLs to keep apart.
+        named = f"{config.issuer}|{config.jwks_uri or ''}" + (f"|{metadata_url}" if metadata_url else "")
+        self.id = short_hash(named)
         self.namespace = namespace = Namespace(SharedCache(settings.cache_alias), f"{settings.key_prefix}:{self.id}")
         self._gate = UnknownKidGate(namespace, settings.unknown_kid_cooldown)
         self._tiers = KeySetLookup(
@@ -52,7 +57,7 @@ class KeyStore:
             error_ttl=settings.error_ttl,
             stale_log_interval=max(1.0, settings.retry_interval),
         )
-        self._discovery = Discovery(config, namespace, settings.discovery_ttl)
+        self._discovery = Discovery(config, namespace, settings.discovery_ttl, metadata_url)
         backoff = Backoff(settings.retry_interval, namespace.value(Slot.FAILURE), settings.network_place)
         self._fetcher = Fetcher(settings, self._discovery, self._tiers, backoff, self._events)
         self._coordinator = Coordinator(

@@ -7,8 +7,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.ssf.poll import poll_transmitters
 from jwks_auth.ssf.receiver import get_receiver
+
+#: The longest pause between runs (a day): what time.sleep accepts, and more than any poll schedule needs.
+MAX_EVERY = 86400.0
 
 
 class Command(BaseCommand):
@@ -22,9 +26,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         every, runs = options["every"], options["runs"]
-        if not every >= 0 or runs < 0:
-            raise CommandError("--every must be 0 or more seconds, --runs 0 or more.")
-        receiver = get_receiver()
+        if not 0 <= every <= MAX_EVERY or runs < 0:
+            raise CommandError(f"--every must be 0 to {MAX_EVERY} seconds, --runs 0 or more.")
+        try:
+            receiver = get_receiver()
+        except ConfigurationError as exc:
+            raise CommandError(str(exc)) from None
         if receiver is None:
             raise CommandError("JWKS_AUTH['SHARED_SIGNALS']['TRANSMITTERS'] is empty: nothing to poll.")
         done = 0

@@ -19,6 +19,7 @@ import requests
 
 from tests.project.e2e.helpers import TIMEOUT, client_credentials_token, exchange_code, pkce_pair, query
 from tests.project.stack import Server, call_api, free_port, manage, start_api, start_idp
+from tests.support.trickle_server import TrickleServer
 
 pytestmark = pytest.mark.slow
 
@@ -200,3 +201,26 @@ def test_logout_succeeds_when_the_api_is_down(stack: tuple[Server, Server]) -> N
     result = manage("idp.settings", env, "shell", "-c", script)
     assert "logout 302" in result.stdout
     assert "Shared Signals: push to" in result.stderr and "failed: ConnectionError" in result.stderr
+
+
+def test_revoke_sessions_authenticates_the_client_as_the_token_endpoint_does(stack: tuple[Server, Server]) -> None:
+    """RFC 6749 2.3.1: the id and secret in HTTP Basic are form-urlencoded ("secre%74" is "secret")."""
+    idp, _ = stack
+    assert client_credentials_token(idp.url, secret="secre%74").status_code == 200
+    response = requests.post(f"{idp.url}/connect/revoke-sessions", auth=("client", "secre%74"), timeout=TIMEOUT)
+    assert response.status_code == 204, response.text
+
+
+def test_a_receiver_that_trickles_its_answer_cannot_hold_a_logout(stack: tuple[Server, Server]) -> None:
+    """IDP_SSF_PUSH_TIMEOUT bounds the whole push, not each read: a byte every 0.2 s never trips a read timeout."""
+    idp, _ = stack
+    head = b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+    receiver = TrickleServer(head, b'{"err": "invalid_request", "x": "' + b"y" * 6 + b'"}', pause=0.2)
+    try:
+        env = {**idp.env, "IDP_SSF_PUSH_URL": receiver.url, "IDP_SSF_PUSH_TIMEOUT": "1"}
+        script = "from idp.ssf import revoke_sessions; print('took', revoke_sessions('bob', 'user'))"
+        result = manage("idp.settings", env, "shell", "-c", script)
+    finally:
+        receiver.close()
+    assert "took False" in result.stdout, result.stdout + result.stderr
+    assert "no answer within 1s" in result.stderr  # not the trickled 400, some 20 seconds later
