@@ -144,8 +144,6 @@ JWKS_AUTH = {
         "AUTHORIZATION_DETAILS_TYPES": ["account_information"],
     },
     "RESOURCE": env_str("API_RESOURCE", f"http://localhost:{API_PORT}"),
-    # The push endpoint's Authorization is a shared secret, not an access token.
-    "MIDDLEWARE_EXEMPT_PATHS": ["/ssf/"],
 }
 # Shared Signals (docs/shared-signals.md): the identity server pushes CAEP session-revoked to /ssf/events when a
 # user logs out, and the API refuses that user's older tokens at once. SSF_TRANSMITTER is the transmitter's
