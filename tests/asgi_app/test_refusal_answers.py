@@ -195,3 +195,31 @@ def test_each_class_states_its_status_error_and_description_once(outcome: str, k
         body["detail"],
         {name: value for name, value in (("WWW-Authenticate", challenge), ("Retry-After", retry_after)) if value},
     )
+
+
+#: Settings that give no challenge, each refused token still answered: (setting, value).
+_UNUSABLE = [("REALM", 5), ("RESOURCE", "http://[::1")]
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(("setting", "value"), _UNUSABLE)
+def test_a_setting_that_gives_no_challenge_still_answers_every_refusal(
+    setting: str, value: Any, path: str, tokens: dict[str, str | None], settings: Any, caplog: Any
+) -> None:
+    """Not a 500 at any door: a request without a token is told so on the plain fallback challenge, one with
+    a token that the settings forbid checking is a 503; the log names the setting."""
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, setting: value}
+    path = _behind(path, settings)
+    assert Told.of(Client().get(path)) == Told(
+        401, 'Bearer realm="api"', None, None, {"detail": "Authentication credentials were not provided."}
+    )
+    assert f"JWKS_AUTH['{setting}']" in caplog.text
+    response = Client().get(path, headers={"Authorization": tokens["expired"]})
+    assert response.status_code in (401, 503)
+    assert response.status_code == 503 or response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize(("setting", "value"), _UNUSABLE)
+def test_answer_never_raises(setting: str, value: Any, kit_settings: None, settings: Any) -> None:
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, setting: value}
+    assert answer(NoCredential()).headers == {"WWW-Authenticate": 'Bearer realm="api"'}
