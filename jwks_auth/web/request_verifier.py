@@ -169,7 +169,7 @@ class Credential:
     """A credential read from a request; ``headers``: response headers its answer must carry."""
 
     scheme: Scheme
-    token: str
+    token: str = field(repr=False)  # never in a repr: it is kept on the request (Admitted)
     headers: dict[str, str] = field(default_factory=dict, compare=False)
 
 

@@ -220,3 +220,16 @@ def test_the_mixin_keeps_one_guard_per_set_of_scopes_and_still_refuses_bad_names
 
     with pytest.raises(ImproperlyConfigured):
         Wrong().get_guard()
+
+
+def test_a_credential_never_shows_its_token(jwks_config, token):
+    """A credential is kept on the request (``Admitted``): its repr, and the request's, must not carry the token."""
+    from jwks_auth.web.admission import Admitted
+
+    request = _request(f"Bearer {token}")
+    door = RequestVerifier()
+    credential = door.credential(request)
+    assert credential is not None and credential.token == token
+    kept = Admitted(credential, *door.verify(credential, request))
+    assert token not in repr(credential) and token not in repr(kept)
+    assert token.split(".")[2] not in repr(kept)
