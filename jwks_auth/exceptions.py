@@ -54,7 +54,6 @@ __all__ = [
     "InvalidRequest",
     "InvalidSignature",
     "IntrospectionUnavailable",
-    "InvalidToken",
     "JWKSAuthError",
     "KeysUnavailable",
     "MalformedToken",
@@ -370,10 +369,6 @@ class FetchError(JWKSAuthError):
 
 class ConfigurationError(JWKSAuthError):
     """JWKS_AUTH is set up in a way that cannot work."""
-
-
-#: The names the RFC error codes give the 401 classes (what the request layer called them before 1.0).
-InvalidToken = TokenError
 
 
 # -- the challenge -----------------------------------------------------------------------------------------------------
