@@ -68,7 +68,7 @@ class JWKSAuthentication(BaseAuthentication):
         cls, base = type(self), JWKSAuthentication
         return RequestVerifier(
             validator=get_validator if cls.get_validator is base.get_validator else (lambda: self.get_validator()),
-            get_user=None if cls.get_user is base.get_user else (lambda token: self.get_user(token)),
+            get_user=None if cls.get_user is base.get_user else self.get_user,
             rejected=None if cls.rejected is base.rejected else (lambda reason, issuer: self.rejected(reason, issuer)),
             sender=JWKSAuthentication,
         )

@@ -35,12 +35,12 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest
 
@@ -230,7 +230,37 @@ def token_elsewhere(request: HttpRequest) -> bool:
 
 
 # -- the user --------------------------------------------------------------------------------
-def _import_resolver() -> Callable[[AccessToken], Any]:
+@dataclass(frozen=True, slots=True)
+class UserResolver:
+    """A user hook in both forms, decided once: ``sync`` for the sync doors, ``asynchronous`` for the async ones.
+
+    A resolver written ``async def`` (or an object with an ``async def __call__``) is awaited on the async
+    doors and run with ``async_to_sync`` on the sync ones; a sync one is called as it is on the sync doors and
+    with ``sync_to_async`` (Django's sync thread: it may read the database) on the async ones. ``stateless``:
+    the default ``token_user``, which does no I/O and runs on the event loop itself.
+    """
+
+    sync: Callable[[AccessToken], Any]
+    asynchronous: Callable[[AccessToken], Awaitable[Any]]
+    stateless: bool = False
+
+    @classmethod
+    def of(cls, resolver: Callable[[AccessToken], Any]) -> UserResolver:
+        if _is_async(resolver):
+            return cls(async_to_sync(resolver), resolver)
+        return cls(resolver, sync_to_async(resolver), stateless=resolver is token_user)
+
+
+def _is_async(resolver: Callable[..., Any]) -> bool:
+    """Whether calling ``resolver`` gives a coroutine: an ``async def``, or an instance whose ``__call__`` is one."""
+    if inspect.iscoroutinefunction(resolver):
+        return True
+    if inspect.isroutine(resolver) or isinstance(resolver, type):
+        return False
+    return inspect.iscoroutinefunction(type(resolver).__call__)  # callable: checked by the caller
+
+
+def _import_resolver() -> UserResolver:
     resolver = import_setting("USER_RESOLVER")
     if resolver is None:
         raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a dotted path or a callable.")
@@ -240,15 +270,24 @@ def _import_resolver() -> Callable[[AccessToken], Any]:
             resolver = resolver()
         except Exception as exc:
             raise ConfigurationError(f"JWKS_AUTH['USER_RESOLVER'] cannot be built: {type(exc).__name__}") from exc
-    return resolver  # type: ignore[no-any-return]
+    if not callable(resolver):
+        raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a callable (or a class of them).")
+    return UserResolver.of(resolver)
 
 
 _resolver = FromSettings(_import_resolver)
 
 
-def get_user_resolver() -> Callable[[AccessToken], Any]:
-    """``USER_RESOLVER``, imported once per settings; ``ConfigurationError`` if it cannot be."""
+def get_user_resolvers() -> UserResolver:
+    """``USER_RESOLVER`` in its sync and async forms, imported once per settings; ``ConfigurationError`` if it
+    cannot be."""
     return _resolver.get()
+
+
+def get_user_resolver() -> Callable[[AccessToken], Any]:
+    """``USER_RESOLVER`` as a sync callable (an ``async def`` one wrapped), imported once per settings;
+    ``ConfigurationError`` if it cannot be."""
+    return _resolver.get().sync
 
 
 def log_accepted(access_token: AccessToken) -> None:
@@ -297,7 +336,7 @@ class RequestVerifier:
     ) -> None:
         self.validator = validator
         # Without a get_user of its own the door calls USER_RESOLVER itself, read per request.
-        self._user = get_user
+        self._user = None if get_user is None else UserResolver.of(get_user)
         self.schemes = tuple(schemes)
         self._index = scheme_index(self.schemes)
         self.sender = sender if sender is not None else RequestVerifier
@@ -369,17 +408,15 @@ class RequestVerifier:
         return await self.averify(credential, request)
 
     def user_resolver(self) -> Callable[[AccessToken], Any]:
-        """The door's ``get_user``, else ``USER_RESOLVER`` (read per request)."""
-        return self._user or get_user_resolver()
+        """The door's ``get_user``, else ``USER_RESOLVER`` (read per request), as a sync callable."""
+        return (self._user or get_user_resolvers()).sync
 
     async def _aget_user(self, access_token: AccessToken) -> Any:
-        """The user; a resolver that may read the database runs in Django's sync thread."""
-        resolver = self.user_resolver()
-        if resolver is token_user:
-            return token_user(access_token)  # stateless: no I/O
-        if inspect.iscoroutinefunction(resolver):
-            return await resolver(access_token)
-        return await sync_to_async(resolver)(access_token)
+        """The user; a sync resolver that may read the database runs in Django's sync thread."""
+        resolvers = self._user or get_user_resolvers()
+        if resolvers.stateless:
+            return resolvers.sync(access_token)  # token_user: no I/O
+        return await resolvers.asynchronous(access_token)
 
     def refusal(self, exc: Exception, issuer: str | None, started: float, credential: Credential) -> Refusal:
         """The refusal of an error of validation, binding or the user, for this request; counted and signalled.

@@ -223,3 +223,38 @@ def test_a_setting_that_gives_no_challenge_still_answers_every_refusal(
 def test_answer_never_raises(setting: str, value: Any, kit_settings: None, settings: Any) -> None:
     settings.JWKS_AUTH = {**settings.JWKS_AUTH, setting: value}
     assert answer(NoCredential()).headers == {"WWW-Authenticate": 'Bearer realm="api"'}
+
+
+class _AsyncCallable:
+    """A resolver object whose ``__call__`` is ``async def`` (``inspect.iscoroutinefunction`` says no)."""
+
+    async def __call__(self, token: AccessToken) -> Any:
+        raise ExpiredToken()
+
+
+async def _async_refusing(token: AccessToken) -> Any:
+    raise ExpiredToken()
+
+
+@pytest.mark.parametrize("resolver", [_async_refusing, _AsyncCallable()], ids=["async-def", "async-call"])
+@pytest.mark.parametrize("path", PATHS)
+def test_an_async_user_resolver_is_awaited_at_every_sync_door(
+    resolver: Any, path: str, kit_settings: None, tokens: dict[str, str | None], settings: Any
+) -> None:
+    """Its refusal is the answer; never a coroutine as ``request.user`` and a 200."""
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, "USER_RESOLVER": resolver}
+    response = Client().get(_behind(path, settings), headers={"Authorization": tokens["valid"]})
+    assert Told.of(response) == _expected("401 invalid_token")
+
+
+@pytest.mark.parametrize("resolver", [_async_refusing, _AsyncCallable()], ids=["async-def", "async-call"])
+@pytest.mark.parametrize("path", ASYNC_PATHS)
+def test_an_async_user_resolver_is_awaited_at_every_async_door(
+    resolver: Any, path: str, kit_settings: None, tokens: dict[str, str | None], settings: Any
+) -> None:
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, "USER_RESOLVER": resolver}
+
+    async def ask() -> Any:
+        return await AsyncClient().get(_behind(path, settings), headers={"Authorization": tokens["valid"]})
+
+    assert Told.of(run(ask())) == _expected("401 invalid_token")

@@ -233,3 +233,17 @@ def test_a_credential_never_shows_its_token(jwks_config, token):
     kept = Admitted(credential, *door.verify(credential, request))
     assert token not in repr(credential) and token not in repr(kept)
     assert token.split(".")[2] not in repr(kept)
+
+
+def test_an_async_user_resolver_gives_its_user_to_the_sync_and_async_doors(jwks_config, token, settings):
+    import asyncio
+
+    async def resolver(access_token):
+        await asyncio.sleep(0)
+        return ("user", access_token["sub"])
+
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, "USER_RESOLVER": resolver}
+    user, access_token = RequestVerifier().authenticate(_request(f"Bearer {token}"))
+    assert user == ("user", access_token["sub"])
+    user, _ = asyncio.run(RequestVerifier().aauthenticate(_request(f"Bearer {token}")))
+    assert user == ("user", access_token["sub"])
