@@ -35,10 +35,12 @@ from rest_framework.permissions import (
 from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.exceptions import InsufficientScope, Refusal
+from jwks_auth.authentication import JWKSAuthentication
+from jwks_auth.exceptions import InsufficientScope, Refusal, TokenError
 from jwks_auth.validation.hints import explain_insufficient_scope
 from jwks_auth.web.authorization_details import check_details, details_requirement
 from jwks_auth.web.challenges import RefusedRequest, drf_error
+from jwks_auth.web.request_verifier import reject_token
 from jwks_auth.web.step_up import AuthenticationRequirement
 
 __all__ = [
@@ -329,7 +331,7 @@ class HasAuthenticationContext(BasePermission):
         try:
             self.get_authentication_requirement(request, view).check(token)
         except Refusal as refusal:  # a shortfall, or a malformed acr or auth_time
-            raise drf_error(refusal) from None
+            raise _refused(refusal, token) from None
         return True
 
 
@@ -348,6 +350,14 @@ def _authentication_requirement(acr: Any, max_age: Any) -> AuthenticationRequire
         if len(_requirements) < 256:  # a view computing them per request must not grow this without bound
             _requirements[key] = requirement
     return requirement
+
+
+def _refused(refusal: Refusal, token: AccessToken) -> RefusedRequest:
+    """The DRF error of a permission's refusal; a malformed claim (a ``TokenError``) is a refused token, counted
+    and signalled as the authentication class's refusals are."""
+    if isinstance(refusal, TokenError):
+        reject_token(refusal, token.issuer, JWKSAuthentication)
+    return drf_error(refusal)
 
 
 # -- RFC 9396 rich authorization requests ----------------------------------------------------------
@@ -385,5 +395,5 @@ class HasAuthorizationDetails(BasePermission):
         try:
             check_details(token, required)
         except Refusal as refusal:  # a shortfall, or malformed authorization_details
-            raise drf_error(refusal) from None
+            raise _refused(refusal, token) from None
         return True

@@ -48,7 +48,6 @@ from jwks_auth import signals
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf.settings import FromSettings, import_setting
 from jwks_auth.exceptions import (
-    MISCONFIGURED_RETRY_AFTER,
     CannotDecide,
     ConfigurationError,
     InvalidRequest,
@@ -315,6 +314,22 @@ def send_rejected(sender: Any, reason: Reason, issuer: str | None) -> None:
     logger.debug("Token rejected: %s", reason)
 
 
+def count_rejected(
+    error: TokenError, issuer: str | None, seconds: float, rejected: Callable[[Reason, str | None], None]
+) -> None:
+    """Count a refused token and tell ``rejected`` (``token_rejected``): what every refusal of a token goes
+    through, whether validation refused it or a check after it (a malformed ``acr`` or
+    ``authorization_details`` met by a scope, step-up or RAR check)."""
+    reason = error.code  # as it is: a project's TokenError subclass may state a code that is no Reason
+    rejected(reason, issuer)
+    get_recorder().token(issuer, "rejected", reason, seconds)
+
+
+def reject_token(error: TokenError, issuer: str | None, sender: Any) -> None:
+    """``count_rejected`` for a token refused after a door accepted it, signalled from ``sender``."""
+    count_rejected(error, issuer, 0.0, lambda reason, issued_by: send_rejected(sender, reason, issued_by))
+
+
 # -- the door -----------------------------------------------------------------------------------
 class RequestVerifier:
     """Reads, validates and counts a request's token; raises ``Refusal``.
@@ -426,9 +441,7 @@ class RequestVerifier:
         """
         seconds = perf_counter() - started
         if isinstance(exc, TokenError):
-            reason = Reason(exc.code)
-            self.rejected(reason, issuer)
-            get_recorder().token(issuer, "rejected", reason, seconds)
+            count_rejected(exc, issuer, seconds, self.rejected)
             return exc.for_request(credential.scheme.name, credential.headers)
         if isinstance(exc, CannotDecide):  # the keys, introspection, IS_REVOKED or the DPoP replay store
             logger.warning("Token verification unavailable: %s", exc)
@@ -438,4 +451,4 @@ class RequestVerifier:
         # manage.py check (jwks_auth.E0xx), and here in the log.
         get_recorder().token(issuer, "unavailable", Reason.MISCONFIGURED, seconds)
         logger.error("JWKS_AUTH is misconfigured: %s", exc)
-        return Misconfigured(str(exc), MISCONFIGURED_RETRY_AFTER)
+        return Misconfigured(str(exc))
