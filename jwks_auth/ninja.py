@@ -127,7 +127,8 @@ class JWKSBearerBase(HttpBearer):
 
     def front_door(self) -> RequestVerifier:
         """The core to use; override for other schemes or validators."""
-        return RequestVerifier(sender=JWKSBearer)
+        # Signals come from the library class, as DRF's from JWKSAuthentication: a subclass is still seen.
+        return RequestVerifier(sender=AsyncJWKSBearer if isinstance(self, AsyncJWKSBearer) else JWKSBearer)
 
     def __call__(self, request: HttpRequest) -> Any:
         # Every scheme the core reads (Bearer and DPoP), not only HttpBearer's "Bearer": the core reads the token.

@@ -158,3 +158,23 @@ def test_auth_a_router_inherits_is_seen_by_the_checks(monkeypatch):
         found = _checked_with(monkeypatch, **{name: ninja_api})
         assert set(found) == {"jwks_auth.W011", "jwks_auth.W012"}, name
         assert f"{prefix}/async-op" in found["jwks_auth.W012"].msg and "sync-op," not in found["jwks_auth.W012"].msg
+
+
+def test_each_ninja_auth_signals_refusals_as_itself(tokens: dict[str, Any]) -> None:
+    from django.test import Client
+
+    from jwks_auth.ninja import AsyncJWKSBearer, JWKSBearer
+    from jwks_auth.signals import token_rejected
+
+    senders: list[Any] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        senders.append(sender)
+
+    token_rejected.connect(receiver)
+    try:
+        for path in ("/ninja/me", "/ninja/me-async-auth"):
+            assert Client().get(path, headers={"Authorization": tokens["expired"]}).status_code == 401
+    finally:
+        token_rejected.disconnect(receiver)
+    assert senders == [JWKSBearer, AsyncJWKSBearer]
