@@ -216,8 +216,12 @@ def read_credential(
 def token_elsewhere(request: HttpRequest) -> bool:
     """Whether the query or a form body carries ``access_token`` too (RFC 6750 2.2, 2.3)."""
     # Parsing GET costs more than the rest of a cached token's check.
-    if request.META.get("QUERY_STRING") and "access_token" in request.GET:
-        return True
+    if request.META.get("QUERY_STRING"):
+        try:
+            if "access_token" in request.GET:
+                return True
+        except TooManyFieldsSent:
+            raise InvalidRequest("query string cannot be read") from None
     content_type = request.META.get("CONTENT_TYPE", "")
     if content_type and content_type.split(";")[0].strip().lower() == _FORM_TYPE:
         try:

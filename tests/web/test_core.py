@@ -247,3 +247,13 @@ def test_an_async_user_resolver_gives_its_user_to_the_sync_and_async_doors(jwks_
     assert user == ("user", access_token["sub"])
     user, _ = asyncio.run(RequestVerifier().aauthenticate(_request(f"Bearer {token}")))
     assert user == ("user", access_token["sub"])
+
+
+def test_a_query_string_too_long_to_read_is_invalid_request(jwks_config, token, settings):
+    """As a form body too long to read: whether it holds a second token cannot be told."""
+    from jwks_auth.exceptions import InvalidRequest
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    query = "&".join(f"f{index}=1" for index in range(20))
+    with pytest.raises(InvalidRequest):
+        RequestVerifier().authenticate(_request(f"Bearer {token}", path=f"/anything?{query}"))
