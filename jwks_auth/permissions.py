@@ -336,11 +336,12 @@ class HasAuthenticationContext(BasePermission):
 
 
 #: Requirements by (acr values, max age): they come from code, so there are few.
-_requirements: dict[tuple[Any, Any], AuthenticationRequirement] = {}
+_requirements: dict[tuple[Any, Any, type], AuthenticationRequirement] = {}
 
 
 def _authentication_requirement(acr: Any, max_age: Any) -> AuthenticationRequirement:
-    key = (acr, max_age)
+    # The type too: True and 1.0 equal 1 (and hash alike), but of() refuses them where it takes 1.
+    key = (acr, max_age, type(max_age))
     try:
         requirement = _requirements.get(key)
     except TypeError:  # an unhashable value: of() says what is wrong with it
