@@ -80,3 +80,13 @@ def test_the_pre_1_0_drf_error_names_are_gone():
     ):
         assert not hasattr(jwks_auth.web.challenges, name), name
     assert not hasattr(jwks_auth.exceptions, "InvalidToken")
+
+
+def test_the_drf_error_of_no_credential_has_drfs_code():
+    from jwks_auth.exceptions import KeysUnavailable, NoCredential, TokenError
+    from jwks_auth.web.challenges import drf_error
+
+    assert drf_error(NoCredential()).get_codes() == "not_authenticated"
+    assert drf_error(KeysUnavailable(retry_after=7)).get_codes() == "temporarily_unavailable"
+    assert drf_error(KeysUnavailable(retry_after=7)).wait == 7
+    assert drf_error(TokenError()).get_codes() == "invalid_token"

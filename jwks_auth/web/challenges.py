@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from rest_framework.exceptions import APIException
 
-from jwks_auth.exceptions import Refusal
+from jwks_auth.exceptions import NoCredential, Refusal
 from jwks_auth.web.responses import answer
 from jwks_auth.web.www_authenticate import bearer_challenge
 
@@ -31,12 +31,20 @@ class RefusedRequest(APIException):
         self.refusal = refusal
         result = answer(refusal)
         self.status_code = result.status
-        super().__init__(detail=result.detail, code=refusal.error or "temporarily_unavailable")
+        super().__init__(detail=result.detail, code=_drf_code(refusal))
         challenge = result.headers.get("WWW-Authenticate")
         if challenge:
             self.auth_header = challenge
-        if refusal.retry_after is not None:
-            self.wait = refusal.retry_after
+        wait = result.headers.get("Retry-After")
+        if wait is not None:
+            self.wait = int(wait)
+
+
+def _drf_code(refusal: Refusal) -> str:
+    """The DRF error code (``get_codes()``): the RFC error, else DRF's own names for no credential and a 503."""
+    if refusal.error is not None:
+        return refusal.error
+    return "not_authenticated" if isinstance(refusal, NoCredential) else "temporarily_unavailable"
 
 
 def drf_error(refusal: Refusal) -> RefusedRequest:
