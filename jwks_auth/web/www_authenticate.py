@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from jwks_auth.conf.settings import FromSettings, jwks_settings, on_reset
-from jwks_auth.exceptions import ConfigurationError, Refusal, install_challenge_renderer
+from jwks_auth.exceptions import ConfigurationError, Refusal
 from jwks_auth.sender.challenge import dpop_challenge, offered_schemes
 from jwks_auth.web.resource_metadata import resource_metadata_url
 
@@ -128,9 +128,6 @@ def refusal_challenge(refusal: Refusal) -> str | None:
     except Exception:  # the answer to a refusal is never a 500
         logger.exception("WWW-Authenticate challenge could not be built")
     return FALLBACK_CHALLENGE
-
-
-install_challenge_renderer(refusal_challenge)
 
 
 @on_reset

@@ -35,6 +35,7 @@ from jwks_auth.exceptions import (
     Refusal,
 )
 from jwks_auth.web.responses import Answer, answer
+from jwks_auth.web.www_authenticate import refusal_challenge
 from tests.asgi_app.conftest import run
 from tests.asgi_app.doors import ASYNC_DOORS, DOORS
 
@@ -182,14 +183,14 @@ def test_every_outcome_gets_one_answer_at_every_door_over_asgi(
 @pytest.mark.parametrize("outcome", list(OUTCOMES))
 def test_each_class_states_its_status_error_and_description_once(outcome: str, kit_settings: None) -> None:
     """The answer is the class's: its status and error are class attributes, its challenge and body built
-    from them alone (``Refusal.challenge``, ``answer``), whatever the door."""
+    from them alone (``refusal_challenge``, ``answer``), whatever the door."""
     raised = OUTCOMES[outcome]()
     if isinstance(raised, ConfigurationError):
         raised = Misconfigured()  # what the core makes of one
     assert isinstance(raised, Refusal)
     assert "status" not in vars(raised) and "error" not in vars(raised)
     status, challenge, retry_after, body = EXPECTED[outcome]
-    assert (raised.status, raised.challenge()) == (status, challenge)
+    assert (raised.status, refusal_challenge(raised)) == (status, challenge)
     assert answer(raised) == Answer(
         status,
         body["detail"],

@@ -25,6 +25,7 @@ from jwks_auth.web.request_verifier import (
     Unavailable,
     UseNonce,
 )
+from jwks_auth.web.www_authenticate import refusal_challenge
 from tests.conftest import KIT_ISSUER
 from tests.support import dpop, kit_fixtures
 from tests.support.challenges import parse_challenges
@@ -118,7 +119,7 @@ def test_a_bad_proof_is_invalid_dpop_proof_on_the_dpop_challenge(
     refusal = _refusal(door, _request(f"DPoP {token}", dpop.make_proof(ec, "POST", URL, token=token)))
     assert isinstance(refusal, InvalidProof) and (refusal.status, refusal.error) == (401, "invalid_dpop_proof")
     assert refusal.reason is Reason.DPOP_HTM and refusal.scheme == "DPoP"
-    challenges = dict(parse_challenges(refusal.challenge()))
+    challenges = dict(parse_challenges(refusal_challenge(refusal)))
     assert challenges["DPoP"]["error"] == "invalid_dpop_proof" and "error" not in challenges["Bearer"]
     # The refusal is told with the token's issuer: the token itself was valid.
     assert told.calls == [(Reason.DPOP_HTM, KIT_ISSUER)]
@@ -141,7 +142,7 @@ def test_a_bound_token_as_bearer_is_invalid_token_on_the_bearer_challenge(
     assert isinstance(refusal, Unauthorized) and not isinstance(refusal, InvalidProof)
     assert (refusal.status, refusal.error) == (401, "invalid_token")
     assert refusal.reason is Reason.DPOP_DOWNGRADE and refusal.scheme == "Bearer"
-    challenges = dict(parse_challenges(refusal.challenge()))
+    challenges = dict(parse_challenges(refusal_challenge(refusal)))
     assert challenges["Bearer"]["error"] == "invalid_token" and "error" not in challenges["DPoP"]
 
 
@@ -153,7 +154,7 @@ def test_a_nonce_issuer_sends_a_nonce_on_the_refusal_and_on_the_credential(
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(door, _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
     assert isinstance(refusal, UseNonce) and refusal.reason is Reason.DPOP_NONCE
-    assert dict(parse_challenges(refusal.challenge()))["DPoP"]["error"] == "use_dpop_nonce"
+    assert dict(parse_challenges(refusal_challenge(refusal)))["DPoP"]["error"] == "use_dpop_nonce"
     nonce = refusal.headers["DPoP-Nonce"]
     request = _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token, nonce=nonce))
     credential = door.credential(request)
@@ -191,7 +192,7 @@ def test_the_replay_store_down_is_503_replay_unavailable(
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(RequestVerifier(), _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
     assert isinstance(refusal, Unavailable) and refusal.reason is Reason.REPLAY_UNAVAILABLE
-    assert refusal.retry_after >= 1 and refusal.challenge() is None
+    assert refusal.retry_after >= 1 and refusal_challenge(refusal) is None
 
 
 def test_a_door_with_bearer_only_still_refuses_a_bound_token(

@@ -12,6 +12,7 @@ from jwks_auth.reasons import Reason
 from jwks_auth.users import TokenUser
 from jwks_auth.validation.validator import TokenValidator, get_validator
 from jwks_auth.web.request_verifier import BadRequest, BearerScheme, RequestVerifier, Scheme, Unauthorized, Unavailable
+from jwks_auth.web.www_authenticate import refusal_challenge
 
 pytestmark = pytest.mark.django_db(databases=[])
 
@@ -58,7 +59,7 @@ def test_malformed_requests_are_400_invalid_request(jwks_config, header, path):
         RequestVerifier().authenticate(_request(header, path))
     refusal = caught.value
     assert (refusal.status, refusal.error) == (400, "invalid_request")
-    assert refusal.challenge().startswith('Bearer realm="api", error="invalid_request"')
+    assert refusal_challenge(refusal).startswith('Bearer realm="api", error="invalid_request"')
 
 
 def test_a_bad_token_is_401_with_its_reason_and_the_signal(jwks_config, make_token):
@@ -75,7 +76,7 @@ def test_an_outage_is_503_with_retry_after(jwks_config, provider, token):
     provider.failure = 500
     with pytest.raises(Unavailable) as caught:
         RequestVerifier().authenticate(_request(f"Bearer {token}"))
-    assert caught.value.status == 503 and caught.value.retry_after >= 1 and caught.value.challenge() is None
+    assert caught.value.status == 503 and caught.value.retry_after >= 1 and refusal_challenge(caught.value) is None
     assert caught.value.reason is Reason.KEYS_UNAVAILABLE
 
 
