@@ -215,9 +215,6 @@ class SenderError(TokenError):
 class BindingError(SenderError):
     """The token's ``cnf`` is not met (a bound token as Bearer, the wrong certificate): 401 ``invalid_token``."""
 
-    code = Reason.BINDING
-    description = "token binding not satisfied"
-
 
 class ProofError(SenderError):
     """RFC 9449 7.1: the DPoP proof is missing, invalid or not the token's; 401 ``invalid_dpop_proof``."""

@@ -52,8 +52,6 @@ from jwks_auth.exceptions import (
     ConfigurationError,
     InvalidRequest,
     Misconfigured,
-    NonceRequired,
-    ProofError,
     Refusal,
     TokenError,
 )
@@ -67,14 +65,6 @@ from jwks_auth.validation.validator import TokenValidator, get_validator
 logger = logging.getLogger("jwks_auth.authentication")
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
-
-
-# -- what the client is told: the one hierarchy of jwks_auth.exceptions, by the names this module gave it --------
-BadRequest = InvalidRequest
-Unauthorized = TokenError
-InvalidProof = ProofError
-UseNonce = NonceRequired
-Unavailable = CannotDecide
 
 
 # -- reading the credential ------------------------------------------------------------------

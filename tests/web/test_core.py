@@ -8,10 +8,11 @@ import pytest
 from django.test import RequestFactory
 
 from jwks_auth.access_token import AccessToken
+from jwks_auth.exceptions import CannotDecide, InvalidRequest, TokenError
 from jwks_auth.reasons import Reason
 from jwks_auth.users import TokenUser
 from jwks_auth.validation.validator import TokenValidator, get_validator
-from jwks_auth.web.request_verifier import BadRequest, BearerScheme, RequestVerifier, Scheme, Unauthorized, Unavailable
+from jwks_auth.web.request_verifier import BearerScheme, RequestVerifier, Scheme
 from jwks_auth.web.www_authenticate import refusal_challenge
 
 pytestmark = pytest.mark.django_db(databases=[])
@@ -38,7 +39,7 @@ def test_no_authorization_header_or_another_scheme_is_no_credential(jwks_config)
 @pytest.mark.parametrize("header", ["", " ", "\t"])
 def test_an_empty_authorization_header_is_401(jwks_config, header):
     """granian passes a header with a non-ASCII byte on as an empty value: the token was sent, and is refused."""
-    with pytest.raises(Unauthorized) as caught:
+    with pytest.raises(TokenError) as caught:
         RequestVerifier().authenticate(_request(header))
     assert (caught.value.status, caught.value.error) == (401, "invalid_token")
     assert caught.value.description == "unreadable authorization header"
@@ -55,7 +56,7 @@ def test_an_empty_authorization_header_is_401(jwks_config, header):
     ],
 )
 def test_malformed_requests_are_400_invalid_request(jwks_config, header, path):
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(InvalidRequest) as caught:
         RequestVerifier().authenticate(_request(header, path))
     refusal = caught.value
     assert (refusal.status, refusal.error) == (400, "invalid_request")
@@ -65,7 +66,7 @@ def test_malformed_requests_are_400_invalid_request(jwks_config, header, path):
 def test_a_bad_token_is_401_with_its_reason_and_the_signal(jwks_config, make_token):
     told: list[tuple[Reason, str | None]] = []
     door = RequestVerifier(rejected=lambda reason, issuer: told.append((reason, issuer)))
-    with pytest.raises(Unauthorized) as caught:
+    with pytest.raises(TokenError) as caught:
         door.authenticate(_request("Bearer " + make_token(aud="someone-else")))
     assert (caught.value.status, caught.value.error, caught.value.reason) == (401, "invalid_token", Reason.AUDIENCE)
     assert caught.value.description == "invalid audience"
@@ -74,7 +75,7 @@ def test_a_bad_token_is_401_with_its_reason_and_the_signal(jwks_config, make_tok
 
 def test_an_outage_is_503_with_retry_after(jwks_config, provider, token):
     provider.failure = 500
-    with pytest.raises(Unavailable) as caught:
+    with pytest.raises(CannotDecide) as caught:
         RequestVerifier().authenticate(_request(f"Bearer {token}"))
     assert caught.value.status == 503 and caught.value.retry_after >= 1 and refusal_challenge(caught.value) is None
     assert caught.value.reason is Reason.KEYS_UNAVAILABLE
@@ -82,7 +83,7 @@ def test_an_outage_is_503_with_retry_after(jwks_config, provider, token):
 
 def test_a_setting_that_cannot_work_is_503_not_500(jwks_config, token):
     jwks_config(USER_RESOLVER="no.such.module")
-    with pytest.raises(Unavailable) as caught:
+    with pytest.raises(CannotDecide) as caught:
         RequestVerifier().authenticate(_request(f"Bearer {token}"))
     assert caught.value.reason is Reason.MISCONFIGURED and caught.value.retry_after == 60
 
@@ -101,7 +102,7 @@ def test_another_scheme_receives_the_whole_request(jwks_config, token):
     door = RequestVerifier(schemes=(BearerScheme(), Proof()))
     _, access_token = door.authenticate(_request(f"DPoP {token}", "/orders?page=2"))
     assert seen == [("GET", "http://testserver/orders?page=2")] and access_token.issuer
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidRequest):
         door.authenticate(_request(f"Bearer {token}, DPoP {token}"))
 
 
