@@ -27,7 +27,9 @@ logger = logging.getLogger("jwks_auth.authentication")
 
 
 def _quote(value: str) -> str:
-    return '"' + _UNSAFE.sub("", value)[:200] + '"'
+    # Not cut short: every value is a fixed text or the server's configuration (never a token's), and a cut
+    # scope list or resource_metadata URL would tell the client something wrong.
+    return '"' + _UNSAFE.sub("", value) + '"'
 
 
 def _read_realm() -> str:

@@ -259,3 +259,9 @@ def test_an_async_user_resolver_is_awaited_at_every_async_door(
         return await AsyncClient().get(_behind(path, settings), headers={"Authorization": tokens["valid"]})
 
     assert Told.of(run(ask())) == _expected("401 invalid_token")
+
+
+def test_a_long_scope_list_is_named_whole(kit_settings: None) -> None:
+    scopes = [f"orders:{index:03}:write" for index in range(40)]
+    challenge = answer(InsufficientScope(scopes)).headers["WWW-Authenticate"]
+    assert f'scope="{" ".join(sorted(scopes))}"' in challenge
