@@ -188,7 +188,8 @@ class ScopePermissionMetaclass(_ScopeHolderMixin, BasePermissionMetaclass):  # t
 class ScopePermission(BasePermission, metaclass=ScopePermissionMetaclass):
     """Base class: subclasses say which scopes and whether all or any are needed."""
 
-    scopes: tuple[str, ...] | None = None
+    #: Set by ``require()``: a frozenset, as ``check`` compares it with the token's scopes on every request.
+    scopes: frozenset[str] | None = None
     require_all = True
 
     @classmethod
@@ -196,7 +197,7 @@ class ScopePermission(BasePermission, metaclass=ScopePermissionMetaclass):
         """A subclass bound to ``scopes``: ``permission_classes = [HasScopes.require("api1")]``."""
         if not scopes or not all(isinstance(scope, str) and scope and " " not in scope for scope in scopes):
             raise ImproperlyConfigured(f"{cls.__name__}.require() needs one or more scope names")
-        return type(f"{cls.__name__}({' '.join(scopes)})", (cls,), {"scopes": tuple(scopes)})
+        return type(f"{cls.__name__}({' '.join(scopes)})", (cls,), {"scopes": frozenset(scopes)})
 
     def get_required_scopes(self, request: Request, view: Any) -> Iterable[str] | None:
         """The scopes for this request; ``None`` denies it outright."""
@@ -264,8 +265,18 @@ class HasMethodScopes(ScopePermission):
         method = (request.method or "").upper()
         by_method = getattr(view, "required_scopes_by_method", None)
         if by_method is not None:
-            by_method = {str(name).upper(): scopes for name, scopes in by_method.items()}
-            return by_method.get(method, by_method.get("*"))
+            # Looked up as written first (upper case, usually): no upper-cased copy of the map per request.
+            found = by_method.get(method, _MISSING)
+            if found is not _MISSING:
+                return found  # type: ignore[no-any-return]
+            fallback = None
+            for name, scopes in by_method.items():
+                upper = str(name).upper()
+                if upper == method:
+                    return scopes  # type: ignore[no-any-return]
+                if upper == "*":
+                    fallback = scopes
+            return fallback
         name = "read_scopes" if method in SAFE_METHODS else "write_scopes"
         return getattr(view, name, None)
 
