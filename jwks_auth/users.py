@@ -161,7 +161,7 @@ class DjangoUserResolver:
         value = jwks_settings.legacy(legacy)
         return getattr(self, attribute) if value is None else value
 
-    def fields(self, model: Any) -> _UserFields:
+    def _fields(self, model: Any) -> _UserFields:
         """The lookup field and claim map on ``model``, checked once per settings; ``ConfigurationError``
         (a 503 naming the setting) when they name fields the model does not have, or may not write."""
         key = (id(self), model)
@@ -191,7 +191,7 @@ class DjangoUserResolver:
 
     def __call__(self, token: AccessToken) -> Any:
         model = get_user_model()
-        lookup = self.fields(model).lookup
+        lookup = self._fields(model).lookup
         value = self.user_id(token, model, lookup)
         manager = model._default_manager
         try:
@@ -218,7 +218,7 @@ class DjangoUserResolver:
         if type(subject) is not str or not subject:
             raise UserRefused("token names no user")
         value = (config.user_prefix if config is not None else "") + subject
-        max_length = self.fields(model).lookup_max_length
+        max_length = self._fields(model).lookup_max_length
         if max_length and len(value) > max_length:
             raise UserRefused("token names no user")
         return value
@@ -243,7 +243,7 @@ class DjangoUserResolver:
     def claim_values(self, token: AccessToken, model: Any, lookup: str) -> dict[str, Any]:
         """Field values from the mapped claims; absent or unusable claims are left out."""
         values: dict[str, Any] = {}
-        for claim, field_name, max_length in self.fields(model).claims:
+        for claim, field_name, max_length in self._fields(model).claims:
             value = token.get(claim)
             if value is None or not isinstance(value, (str, bool, int)):
                 continue
@@ -272,7 +272,7 @@ class DjangoUserResolver:
         """Write the mapped claims that changed, and nothing when none did."""
         model = type(user)
         changed = []
-        for name, value in self.claim_values(token, model, self.fields(model).lookup).items():
+        for name, value in self.claim_values(token, model, self._fields(model).lookup).items():
             if getattr(user, name) != value:
                 setattr(user, name, value)
                 changed.append(name)
