@@ -17,13 +17,13 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.exceptions import Refusal
+from jwks_auth.exceptions import NoCredential, Refusal
 from jwks_auth.reasons import Reason
 from jwks_auth.validation.validator import TokenValidator, get_validator
 from jwks_auth.web.admission import admitted
 from jwks_auth.web.challenges import drf_error
 from jwks_auth.web.request_verifier import Credential, RequestVerifier, get_user_resolver, send_rejected
-from jwks_auth.web.www_authenticate import bearer_challenge
+from jwks_auth.web.www_authenticate import FALLBACK_CHALLENGE, refusal_challenge
 
 __all__ = ["JWKSAuthentication", "drf_error", "get_user_resolver"]
 
@@ -68,7 +68,7 @@ class JWKSAuthentication(BaseAuthentication):
         cls, base = type(self), JWKSAuthentication
         return RequestVerifier(
             validator=get_validator if cls.get_validator is base.get_validator else (lambda: self.get_validator()),
-            get_user=None if cls.get_user is base.get_user else (lambda token: self.get_user(token)),
+            get_user=None if cls.get_user is base.get_user else self.get_user,
             rejected=None if cls.rejected is base.rejected else (lambda reason, issuer: self.rejected(reason, issuer)),
             sender=JWKSAuthentication,
         )
@@ -132,4 +132,4 @@ class JWKSAuthentication(BaseAuthentication):
         send_rejected(JWKSAuthentication, reason, issuer)
 
     def authenticate_header(self, request: Request) -> str:
-        return bearer_challenge()
+        return refusal_challenge(NoCredential()) or FALLBACK_CHALLENGE

@@ -31,10 +31,10 @@ from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.exceptions import Refusal
+from jwks_auth.exceptions import Refusal, TokenError
 from jwks_auth.web.authorization_details import DetailsArgument, check_details, details_requirement
 from jwks_auth.web.endpoint_check import EndpointCheck
-from jwks_auth.web.request_verifier import Credential
+from jwks_auth.web.request_verifier import Credential, reject_token
 from jwks_auth.web.required_scopes import ScopeRequirement
 from jwks_auth.web.responses import json_response, with_headers
 from jwks_auth.web.step_up import AuthenticationRequirement
@@ -159,6 +159,8 @@ class TokenRequiredMixin:
         try:
             check_details(request.access_token, details_requirement(required))  # type: ignore[attr-defined]
         except Refusal as refusal:
+            if isinstance(refusal, TokenError):  # malformed authorization_details: a refused token
+                reject_token(refusal, request.access_token.issuer, TokenRequiredMixin)  # type: ignore[attr-defined]
             refusal.headers.update(credential.headers)  # the proof was good: the next nonce too
             raise
 

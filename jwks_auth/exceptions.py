@@ -33,7 +33,7 @@ for plain views and the middleware), the status, ``WWW-Authenticate``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Self
 
 from jwks_auth.reasons import Reason
@@ -54,7 +54,6 @@ __all__ = [
     "InvalidRequest",
     "InvalidSignature",
     "IntrospectionUnavailable",
-    "InvalidToken",
     "JWKSAuthError",
     "KeysUnavailable",
     "MalformedToken",
@@ -147,10 +146,6 @@ class Refusal(JWKSAuthError):
             refusal.scheme = scheme
         return refusal
 
-    def challenge(self) -> str | None:
-        """The ``WWW-Authenticate`` value (``None`` for a 503), as ``jwks_auth.web.www_authenticate`` builds it."""
-        return _render_challenge(self)
-
 
 # -- 400 -----------------------------------------------------------------------------------------------------------
 class InvalidRequest(Refusal):
@@ -219,9 +214,6 @@ class SenderError(TokenError):
 
 class BindingError(SenderError):
     """The token's ``cnf`` is not met (a bound token as Bearer, the wrong certificate): 401 ``invalid_token``."""
-
-    code = Reason.BINDING
-    description = "token binding not satisfied"
 
 
 class ProofError(SenderError):
@@ -370,22 +362,3 @@ class FetchError(JWKSAuthError):
 
 class ConfigurationError(JWKSAuthError):
     """JWKS_AUTH is set up in a way that cannot work."""
-
-
-#: The names the RFC error codes give the 401 classes (what the request layer called them before 1.0).
-InvalidToken = TokenError
-
-
-# -- the challenge -----------------------------------------------------------------------------------------------------
-def _no_renderer(refusal: Refusal) -> str | None:
-    raise RuntimeError("jwks_auth.web.www_authenticate is not imported: no challenge can be built")
-
-
-_render_challenge: Callable[[Refusal], str | None] = _no_renderer
-
-
-def install_challenge_renderer(render: Callable[[Refusal], str | None]) -> None:
-    """Called once by ``jwks_auth.web.www_authenticate``, which builds challenges from the settings (a layer
-    above this one): what ``Refusal.challenge`` returns."""
-    global _render_challenge
-    _render_challenge = render

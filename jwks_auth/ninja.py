@@ -127,7 +127,8 @@ class JWKSBearerBase(HttpBearer):
 
     def front_door(self) -> RequestVerifier:
         """The core to use; override for other schemes or validators."""
-        return RequestVerifier(sender=JWKSBearer)
+        # Signals come from the library class, as DRF's from JWKSAuthentication: a subclass is still seen.
+        return RequestVerifier(sender=AsyncJWKSBearer if isinstance(self, AsyncJWKSBearer) else JWKSBearer)
 
     def __call__(self, request: HttpRequest) -> Any:
         # Every scheme the core reads (Bearer and DPoP), not only HttpBearer's "Bearer": the core reads the token.
@@ -226,18 +227,29 @@ def handle_refusals(api: NinjaAPI) -> NinjaAPI:
 def _jwks_auth_used(api: NinjaAPI) -> str | None:
     """The name of the ``JWKSBearer`` or ``AsyncJWKSBearer`` class ``api`` or one of its operations
     authenticates with, ``None`` if none does."""
-    auth = api.auth if isinstance(api.auth, (list, tuple)) else []
+    auth = api.auth if isinstance(api.auth, (list, tuple)) else [api.auth]
     found = [item for item in auth if isinstance(item, JWKSBearerBase)]
-    for _, router in getattr(api, "_routers", ()):
-        for path_view in getattr(router, "path_operations", {}).values():
-            for operation in getattr(path_view, "operations", ()):
-                found += [item for item in getattr(operation, "auth_callbacks", ()) if isinstance(item, JWKSBearerBase)]
+    for _, operation in _operations(api):
+        found += [item for item in getattr(operation, "auth_callbacks", ()) if isinstance(item, JWKSBearerBase)]
     return type(found[0]).__name__ if found else None
 
 
+def _routers(api: NinjaAPI) -> list[tuple[str, Any]]:
+    """``(prefix, router)`` of ``api``: its bound routers where Ninja has them (Ninja 1.7: their operations
+    carry the auth they inherit from the API, ``add_router(..., auth=...)`` or ``Router(auth=...)``), else the
+    routers themselves (older Ninja sets the inherited auth on those)."""
+    bind = getattr(api, "_get_bound_routers", None)
+    if bind is not None:
+        try:
+            return [(router.prefix, router) for router in bind()]
+        except Exception:  # an API Ninja cannot bind is Ninja's own error to report, when it is mounted
+            return []
+    return list(getattr(api, "_routers", ()))
+
+
 def _operations(api: NinjaAPI) -> Iterator[tuple[str, Any]]:
-    """Every operation of ``api``, with its path (its ``auth_callbacks`` are the effective auths once bound)."""
-    for prefix, router in getattr(api, "_routers", ()):
+    """Every operation of ``api``, with its path; its ``auth_callbacks`` are its effective auths."""
+    for prefix, router in _routers(api):
         for path, path_view in getattr(router, "path_operations", {}).items():
             for operation in getattr(path_view, "operations", ()):
                 yield f"{prefix.rstrip('/')}/{path.lstrip('/')}", operation

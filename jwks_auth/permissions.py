@@ -35,10 +35,12 @@ from rest_framework.permissions import (
 from rest_framework.request import Request
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.exceptions import InsufficientScope, Refusal
+from jwks_auth.authentication import JWKSAuthentication
+from jwks_auth.exceptions import InsufficientScope, Refusal, TokenError
 from jwks_auth.validation.hints import explain_insufficient_scope
 from jwks_auth.web.authorization_details import check_details, details_requirement
 from jwks_auth.web.challenges import RefusedRequest, drf_error
+from jwks_auth.web.request_verifier import reject_token
 from jwks_auth.web.step_up import AuthenticationRequirement
 
 __all__ = [
@@ -186,7 +188,8 @@ class ScopePermissionMetaclass(_ScopeHolderMixin, BasePermissionMetaclass):  # t
 class ScopePermission(BasePermission, metaclass=ScopePermissionMetaclass):
     """Base class: subclasses say which scopes and whether all or any are needed."""
 
-    scopes: tuple[str, ...] | None = None
+    #: Set by ``require()``: a frozenset, as ``check`` compares it with the token's scopes on every request.
+    scopes: frozenset[str] | None = None
     require_all = True
 
     @classmethod
@@ -194,7 +197,7 @@ class ScopePermission(BasePermission, metaclass=ScopePermissionMetaclass):
         """A subclass bound to ``scopes``: ``permission_classes = [HasScopes.require("api1")]``."""
         if not scopes or not all(isinstance(scope, str) and scope and " " not in scope for scope in scopes):
             raise ImproperlyConfigured(f"{cls.__name__}.require() needs one or more scope names")
-        return type(f"{cls.__name__}({' '.join(scopes)})", (cls,), {"scopes": tuple(scopes)})
+        return type(f"{cls.__name__}({' '.join(scopes)})", (cls,), {"scopes": frozenset(scopes)})
 
     def get_required_scopes(self, request: Request, view: Any) -> Iterable[str] | None:
         """The scopes for this request; ``None`` denies it outright."""
@@ -262,8 +265,18 @@ class HasMethodScopes(ScopePermission):
         method = (request.method or "").upper()
         by_method = getattr(view, "required_scopes_by_method", None)
         if by_method is not None:
-            by_method = {str(name).upper(): scopes for name, scopes in by_method.items()}
-            return by_method.get(method, by_method.get("*"))
+            # Looked up as written first (upper case, usually): no upper-cased copy of the map per request.
+            found = by_method.get(method, _MISSING)
+            if found is not _MISSING:
+                return found  # type: ignore[no-any-return]
+            fallback = None
+            for name, scopes in by_method.items():
+                upper = str(name).upper()
+                if upper == method:
+                    return scopes  # type: ignore[no-any-return]
+                if upper == "*":
+                    fallback = scopes
+            return fallback
         name = "read_scopes" if method in SAFE_METHODS else "write_scopes"
         return getattr(view, name, None)
 
@@ -329,16 +342,17 @@ class HasAuthenticationContext(BasePermission):
         try:
             self.get_authentication_requirement(request, view).check(token)
         except Refusal as refusal:  # a shortfall, or a malformed acr or auth_time
-            raise drf_error(refusal) from None
+            raise _refused(refusal, token) from None
         return True
 
 
 #: Requirements by (acr values, max age): they come from code, so there are few.
-_requirements: dict[tuple[Any, Any], AuthenticationRequirement] = {}
+_requirements: dict[tuple[Any, Any, type], AuthenticationRequirement] = {}
 
 
 def _authentication_requirement(acr: Any, max_age: Any) -> AuthenticationRequirement:
-    key = (acr, max_age)
+    # The type too: True and 1.0 equal 1 (and hash alike), but of() refuses them where it takes 1.
+    key = (acr, max_age, type(max_age))
     try:
         requirement = _requirements.get(key)
     except TypeError:  # an unhashable value: of() says what is wrong with it
@@ -348,6 +362,14 @@ def _authentication_requirement(acr: Any, max_age: Any) -> AuthenticationRequire
         if len(_requirements) < 256:  # a view computing them per request must not grow this without bound
             _requirements[key] = requirement
     return requirement
+
+
+def _refused(refusal: Refusal, token: AccessToken) -> RefusedRequest:
+    """The DRF error of a permission's refusal; a malformed claim (a ``TokenError``) is a refused token, counted
+    and signalled as the authentication class's refusals are."""
+    if isinstance(refusal, TokenError):
+        reject_token(refusal, token.issuer, JWKSAuthentication)
+    return drf_error(refusal)
 
 
 # -- RFC 9396 rich authorization requests ----------------------------------------------------------
@@ -385,5 +407,5 @@ class HasAuthorizationDetails(BasePermission):
         try:
             check_details(token, required)
         except Refusal as refusal:  # a shortfall, or malformed authorization_details
-            raise drf_error(refusal) from None
+            raise _refused(refusal, token) from None
         return True

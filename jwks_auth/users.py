@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -32,8 +33,8 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.conf.settings import IssuerConfig, jwks_settings
-from jwks_auth.exceptions import TokenError
+from jwks_auth.conf.settings import IssuerConfig, jwks_settings, on_reset
+from jwks_auth.exceptions import ConfigurationError, TokenError
 from jwks_auth.reasons import Reason
 
 __all__ = ["DjangoUserResolver", "TokenUser", "UserRefused", "django_user", "token_user"]
@@ -123,6 +124,21 @@ def token_user(token: AccessToken) -> TokenUser:
     return TokenUser(token, config.user_id_claim if config is not None else "sub")
 
 
+@dataclass(frozen=True, slots=True)
+class _UserFields:
+    """A resolver's fields on one user model, checked once per settings: the lookup field, the claim map and
+    each field's ``max_length``."""
+
+    lookup: str
+    lookup_max_length: int | None
+    claims: tuple[tuple[str, str, int | None], ...]  # (claim, field, max_length)
+
+
+#: (id of the resolver, model) -> (the resolver, its checked fields); emptied when the settings change.
+_checked: dict[tuple[int, type], tuple[Any, _UserFields]] = {}
+on_reset(_checked.clear)
+
+
 class DjangoUserResolver:
     """Maps a token to a row of the user model, optionally creating it.
 
@@ -145,9 +161,37 @@ class DjangoUserResolver:
         value = jwks_settings.legacy(legacy)
         return getattr(self, attribute) if value is None else value
 
+    def _fields(self, model: Any) -> _UserFields:
+        """The lookup field and claim map on ``model``, checked once per settings; ``ConfigurationError``
+        (a 503 naming the setting) when they name fields the model does not have, or may not write."""
+        key = (id(self), model)
+        found = _checked.get(key)
+        if found is not None and found[0] is self:
+            return found[1]
+        lookup = self.lookup_field(model)
+        try:
+            lookup_max_length = getattr(model._meta.get_field(lookup), "max_length", None)
+        except FieldDoesNotExist:
+            raise ConfigurationError(
+                f"JWKS_AUTH['USER_LOOKUP_FIELD'] (or {type(self).__name__}.lookup_field_name): "
+                f"{model.__name__} has no field {lookup!r}"
+            ) from None
+        try:
+            mapping = self.field_map(model, lookup)
+        except (ImproperlyConfigured, FieldDoesNotExist) as exc:
+            raise ConfigurationError(
+                f"JWKS_AUTH['USER_CLAIM_FIELDS'] (or {type(self).__name__}.claim_fields): {exc}"
+            ) from None
+        claims = tuple(
+            (claim, name, getattr(model._meta.get_field(name), "max_length", None)) for claim, name in mapping.items()
+        )
+        checked = _UserFields(lookup, lookup_max_length, claims)
+        _checked[key] = (self, checked)
+        return checked
+
     def __call__(self, token: AccessToken) -> Any:
         model = get_user_model()
-        lookup = self.lookup_field(model)
+        lookup = self._fields(model).lookup
         value = self.user_id(token, model, lookup)
         manager = model._default_manager
         try:
@@ -174,13 +218,19 @@ class DjangoUserResolver:
         if type(subject) is not str or not subject:
             raise UserRefused("token names no user")
         value = (config.user_prefix if config is not None else "") + subject
-        max_length = getattr(model._meta.get_field(lookup), "max_length", None)
+        max_length = self._fields(model).lookup_max_length
         if max_length and len(value) > max_length:
             raise UserRefused("token names no user")
         return value
 
     def field_map(self, model: Any, lookup: str) -> dict[str, str]:
-        mapping = dict(self.option("USER_CLAIM_FIELDS", "claim_fields") or {})
+        """claim -> field; ``ImproperlyConfigured`` for a field that does not exist or may not be written."""
+        try:
+            mapping = dict(self.option("USER_CLAIM_FIELDS", "claim_fields") or {})
+        except (TypeError, ValueError):
+            raise ImproperlyConfigured("must map claim names to field names") from None
+        if not all(isinstance(claim, str) and isinstance(name, str) for claim, name in mapping.items()):
+            raise ImproperlyConfigured("must map claim names to field names")
         for field_name in mapping.values():
             if field_name in PROTECTED_FIELDS or field_name in (lookup, model._meta.pk.name, "pk"):
                 raise ImproperlyConfigured(f"USER_CLAIM_FIELDS may not write {field_name!r}")
@@ -193,11 +243,10 @@ class DjangoUserResolver:
     def claim_values(self, token: AccessToken, model: Any, lookup: str) -> dict[str, Any]:
         """Field values from the mapped claims; absent or unusable claims are left out."""
         values: dict[str, Any] = {}
-        for claim, field_name in self.field_map(model, lookup).items():
+        for claim, field_name, max_length in self._fields(model).claims:
             value = token.get(claim)
             if value is None or not isinstance(value, (str, bool, int)):
                 continue
-            max_length = getattr(model._meta.get_field(field_name), "max_length", None)
             if isinstance(value, str) and max_length and len(value) > max_length:
                 logger.info("Claim %s is longer than %s.%s; not stored", claim, model.__name__, field_name)
                 continue
@@ -223,7 +272,7 @@ class DjangoUserResolver:
         """Write the mapped claims that changed, and nothing when none did."""
         model = type(user)
         changed = []
-        for name, value in self.claim_values(token, model, self.lookup_field(model)).items():
+        for name, value in self.claim_values(token, model, self._fields(model).lookup).items():
             if getattr(user, name) != value:
                 setattr(user, name, value)
                 changed.append(name)

@@ -61,3 +61,32 @@ def test_has_scopes_takes_scopes_as_arguments_on_the_token_and_the_user():
     assert token.has_scopes(["a"]) and token.has_scopes()  # one list: the form before 1.0
     user = TokenUser(token, "sub")
     assert user.has_scopes("a", "b") and not user.has_scopes("c")
+
+
+def test_the_pre_1_0_drf_error_names_are_gone():
+    """They named refusal classes that are no longer DRF ``APIException``s: raised in a DRF view, a 500."""
+    import jwks_auth.exceptions
+    import jwks_auth.web.challenges
+
+    for name in (
+        "BearerError",
+        "InvalidToken",
+        "InvalidDPoPProof",
+        "UseDPoPNonce",
+        "KeysUnavailableError",
+        "InsufficientScope",
+        "InsufficientUserAuthentication",
+        "InsufficientAuthorizationDetails",
+    ):
+        assert not hasattr(jwks_auth.web.challenges, name), name
+    assert not hasattr(jwks_auth.exceptions, "InvalidToken")
+
+
+def test_the_drf_error_of_no_credential_has_drfs_code():
+    from jwks_auth.exceptions import KeysUnavailable, NoCredential, TokenError
+    from jwks_auth.web.challenges import drf_error
+
+    assert drf_error(NoCredential()).get_codes() == "not_authenticated"
+    assert drf_error(KeysUnavailable(retry_after=7)).get_codes() == "temporarily_unavailable"
+    assert drf_error(KeysUnavailable(retry_after=7)).wait == 7
+    assert drf_error(TokenError()).get_codes() == "invalid_token"

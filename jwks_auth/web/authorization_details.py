@@ -29,14 +29,8 @@ from jwks_auth.conf.settings import jwks_settings
 from jwks_auth.exceptions import InsufficientAuthorizationDetails, InvalidClaims
 from jwks_auth.validation.authorization_details import AuthorizationDetail, checked_authorization_details
 
-#: The fixed description of a shortfall.
-DETAILS_DESCRIPTION = InsufficientAuthorizationDetails.description
 _SETS = ("actions", "locations", "datatypes", "privileges")
 _KNOWN = {"type", "identifier", *_SETS}
-
-
-#: The name of the refusal here before 1.0.
-InsufficientAuthorization = InsufficientAuthorizationDetails
 
 
 def _set(value: Any, name: str) -> frozenset[str]:

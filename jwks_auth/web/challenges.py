@@ -9,26 +9,17 @@ answer ``jwks_auth.web.responses.answer`` gives the other doors. The
 ``AuthenticationFailed``: DRF would replace its challenge with the first
 authenticator's plain one, and turn it into a 403 when there is none.
 
-The refusal classes DRF code raised from here before 1.0 are the ones of
-``jwks_auth.exceptions`` now, still importable under these names; raise one
-in a DRF view as ``drf_error(refusal)``.
+The DRF errors of this module before 1.0 (``BearerError``, ``InvalidToken``,
+``InsufficientScope``, ...) are gone: the refusal classes of
+``jwks_auth.exceptions`` are not ``APIException``s; in a DRF view raise
+``drf_error(refusal)``.
 """
 
 from __future__ import annotations
 
 from rest_framework.exceptions import APIException
 
-from jwks_auth.exceptions import (
-    CannotDecide,
-    InsufficientAuthorizationDetails,
-    InsufficientScope,
-    InsufficientUserAuthentication,
-    InvalidRequest,
-    NonceRequired,
-    ProofError,
-    Refusal,
-    TokenError,
-)
+from jwks_auth.exceptions import NoCredential, Refusal
 from jwks_auth.web.responses import answer
 from jwks_auth.web.www_authenticate import bearer_challenge
 
@@ -40,12 +31,20 @@ class RefusedRequest(APIException):
         self.refusal = refusal
         result = answer(refusal)
         self.status_code = result.status
-        super().__init__(detail=result.detail, code=refusal.error or "temporarily_unavailable")
+        super().__init__(detail=result.detail, code=_drf_code(refusal))
         challenge = result.headers.get("WWW-Authenticate")
         if challenge:
             self.auth_header = challenge
-        if refusal.retry_after is not None:
-            self.wait = refusal.retry_after
+        wait = result.headers.get("Retry-After")
+        if wait is not None:
+            self.wait = int(wait)
+
+
+def _drf_code(refusal: Refusal) -> str:
+    """The DRF error code (``get_codes()``): the RFC error, else DRF's own names for no credential and a 503."""
+    if refusal.error is not None:
+        return refusal.error
+    return "not_authenticated" if isinstance(refusal, NoCredential) else "temporarily_unavailable"
 
 
 def drf_error(refusal: Refusal) -> RefusedRequest:
@@ -53,24 +52,4 @@ def drf_error(refusal: Refusal) -> RefusedRequest:
     return RefusedRequest(refusal)
 
 
-# The names of the DRF errors before 1.0: the one hierarchy's classes.
-BearerError = Refusal
-InvalidToken = TokenError
-InvalidDPoPProof = ProofError
-UseDPoPNonce = NonceRequired
-KeysUnavailableError = CannotDecide
-
-__all__ = [
-    "BearerError",
-    "InsufficientAuthorizationDetails",
-    "InsufficientScope",
-    "InsufficientUserAuthentication",
-    "InvalidDPoPProof",
-    "InvalidRequest",
-    "InvalidToken",
-    "KeysUnavailableError",
-    "RefusedRequest",
-    "UseDPoPNonce",
-    "bearer_challenge",
-    "drf_error",
-]
+__all__ = ["RefusedRequest", "bearer_challenge", "drf_error"]

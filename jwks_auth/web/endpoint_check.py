@@ -22,10 +22,10 @@ from typing import Any
 from django.http import HttpRequest
 
 from jwks_auth.access_token import AccessToken
-from jwks_auth.exceptions import NoCredential, Refusal
+from jwks_auth.exceptions import NoCredential, Refusal, TokenError
 from jwks_auth.web.admission import admitted
 from jwks_auth.web.authorization_details import DetailsArgument, DetailsCheck
-from jwks_auth.web.request_verifier import Credential, RequestVerifier
+from jwks_auth.web.request_verifier import Credential, RequestVerifier, count_rejected
 from jwks_auth.web.required_scopes import ScopeRequirement
 from jwks_auth.web.step_up import AuthenticationRequirement
 
@@ -99,6 +99,8 @@ class EndpointCheck:
             if self.details is not None:
                 self.details.check(found[1], request)
         except Refusal as refusal:
+            if isinstance(refusal, TokenError):  # a malformed acr, auth_time or authorization_details
+                count_rejected(refusal, found[1].issuer, 0.0, self.door.rejected)
             # The proof was good: the 403 carries the next nonce too, as DRF's does (view headers).
             refusal.headers.update(credential.headers)
             raise

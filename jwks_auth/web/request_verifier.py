@@ -35,12 +35,12 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest
 
@@ -48,13 +48,10 @@ from jwks_auth import signals
 from jwks_auth.access_token import AccessToken
 from jwks_auth.conf.settings import FromSettings, import_setting
 from jwks_auth.exceptions import (
-    MISCONFIGURED_RETRY_AFTER,
     CannotDecide,
     ConfigurationError,
     InvalidRequest,
     Misconfigured,
-    NonceRequired,
-    ProofError,
     Refusal,
     TokenError,
 )
@@ -68,14 +65,6 @@ from jwks_auth.validation.validator import TokenValidator, get_validator
 logger = logging.getLogger("jwks_auth.authentication")
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
-
-
-# -- what the client is told: the one hierarchy of jwks_auth.exceptions, by the names this module gave it --------
-BadRequest = InvalidRequest
-Unauthorized = TokenError
-InvalidProof = ProofError
-UseNonce = NonceRequired
-Unavailable = CannotDecide
 
 
 # -- reading the credential ------------------------------------------------------------------
@@ -169,7 +158,7 @@ class Credential:
     """A credential read from a request; ``headers``: response headers its answer must carry."""
 
     scheme: Scheme
-    token: str
+    token: str = field(repr=False)  # never in a repr: it is kept on the request (Admitted)
     headers: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -217,8 +206,12 @@ def read_credential(
 def token_elsewhere(request: HttpRequest) -> bool:
     """Whether the query or a form body carries ``access_token`` too (RFC 6750 2.2, 2.3)."""
     # Parsing GET costs more than the rest of a cached token's check.
-    if request.META.get("QUERY_STRING") and "access_token" in request.GET:
-        return True
+    if request.META.get("QUERY_STRING"):
+        try:
+            if "access_token" in request.GET:
+                return True
+        except TooManyFieldsSent:
+            raise InvalidRequest("query string cannot be read") from None
     content_type = request.META.get("CONTENT_TYPE", "")
     if content_type and content_type.split(";")[0].strip().lower() == _FORM_TYPE:
         try:
@@ -230,7 +223,37 @@ def token_elsewhere(request: HttpRequest) -> bool:
 
 
 # -- the user --------------------------------------------------------------------------------
-def _import_resolver() -> Callable[[AccessToken], Any]:
+@dataclass(frozen=True, slots=True)
+class UserResolver:
+    """A user hook in both forms, decided once: ``sync`` for the sync doors, ``asynchronous`` for the async ones.
+
+    A resolver written ``async def`` (or an object with an ``async def __call__``) is awaited on the async
+    doors and run with ``async_to_sync`` on the sync ones; a sync one is called as it is on the sync doors and
+    with ``sync_to_async`` (Django's sync thread: it may read the database) on the async ones. ``stateless``:
+    the default ``token_user``, which does no I/O and runs on the event loop itself.
+    """
+
+    sync: Callable[[AccessToken], Any]
+    asynchronous: Callable[[AccessToken], Awaitable[Any]]
+    stateless: bool = False
+
+    @classmethod
+    def of(cls, resolver: Callable[[AccessToken], Any]) -> UserResolver:
+        if _is_async(resolver):
+            return cls(async_to_sync(resolver), resolver)
+        return cls(resolver, sync_to_async(resolver), stateless=resolver is token_user)
+
+
+def _is_async(resolver: Callable[..., Any]) -> bool:
+    """Whether calling ``resolver`` gives a coroutine: an ``async def``, or an instance whose ``__call__`` is one."""
+    if inspect.iscoroutinefunction(resolver):
+        return True
+    if inspect.isroutine(resolver) or isinstance(resolver, type):
+        return False
+    return inspect.iscoroutinefunction(type(resolver).__call__)  # callable: checked by the caller
+
+
+def _import_resolver() -> UserResolver:
     resolver = import_setting("USER_RESOLVER")
     if resolver is None:
         raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a dotted path or a callable.")
@@ -240,15 +263,24 @@ def _import_resolver() -> Callable[[AccessToken], Any]:
             resolver = resolver()
         except Exception as exc:
             raise ConfigurationError(f"JWKS_AUTH['USER_RESOLVER'] cannot be built: {type(exc).__name__}") from exc
-    return resolver  # type: ignore[no-any-return]
+    if not callable(resolver):
+        raise ConfigurationError("JWKS_AUTH['USER_RESOLVER'] must be a callable (or a class of them).")
+    return UserResolver.of(resolver)
 
 
 _resolver = FromSettings(_import_resolver)
 
 
-def get_user_resolver() -> Callable[[AccessToken], Any]:
-    """``USER_RESOLVER``, imported once per settings; ``ConfigurationError`` if it cannot be."""
+def get_user_resolvers() -> UserResolver:
+    """``USER_RESOLVER`` in its sync and async forms, imported once per settings; ``ConfigurationError`` if it
+    cannot be."""
     return _resolver.get()
+
+
+def get_user_resolver() -> Callable[[AccessToken], Any]:
+    """``USER_RESOLVER`` as a sync callable (an ``async def`` one wrapped), imported once per settings;
+    ``ConfigurationError`` if it cannot be."""
+    return _resolver.get().sync
 
 
 def log_accepted(access_token: AccessToken) -> None:
@@ -276,6 +308,22 @@ def send_rejected(sender: Any, reason: Reason, issuer: str | None) -> None:
     logger.debug("Token rejected: %s", reason)
 
 
+def count_rejected(
+    error: TokenError, issuer: str | None, seconds: float, rejected: Callable[[Reason, str | None], None]
+) -> None:
+    """Count a refused token and tell ``rejected`` (``token_rejected``): what every refusal of a token goes
+    through, whether validation refused it or a check after it (a malformed ``acr`` or
+    ``authorization_details`` met by a scope, step-up or RAR check)."""
+    reason = error.code  # as it is: a project's TokenError subclass may state a code that is no Reason
+    rejected(reason, issuer)
+    get_recorder().token(issuer, "rejected", reason, seconds)
+
+
+def reject_token(error: TokenError, issuer: str | None, sender: Any) -> None:
+    """``count_rejected`` for a token refused after a door accepted it, signalled from ``sender``."""
+    count_rejected(error, issuer, 0.0, lambda reason, issued_by: send_rejected(sender, reason, issued_by))
+
+
 # -- the door -----------------------------------------------------------------------------------
 class RequestVerifier:
     """Reads, validates and counts a request's token; raises ``Refusal``.
@@ -297,7 +345,7 @@ class RequestVerifier:
     ) -> None:
         self.validator = validator
         # Without a get_user of its own the door calls USER_RESOLVER itself, read per request.
-        self._user = get_user
+        self._user = None if get_user is None else UserResolver.of(get_user)
         self.schemes = tuple(schemes)
         self._index = scheme_index(self.schemes)
         self.sender = sender if sender is not None else RequestVerifier
@@ -369,17 +417,15 @@ class RequestVerifier:
         return await self.averify(credential, request)
 
     def user_resolver(self) -> Callable[[AccessToken], Any]:
-        """The door's ``get_user``, else ``USER_RESOLVER`` (read per request)."""
-        return self._user or get_user_resolver()
+        """The door's ``get_user``, else ``USER_RESOLVER`` (read per request), as a sync callable."""
+        return (self._user or get_user_resolvers()).sync
 
     async def _aget_user(self, access_token: AccessToken) -> Any:
-        """The user; a resolver that may read the database runs in Django's sync thread."""
-        resolver = self.user_resolver()
-        if resolver is token_user:
-            return token_user(access_token)  # stateless: no I/O
-        if inspect.iscoroutinefunction(resolver):
-            return await resolver(access_token)
-        return await sync_to_async(resolver)(access_token)
+        """The user; a sync resolver that may read the database runs in Django's sync thread."""
+        resolvers = self._user or get_user_resolvers()
+        if resolvers.stateless:
+            return resolvers.sync(access_token)  # token_user: no I/O
+        return await resolvers.asynchronous(access_token)
 
     def refusal(self, exc: Exception, issuer: str | None, started: float, credential: Credential) -> Refusal:
         """The refusal of an error of validation, binding or the user, for this request; counted and signalled.
@@ -389,9 +435,7 @@ class RequestVerifier:
         """
         seconds = perf_counter() - started
         if isinstance(exc, TokenError):
-            reason = Reason(exc.code)
-            self.rejected(reason, issuer)
-            get_recorder().token(issuer, "rejected", reason, seconds)
+            count_rejected(exc, issuer, seconds, self.rejected)
             return exc.for_request(credential.scheme.name, credential.headers)
         if isinstance(exc, CannotDecide):  # the keys, introspection, IS_REVOKED or the DPoP replay store
             logger.warning("Token verification unavailable: %s", exc)
@@ -401,4 +445,4 @@ class RequestVerifier:
         # manage.py check (jwks_auth.E0xx), and here in the log.
         get_recorder().token(issuer, "unavailable", Reason.MISCONFIGURED, seconds)
         logger.error("JWKS_AUTH is misconfigured: %s", exc)
-        return Misconfigured(str(exc), MISCONFIGURED_RETRY_AFTER)
+        return Misconfigured(str(exc))

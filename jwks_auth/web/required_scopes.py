@@ -18,7 +18,7 @@ from jwks_auth.access_token import AccessToken
 from jwks_auth.exceptions import InsufficientScope
 from jwks_auth.validation.hints import explain_insufficient_scope
 
-__all__ = ["InsufficientScope", "ScopeRequirement"]
+__all__ = ["ScopeRequirement"]
 
 
 def _names(scopes: Iterable[str] | None, argument: str) -> frozenset[str]:

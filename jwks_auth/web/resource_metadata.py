@@ -13,6 +13,9 @@ route is at the host's root even when the API is mounted under a path.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,14 +23,47 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
 from jwks_auth.conf.security_profile import FAPI2_ALGORITHMS
-from jwks_auth.conf.settings import issuer_configs, jwks_settings
+from jwks_auth.conf.settings import FromSettings, IssuerConfig, issuer_configs, jwks_settings
+from jwks_auth.exceptions import MISCONFIGURED_RETRY_AFTER, ConfigurationError, Misconfigured
 from jwks_auth.sender.components import get_sender_constraints
 
 WELL_KNOWN = "/.well-known/oauth-protected-resource"
 
+logger = logging.getLogger("jwks_auth.authentication")
 
-def _resource_path(resource: str) -> str:
-    return urlsplit(resource).path.rstrip("/")
+
+@dataclass(frozen=True)
+class _Resource:
+    """``RESOURCE``, read once per settings: the identifier, its path and its metadata URL (``None`` unset)."""
+
+    identifier: str | None
+    path: str = ""
+    metadata_url: str | None = None
+
+
+def _metadata_url(resource: str) -> tuple[str, str]:
+    """The path of ``resource`` and the URL of its metadata; ``ValueError`` for what is not a URL."""
+    parts = urlsplit(resource)
+    path = parts.path.rstrip("/")
+    return path, urlunsplit((parts.scheme, parts.netloc, WELL_KNOWN + path, parts.query, ""))
+
+
+def _read_resource() -> _Resource:
+    resource = jwks_settings.RESOURCE
+    if not resource:
+        return _Resource(None)
+    if not isinstance(resource, str):
+        raise ConfigurationError("JWKS_AUTH['RESOURCE'] must be a URL string, e.g. 'https://api.example.com'.")
+    try:
+        path, url = _metadata_url(resource)
+    except ValueError:
+        raise ConfigurationError(
+            "JWKS_AUTH['RESOURCE'] is not a URL: set it to this API's identifier, e.g. 'https://api.example.com'."
+        ) from None
+    return _Resource(resource, path, url)
+
+
+_resource = FromSettings(_read_resource)
 
 
 def resource_metadata_url(resource: str | None = None) -> str | None:
@@ -35,18 +71,21 @@ def resource_metadata_url(resource: str | None = None) -> str | None:
 
     The well-known suffix goes between the host and the path:
     ``https://api.example.com/v1`` -> ``https://api.example.com/.well-known/oauth-protected-resource/v1``.
+    ``RESOURCE`` is read once per settings; a ``RESOURCE`` that is not a URL is a ``ConfigurationError``.
     """
-    resource = resource or jwks_settings.RESOURCE
     if not resource:
-        return None
-    parts = urlsplit(str(resource))
-    return urlunsplit((parts.scheme, parts.netloc, WELL_KNOWN + _resource_path(str(resource)), parts.query, ""))
+        return _resource.get().metadata_url
+    try:
+        return _metadata_url(str(resource))[1]
+    except ValueError:
+        raise ConfigurationError(f"{resource!r} is not a resource URL") from None
 
 
-def metadata_document() -> dict[str, Any]:
-    """The metadata of this resource, from ``JWKS_AUTH``."""
+def metadata_document(configs: Sequence[IssuerConfig] | None = None) -> dict[str, Any]:
+    """The metadata of this resource, from ``JWKS_AUTH`` (``configs``: its issuers, read once by the caller)."""
+    configs = issuer_configs() if configs is None else configs
     document: dict[str, Any] = {"resource": str(jwks_settings.RESOURCE)}
-    servers = list(dict.fromkeys(config.issuer for config in issuer_configs()))
+    servers = list(dict.fromkeys(config.issuer for config in configs))
     if servers:
         document["authorization_servers"] = servers
     scopes = list(jwks_settings.RESOURCE_METADATA["SCOPES"] or [])
@@ -57,21 +96,20 @@ def metadata_document() -> dict[str, Any]:
     types = list(jwks_settings.RESOURCE_METADATA["AUTHORIZATION_DETAILS_TYPES"] or [])
     if types:
         document["authorization_details_types_supported"] = list(dict.fromkeys(str(kind) for kind in types))
-    document.update(_sender_constraint_metadata())
+    document.update(_sender_constraint_metadata(configs))
     documentation = jwks_settings.RESOURCE_METADATA["DOCUMENTATION"]
     if documentation:
         document["resource_documentation"] = str(documentation)
     return document
 
 
-def _sender_constraint_metadata() -> dict[str, Any]:
+def _sender_constraint_metadata(configs: Sequence[IssuerConfig]) -> dict[str, Any]:
     """RFC 9449 5.1 and RFC 8705 3.3: which proofs are accepted and whether they are required.
 
     An issuer under ``SECURITY_PROFILE`` fapi2 requires DPoP when no client certificate can reach the API
     (``PROXY["CLIENT_CERT_HEADER"]`` unset), and accepts proofs of PS256, ES256 and EdDSA only: when every
     issuer that accepts DPoP is such an issuer, the algorithms listed are those.
     """
-    configs = issuer_configs()
     certificates = bool(jwks_settings.PROXY["CLIENT_CERT_HEADER"])
     dpop = [config for config in configs if config.dpop != "off"]
     found: dict[str, Any] = {}
@@ -89,11 +127,19 @@ def _sender_constraint_metadata() -> dict[str, Any]:
 
 @require_safe
 def protected_resource_metadata(request: HttpRequest, suffix: str = "") -> JsonResponse:
-    """``GET /.well-known/oauth-protected-resource[/<resource path>]``."""
-    resource = jwks_settings.RESOURCE
-    if not resource or (suffix or "").rstrip("/") != _resource_path(str(resource)):
-        raise Http404("no such protected resource")
-    response = JsonResponse(metadata_document())
+    """``GET /.well-known/oauth-protected-resource[/<resource path>]``; a 503 when ``JWKS_AUTH`` cannot work."""
+    try:
+        resource = _resource.get()
+        if not resource.identifier or (suffix or "").rstrip("/") != resource.path:
+            raise Http404("no such protected resource")
+        response = JsonResponse(metadata_document(issuer_configs()))
+    except ConfigurationError as exc:
+        # Never a 500: the log names the setting, the client is told to come back later (as every door does).
+        logger.error("JWKS_AUTH is misconfigured: %s", exc)
+        refusal = Misconfigured(str(exc))
+        return JsonResponse(
+            {"detail": refusal.detail}, status=refusal.status, headers={"Retry-After": str(MISCONFIGURED_RETRY_AFTER)}
+        )
     response["Cache-Control"] = "public, max-age=3600"
     # Public metadata, read by browser-based clients on other origins.
     response["Access-Control-Allow-Origin"] = "*"

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from django.http import HttpResponseBase, JsonResponse
 
-from jwks_auth.exceptions import DEFAULT_RETRY_AFTER, NoCredential, Refusal
+from jwks_auth.exceptions import Refusal
 from jwks_auth.web.www_authenticate import refusal_challenge
 
-__all__ = ["DEFAULT_RETRY_AFTER", "Answer", "NoCredential", "answer", "json_response", "with_headers"]
+__all__ = ["Answer", "answer", "json_response", "with_headers"]
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,7 @@ from jwks_auth.access_token import AccessToken
 from jwks_auth.exceptions import InsufficientUserAuthentication, InvalidClaims
 from jwks_auth.validation.authentication_context import read_authentication_context
 
-__all__ = ["STEP_UP_DESCRIPTION", "AuthenticationRequirement", "InsufficientUserAuthentication"]
-
-#: The fixed description of a shortfall (the RFC's own example text).
-STEP_UP_DESCRIPTION = InsufficientUserAuthentication.description
+__all__ = ["AuthenticationRequirement"]
 
 # An acr value goes into a quoted auth-param as it is: printable ASCII without space, quote or backslash.
 _ACR_VALUE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")

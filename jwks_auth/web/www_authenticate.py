@@ -9,20 +9,38 @@ policies (``jwks_auth.sender.challenge.offered_schemes``).
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterable
 
-from jwks_auth.conf.settings import jwks_settings, on_reset
-from jwks_auth.exceptions import Refusal, install_challenge_renderer
+from jwks_auth.conf.settings import FromSettings, jwks_settings, on_reset
+from jwks_auth.exceptions import ConfigurationError, Refusal
 from jwks_auth.sender.challenge import dpop_challenge, offered_schemes
 from jwks_auth.web.resource_metadata import resource_metadata_url
 
 # RFC 6750 3: error_description and scope use %x20-21 / %x23-5B / %x5D-7E.
 _UNSAFE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+#: The challenge of a refusal when the settings give none (an unusable ``REALM`` or ``RESOURCE``).
+FALLBACK_CHALLENGE = 'Bearer realm="api"'
+
+logger = logging.getLogger("jwks_auth.authentication")
 
 
 def _quote(value: str) -> str:
-    return '"' + _UNSAFE.sub("", value)[:200] + '"'
+    # Not cut short: every value is a fixed text or the server's configuration (never a token's), and a cut
+    # scope list or resource_metadata URL would tell the client something wrong.
+    return '"' + _UNSAFE.sub("", value) + '"'
+
+
+def _read_realm() -> str:
+    realm = jwks_settings.REALM
+    if not isinstance(realm, str):
+        raise ConfigurationError("JWKS_AUTH['REALM'] must be a string (the realm of WWW-Authenticate challenges).")
+    return _quote(realm)
+
+
+#: ``REALM``, quoted once per settings.
+_realm = FromSettings(_read_realm)
 
 
 def bearer_challenge(
@@ -72,7 +90,7 @@ def _bearer_only(
     scopes: Iterable[str] | None = None,
     extra: tuple[tuple[str, str], ...] = (),
 ) -> str:
-    params = [f"realm={_quote(jwks_settings.REALM)}"]
+    params = [f"realm={_realm.get()}"]
     if error:
         params.append(f"error={_quote(error)}")
     if description:
@@ -91,22 +109,27 @@ def refusal_challenge(refusal: Refusal) -> str | None:
 
     The error, its description and the refusal's auth-params go on the
     challenge of the refusal's ``scheme``; a refusal without an error (no
-    credential) gets the plain challenges.
+    credential) gets the plain challenges. Never raises: when the settings
+    give no challenge (``REALM`` or ``RESOURCE`` unusable), the refusal is
+    still answered, on ``FALLBACK_CHALLENGE``, and the log names the setting.
     """
     if not refusal.challenges:
         return None
-    if refusal.error is None:
-        return bearer_challenge()
-    return _challenge(
-        refusal.error,
-        refusal.description,
-        tuple(sorted(refusal.scopes)) if refusal.scopes else None,
-        refusal.scheme,
-        refusal.challenge_params,
-    )
-
-
-install_challenge_renderer(refusal_challenge)
+    try:
+        if refusal.error is None:
+            return bearer_challenge()
+        return _challenge(
+            refusal.error,
+            refusal.description,
+            tuple(sorted(refusal.scopes)) if refusal.scopes else None,
+            refusal.scheme,
+            refusal.challenge_params,
+        )
+    except ConfigurationError as exc:
+        logger.error("JWKS_AUTH is misconfigured: %s", exc)
+    except Exception:  # the answer to a refusal is never a 500
+        logger.exception("WWW-Authenticate challenge could not be built")
+    return FALLBACK_CHALLENGE
 
 
 @on_reset

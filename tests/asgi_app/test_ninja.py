@@ -126,3 +126,55 @@ def test_an_async_operation_with_the_sync_jwks_bearer_is_named_by_a_check(monkey
     wide = handle_refusals(NinjaAPI(auth=JWKSBearer(), urls_namespace="natural-6"))
     wide.get("/inherited")(sync_auth)
     assert "/inherited" in _checked_with(monkeypatch, wide=wide)["jwks_auth.W012"].msg
+
+
+def test_auth_a_router_inherits_is_seen_by_the_checks(monkeypatch):
+    """Ninja 1.7 puts inherited auth on the bound routers' operations only: ``Router(auth=...)``,
+    ``add_router(..., auth=...)`` and API-wide auth on a router's operations must each be found."""
+    from ninja import NinjaAPI, Router
+
+    from jwks_auth.ninja import JWKSBearer
+
+    def operations(router):
+        router.get("/sync-op")(lambda request: {})
+
+        async def async_op(request):
+            return {}
+
+        router.get("/async-op")(async_op)
+        return router
+
+    on_router = NinjaAPI(urls_namespace="natural-7")
+    on_router.add_router("/r", operations(Router(auth=JWKSBearer())))
+    on_mount = NinjaAPI(urls_namespace="natural-8")
+    on_mount.add_router("/m", operations(Router()), auth=JWKSBearer())
+    api_wide = NinjaAPI(auth=JWKSBearer(), urls_namespace="natural-9")
+    api_wide.add_router("/w", operations(Router()))
+    for name, ninja_api, prefix in (
+        ("on_router", on_router, "/r"),
+        ("on_mount", on_mount, "/m"),
+        ("wide", api_wide, "/w"),
+    ):
+        found = _checked_with(monkeypatch, **{name: ninja_api})
+        assert set(found) == {"jwks_auth.W011", "jwks_auth.W012"}, name
+        assert f"{prefix}/async-op" in found["jwks_auth.W012"].msg and "sync-op," not in found["jwks_auth.W012"].msg
+
+
+def test_each_ninja_auth_signals_refusals_as_itself(tokens: dict[str, Any]) -> None:
+    from django.test import Client
+
+    from jwks_auth.ninja import AsyncJWKSBearer, JWKSBearer
+    from jwks_auth.signals import token_rejected
+
+    senders: list[Any] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        senders.append(sender)
+
+    token_rejected.connect(receiver)
+    try:
+        for path in ("/ninja/me", "/ninja/me-async-auth"):
+            assert Client().get(path, headers={"Authorization": tokens["expired"]}).status_code == 401
+    finally:
+        token_rejected.disconnect(receiver)
+    assert senders == [JWKSBearer, AsyncJWKSBearer]

@@ -35,6 +35,7 @@ from jwks_auth.exceptions import (
     Refusal,
 )
 from jwks_auth.web.responses import Answer, answer
+from jwks_auth.web.www_authenticate import refusal_challenge
 from tests.asgi_app.conftest import run
 from tests.asgi_app.doors import ASYNC_DOORS, DOORS
 
@@ -182,16 +183,85 @@ def test_every_outcome_gets_one_answer_at_every_door_over_asgi(
 @pytest.mark.parametrize("outcome", list(OUTCOMES))
 def test_each_class_states_its_status_error_and_description_once(outcome: str, kit_settings: None) -> None:
     """The answer is the class's: its status and error are class attributes, its challenge and body built
-    from them alone (``Refusal.challenge``, ``answer``), whatever the door."""
+    from them alone (``refusal_challenge``, ``answer``), whatever the door."""
     raised = OUTCOMES[outcome]()
     if isinstance(raised, ConfigurationError):
         raised = Misconfigured()  # what the core makes of one
     assert isinstance(raised, Refusal)
     assert "status" not in vars(raised) and "error" not in vars(raised)
     status, challenge, retry_after, body = EXPECTED[outcome]
-    assert (raised.status, raised.challenge()) == (status, challenge)
+    assert (raised.status, refusal_challenge(raised)) == (status, challenge)
     assert answer(raised) == Answer(
         status,
         body["detail"],
         {name: value for name, value in (("WWW-Authenticate", challenge), ("Retry-After", retry_after)) if value},
     )
+
+
+#: Settings that give no challenge, each refused token still answered: (setting, value).
+_UNUSABLE = [("REALM", 5), ("RESOURCE", "http://[::1")]
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(("setting", "value"), _UNUSABLE)
+def test_a_setting_that_gives_no_challenge_still_answers_every_refusal(
+    setting: str, value: Any, path: str, tokens: dict[str, str | None], settings: Any, caplog: Any
+) -> None:
+    """Not a 500 at any door: a request without a token is told so on the plain fallback challenge, one with
+    a token that the settings forbid checking is a 503; the log names the setting."""
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, setting: value}
+    path = _behind(path, settings)
+    assert Told.of(Client().get(path)) == Told(
+        401, 'Bearer realm="api"', None, None, {"detail": "Authentication credentials were not provided."}
+    )
+    assert f"JWKS_AUTH['{setting}']" in caplog.text
+    response = Client().get(path, headers={"Authorization": tokens["expired"]})
+    assert response.status_code in (401, 503)
+    assert response.status_code == 503 or response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize(("setting", "value"), _UNUSABLE)
+def test_answer_never_raises(setting: str, value: Any, kit_settings: None, settings: Any) -> None:
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, setting: value}
+    assert answer(NoCredential()).headers == {"WWW-Authenticate": 'Bearer realm="api"'}
+
+
+class _AsyncCallable:
+    """A resolver object whose ``__call__`` is ``async def`` (``inspect.iscoroutinefunction`` says no)."""
+
+    async def __call__(self, token: AccessToken) -> Any:
+        raise ExpiredToken()
+
+
+async def _async_refusing(token: AccessToken) -> Any:
+    raise ExpiredToken()
+
+
+@pytest.mark.parametrize("resolver", [_async_refusing, _AsyncCallable()], ids=["async-def", "async-call"])
+@pytest.mark.parametrize("path", PATHS)
+def test_an_async_user_resolver_is_awaited_at_every_sync_door(
+    resolver: Any, path: str, kit_settings: None, tokens: dict[str, str | None], settings: Any
+) -> None:
+    """Its refusal is the answer; never a coroutine as ``request.user`` and a 200."""
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, "USER_RESOLVER": resolver}
+    response = Client().get(_behind(path, settings), headers={"Authorization": tokens["valid"]})
+    assert Told.of(response) == _expected("401 invalid_token")
+
+
+@pytest.mark.parametrize("resolver", [_async_refusing, _AsyncCallable()], ids=["async-def", "async-call"])
+@pytest.mark.parametrize("path", ASYNC_PATHS)
+def test_an_async_user_resolver_is_awaited_at_every_async_door(
+    resolver: Any, path: str, kit_settings: None, tokens: dict[str, str | None], settings: Any
+) -> None:
+    settings.JWKS_AUTH = {**settings.JWKS_AUTH, "USER_RESOLVER": resolver}
+
+    async def ask() -> Any:
+        return await AsyncClient().get(_behind(path, settings), headers={"Authorization": tokens["valid"]})
+
+    assert Told.of(run(ask())) == _expected("401 invalid_token")
+
+
+def test_a_long_scope_list_is_named_whole(kit_settings: None) -> None:
+    scopes = [f"orders:{index:03}:write" for index in range(40)]
+    challenge = answer(InsufficientScope(scopes)).headers["WWW-Authenticate"]
+    assert f'scope="{" ".join(sorted(scopes))}"' in challenge

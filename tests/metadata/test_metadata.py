@@ -119,3 +119,16 @@ def test_every_challenge_points_at_the_metadata(client, make_token, case):
     # ... and the document there names the resource the client was talking to.
     document = client.get(params["resource_metadata"].removeprefix("http://testserver")).json()
     assert document["resource"] == "http://testserver"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("RESOURCE", "http://[::1"), ("RESOURCE", 5), ("DPOP", "sometimes"), ("ISSUERS", [{"JWKS_URI": 5}])],
+)
+def test_an_unusable_setting_makes_the_metadata_a_503_not_a_500(client, jwks_config, caplog, setting, value):
+    jwks_config(**{"RESOURCE": "http://testserver", setting: value})
+    response = client.get(WELL_KNOWN)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert response.json() == {"detail": "Token verification is temporarily unavailable."}
+    assert "JWKS_AUTH" in caplog.text

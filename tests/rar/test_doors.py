@@ -158,3 +158,24 @@ def test_behind_the_middleware_the_door_still_checks_the_details(
     settings.MIDDLEWARE = ["jwks_auth.middleware.TokenMiddleware"]
     assert _ask(via, "post", path, _bearer(make_token(authorization_details=[]))).status_code == 403
     assert _ask(via, "post", path, _bearer(make_token(authorization_details=[PAYMENT]))).status_code == 200
+
+
+@pytest.mark.parametrize("via", VIAS)
+@pytest.mark.parametrize("path", list(DOORS))
+def test_malformed_details_are_signalled_as_a_rejected_token(
+    via: str, path: str, jwks_config: Any, make_token: Callable[..., str]
+) -> None:
+    from jwks_auth.signals import token_rejected
+
+    seen: list[Any] = []
+
+    def receiver(sender: Any, reason: Any, issuer: str | None, **kwargs: Any) -> None:
+        seen.append(issuer)
+
+    token_rejected.connect(receiver)
+    try:
+        response = _ask(via, "post", path, _bearer(make_token(authorization_details="payment_initiation")))
+    finally:
+        token_rejected.disconnect(receiver)
+    assert response.status_code == 401
+    assert seen == [jwks_config()["ISSUER"]]

@@ -14,17 +14,10 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
+from jwks_auth.exceptions import CannotDecide, InvalidRequest, NonceRequired, ProofError, TokenError
 from jwks_auth.reasons import Reason
-from jwks_auth.web.request_verifier import (
-    BadRequest,
-    Credential,
-    DPoPScheme,
-    InvalidProof,
-    RequestVerifier,
-    Unauthorized,
-    Unavailable,
-    UseNonce,
-)
+from jwks_auth.web.request_verifier import Credential, DPoPScheme, RequestVerifier
+from jwks_auth.web.www_authenticate import refusal_challenge
 from tests.conftest import KIT_ISSUER
 from tests.support import dpop, kit_fixtures
 from tests.support.challenges import parse_challenges
@@ -64,7 +57,7 @@ class Told:
 def _refusal(door: RequestVerifier, request: Any) -> Any:
     credential = door.credential(request)
     assert credential is not None
-    with pytest.raises((Unauthorized, BadRequest, Unavailable)) as caught:
+    with pytest.raises((TokenError, InvalidRequest, CannotDecide)) as caught:
         door.verify(credential, request)
     return caught.value
 
@@ -116,9 +109,9 @@ def test_a_bad_proof_is_invalid_dpop_proof_on_the_dpop_challenge(
     door = RequestVerifier(rejected=told)
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(door, _request(f"DPoP {token}", dpop.make_proof(ec, "POST", URL, token=token)))
-    assert isinstance(refusal, InvalidProof) and (refusal.status, refusal.error) == (401, "invalid_dpop_proof")
+    assert isinstance(refusal, ProofError) and (refusal.status, refusal.error) == (401, "invalid_dpop_proof")
     assert refusal.reason is Reason.DPOP_HTM and refusal.scheme == "DPoP"
-    challenges = dict(parse_challenges(refusal.challenge()))
+    challenges = dict(parse_challenges(refusal_challenge(refusal)))
     assert challenges["DPoP"]["error"] == "invalid_dpop_proof" and "error" not in challenges["Bearer"]
     # The refusal is told with the token's issuer: the token itself was valid.
     assert told.calls == [(Reason.DPOP_HTM, KIT_ISSUER)]
@@ -138,10 +131,10 @@ def test_a_bound_token_as_bearer_is_invalid_token_on_the_bearer_challenge(
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(RequestVerifier(), _request(f"Bearer {token}", dpop.make_proof(ec, "GET", URL, token=token)))
     # The binding error itself (one refusal hierarchy): a 401 invalid_token, not a DPoP proof error.
-    assert isinstance(refusal, Unauthorized) and not isinstance(refusal, InvalidProof)
+    assert isinstance(refusal, TokenError) and not isinstance(refusal, ProofError)
     assert (refusal.status, refusal.error) == (401, "invalid_token")
     assert refusal.reason is Reason.DPOP_DOWNGRADE and refusal.scheme == "Bearer"
-    challenges = dict(parse_challenges(refusal.challenge()))
+    challenges = dict(parse_challenges(refusal_challenge(refusal)))
     assert challenges["Bearer"]["error"] == "invalid_token" and "error" not in challenges["DPoP"]
 
 
@@ -152,8 +145,8 @@ def test_a_nonce_issuer_sends_a_nonce_on_the_refusal_and_on_the_credential(
     door = RequestVerifier()
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(door, _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
-    assert isinstance(refusal, UseNonce) and refusal.reason is Reason.DPOP_NONCE
-    assert dict(parse_challenges(refusal.challenge()))["DPoP"]["error"] == "use_dpop_nonce"
+    assert isinstance(refusal, NonceRequired) and refusal.reason is Reason.DPOP_NONCE
+    assert dict(parse_challenges(refusal_challenge(refusal)))["DPoP"]["error"] == "use_dpop_nonce"
     nonce = refusal.headers["DPoP-Nonce"]
     request = _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token, nonce=nonce))
     credential = door.credential(request)
@@ -165,14 +158,14 @@ def test_a_nonce_issuer_sends_a_nonce_on_the_refusal_and_on_the_credential(
 def test_two_dpop_headers_are_a_bad_request(jwks_config: Any, make_token: Callable[..., str], ec: SigningKey) -> None:
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     one, two = (dpop.make_proof(ec, "GET", URL, token=token) for _ in range(2))
-    with pytest.raises(BadRequest) as caught:
+    with pytest.raises(InvalidRequest) as caught:
         RequestVerifier().credential(_request(f"DPoP {token}", f"{one},{two}"))
     assert caught.value.description == "more than one DPoP proof"
 
 
 @pytest.mark.parametrize("header", ["Bearer abc,DPoP", "DPoP abc,Bearer", "Basic x, DPoP y"])
 def test_a_credential_of_the_other_scheme_joined_on_is_a_bad_request(jwks_config: Any, header: str) -> None:
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidRequest):
         RequestVerifier().credential(_request(header))
 
 
@@ -190,8 +183,8 @@ def test_the_replay_store_down_is_503_replay_unavailable(
     jwks_config(CACHE_ALIAS="down")
     token = make_token(cnf={"jkt": dpop.thumbprint(ec)})
     refusal = _refusal(RequestVerifier(), _request(f"DPoP {token}", dpop.make_proof(ec, "GET", URL, token=token)))
-    assert isinstance(refusal, Unavailable) and refusal.reason is Reason.REPLAY_UNAVAILABLE
-    assert refusal.retry_after >= 1 and refusal.challenge() is None
+    assert isinstance(refusal, CannotDecide) and refusal.reason is Reason.REPLAY_UNAVAILABLE
+    assert refusal.retry_after >= 1 and refusal_challenge(refusal) is None
 
 
 def test_a_door_with_bearer_only_still_refuses_a_bound_token(
@@ -232,7 +225,7 @@ def test_the_async_door_checks_the_proof_too(jwks_config: Any, make_token: Calla
         (_request(f"Bearer {token}"), Reason.DPOP_DOWNGRADE),
         (_request(f"DPoP {token}"), Reason.DPOP_MISSING),
     ):
-        with pytest.raises(Unauthorized) as caught:
+        with pytest.raises(TokenError) as caught:
             asyncio.run(door.aauthenticate(request))
         assert caught.value.reason is reason
 

@@ -157,3 +157,26 @@ def test_behind_the_middleware_the_door_still_asks_for_step_up(
     assert weak.status_code == 401
     assert challenge_params(weak.headers["WWW-Authenticate"])["error"] == "insufficient_user_authentication"
     assert _ask(via, path, _bearer(authenticated())).status_code == 200
+
+
+@pytest.mark.parametrize("via", VIAS)
+@pytest.mark.parametrize("path", list(DOORS))
+def test_a_malformed_claim_is_signalled_as_a_rejected_token(
+    via: str, path: str, jwks_config: Any, make_token: Callable[..., str]
+) -> None:
+    """A 401 ``invalid_token`` is one refused token at every door, whichever check refused it."""
+    from jwks_auth.reasons import Reason
+    from jwks_auth.signals import token_rejected
+
+    seen: list[tuple[Reason, str | None]] = []
+
+    def receiver(sender: Any, reason: Reason, issuer: str | None, **kwargs: Any) -> None:
+        seen.append((reason, issuer))
+
+    token_rejected.connect(receiver)
+    try:
+        response = _ask(via, path, _bearer(make_token(acr=42, auth_time=int(time.time()) - 5)))
+    finally:
+        token_rejected.disconnect(receiver)
+    assert response.status_code == 401
+    assert seen == [(Reason.CLAIM_TYPE, jwks_config()["ISSUER"])]

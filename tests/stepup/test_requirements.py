@@ -146,3 +146,13 @@ def test_bad_view_attributes_are_a_programming_error(acr: Any) -> None:
     request = APIRequestFactory().get("/")
     with pytest.raises(ImproperlyConfigured):
         HasAuthenticationContext().get_authentication_requirement(request, View())
+
+
+@pytest.mark.parametrize("bad", [True, 1.0])
+def test_a_bad_max_age_equal_to_a_good_one_is_still_refused(bad: Any) -> None:
+    """The view attributes' requirements are kept by value: True and 1.0 equal 1 but are not whole seconds."""
+    from jwks_auth.permissions import _authentication_requirement
+
+    assert _authentication_requirement(("urn:mfa",), 1).max_age == 1
+    with pytest.raises(ImproperlyConfigured):
+        _authentication_requirement(("urn:mfa",), bad)

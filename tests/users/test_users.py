@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from jwks_auth.exceptions import ConfigurationError
 from jwks_auth.users import DjangoUserResolver, TokenUser
 from jwks_auth.validation.validator import get_validator
 from tests.conftest import bearer
@@ -190,6 +190,24 @@ def test_unusable_claim_values_are_not_written(client, make_token, django_users,
 def test_claims_may_not_write_privileges_or_keys(client, make_token, django_users, field):
     django_users(USER_CREATE=True, USER_CLAIM_FIELDS={"admin": field})
     token = get_validator().validate(make_token(sub="grace", admin=True))
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(ConfigurationError, match=r"JWKS_AUTH\['USER_CLAIM_FIELDS'\]"):
         DjangoUserResolver()(token)
     assert not User.objects.filter(is_superuser=True).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("USER_LOOKUP_FIELD", "nosuchfield"),
+        ("USER_CLAIM_FIELDS", {"admin": "nosuchfield"}),
+        ("USER_CLAIM_FIELDS", {"admin": "is_superuser"}),
+    ],
+)
+def test_a_user_setting_that_cannot_work_is_a_503_naming_it(client, make_token, django_users, caplog, setting, value):
+    django_users(USER_CREATE=True, **{setting: value})
+    response = get(client, make_token(sub="grace", admin=True))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert f"JWKS_AUTH['{setting}']" in caplog.text
+    assert not User.objects.exists()
