@@ -238,12 +238,11 @@ def _routers(api: NinjaAPI) -> list[tuple[str, Any]]:
     """``(prefix, router)`` of ``api``: its bound routers where Ninja has them (Ninja 1.7: their operations
     carry the auth they inherit from the API, ``add_router(..., auth=...)`` or ``Router(auth=...)``), else the
     routers themselves (older Ninja sets the inherited auth on those)."""
-    bind = getattr(api, "_get_bound_routers", None)
-    if bind is not None:
-        try:
-            return [(router.prefix, router) for router in bind()]
-        except Exception:  # an API Ninja cannot bind is Ninja's own error to report, when it is mounted
-            return []
+    # Only routers Ninja has already bound (a mounted API's, once the URLconf is read): binding them here would
+    # freeze an API a project still adds routes to. An API that is not mounted serves nothing to warn about.
+    bound = getattr(api, "_bound_routers_cache", None)
+    if isinstance(bound, list):
+        return [(router.prefix, router) for router in bound]
     return list(getattr(api, "_routers", ()))
 
 

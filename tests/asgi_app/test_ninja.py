@@ -130,7 +130,8 @@ def test_an_async_operation_with_the_sync_jwks_bearer_is_named_by_a_check(monkey
 
 def test_auth_a_router_inherits_is_seen_by_the_checks(monkeypatch):
     """Ninja 1.7 puts inherited auth on the bound routers' operations only: ``Router(auth=...)``,
-    ``add_router(..., auth=...)`` and API-wide auth on a router's operations must each be found."""
+    ``add_router(..., auth=...)`` and API-wide auth on a router's operations must each be found, once the API
+    is mounted (the checks never bind an API themselves: that would freeze one a project still adds routes to)."""
     from ninja import NinjaAPI, Router
 
     from jwks_auth.ninja import JWKSBearer
@@ -155,6 +156,8 @@ def test_auth_a_router_inherits_is_seen_by_the_checks(monkeypatch):
         ("on_mount", on_mount, "/m"),
         ("wide", api_wide, "/w"),
     ):
+        assert _checked_with(monkeypatch, **{name: ninja_api}).get("jwks_auth.W012") is None  # not mounted: not bound
+        ninja_api.urls  # noqa: B018 - mounted, as a URLconf does (the checks read the URLconf first)
         found = _checked_with(monkeypatch, **{name: ninja_api})
         assert set(found) == {"jwks_auth.W011", "jwks_auth.W012"}, name
         assert f"{prefix}/async-op" in found["jwks_auth.W012"].msg and "sync-op," not in found["jwks_auth.W012"].msg
