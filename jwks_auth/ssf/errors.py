@@ -1,8 +1,15 @@
-"""Why a SET is not accepted: RFC 8935 2.4's error codes, with fixed descriptions (never the SET's text)."""
+"""Why a SET is not accepted: RFC 8935 2.4's error codes, with fixed descriptions (never the SET's text).
+
+These answer a transmitter, not a client with an access token, so they are not refusals of
+``jwks_auth.exceptions`` (no ``WWW-Authenticate``, RFC 8935's own JSON body); their ``Retry-After``
+defaults are that module's.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum, unique
+
+from jwks_auth.exceptions import DEFAULT_RETRY_AFTER
 
 
 @unique
@@ -31,7 +38,7 @@ class ReceiverUnavailable(Exception):
 
     status = 503
 
-    def __init__(self, description: str, retry_after: int = 5) -> None:
+    def __init__(self, description: str, retry_after: int = DEFAULT_RETRY_AFTER) -> None:
         super().__init__(description)
         self.description = description
         self.retry_after = retry_after

@@ -16,7 +16,7 @@ import logging
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from jwks_auth.exceptions import ConfigurationError
+from jwks_auth.exceptions import MISCONFIGURED_RETRY_AFTER, ConfigurationError
 from jwks_auth.ssf.errors import ReceiverUnavailable, SETError, SETErrorCode
 from jwks_auth.ssf.receiver import get_receiver
 from jwks_auth.ssf.verification import MAX_SET_LENGTH
@@ -46,7 +46,7 @@ def receive_pushed_set(request: HttpRequest) -> HttpResponse:
     except ConfigurationError as exc:
         logger.error("Shared Signals: JWKS_AUTH is misconfigured: %s", exc)  # names the setting, never its value
         response = HttpResponse(status=503)
-        response["Retry-After"] = "60"
+        response["Retry-After"] = str(MISCONFIGURED_RETRY_AFTER)
         return response
     if receiver is None:
         return HttpResponse(status=404)
