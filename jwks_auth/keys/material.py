@@ -10,6 +10,7 @@ encodings nor for the ROCA fingerprint. Each check here raises
 from __future__ import annotations
 
 import base64
+import binascii
 from typing import Any
 
 
@@ -27,8 +28,12 @@ def b64url_decode(value: object) -> bytes:
     return raw
 
 
+_STANDARD_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def b64url_encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    """Unpadded base64url: ``base64.urlsafe_b64encode`` without its layers of Python (a DPoP proof's ``ath``)."""
+    return binascii.b2a_base64(raw, newline=False).translate(_STANDARD_TO_URLSAFE).rstrip(b"=").decode("ascii")
 
 
 # -- RSA ------------------------------------------------------------------------------------------

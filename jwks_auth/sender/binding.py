@@ -36,7 +36,7 @@ def confirmation(claims: Mapping[str, Any]) -> tuple[str | None, str | None]:
     if "cnf" not in claims:
         return None, None
     cnf = claims["cnf"]
-    if not isinstance(cnf, Mapping):
+    if type(cnf) is not dict and not isinstance(cnf, Mapping):  # a dict first: Mapping's check is an ABC's
         raise BindingError("invalid cnf claim", code=Reason.CNF)
     jkt, x5t = cnf.get("jkt"), cnf.get("x5t#S256")
     for value in (jkt, x5t):

@@ -10,7 +10,7 @@ a refusal carries it too.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
 from django.http import HttpRequest
 
@@ -32,19 +32,19 @@ def _policy(access_token: AccessToken) -> tuple[str, bool, bool]:
     return config.dpop, config.asks_dpop_nonce, config.sender_constrained
 
 
-#: AccessToken's constructor fields, read once.
-_FIELDS = tuple(field.name for field in fields(AccessToken) if field.init)
-
-
 def _bound(access_token: AccessToken, binding: Binding) -> AccessToken:
     """``access_token`` with its ``binding`` to this request."""
     if type(access_token) is not AccessToken:
         return replace(access_token, binding=binding)  # a subclass keeps its type and its own fields
-    # dataclasses.replace() reads every field's definition again on each call, on every DPoP request: the
-    # fields are read once (_FIELDS) and copied by name, so a field added to AccessToken is never dropped.
-    values = {name: getattr(access_token, name) for name in _FIELDS}
+    # On every DPoP request: dataclasses.replace() reads every field's definition again, and a frozen
+    # dataclass's __init__ sets each field through object.__setattr__. AccessToken has no __post_init__ and
+    # keeps nothing but its fields in its __dict__, so a copy of that dict is the same token, every field
+    # included (one added later too), with only ``binding`` changed.
+    bound = object.__new__(AccessToken)
+    values = bound.__dict__
+    values.update(access_token.__dict__)
     values["binding"] = binding
-    return AccessToken(**values)
+    return bound
 
 
 def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:

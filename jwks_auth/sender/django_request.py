@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -9,8 +10,12 @@ from django.http import HttpRequest
 
 from jwks_auth.sender.request_details import RequestDetails
 
-#: Headers the checks read (others are not copied).
-_READ = ("HTTP_DPOP", "HTTP_FORWARDED", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
+#: Headers the checks read besides ``DPoP`` (others are not copied): (``META`` key, lower-case header name).
+_READ = (
+    ("HTTP_FORWARDED", "forwarded"),
+    ("HTTP_X_FORWARDED_PROTO", "x-forwarded-proto"),
+    ("HTTP_X_FORWARDED_HOST", "x-forwarded-host"),
+)
 #: What ``HttpRequest.get_host()`` reads of a request (with its scheme), and the settings it reads.
 _HOST_INPUTS = ("HTTP_HOST", "HTTP_X_FORWARDED_HOST", "SERVER_NAME", "SERVER_PORT", "HTTP_X_FORWARDED_PORT")
 _HOST_SETTINGS = frozenset(
@@ -19,10 +24,15 @@ _HOST_SETTINGS = frozenset(
 #: Hosts ``get_host()`` accepted, by what it read; at most this many kept.
 HOST_MEMO_SIZE = 256
 _accepted_hosts: dict[tuple[object, ...], str] = {}
+#: Whether a request class reads its host as HttpRequest does (so its hosts may be kept), by class.
+_memo_allowed: dict[type, bool] = {}
 
 
-def _meta_name(header: str) -> str:
-    return "HTTP_" + header.upper().replace("-", "_")
+@functools.lru_cache(maxsize=64)
+def _meta_key(header: str) -> tuple[str, str]:
+    """A header's (``META`` key, lower-case name as ``RequestDetails`` keeps it)."""
+    meta = "HTTP_" + header.upper().replace("-", "_")
+    return meta, meta[5:].lower().replace("_", "-")
 
 
 def request_facts(request: HttpRequest, extra_headers: tuple[str, ...] = ()) -> RequestDetails:
@@ -31,23 +41,27 @@ def request_facts(request: HttpRequest, extra_headers: tuple[str, ...] = ()) -> 
     A DPoP proof is a compact JWS, which never holds a comma, so a joined
     ``DPoP`` value shows that the header was sent more than once.
     """
+    meta = request.META
     headers: dict[str, tuple[str, ...]] = {}
-    for meta in (*_READ, *(_meta_name(name) for name in extra_headers)):
-        value = request.META.get(meta)
-        if value is None:
-            continue
-        name = meta[5:].lower().replace("_", "-")
-        if meta == "HTTP_DPOP" and "," in value:
-            headers[name] = tuple(part.strip() for part in value.split(","))
-        else:
-            headers[name] = (value.strip(),) if meta == "HTTP_DPOP" else (value,)
+    proof = meta.get("HTTP_DPOP")
+    if proof is not None:
+        headers["dpop"] = tuple(part.strip() for part in proof.split(",")) if "," in proof else (proof.strip(),)
+    for key, name in _READ:
+        value = meta.get(key)
+        if value is not None:
+            headers[name] = (value,)
+    for header in extra_headers:
+        key, name = _meta_key(header)
+        value = meta.get(key)
+        if value is not None:
+            headers[name] = (value,)
     scheme = request.scheme or "http"
     return RequestDetails(
         method=request.method or "",
         scheme=scheme,
         host=_host(request, scheme),
         path=request.path,
-        remote_addr=str(request.META.get("REMOTE_ADDR", "")),
+        remote_addr=str(meta.get("REMOTE_ADDR", "")),
         headers=headers,
     )
 
@@ -65,13 +79,15 @@ def _host(request: HttpRequest, scheme: str) -> str:
     ``get_host``, ``_get_raw_host`` or ``get_port``, are asked every time.
     """
     kind = type(request)
-    # get_host reads _get_raw_host and get_port: a class overriding any of the three is asked every time.
-    memo = (
-        _RAW_HOST is not None
-        and kind.get_host is HttpRequest.get_host
-        and getattr(kind, "_get_raw_host", None) is _RAW_HOST
-        and kind.get_port is HttpRequest.get_port
-    )
+    memo = _memo_allowed.get(kind)
+    if memo is None:
+        # get_host reads _get_raw_host and get_port: a class overriding any of the three is asked every time.
+        memo = _memo_allowed[kind] = (
+            _RAW_HOST is not None
+            and kind.get_host is HttpRequest.get_host
+            and getattr(kind, "_get_raw_host", None) is _RAW_HOST
+            and kind.get_port is HttpRequest.get_port
+        )
     if memo:
         meta = request.META
         inputs = (scheme, *map(meta.get, _HOST_INPUTS))

@@ -8,11 +8,13 @@ is logged, at most once per ``log_interval`` seconds for each user of it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import BaseCache, caches
+from django.core.signals import setting_changed
 
 from jwks_auth import signals
 from jwks_auth.utils import replicated
@@ -22,14 +24,44 @@ logger = logging.getLogger("jwks_auth.utils.shared_cache")
 T = TypeVar("T")
 
 
+#: Bumped when ``CACHES`` changes: every thread's kept backend is then looked up again.
+_generation = 0
+
+
+def _caches_changed(*, setting: str, **kwargs: Any) -> None:
+    global _generation
+    if setting == "CACHES":
+        _generation += 1
+
+
+setting_changed.connect(_caches_changed)
+
+
 class SharedCache:
-    """``caches[alias]``, looked up at each call, with failures made soft."""
+    """``caches[alias]``, with failures made soft.
+
+    The backend is kept per thread. Django's ``caches[alias]`` goes through asgiref's context-local storage, which
+    costs as much as a LocMem ``add`` (a DPoP proof's replay check pays it on every request); one backend per
+    thread is what that lookup returns to sync code anyway, and on an event loop's thread the calls that share
+    it never interleave (they are synchronous). A change of ``CACHES`` makes every thread look it up again.
+    """
 
     def __init__(self, alias: str, log_interval: float = 10.0) -> None:
         self.alias = alias
         self.log_interval = log_interval
         self._next_log = 0.0
         self._replica_count = replicated.ReplicaCount()
+        self._local = threading.local()
+
+    def backend(self) -> BaseCache:
+        """``caches[alias]``, looked up once per thread (and again after a change of ``CACHES``)."""
+        local = self._local
+        kept: tuple[int, BaseCache] | None = getattr(local, "kept", None)
+        if kept is not None and kept[0] == _generation:
+            return kept[1]
+        cache = caches[self.alias]
+        local.kept = (_generation, cache)
+        return cache
 
     def get(self, key: str) -> object:
         """The stored value; ``None`` when absent or when the cache fails."""
@@ -51,14 +83,12 @@ class SharedCache:
         or a primary without replicas, is a plain ``add`` (``jwks_auth.utils.replicated``).
         """
 
-        client = self._soft(lambda cache: replicated.redis_client(cache) if replicas > 0 else None, None)
-        if client is None:
-            return self.add(key, 1, timeout)
-
         def call(cache: BaseCache) -> bool | None:
+            # One cache lookup for the whole call: caches[alias] costs as much as a LocMem add.
+            client = replicated.redis_client(cache) if replicas > 0 else None
             # Never more than the primary has: waiting for a replica that is not connected costs the whole
             # wait_ms and then refuses, so losing one replica of two would refuse every proof.
-            needed = min(replicas, self._replica_count.of(client))
+            needed = 0 if client is None else min(replicas, self._replica_count.of(client))
             if needed == 0:
                 return bool(cache.add(key, 1, timeout))
             stored, acknowledged = replicated.add_acknowledged(client, cache.make_key(key), timeout, needed, wait_ms)
@@ -99,7 +129,7 @@ class SharedCache:
 
     def _soft(self, call: Callable[[BaseCache], T], fallback: T) -> T:
         try:
-            return call(caches[self.alias])
+            return call(self.backend())
         except Exception as exc:  # a down backend or an undecodable value must not fail requests
             signals.cache_failed.send(sender=SharedCache, error=type(exc).__name__)
             now = time.monotonic()

@@ -25,6 +25,7 @@ from jwks_auth.sender.settings import DPoPSettings
 from jwks_auth.utils.shared_cache import SharedCache
 from tests.support import dpop
 from tests.support.keys import SigningKey
+from tests.support.loopback import free_port
 
 # RFC 7638 3.1: the example key and its thumbprint.
 RFC7638_JWK = {
@@ -96,13 +97,17 @@ def test_a_proof_is_accepted_once(verifier: ProofVerifier, keys: dict[str, Signi
         verifier.verify(proof, facts(), access_token="tok")
 
 
-class _DownCache(SharedCache):
-    def add(self, key: str, value: object, timeout: int | None) -> bool | None:
-        return None  # what SharedCache answers when the backend raised
-
-
-def test_replay_store_down_refuses_with_503_error(keys: dict[str, SigningKey]) -> None:
-    verifier = ProofVerifier(DPoPSettings(), ReplayGuard(_DownCache("default"), "t"), None)
+def test_replay_store_down_refuses_with_503_error(keys: dict[str, SigningKey], settings: Any) -> None:
+    """A Redis nobody listens on: the replay store cannot answer, so the proof is refused with 503, not accepted."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "down": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+    }
+    verifier = ProofVerifier(DPoPSettings(), ReplayGuard(SharedCache("down"), "t"), None)
     with pytest.raises(ReplayUnavailable):
         verifier.verify(dpop.make_proof(keys["ec"], "GET", URL, token="tok"), facts(), access_token="tok")
 
