@@ -8,7 +8,7 @@ it without importing the others.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from jwks_auth.conf.settings import IssuerConfig
@@ -99,3 +99,38 @@ class AccessToken:
 
     def __repr__(self) -> str:
         return f"<AccessToken iss={self.issuer!r} sub={self.claims.get('sub')!r}>"
+
+
+def verified_token(
+    header: Mapping[str, Any],
+    claims: Mapping[str, Any],
+    issuer: str,
+    scopes: frozenset[str],
+    config: IssuerConfig | None,
+    binding: Binding | None = None,
+) -> AccessToken:
+    """``AccessToken(header, claims, issuer, scopes, config, binding)``, built as the validators build one per
+    first-seen token (and the DPoP check one per request, ``with_binding``).
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``, a call per field; an
+    ``AccessToken`` has no ``__post_init__`` and keeps nothing but its fields in its ``__dict__``, so filling
+    that dict gives the same token at a fraction of the cost. A subclass is built by its own ``__init__``.
+    """
+    token = object.__new__(AccessToken)
+    token.__dict__.update(header=header, claims=claims, issuer=issuer, scopes=scopes, config=config, binding=binding)
+    return token
+
+
+def with_binding(token: AccessToken, binding: Binding) -> AccessToken:
+    """``token`` with ``binding``: ``dataclasses.replace(token, binding=binding)``, on every DPoP request.
+
+    Copied by its ``__dict__`` (``verified_token`` says why that is the same token), so a field added to
+    ``AccessToken`` later is never dropped; a subclass goes through ``replace`` and keeps its type.
+    """
+    if type(token) is not AccessToken:
+        return replace(token, binding=binding)
+    bound = object.__new__(AccessToken)
+    values = bound.__dict__
+    values.update(token.__dict__)
+    values["binding"] = binding
+    return bound

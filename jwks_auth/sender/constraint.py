@@ -10,11 +10,9 @@ a refusal carries it too.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from django.http import HttpRequest
 
-from jwks_auth.access_token import AccessToken, Binding
+from jwks_auth.access_token import AccessToken, with_binding
 from jwks_auth.sender.binding import check_binding
 from jwks_auth.sender.components import get_sender_constraints
 from jwks_auth.sender.django_request import request_facts
@@ -30,21 +28,6 @@ def _policy(access_token: AccessToken) -> tuple[str, bool, bool]:
     if config is None:
         return _DEFAULT_POLICY
     return config.dpop, config.asks_dpop_nonce, config.sender_constrained
-
-
-def _bound(access_token: AccessToken, binding: Binding) -> AccessToken:
-    """``access_token`` with its ``binding`` to this request."""
-    if type(access_token) is not AccessToken:
-        return replace(access_token, binding=binding)  # a subclass keeps its type and its own fields
-    # On every DPoP request: dataclasses.replace() reads every field's definition again, and a frozen
-    # dataclass's __init__ sets each field through object.__setattr__. AccessToken has no __post_init__ and
-    # keeps nothing but its fields in its __dict__, so a copy of that dict is the same token, every field
-    # included (one added later too), with only ``binding`` changed.
-    bound = object.__new__(AccessToken)
-    values = bound.__dict__
-    values.update(access_token.__dict__)
-    values["binding"] = binding
-    return bound
 
 
 def needs_binding(access_token: AccessToken, *, dpop: bool) -> bool:
@@ -83,4 +66,4 @@ def constrain(
         verifier=constraints.verifier,
         settings=constraints.settings,
     )
-    return access_token if binding is None else _bound(access_token, binding)
+    return access_token if binding is None else with_binding(access_token, binding)

@@ -43,9 +43,9 @@ STRING_CLAIMS = ("iss", "sub", "jti", "client_id", "azp", "cid", "token_use", "u
 ID_TOKEN_CLAIMS = ("at_hash", "c_hash", "s_hash")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a call per field, once per first-seen token
 class ClaimContext:
-    """What a rule is checked against: the issuer's configuration, the time, the token's kind."""
+    """What a rule is checked against: the issuer's configuration, the time, the token's kind (read it only)."""
 
     config: IssuerConfig
     now: float
@@ -82,9 +82,15 @@ class ClaimRules:
         context = ClaimContext(config, now, introspected)
         bound = self.__dict__.get("_bound_rules")
         if bound is None:  # built once per instance: eleven getattr per token showed in the profile
-            bound = self.__dict__["_bound_rules"] = tuple(rule for _, rule in self.rules())
+            bound = self.__dict__["_bound_rules"] = tuple(
+                rule for name, rule in self.rules() if not self._does_nothing(name)
+            )
         for rule in bound:
             rule(claims, context)
+
+    def _does_nothing(self, name: str) -> bool:
+        """Whether ``validate_<name>`` is the hook left as it is (``validate_extra`` not overridden): not called."""
+        return name == "extra" and getattr(type(self), "validate_extra", None) is ClaimRules.validate_extra
 
     def rules(self) -> list[tuple[str, Callable[[Mapping[str, Any], ClaimContext], None]]]:
         """``(name, validate_<name>)`` for each rule of ``rule_names``, in order."""
@@ -153,6 +159,10 @@ class ClaimRules:
         if context.introspected and claims.get(name) is None:
             return  # RFC 7662 makes aud optional; when the server says it, it must be us
         audience = claims.get(name)
+        if type(audience) is str:  # the common form, without the list
+            if audience not in context.config.audiences:
+                raise InvalidClaims("invalid audience", code=Reason.AUDIENCE)
+            return
         values = [audience] if isinstance(audience, str) else audience
         if (
             not isinstance(values, list)
@@ -171,7 +181,7 @@ class ClaimRules:
                 raise InvalidClaims(f"invalid {name} claim", code=Reason.CLAIM_VALUE)
 
     def validate_not_id_token(self, claims: Mapping[str, Any], context: ClaimContext) -> None:
-        if any(name in claims for name in self.id_token_claims):
+        if not claims.keys().isdisjoint(self.id_token_claims):
             raise InvalidClaims("an ID token is not an access token", code=Reason.ID_TOKEN)
 
     def validate_act(self, claims: Mapping[str, Any], context: ClaimContext) -> None:

@@ -24,6 +24,7 @@ Policy (RFC 6749 3.3), the same for JWTs and introspection answers:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -34,10 +35,25 @@ from jwks_auth.exceptions import InvalidClaims
 SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 
 
+#: Scope strings up to this long are remembered (``SCOPE_MEMO_SIZE`` of them): a client's tokens repeat one.
+SCOPE_MEMO_LENGTH = 512
+SCOPE_MEMO_SIZE = 1024
+
+
+@functools.lru_cache(maxsize=SCOPE_MEMO_SIZE)
+def _remembered_scope_string(value: str) -> tuple[str, ...]:
+    return _scope_string(value)
+
+
+def _scope_string(value: str) -> tuple[str, ...]:
+    """The scope-tokens of a space-separated ``scope`` string (RFC 6749 3.3); anything else in it is dropped."""
+    return tuple(piece for piece in value.split(" ") if SCOPE_TOKEN.fullmatch(piece))
+
+
 def scope_values(value: Any) -> list[str]:
     """The values one claim contributes; ``InvalidClaims`` for a claim of the wrong type."""
     if isinstance(value, str):
-        return [piece for piece in value.split(" ") if SCOPE_TOKEN.fullmatch(piece)]
+        return list(_remembered_scope_string(value) if len(value) <= SCOPE_MEMO_LENGTH else _scope_string(value))
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return [item for item in value if item]
     raise InvalidClaims("invalid scope claim")
@@ -60,6 +76,8 @@ def scopes_from_claims(claims: Mapping[str, Any], scope_claims: Iterable[str | t
     scopes: set[str] = set()
     for name in scope_claims:
         value = claim_at(claims, name)
-        if value is not None:
+        if type(value) is str and len(value) <= SCOPE_MEMO_LENGTH:
+            scopes.update(_remembered_scope_string(value))  # the common form, without a list per token
+        elif value is not None:
             scopes.update(scope_values(value))
     return frozenset(scopes)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from jwks_auth.access_token import AccessToken
+from jwks_auth.access_token import AccessToken, verified_token
 from jwks_auth.conf.settings import FromSettings, IssuerConfig, import_setting, issuer_configs, jwks_settings
 from jwks_auth.exceptions import (
     InvalidClaims,
@@ -28,10 +28,12 @@ from jwks_auth.keys.store import KeyStore
 from jwks_auth.reasons import Reason
 from jwks_auth.utils import blocking as offloop
 from jwks_auth.utils.digest import sha256
+from jwks_auth.utils.lru import BoundedLRU
 from jwks_auth.validation.claims import DEFAULT_RULES, ClaimRules, rules_from_settings
 from jwks_auth.validation.hints import explain_refusal
 from jwks_auth.validation.introspection import Introspector, introspector_for
 from jwks_auth.validation.jws import (
+    HEADER_MEMO_SIZE,
     check_header,
     decode_header,
     decode_object,
@@ -98,6 +100,9 @@ class TokenValidator:
         self.rules = rules
         #: What Shared Signals events said (``jwks_auth.validation.revocations``); checked on every token.
         self.revocations = revocations
+        #: ``check_header``'s (alg, kid) for the only issuer, by header segment: an issuer signs its tokens
+        #: with one header per key, so a first-seen token's header was checked before (only passes are kept).
+        self._only_headers: BoundedLRU[str, tuple[str, str]] = BoundedLRU(HEADER_MEMO_SIZE)
 
     @classmethod
     def from_settings(cls) -> TokenValidator:
@@ -193,7 +198,7 @@ class TokenValidator:
                 self.cache.discard(digest)
         header_b64, payload_b64, signature_b64 = split_jws(token, self.max_length)
         header = decode_header(header_b64)
-        warm = self._warm_key(header, now)
+        warm = self._warm_key(header_b64, header, now)
         if warm is not None:
             # One issuer, its key in memory: the signature is checked before the payload is read, so a forged
             # token costs no JSON parse of its claims (and is refused as a bad signature whatever they say).
@@ -223,7 +228,7 @@ class TokenValidator:
         except TokenError as exc:
             explain_refusal(exc, header, claims, config)  # a close audience, another profile's claims
             raise
-        access_token = AccessToken(
+        access_token = verified_token(
             MappingProxyType(header),
             MappingProxyType(claims),
             config.issuer,
@@ -235,7 +240,7 @@ class TokenValidator:
             self.cache.put(digest, cached)
         return access_token
 
-    def _warm_key(self, header: dict[str, Any], now: float) -> _WarmKey | None:
+    def _warm_key(self, header_b64: str, header: dict[str, Any], now: float) -> _WarmKey | None:
         """The only issuer's config, store, alg, kid, key and key set, when its key is in memory; else ``None``.
 
         A header its issuer refuses, an unknown kid or a key set that needs I/O go the long way (claims
@@ -245,10 +250,14 @@ class TokenValidator:
         if only is None:
             return None
         config, store = only
-        try:
-            alg, kid = check_header(header, config)
-        except MalformedToken:
-            return None
+        checked = self._only_headers.get(header_b64)
+        if checked is None:
+            try:
+                checked = check_header(header, config)
+            except MalformedToken:
+                return None
+            self._only_headers.put(header_b64, checked)
+        alg, kid = checked
         found = store.warm_key(kid, alg, now)
         return None if found is None else (config, store, alg, kid, found[0], found[1])
 
