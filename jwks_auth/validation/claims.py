@@ -39,6 +39,8 @@ from jwks_auth.validation.delegation import check_delegation
 #: Registered and well-known claims that must be strings when present (the
 #: union of what RFC 7519, RFC 9068, RFC 7662 and the provider profiles name).
 STRING_CLAIMS = ("iss", "sub", "jti", "client_id", "azp", "cid", "token_use", "username", "token_type")
+#: What ``claims.get`` answers for a claim that is not there (``None`` is a value: a JSON null).
+_ABSENT = object()
 #: Claims that only ID tokens carry.
 ID_TOKEN_CLAIMS = ("at_hash", "c_hash", "s_hash")
 
@@ -102,8 +104,10 @@ class ClaimRules:
         if not context.required:
             return
         config = context.config
+        get = claims.get
         for name in config.required_claims:
-            if claims.get(name) is None or claims[name] == "":
+            value = get(name)
+            if value is None or value == "":
                 raise InvalidClaims(f"missing required claim {name}", code=Reason.MISSING_CLAIM)
         if config.required_one_of and all(claims.get(name) is None for name in config.required_one_of):
             raise InvalidClaims(
@@ -111,8 +115,9 @@ class ClaimRules:
             )
 
     def validate_types(self, claims: Mapping[str, Any], context: ClaimContext) -> None:
+        get = claims.get
         for name in self.string_claims:
-            if name in claims and type(claims[name]) is not str:
+            if type(get(name, "")) is not str:  # absent passes; present, it must be a string (null included)
                 raise InvalidClaims(f"invalid {name} claim", code=Reason.CLAIM_TYPE)
 
     # -- registered claims ------------------------------------------------------------------------
@@ -143,9 +148,9 @@ class ClaimRules:
     def _not_after_now(
         claims: Mapping[str, Any], context: ClaimContext, name: str, message: str, reason: Reason
     ) -> None:
-        if name not in claims:
+        value = claims.get(name, _ABSENT)
+        if value is _ABSENT:
             return
-        value = claims[name]
         if not is_finite_number(value):  # null included: a present claim has a value
             raise InvalidClaims(f"invalid {name} claim", code=Reason.CLAIM_TYPE)
         if value > context.now + context.config.leeway:

@@ -39,6 +39,7 @@ from jwks_auth.validation.jws import (
     decode_object,
     decode_segment,
     is_jws,
+    json_object,
     parse_jws,
     signing_input,
     split_jws,
@@ -203,9 +204,10 @@ class TokenValidator:
             # One issuer, its key in memory: the signature is checked before the payload is read, so a forged
             # token costs no JSON parse of its claims (and is refused as a bad signature whatever they say).
             config, store, alg, kid, key, keyset = warm
+            payload = decode_segment(payload_b64)  # its alphabet first: a malformed token is refused as malformed
             if not key.verify(alg, signing_input(token, header_b64, payload_b64), decode_segment(signature_b64)):
                 raise InvalidSignature()
-            claims = decode_object(payload_b64)
+            claims = json_object(payload)
             if self.registry.get(claims.get("iss")) is None:
                 raise InvalidClaims("untrusted issuer", code=Reason.UNTRUSTED_ISSUER)
         else:
