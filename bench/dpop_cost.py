@@ -23,6 +23,8 @@ class DPoPMeasured:
     command: str
     eddsa_us: float | None = None  # the same request with an Ed25519 client key (EdDSA proof)
     eddsa_verify_us: float | None = None
+    #: An ES256 request's parts timed alone (bench/dpop_worker.py PARTS): request, proof, replay.
+    parts_us: dict[str, float] | None = None
 
     @property
     def cost_us(self) -> float:
@@ -44,6 +46,7 @@ def run_once(smoke: bool, timeout: float = 300) -> DPoPMeasured:
         shlex.join([".venv/bin/python", *argv[1:]]),
         data.get("eddsa_us"),
         data.get("eddsa_verify_us"),
+        data.get("parts_us"),
     )
 
 

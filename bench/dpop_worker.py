@@ -75,6 +75,7 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
             loops[name] = each_once(door.authenticate, [dpop_requests(name) for _ in range(repeats)])
             proof = dpop.make_proof(client, "GET", URL, token=bound[name])
             loops[f"{name}_bare"] = repeat_call(_bare_verify(client, proof), number)
+        loops.update(_parts(door, lambda: dpop_requests("es256"), bound["es256"], repeats))
         best = best_us_interleaved(loops, repeats)
         return {
             "bearer_us": best["bearer"],
@@ -82,8 +83,39 @@ def measure(number: int, repeats: int) -> dict[str, Any]:
             "es256_verify_us": best["es256_bare"],
             "eddsa_us": best["eddsa"],
             "eddsa_verify_us": best["eddsa_bare"],
+            # Where an ES256 request's time goes, each part timed alone on requests of its own.
+            "parts_us": {name: best[f"part_{name}"] for name in PARTS},
             "jwks_fetches": provider.jwks_hits,
         }
+
+
+#: The parts of a DPoP request timed alone: reading the request (``request_facts``), the proof's check without
+#: its replay-store record (parsing, key memo, signature, claims, htu, ath), and that record (one cache.add).
+PARTS = ("request", "proof", "replay")
+
+
+def _parts(door: Any, make_requests: Any, token: str, repeats: int) -> dict[str, Any]:
+    """Loops timing each of ``PARTS`` alone, each repeat on requests and proofs of its own."""
+    from jwks_auth.sender.components import get_sender_constraints
+    from jwks_auth.sender.django_request import request_facts
+
+    verifier = get_sender_constraints().verifier
+    batches = [make_requests() for _ in range(repeats)]
+    facts = [[request_facts(request) for request in batch] for batch in batches]
+    proofs = [
+        [(request.META["HTTP_DPOP"], fact) for request, fact in zip(batch, fs, strict=True)]
+        for batch, fs in zip(batches, facts, strict=True)
+    ]
+    checked = [
+        [verifier.verify(proof, fact, access_token=token, remember=False) for proof, fact in batch] for batch in proofs
+    ]
+    return {
+        "part_request": each_once(request_facts, batches),
+        "part_proof": each_once(
+            lambda item: verifier.verify(item[0], item[1], access_token=token, remember=False), proofs
+        ),
+        "part_replay": each_once(verifier.remember, checked),
+    }
 
 
 def _bare_verify(client_key: Any, proof: str) -> Any:
