@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.procs import run_worker
@@ -25,6 +25,15 @@ class DPoPMeasured:
     eddsa_verify_us: float | None = None
     #: An ES256 request's parts timed alone (bench/dpop_worker.py PARTS): request, proof, replay.
     parts_us: dict[str, float] | None = None
+    #: Each round's request / bare verification ratio, by algorithm (both from that round).
+    round_ratios: dict[str, list[float]] = field(default_factory=dict)
+
+    def ratios(self) -> dict[str, float]:
+        """This round's request / bare verification ratio, by algorithm."""
+        found = {"ES256": self.dpop_us / self.es256_verify_us}
+        if self.eddsa_us is not None and self.eddsa_verify_us:
+            found["EdDSA"] = self.eddsa_us / self.eddsa_verify_us
+        return found
 
     @property
     def cost_us(self) -> float:
@@ -53,10 +62,14 @@ def run_once(smoke: bool, timeout: float = 300) -> DPoPMeasured:
 def run_all(smoke: bool, rounds: int, log=print) -> DPoPMeasured:
     """`rounds` runs, keeping the least disturbed one (lowest DPoP figure)."""
     best: DPoPMeasured | None = None
+    spread: dict[str, list[float]] = {}
     for round_no in range(rounds):
         log(f"  DPoP against Bearer (round {round_no + 1}/{rounds}) ...")
         measured = run_once(smoke)
+        for alg, ratio in measured.ratios().items():
+            spread.setdefault(alg, []).append(ratio)
         if best is None or measured.dpop_us < best.dpop_us:
             best = measured
     assert best is not None
+    best.round_ratios = spread
     return best

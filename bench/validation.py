@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench.procs import WORKER_ENV_DROPPED, run_worker
@@ -56,6 +56,8 @@ class Measured:
     result: CaseResult
     command: str
     runs: int = 1  # best of this many runs of the command
+    #: Each run's first-seen / bare RSA ratio (both from that run): how far the verdict moves with the noise.
+    first_seen_ratios: list[float] = field(default_factory=list)
 
 
 def _merge(a: CaseResult, b: CaseResult) -> CaseResult:
@@ -130,9 +132,12 @@ def run_all(smoke: bool, rounds: int, log=print, growth: bool = True) -> list[Me
         for case in chosen:
             log(f"  validation case {case.name} (round {round_no + 1}/{rounds}) ...")
             run_ = run(case)
+            ratio = run_.result.first_seen_us / run_.result.rsa_verify_us
             if case.name in measured:
                 known = measured[case.name]
                 known.result, known.runs = _merge(known.result, run_.result), known.runs + 1
+                known.first_seen_ratios.append(ratio)
             else:
+                run_.first_seen_ratios.append(ratio)
                 measured[case.name] = run_
     return list(measured.values())
