@@ -105,6 +105,7 @@ def count(peer: str, python: str, shown_python: str, settings: str, requests: in
     argv = [*valgrind, python, "-m", "bench.wsgi_worker", spec]
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "PEER")}
     env["PYTHONHASHSEED"] = "0"  # dict and set layouts, hence the count, the same every run
+    env["BENCH_COUNTED"] = "1"  # bench/peers/settings.py: no wall-clock rechecks inside the count
     out = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if out.returncode != 0:
         raise RuntimeError(f"callgrind run of {peer} failed ({out.returncode}):\n{out.stderr[-3000:]}")
@@ -122,6 +123,7 @@ def count(peer: str, python: str, shown_python: str, settings: str, requests: in
     shown = shlex.join(
         [
             "PYTHONHASHSEED=0",
+            "BENCH_COUNTED=1",
             *valgrind[:-1],
             f"--callgrind-out-file={base.relative_to(ROOT)}",
             shown_python,

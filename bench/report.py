@@ -730,19 +730,11 @@ class Report:
         return rows
 
 
-def _per_round(ratios: list[float]) -> str:
-    """The same ratio round by round (see http_load.paired_ratios), after the best-of figure."""
-    if len(ratios) < 2:
-        return ""
-    return " (per round " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
-
-
 def _per_round(ratios: list[float] | None) -> str:
-    """``; per run 2.03, 1.98``: each run's own ratio, when there was more than one (the best-of figure may pair
-    two runs)."""
+    """The same ratio round by round (see http_load.paired_ratios), or run by run, after the best-of figure."""
     if not ratios or len(ratios) < 2:
         return ""
-    return "; per run " + ", ".join(f"{ratio:.2f}" for ratio in ratios)
+    return " (per round " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
 
 
 def _status(ok: bool) -> str:
