@@ -24,7 +24,7 @@ from typing import Any
 
 from jwks_auth import signals
 from jwks_auth.conf.settings import jwks_settings, on_reset
-from jwks_auth.utils.recorder import NullRecorder, install
+from jwks_auth.utils.recorder import NullRecorder, forget, install
 from jwks_auth.validation.verified_cache import take_lookup_counts
 
 logger = logging.getLogger("jwks_auth.ops.metrics")
@@ -249,6 +249,7 @@ def get_recorder() -> NullRecorder:
 def _reset_recorder() -> None:
     global _recorder
     _recorder = None
+    forget()  # the lower layers' kept answer too
 
 
 def multiprocess_dir() -> str | None:

@@ -37,14 +37,28 @@ def _nothing() -> NullRecorder:
 
 
 _provider: Callable[[], NullRecorder] = _nothing
+#: What ``_provider`` answered, kept until ``forget()``: every request asks, and the answer changes only with
+#: the settings (the provider's owner calls ``forget`` then).
+_current: NullRecorder | None = None
 
 
 def get_recorder() -> NullRecorder:
     """The recorder in force: the installed provider's, else one that records nothing."""
-    return _provider()
+    global _current
+    current = _current
+    if current is None:
+        current = _current = _provider()
+    return current
 
 
 def install(provider: Callable[[], NullRecorder]) -> None:
-    """Make ``provider`` (a cheap call: it runs on every request) the source of ``get_recorder()``."""
+    """Make ``provider`` the source of ``get_recorder()``; its answer is kept until ``forget()``."""
     global _provider
     _provider = provider
+    forget()
+
+
+def forget() -> None:
+    """Ask the provider again on the next ``get_recorder()`` (its answer may have changed: new settings)."""
+    global _current
+    _current = None

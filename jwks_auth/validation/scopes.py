@@ -75,7 +75,7 @@ def scopes_from_claims(claims: Mapping[str, Any], scope_claims: Iterable[str | t
     """One set from ``scope``/``scp`` (string or array) and configured extras."""
     scopes: set[str] = set()
     for name in scope_claims:
-        value = claim_at(claims, name)
+        value = claims.get(name) if type(name) is str else claim_at(claims, name)
         if type(value) is str and len(value) <= SCOPE_MEMO_LENGTH:
             scopes.update(_remembered_scope_string(value))  # the common form, without a list per token
         elif value is not None:

@@ -74,11 +74,13 @@ class VerifiedTokenCache:
     def put(self, digest: bytes, entry: CachedToken) -> None:
         if not self.maxsize:
             return
+        entries = self._entries
         with self._lock:
-            self._entries[digest] = entry
-            self._entries.move_to_end(digest)
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
+            if digest in entries:
+                entries.move_to_end(digest)  # a new key goes in last already
+            entries[digest] = entry
+            while len(entries) > self.maxsize:
+                entries.popitem(last=False)
 
     def discard(self, digest: bytes) -> None:
         with self._lock:

@@ -418,7 +418,7 @@ class RequestVerifier:
 
     def user_resolver(self) -> Callable[[AccessToken], Any]:
         """The door's ``get_user``, else ``USER_RESOLVER`` (read per request), as a sync callable."""
-        return (self._user or get_user_resolvers()).sync
+        return (self._user or _resolver.get()).sync  # get_user_resolvers(), a call less per request
 
     async def _aget_user(self, access_token: AccessToken) -> Any:
         """The user; a sync resolver that may read the database runs in Django's sync thread."""
